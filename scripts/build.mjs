@@ -1,0 +1,57 @@
+// Builds dist/: one bundled CLI (code-split so `--version` and `list` load little), each lesson's
+// lesson.ts compiled to lesson.js beside its markdown and starter files, and the lab server
+// programs copied as they are (learners open them, so they stay readable source).
+import { build } from 'esbuild';
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const { version } = JSON.parse(await (await import('node:fs/promises')).readFile(join(root, 'package.json'), 'utf8'));
+
+await rm(dist, { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { __GT_BUNDLED__: 'true', __GT_VERSION__: JSON.stringify(version), 'process.env.DEV': '"false"' },
+  // Ink can talk to React devtools when asked to; that package is optional and not shipped.
+  external: ['react-devtools-core'],
+  // Some bundled CommonJS packages call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __gtCreateRequire } from 'node:module'; const require = __gtCreateRequire(import.meta.url);" },
+};
+
+await build({
+  ...common,
+  entryPoints: { cli: join(root, 'src/cli.ts') },
+  outdir: dist,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  minifyWhitespace: true,
+  minifySyntax: true,
+});
+
+// Lab servers and shared Python code: copied, not bundled.
+const skip = (src) => !/(__pycache__|\.test\.|\/test_)/.test(src);
+await cp(join(root, 'src/servers'), join(dist, 'servers'), { recursive: true, filter: skip });
+
+// Lessons: lesson.ts → lesson.js; everything else copied.
+const lessonsDir = join(root, 'lessons');
+for (const entry of await readdir(lessonsDir, { withFileTypes: true })) {
+  if (!entry.isDirectory()) continue;
+  const from = join(lessonsDir, entry.name);
+  const to = join(dist, 'lessons', entry.name);
+  await mkdir(to, { recursive: true });
+  await cp(from, to, { recursive: true, filter: (src) => skip(src) && !src.endsWith('.ts') });
+  await build({
+    ...common,
+    banner: undefined,
+    entryPoints: [join(from, 'lesson.ts')],
+    outfile: join(to, 'lesson.js'),
+  });
+}

@@ -1,0 +1,170 @@
+// The small library every Node lab server uses to talk to the tutor (see docs/lab-servers.md).
+// It reads the environment the tutor set, writes JSON events on fd 3, exits when the tutor's pipe
+// on stdin closes, and turns "port already taken" into exit code 98 so the tutor can try another.
+import { writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+const PORT_TAKEN_EXIT = 98;
+
+/** Everything a lab server needs from its environment, plus the ways to report back. */
+export function labServer() {
+  const env = process.env;
+  const name = env.GT_SERVER ?? 'server';
+  const eventsFd = env.GT_EVENTS_FD ? Number(env.GT_EVENTS_FD) : null;
+  const shutdownHooks = [];
+  const commandHandlers = [];
+  let connections = 0;
+  const connIds = new WeakMap();
+
+  function emit(event) {
+    const line = JSON.stringify(event) + '\n';
+    if (eventsFd === null) {
+      // Run by hand, outside the tutor: events go to stderr so you can still watch them.
+      process.stderr.write(`[event] ${line}`);
+      return;
+    }
+    try {
+      writeSync(eventsFd, line);
+    } catch {
+      // The tutor closed our event pipe: it is gone, and so are we.
+      shutdown(0);
+    }
+  }
+
+  let stopping = false;
+  async function shutdown(code = 0) {
+    if (stopping) return;
+    stopping = true;
+    for (const hook of shutdownHooks) {
+      try {
+        await hook();
+      } catch {
+        /* leaving anyway */
+      }
+    }
+    process.exit(code);
+  }
+
+  // The tutor holds the other end of stdin. When it closes, for whatever reason, we leave.
+  if (eventsFd !== null) {
+    const lines = createInterface({ input: process.stdin });
+    lines.on('line', (line) => {
+      let command;
+      try {
+        command = JSON.parse(line);
+      } catch {
+        return;
+      }
+      for (const handler of commandHandlers) handler(command);
+    });
+    lines.on('close', () => shutdown(0));
+    process.stdin.on('error', () => shutdown(0));
+  }
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+
+  const urls = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('GT_URL_')) urls[key.slice(7).toLowerCase().replaceAll('_', '-')] = value;
+  }
+  const ports = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('GT_PORT_')) ports[key.slice(8).toLowerCase()] = Number(value);
+  }
+
+  /** Listen on 127.0.0.1 only. A taken port exits with 98 so the tutor can pick another. */
+  function listen(server, port = Number(env.GT_PORT ?? 0)) {
+    return new Promise((resolve, reject) => {
+      const onError = (error) => {
+        if (error.code === 'EADDRINUSE') {
+          console.error(`${name}: port ${port} is already in use`);
+          process.exit(PORT_TAKEN_EXIT);
+        }
+        reject(error);
+      };
+      server.once('error', onError);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', onError);
+        resolve(server.address().port);
+      });
+    });
+  }
+
+  /** A number for each TCP connection, so the learner can see keep-alive reuse one socket. */
+  function connectionId(socket) {
+    let id = connIds.get(socket);
+    if (id === undefined) {
+      id = ++connections;
+      connIds.set(socket, id);
+    }
+    return id;
+  }
+
+  /**
+   * Report a node:http request once its response is done. Returns an object whose fields are
+   * added to the event: `observe(req, res).backend = 'app-1'`.
+   */
+  function observe(req, res, extra = {}) {
+    const started = performance.now();
+    const fields = { ...extra };
+    const socket = req.socket;
+    let reported = false;
+    const report = (aborted) => {
+      if (reported) return;
+      reported = true;
+      emit({
+        event: 'request',
+        conn: connectionId(socket),
+        remote: `${socket.remoteAddress}:${socket.remotePort}`,
+        method: req.method,
+        target: req.url,
+        httpVersion: req.httpVersion,
+        headers: pairs(req.rawHeaders),
+        status: res.headersSent ? res.statusCode : null,
+        responseHeaders: res.headersSent ? responsePairs(res) : [],
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        ...(aborted ? { aborted: true } : {}),
+        ...fields,
+      });
+    };
+    res.on('finish', () => report(false));
+    res.on('close', () => report(!res.writableFinished));
+    return fields;
+  }
+
+  return {
+    name,
+    host: '127.0.0.1',
+    port: Number(env.GT_PORT ?? 0),
+    ports,
+    urls,
+    servers: env.GT_SERVERS ? JSON.parse(env.GT_SERVERS) : [],
+    secrets: env.GT_SECRETS ? JSON.parse(env.GT_SECRETS) : {},
+    workspace: env.GT_WORKSPACE ?? process.cwd(),
+    lessonDir: env.GT_LESSON_DIR ?? process.cwd(),
+    runDir: env.GT_RUN_DIR ?? process.cwd(),
+    emit,
+    listen,
+    observe,
+    connectionId,
+    ready: (fields = {}) => emit({ event: 'ready', ...fields }),
+    onCommand: (handler) => commandHandlers.push(handler),
+    onShutdown: (hook) => shutdownHooks.push(hook),
+    shutdown,
+  };
+}
+
+/** node's rawHeaders is [name, value, name, value, ...]; events carry [[name, value], ...]. */
+export function pairs(raw) {
+  const out = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
+function responsePairs(res) {
+  const out = [];
+  for (const [key, value] of Object.entries(res.getHeaders())) {
+    for (const v of Array.isArray(value) ? value : [value]) out.push([key, String(v)]);
+  }
+  return out;
+}
