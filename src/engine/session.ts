@@ -1,0 +1,261 @@
+// One open lesson, as the learner walks it: which step is shown, which passed, the last check
+// result, how many hints are out. It holds the running lab and the progress file, re-runs a probe
+// or drill check whenever the lab observes something (so the step passes the moment the right
+// request arrives), and re-runs an edit step's check when its file is saved. Plain TypeScript with
+// no Ink: the TUI subscribes to it, and tests drive it with a fake lab.
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { CheckOutcome, LabChange, LabHandle, LoadedLesson, RequestEvent, ServerSnapshot, Step } from './types.js';
+
+/** The part of Progress (progress.ts) a session uses. */
+export interface ProgressStore {
+  isPassed(lessonId: string, stepId: string): boolean;
+  markPassed(lessonId: string, stepId: string): Promise<void>;
+  current(lessonId: string): string | undefined;
+  setCurrent(lessonId: string, stepId: string): Promise<void>;
+}
+
+export interface StepResult extends CheckOutcome {
+  /** Run by the session on its own (a lab event, a file save), not asked for by the learner. */
+  auto: boolean;
+}
+
+/** Everything a view needs, as one immutable value: a new object after every change. */
+export interface SessionSnapshot {
+  lesson: LoadedLesson;
+  index: number;
+  step: Step;
+  passed: ReadonlySet<string>;
+  result?: StepResult;
+  checking: boolean;
+  hintsShown: number;
+  servers: ServerSnapshot[];
+  requests: RequestEvent[];
+  /** Absolute path of the file an edit step watches. */
+  watchPath?: string;
+  complete: boolean;
+}
+
+export interface SessionOptions {
+  /** The learner's folder for this lesson (edit steps watch files in it). */
+  lessonWorkspace: string;
+  /** Polling interval of the fallback file watcher. @default 1000 */
+  pollMs?: number;
+  /** Quiet time after a save before the check runs. @default 200 */
+  settleMs?: number;
+}
+
+const isRequest = (event: { event: string }): event is RequestEvent => event.event === 'request';
+
+export class LessonSession {
+  readonly lesson: LoadedLesson;
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribeLab: () => void;
+  private state: SessionSnapshot;
+  private checkRunning = false;
+  private checkAgain = false;
+  private stopWatching: (() => void) | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly lab: LabHandle,
+    private readonly progress: ProgressStore,
+    private readonly options: SessionOptions,
+  ) {
+    this.lesson = lab.lesson;
+    const passed = new Set(this.lesson.steps.filter((s) => progress.isPassed(this.lesson.id, s.id)).map((s) => s.id));
+    const resume = progress.current(this.lesson.id);
+    let index = this.lesson.steps.findIndex((s) => s.id === resume);
+    if (index < 0) index = Math.max(0, this.lesson.steps.findIndex((s) => !passed.has(s.id)));
+    this.state = {
+      lesson: this.lesson,
+      index,
+      step: this.lesson.steps[index]!,
+      passed,
+      checking: false,
+      hintsShown: 0,
+      servers: lab.servers(),
+      requests: lab.events().filter(isRequest),
+      complete: passed.size === this.lesson.steps.length,
+    };
+    this.unsubscribeLab = lab.subscribe((change) => this.onLabChange(change));
+    this.enterStep(index);
+  }
+
+  snapshot(): SessionSnapshot {
+    return this.state;
+  }
+
+  /** Called after every change; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Fill {{server.url}} placeholders with the live lab's values. */
+  fill(text: string): string {
+    return this.lab.fill(text);
+  }
+
+  open(index: number): void {
+    if (this.disposed || index < 0 || index >= this.lesson.steps.length || index === this.state.index) return;
+    this.enterStep(index);
+  }
+
+  next(): void {
+    this.open(this.state.index + 1);
+  }
+
+  previous(): void {
+    this.open(this.state.index - 1);
+  }
+
+  /** Show one more hint of the current step, if it has one. */
+  showHint(): void {
+    const total = this.state.step.hints?.length ?? 0;
+    if (this.state.hintsShown < total) this.update({ hintsShown: this.state.hintsShown + 1 });
+  }
+
+  /** The learner asked for a check (any kind; answer steps pass their answer). */
+  async check(answer?: string): Promise<StepResult | undefined> {
+    const step = this.state.step;
+    if (step.kind === 'read' && !step.check) {
+      // A read step has nothing to observe: asking to go on is the pass.
+      const result: StepResult = { lesson: this.lesson.id, step: step.id, status: 'pass', message: 'Read.', details: [], auto: false };
+      await this.record(step, result);
+      return result;
+    }
+    return this.runCheck(step, false, answer);
+  }
+
+  async control(action: 'stop' | 'start' | 'restart', server: string): Promise<void> {
+    await this.lab.control(action, server);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.unsubscribeLab();
+    this.stopWatching?.();
+    this.listeners.clear();
+  }
+
+  private enterStep(index: number): void {
+    const step = this.lesson.steps[index]!;
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+    this.lab.beginStep(step.id);
+    const watchPath = step.kind === 'edit' && step.watch ? join(this.options.lessonWorkspace, step.watch) : undefined;
+    this.update({ index, step, result: undefined, checking: false, hintsShown: 0, watchPath });
+    void this.progress.setCurrent(this.lesson.id, step.id).catch(() => {});
+    if (watchPath) this.stopWatching = watchFile(watchPath, () => this.onFileSaved(step), this.options);
+  }
+
+  private onLabChange(change: LabChange): void {
+    if (this.disposed) return;
+    if (change.type === 'server') {
+      this.update({ servers: this.lab.servers() });
+    } else if (change.type === 'event') {
+      if (isRequest(change.event)) this.update({ requests: [...this.state.requests, change.event] });
+      const step = this.state.step;
+      if ((step.kind === 'probe' || step.kind === 'drill') && !this.state.passed.has(step.id)) {
+        void this.runCheck(step, true);
+      }
+    }
+  }
+
+  private onFileSaved(step: Step): void {
+    if (!this.disposed && this.state.step === step) void this.runCheck(step, true);
+  }
+
+  /** One check at a time: events that arrive while one runs ask for one more run after it. */
+  private async runCheck(step: Step, auto: boolean, answer?: string): Promise<StepResult | undefined> {
+    if (this.checkRunning) {
+      if (auto) {
+        this.checkAgain = true;
+        return undefined;
+      }
+      while (this.checkRunning) await new Promise((r) => setTimeout(r, 10));
+    }
+    this.checkRunning = true;
+    this.update({ checking: true });
+    let result: StepResult;
+    try {
+      const outcome = await this.lab.check(step.id, answer);
+      result = { ...outcome, auto };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      result = { lesson: this.lesson.id, step: step.id, status: 'error', message, details: [], auto };
+    } finally {
+      this.checkRunning = false;
+    }
+    if (this.disposed || this.state.step !== step) return result;
+    // An automatic run that fails says nothing new when a pass is already on screen.
+    if (!(auto && result.status !== 'pass' && this.state.passed.has(step.id))) await this.record(step, result);
+    if (this.checkAgain && !this.state.passed.has(step.id)) {
+      this.checkAgain = false;
+      void this.runCheck(step, true);
+    } else {
+      this.checkAgain = false;
+      this.update({ checking: false });
+    }
+    return result;
+  }
+
+  private async record(step: Step, result: StepResult): Promise<void> {
+    if (result.status === 'pass' && !this.state.passed.has(step.id)) {
+      const passed = new Set(this.state.passed).add(step.id);
+      this.update({ result, checking: false, passed, complete: passed.size === this.lesson.steps.length });
+      await this.progress.markPassed(this.lesson.id, step.id).catch(() => {});
+    } else {
+      this.update({ result, checking: false });
+    }
+  }
+
+  private update(patch: Partial<SessionSnapshot>): void {
+    if (this.disposed) return;
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** Calls onChange after the file is saved: fs.watch on its folder (editors often replace the file
+ * rather than write it), plus polling of its size and mtime for file systems where watching
+ * silently fails. Returns a function that stops both. */
+export function watchFile(path: string, onChange: () => void, options: { pollMs?: number; settleMs?: number } = {}): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let lastSeen = '';
+  let stopped = false;
+  const fingerprint = async () => {
+    const s = await stat(path).catch(() => undefined);
+    return s ? `${s.mtimeMs}:${s.size}` : 'missing';
+  };
+  const changed = () => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const now = await fingerprint();
+      if (stopped || now === lastSeen) return;
+      lastSeen = now;
+      onChange();
+    }, options.settleMs ?? 200);
+  };
+  void fingerprint().then((f) => (lastSeen = f));
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(path), (_type, name) => {
+      if (!name || name.toString() === basename(path)) changed();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = undefined;
+  }
+  const poll = setInterval(changed, options.pollMs ?? 1000);
+  poll.unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    clearInterval(poll);
+    watcher?.close();
+  };
+}

@@ -1,0 +1,147 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LessonSession } from '../../src/engine/session.js';
+import { FakeLab, FakeProgress } from './helpers/fake-lab.js';
+import { warmUp } from './helpers/lessons.js';
+
+/** Resolves once the session's snapshot satisfies the condition (no fixed sleeps). */
+function until(session: LessonSession, condition: () => boolean, ms = 3000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (condition()) return resolve();
+    const timer = setTimeout(() => { stop(); reject(new Error('condition not met in time')); }, ms);
+    const stop = session.subscribe(() => {
+      if (condition()) { clearTimeout(timer); stop(); resolve(); }
+    });
+  });
+}
+
+const sessions: LessonSession[] = [];
+afterEach(() => { for (const s of sessions.splice(0)) s.dispose(); });
+
+function open(lab: FakeLab, progress = new FakeProgress(), lessonWorkspace = '/nowhere') {
+  const session = new LessonSession(lab, progress, { lessonWorkspace, pollMs: 50, settleMs: 20 });
+  sessions.push(session);
+  return session;
+}
+
+describe('LessonSession', () => {
+  it('resumes at the step the learner left, and begins it in the lab', () => {
+    // Given progress that says the learner was on "token"
+    const lab = new FakeLab(warmUp());
+    const progress = new FakeProgress({ 'warm-up': ['look', 'get'] });
+    void progress.setCurrent('warm-up', 'token');
+    // When the session opens
+    const session = open(lab, progress);
+    // Then it shows that step, knows what passed, and told the lab
+    expect(session.snapshot().step.id).toBe('token');
+    expect([...session.snapshot().passed]).toEqual(['look', 'get']);
+    expect(lab.calls).toEqual(['begin token']);
+  });
+
+  it('passes a probe step the moment the lab sees the right request, and saves it', async () => {
+    // Given a probe step whose check wants a GET of /
+    const lab = new FakeLab(warmUp(), (_step, events) =>
+      events.some((e) => e.event === 'request' && e.target === '/')
+        ? { status: 'pass', message: 'The origin saw GET /.', details: [] }
+        : { status: 'fail', message: 'No GET / yet.', details: [] });
+    const progress = new FakeProgress({ 'warm-up': ['look'] });
+    const session = open(lab, progress);
+    expect(session.snapshot().step.id).toBe('get');
+    // When a wrong request and then the right one arrive
+    lab.request({ target: '/favicon.ico', status: 404 });
+    lab.request({ target: '/' });
+    // Then the step passes by itself and progress records it
+    await until(session, () => session.snapshot().passed.has('get'));
+    expect(session.snapshot().result).toMatchObject({ status: 'pass', message: 'The origin saw GET /.', auto: true });
+    expect(progress.saved).toEqual(['warm-up/get']);
+    expect(session.snapshot().requests.map((r) => r.target)).toEqual(['/favicon.ico', '/']);
+  });
+
+  it('coalesces a burst of events into few checks, one at a time', async () => {
+    // Given a check that is slow and never passes
+    let running = 0;
+    let overlap = false;
+    const lab = new FakeLab(warmUp(), () => ({ status: 'fail', message: 'no', details: [] }));
+    const check = lab.check.bind(lab);
+    lab.check = async (step, answer) => {
+      running++;
+      if (running > 1) overlap = true;
+      await new Promise((r) => setImmediate(r));
+      running--;
+      return check(step, answer);
+    };
+    const session = open(lab, new FakeProgress({ 'warm-up': ['look'] }));
+    // When ten requests arrive at once
+    for (let i = 0; i < 10; i++) lab.request({ target: `/${i}` });
+    await until(session, () => !session.snapshot().checking && session.snapshot().result !== undefined);
+    // Then checks never overlapped and far fewer than ten ran
+    expect(overlap).toBe(false);
+    expect(lab.calls.filter((c) => c.startsWith('check')).length).toBeLessThanOrEqual(3);
+  });
+
+  it('checks an answer step on demand with the typed answer', async () => {
+    const lab = new FakeLab(warmUp(), (_s, _e, answer) =>
+      answer === 'fake-token' ? { status: 'pass', message: 'Right token.', details: [] } : { status: 'fail', message: `"${answer}" is not the token.`, details: ['The token is in X-Secret.'] });
+    const session = open(lab);
+    session.open(2);
+    const wrong = await session.check('nope');
+    expect(wrong).toMatchObject({ status: 'fail', message: '"nope" is not the token.', auto: false });
+    expect(session.snapshot().passed.has('token')).toBe(false);
+    await session.check('fake-token');
+    expect(session.snapshot().passed.has('token')).toBe(true);
+  });
+
+  it('passes a read step when the learner asks to go on, without asking the lab', async () => {
+    const lab = new FakeLab(warmUp());
+    const session = open(lab);
+    await session.check();
+    expect(session.snapshot().passed.has('look')).toBe(true);
+    expect(lab.calls).toEqual(['begin look']);
+  });
+
+  it('shows hints one at a time, and no more than there are', () => {
+    const session = open(new FakeLab(warmUp()));
+    session.next();
+    session.showHint();
+    session.showHint();
+    session.showHint();
+    expect(session.snapshot().hintsShown).toBe(2);
+    session.next();
+    expect(session.snapshot().hintsShown).toBe(0);
+  });
+
+  describe('edit steps', () => {
+    let dir = '';
+    afterEach(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+
+    it('re-runs the check when the watched file is saved', async () => {
+      // Given an edit step watching app.py, whose check reads the file's content
+      dir = await mkdtemp(join(tmpdir(), 'gt-session-'));
+      const file = join(dir, 'app.py');
+      await writeFile(file, 'status = 500\n');
+      let content = 'status = 500\n';
+      const lab = new FakeLab(warmUp(), () => (content.includes('200') ? { status: 'pass', message: 'It answers 200.', details: [] } : { status: 'fail', message: 'It answers 500.', details: [] }));
+      const session = open(lab, new FakeProgress(), dir);
+      session.open(3);
+      expect(session.snapshot().watchPath).toBe(file);
+      // When the learner saves a fixed file
+      content = 'status = 200\n';
+      await writeFile(file, content);
+      // Then the step passes without a key press
+      await until(session, () => session.snapshot().passed.has('script'));
+      expect(session.snapshot().result).toMatchObject({ status: 'pass', auto: true });
+    });
+  });
+
+  it('lets a drill stop and start a server, and the snapshot follows', async () => {
+    const lab = new FakeLab(warmUp());
+    const session = open(lab);
+    session.open(4);
+    await session.control('stop', 'origin');
+    expect(session.snapshot().servers[0]).toMatchObject({ state: 'stopped', pid: null });
+    await session.control('start', 'origin');
+    expect(session.snapshot().servers[0]).toMatchObject({ state: 'up' });
+  });
+});
