@@ -1,0 +1,146 @@
+// Lesson 1: HTTP with curl. The origin server reports every request it sees; each check below
+// looks only at those reports, so a step passes because the lab saw the request, not because the
+// learner said so.
+import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
+import { defineLesson, type RequestEvent } from '../../src/engine/types.js';
+
+/** Headers curl sends by itself; anything else is one the learner added. */
+const CURL_DEFAULTS = new Set(['host', 'user-agent', 'accept', 'content-length', 'content-type', 'expect', 'connection']);
+
+function headerNames(request: RequestEvent): string {
+  return request.headers.map(([name]) => name).join(', ') || 'none';
+}
+
+export default defineLesson({
+  id: 'http-basics',
+  title: 'HTTP with curl',
+  summary: 'Request line, headers, body, status codes and keep-alive, seen from both ends.',
+  layer: 'client',
+  requires: ['curl'],
+  secrets: ['token'],
+  servers: [
+    {
+      name: 'origin',
+      role: 'origin server',
+      program: { node: '@servers/http/origin.mjs' },
+      port: 8100,
+    },
+  ],
+  steps: [
+    {
+      id: 'anatomy',
+      kind: 'read',
+      title: 'What travels on the wire',
+      text: 'steps/anatomy.md',
+    },
+    {
+      id: 'verbose-get',
+      kind: 'probe',
+      title: 'A GET, seen with -v',
+      text: 'steps/verbose-get.md',
+      commands: ['curl -v {{origin.url}}/'],
+      hints: [
+        'Copy the command as shown: the port is this lab\'s real one.',
+        'Lines starting with > are what curl sent; < is what came back; * is curl talking to you.',
+      ],
+      check: async (ctx) => {
+        const gets = ctx.requests('origin').filter((r) => r.method === 'GET' && r.target === '/');
+        if (gets.length > 0) return pass(`The origin saw your GET / from ${gets[0]!.remote} and answered ${gets[0]!.status}.`);
+        return fail('The origin has not seen a GET for / yet.', sawRequests(ctx.requests('origin')), 'GET / (run the command shown)');
+      },
+    },
+    {
+      id: 'own-header',
+      kind: 'probe',
+      title: 'Send a header of your own',
+      text: 'steps/own-header.md',
+      commands: ["curl -H 'X-Learner: hello' {{origin.url}}/headers"],
+      hints: ['-H takes one header as "Name: value". Any name curl would not send by itself counts.'],
+      check: async (ctx) => {
+        const requests = ctx.requests('origin').filter((r) => r.target.startsWith('/headers'));
+        const custom = requests.find((r) => r.headers.some(([name]) => !CURL_DEFAULTS.has(name.toLowerCase())));
+        if (custom) {
+          const [name, value] = custom.headers.find(([n]) => !CURL_DEFAULTS.has(n.toLowerCase()))!;
+          return pass(`The origin received your header "${name}: ${value}", spelled exactly as you sent it.`);
+        }
+        const last = requests.at(-1);
+        return fail(
+          last ? 'Your request to /headers carried only the headers curl adds by itself.' : 'The origin has not seen a request for /headers yet.',
+          last ? `headers ${headerNames(last)}` : sawRequests(ctx.requests('origin')),
+          'a request to /headers with a header of your own, such as X-Learner: hello',
+        );
+      },
+    },
+    {
+      id: 'find-token',
+      kind: 'answer',
+      title: 'Find the token',
+      text: 'steps/find-token.md',
+      commands: ['curl -i {{origin.url}}/secret'],
+      hints: [
+        'The body says where the token is not.',
+        '-i prints the response headers above the body. Look for a header with "Token" in its name.',
+      ],
+      check: async (ctx) => {
+        const asked = ctx.requests('origin').some((r) => r.target.startsWith('/secret'));
+        if (ctx.answer === ctx.secrets.token) return pass('That is this lab run\'s token: you read it from a response header.');
+        if (!asked) return fail('That is not the token, and the origin has not seen a request for /secret yet.', `answer "${ctx.answer}"`, 'the X-Secret-Token value from GET /secret');
+        return fail('That is not the token this lab run made.', `answer "${ctx.answer}"`, 'the value of the X-Secret-Token response header (8 hex digits)');
+      },
+      solve: async (ctx) => {
+        const { stdout } = await ctx.run('curl -i {{origin.url}}/secret');
+        return /^x-secret-token:\s*(\S+)/im.exec(stdout)?.[1] ?? '';
+      },
+    },
+    {
+      id: 'status-line',
+      kind: 'read',
+      title: 'Status codes',
+      text: 'steps/status-line.md',
+      commands: ['curl -i {{origin.url}}/status/418'],
+    },
+    {
+      id: 'post-json',
+      kind: 'probe',
+      title: 'POST a JSON body',
+      text: 'steps/post-json.md',
+      commands: [`curl -H 'Content-Type: application/json' -d '{"name": "Ada"}' {{origin.url}}/echo`],
+      hints: [
+        '-d sends a body and makes the request a POST.',
+        'Without a Content-Type header of your own, curl labels -d data application/x-www-form-urlencoded.',
+      ],
+      check: async (ctx) => {
+        const posts = ctx.requests('origin').filter((r) => r.method === 'POST');
+        if (posts.some((r) => r.json === true)) return pass('The origin received a POST whose body it could read as JSON, because you said so in Content-Type.');
+        const last = posts.at(-1);
+        if (!last) return fail('The origin has not seen a POST yet.', sawRequests(ctx.requests('origin')), 'a POST to /echo with a JSON body');
+        const type = header(last.headers, 'content-type') ?? 'no Content-Type';
+        const why = last.parseError ? `the body is not valid JSON (${String(last.parseError)})` : `it was labelled ${type}`;
+        return fail(`Your POST arrived, but the origin did not read it as JSON: ${why}.`, `POST ${last.target} with ${type}`, 'Content-Type: application/json and a valid JSON body');
+      },
+    },
+    {
+      id: 'keep-alive',
+      kind: 'probe',
+      title: 'Two requests, one connection',
+      text: 'steps/keep-alive.md',
+      commands: ['curl -v {{origin.url}}/ {{origin.url}}/headers'],
+      hints: ['Give curl two URLs in one command; in -v, look for "Re-using existing connection".'],
+      check: async (ctx) => {
+        const byConn = new Map<number, RequestEvent[]>();
+        for (const request of ctx.requests('origin')) {
+          if (request.conn === undefined) continue;
+          byConn.set(request.conn, [...(byConn.get(request.conn) ?? []), request]);
+        }
+        const reused = [...byConn.values()].find((requests) => requests.length >= 2);
+        if (reused) return pass(`The origin saw ${reused.length} requests (${reused.map((r) => r.target).join(', ')}) arrive on one TCP connection (#${reused[0]!.conn}).`);
+        const count = ctx.requests('origin').length;
+        return fail(
+          'Every request so far came on a connection of its own.',
+          `${count} request${count === 1 ? '' : 's'} on ${byConn.size} connection${byConn.size === 1 ? '' : 's'}`,
+          'two requests on one connection: both URLs in one curl command',
+        );
+      },
+    },
+  ],
+});

@@ -1,0 +1,20 @@
+// Write a file so that a reader sees the old content or the new, never half of one: write a
+// temporary file beside it, flush it, then rename over the target (rename is atomic on one disk).
+import { open, rename, rm } from 'node:fs/promises';
+
+export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const handle = await open(temporary, 'w', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

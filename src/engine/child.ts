@@ -1,0 +1,179 @@
+// One supervised lab server process: spawn it (execa), wait for a real readiness signal, keep its
+// last log lines, parse its events from fd 3, notice when it dies, and stop it with its whole
+// process group. The child holds our end of its stdin: if this process vanishes, even by SIGKILL,
+// the child reads end-of-file and exits by itself (docs/lab-servers.md).
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { TutorError } from './errors.js';
+import type { ResolvedProgram } from './programs.js';
+
+export const PORT_TAKEN_EXIT = 98;
+const LOG_LINES = 200;
+
+export interface ChildOptions {
+  name: string;
+  program: ResolvedProgram;
+  env: Record<string, string>;
+  cwd: string;
+  port: number;
+  ready: 'event' | 'listening';
+  readyTimeoutMs: number;
+  onEvent(event: Record<string, unknown>): void;
+  onLog(line: string): void;
+  /** Called when the process ends; `expected` is true when we stopped it. */
+  onExit(info: { code: number | null; signal: string | null; expected: boolean }): void;
+}
+
+export class PortTakenError extends Error {}
+
+export class LabChild {
+  readonly logs: string[] = [];
+  pid: number | null = null;
+  private process: ReturnType<typeof spawnServer> | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(private readonly options: ChildOptions) {}
+
+  /** Spawns the server and resolves once it is ready; rejects with its last log lines if not. */
+  async start(): Promise<void> {
+    const { program, env, cwd, name } = this.options;
+    this.stopping = false;
+    this.logs.length = 0;
+    const child = spawnServer(program, cwd, env);
+    this.process = child;
+    this.pid = child.pid ?? null;
+
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => this.log(line));
+    }
+    let readySignal: () => void = () => {};
+    const readyEvent = new Promise<void>((resolve) => (readySignal = resolve));
+    const events = child.stdio[3];
+    if (events && 'on' in events) {
+      createInterface({ input: events as NodeJS.ReadableStream }).on('line', (line) => {
+        let event: Record<string, unknown>;
+        try {
+          event = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          this.log(`(not an event) ${line}`);
+          return;
+        }
+        if (event.event === 'ready') readySignal();
+        this.options.onEvent(event);
+      });
+    }
+
+    let exitInfo: { code: number | null; signal: string | null } | undefined;
+    this.exited = child.then(
+      (result) => {
+        exitInfo = { code: result.exitCode ?? null, signal: result.signal ?? null };
+      },
+      (error: { exitCode?: number; signal?: string; message?: string }) => {
+        exitInfo = { code: error.exitCode ?? null, signal: error.signal ?? null };
+        this.log(String(error.message ?? error));
+      },
+    ).then(() => {
+      this.pid = null;
+      this.options.onExit({ ...exitInfo!, expected: this.stopping });
+    });
+
+    const ready = this.options.ready === 'event' ? readyEvent : this.waitListening();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.readyTimeoutMs);
+    });
+    const outcome = await Promise.race([ready.then(() => 'ready' as const), this.exited.then(() => 'exited' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'ready') return;
+    if (outcome === 'exited' && exitInfo?.code === PORT_TAKEN_EXIT) throw new PortTakenError(`${name}: port ${this.options.port} was taken`);
+    if (outcome === 'timeout') await this.stop();
+    const how =
+      outcome === 'timeout'
+        ? `did not become ready within ${this.options.readyTimeoutMs} ms`
+        : `exited before it was ready (${exitInfo?.signal ? `signal ${exitInfo.signal}` : `exit code ${exitInfo?.code}`})`;
+    throw new TutorError(
+      `Lab server "${name}" ${how}.`,
+      this.logs.length ? `Its last log lines:\n${this.tail(15).map((l) => `  ${l}`).join('\n')}` : 'It printed nothing.',
+    );
+  }
+
+  /** Send a JSON command line on the server's stdin ({"cmd":"slow","on":true}). */
+  send(command: Record<string, unknown>): void {
+    this.process?.stdin?.write(`${JSON.stringify(command)}\n`);
+  }
+
+  tail(count: number): string[] {
+    return this.logs.slice(-count);
+  }
+
+  /** SIGTERM to the whole process group, SIGKILL after `graceMs`; resolves when it has exited. */
+  async stop(graceMs = 1500): Promise<void> {
+    const pid = this.pid;
+    if (pid === null) return this.exited;
+    this.stopping = true;
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+    // Anything the server left in its group (a worker that ignored SIGTERM) goes too.
+    signalGroup(pid, 'SIGKILL');
+  }
+
+  private log(line: string): void {
+    this.logs.push(line);
+    if (this.logs.length > LOG_LINES) this.logs.splice(0, this.logs.length - LOG_LINES);
+    this.options.onLog(line);
+  }
+
+  /** For programs that cannot say "ready" (nginx, Gunicorn): wait until the port accepts. */
+  private async waitListening(): Promise<void> {
+    let delay = 10;
+    for (;;) {
+      if (this.pid === null) return new Promise(() => {});
+      if (await accepts(this.options.port)) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 100);
+    }
+  }
+}
+
+function spawnServer(program: ResolvedProgram, cwd: string, env: Record<string, string>) {
+  return execa(program.file, program.args, {
+    cwd,
+    env,
+    extendEnv: true,
+    // stdin: our pipe (its end-of-file tells the server we are gone); fd 3: its events.
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    buffer: false,
+    reject: false,
+    // Its own process group, so stop() reaches the server's children too (Python workers).
+    detached: true,
+    cleanup: false,
+    stripFinalNewline: false,
+  });
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

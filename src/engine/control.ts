@@ -1,0 +1,125 @@
+// How `check` and `ctl` in another terminal reach a running lab. The lab listens on a random
+// loopback port and writes a record (URL, token, pid, servers) to <workspace>/.labs/<lesson>.json,
+// readable only by the user. Every request must carry the token. A record whose process is gone
+// (the lab was killed) is stale: it is removed when found.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+import type { ServerSnapshot } from './types.js';
+
+export interface LabRecord {
+  lesson: string;
+  pid: number;
+  control: string;
+  token: string;
+  startedAt: string;
+  servers: ServerSnapshot[];
+}
+
+export type ControlHandler = (route: string, body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown>;
+
+export function recordPath(workspace: string, lesson: string): string {
+  return join(workspace, '.labs', `${lesson}.json`);
+}
+
+export function newToken(): string {
+  return randomBytes(24).toString('hex');
+}
+
+export async function writeRecord(workspace: string, record: LabRecord): Promise<void> {
+  const dir = join(workspace, '.labs');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  await writeFileAtomic(recordPath(workspace, record.lesson), `${JSON.stringify(record, null, 2)}\n`, 0o600);
+}
+
+export async function removeRecord(workspace: string, lesson: string, pid = process.pid): Promise<void> {
+  const record = await readRecord(workspace, lesson);
+  if (record && record.pid === pid) await rm(recordPath(workspace, lesson), { force: true });
+}
+
+/** For the synchronous 'exit' handler. */
+export function removeRecordSync(workspace: string, lesson: string, pid = process.pid): void {
+  try {
+    const record = JSON.parse(readFileSync(recordPath(workspace, lesson), 'utf8')) as LabRecord;
+    if (record.pid === pid) rmSync(recordPath(workspace, lesson), { force: true });
+  } catch {
+    /* nothing to remove */
+  }
+}
+
+async function readRecord(workspace: string, lesson: string): Promise<LabRecord | null> {
+  try {
+    return JSON.parse(await readFile(recordPath(workspace, lesson), 'utf8')) as LabRecord;
+  } catch {
+    return null;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The record of a lab running now for `lesson`, or null; a stale record is removed. */
+export async function findRunningLab(workspace: string, lesson: string): Promise<LabRecord | null> {
+  const record = await readRecord(workspace, lesson);
+  if (!record) return null;
+  if (isAlive(record.pid)) return record;
+  await rm(recordPath(workspace, lesson), { force: true });
+  return null;
+}
+
+/** The control endpoint: 127.0.0.1 only, token required, JSON in and out. */
+export async function startControlServer(token: string, handle: ControlHandler): Promise<{ server: Server; url: string }> {
+  const expected = Buffer.from(`Bearer ${token}`);
+  const server = createServer(async (req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const given = Buffer.from(req.headers.authorization ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return send(401, { error: 'This lab control endpoint needs the token from the lab record.' });
+    }
+    try {
+      const url = new URL(req.url ?? '/', 'http://control');
+      const body = req.method === 'POST' ? await readJson(req) : {};
+      send(200, await handle(url.pathname, body, url.searchParams));
+    } catch (error) {
+      send(400, { error: (error as Error).message });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > 1_000_000) throw new Error('request body too large');
+  }
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** Client side, for `check` and `ctl`. */
+export async function callLab<T>(record: LabRecord, route: string, body?: Record<string, unknown>): Promise<T> {
+  const response = await fetch(`${record.control}${route}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${record.token}`, 'content-type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const data = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw new Error(data.error ?? `lab control answered ${response.status}`);
+  return data;
+}

@@ -1,0 +1,373 @@
+// A running lab: the lesson's servers on loopback ports, the events they report, the checks run
+// against those events, and the control endpoint other terminals use. Plain TypeScript, no Ink:
+// the TUI, the `lab` command and the tests all drive this same object, and `teardown()` is the one
+// way it ends (the exit guard in shutdown.ts covers the ways nobody planned).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabChild, PortTakenError } from './child.js';
+import { runCheck, runShown, type StepOutcome } from './checks.js';
+import { findRunningLab, newToken, removeRecord, removeRecordSync, startControlServer, writeRecord } from './control.js';
+import { EXIT, TutorError, usageError } from './errors.js';
+import { fillPlaceholders, type PortMap } from './placeholders.js';
+import { freePort, releasePort } from './ports.js';
+import { resolveProgram } from './programs.js';
+import { Progress } from './progress.js';
+import { findPython, lessonAvailability } from './requirements.js';
+import { registerLab, unregisterLab } from './shutdown.js';
+import type { CheckContext, LabChange, LabEvent, LabHandle, LoadedLesson, RequestEvent, ServerSnapshot, ServerSpec, SolveContext } from './types.js';
+import { ensureStarter } from './workspace.js';
+
+const MAX_EVENTS = 5000;
+
+export interface LabOptions {
+  /** The workspace root (not the lesson folder). */
+  workspace: string;
+  /** Start the control endpoint and write the lab record. @default true */
+  control?: boolean;
+  /** Progress to consult and update for checks asked through the control endpoint. */
+  progress?: Progress;
+  /** Try the lessons' preferred ports first. @default true */
+  preferredPorts?: boolean;
+}
+
+interface Member {
+  spec: ServerSpec;
+  child: LabChild;
+  ports: PortMap;
+  snapshot: ServerSnapshot;
+}
+
+export class Lab implements LabHandle {
+  readonly secrets: Record<string, string>;
+  readonly lessonWorkspace: string;
+  private readonly members = new Map<string, Member>();
+  private readonly eventList: LabEvent[] = [];
+  private readonly listeners = new Set<(change: LabChange) => void>();
+  private readonly marks = new Map<string, number>();
+  private seq = 0;
+  private runDir = '';
+  private python = 'python3';
+  private controlServer: { close(): void } | undefined;
+  private tornDown: Promise<void> | undefined;
+
+  private constructor(
+    readonly lesson: LoadedLesson,
+    private readonly options: LabOptions,
+    lessonWorkspace: string,
+  ) {
+    this.lessonWorkspace = lessonWorkspace;
+    this.secrets = Object.fromEntries((lesson.secrets ?? []).map((name) => [name, randomBytes(4).toString('hex')]));
+  }
+
+  /** Start every server of the lesson; resolves when all are ready. */
+  static async start(lesson: LoadedLesson, options: LabOptions): Promise<Lab> {
+    const availability = await lessonAvailability(lesson);
+    if (!availability.available) {
+      throw new TutorError(
+        `The ${lesson.id} lesson cannot run on this machine yet.`,
+        availability.missing.map((m) => `  ${m.id}: ${m.why}`).join('\n'),
+        EXIT.missing,
+      );
+    }
+    if (options.control !== false) {
+      const running = await findRunningLab(options.workspace, lesson.id);
+      if (running) {
+        throw usageError(
+          `A lab for ${lesson.id} is already running (process ${running.pid}).`,
+          `Use it from here with \`gateway-tutor check ${lesson.id}\`, or stop it first (Ctrl-C in its terminal, or kill ${running.pid}).`,
+        );
+      }
+    }
+    const lab = new Lab(lesson, options, await ensureStarter(lesson, options.workspace));
+    registerLab(lab);
+    try {
+      await lab.boot();
+    } catch (error) {
+      await lab.teardown();
+      throw error;
+    }
+    return lab;
+  }
+
+  private async boot(): Promise<void> {
+    this.python = (await findPython())?.path ?? 'python3';
+    this.runDir = await mkdtemp(join(tmpdir(), `gateway-tutor-${this.lesson.id}-`));
+    // A server that loses its port to another program between our check and its listen exits 98;
+    // then every port is picked afresh, because the other servers were told the old URLs.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.allocatePorts(attempt === 1 && this.options.preferredPorts !== false);
+        await Promise.all([...this.members.values()].map((member) => this.startMember(member)));
+        break;
+      } catch (error) {
+        if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+        await Promise.all([...this.members.values()].map((member) => member.child.stop()));
+      }
+    }
+    if (this.options.control !== false) await this.startControl();
+    this.booted = true;
+  }
+
+  /** Server start/stop events are reported once the lab is up, not for its own start. */
+  private booted = false;
+
+  private async allocatePorts(preferred: boolean): Promise<void> {
+    for (const member of this.members.values()) for (const port of Object.values(member.ports)) releasePort(port);
+    this.members.clear();
+    for (const spec of this.lesson.servers) {
+      const ports: PortMap = { port: await freePort(preferred ? spec.port : undefined) };
+      for (const [name, port] of Object.entries(spec.extraPorts ?? {})) ports[name] = await freePort(preferred ? port : undefined);
+      const scheme = spec.scheme ?? 'http';
+      const snapshot: ServerSnapshot = {
+        name: spec.name,
+        role: spec.role,
+        url: `${scheme}://127.0.0.1:${ports.port}`,
+        port: ports.port!,
+        ports: Object.fromEntries(Object.entries(ports).filter(([name]) => name !== 'port')),
+        state: 'starting',
+        pid: null,
+      };
+      this.members.set(spec.name, { spec, ports, snapshot, child: undefined as unknown as LabChild });
+    }
+    for (const member of this.members.values()) member.child = this.makeChild(member);
+  }
+
+  private makeChild(member: Member): LabChild {
+    const { spec } = member;
+    const env: Record<string, string> = {
+      ...spec.env,
+      GT_SERVER: spec.name,
+      GT_HOST: '127.0.0.1',
+      GT_PORT: String(member.ports.port),
+      GT_SECRETS: JSON.stringify(this.secrets),
+      GT_WORKSPACE: this.lessonWorkspace,
+      GT_LESSON_DIR: this.lesson.dir,
+      GT_RUN_DIR: this.runDir,
+      GT_EVENTS_FD: '3',
+      GT_SERVERS: JSON.stringify(this.servers().map(({ name, role, url, port, ports }) => ({ name, role, url, port, ports }))),
+      PYTHONUNBUFFERED: '1',
+    };
+    for (const [name, port] of Object.entries(member.ports)) if (name !== 'port') env[`GT_PORT_${envName(name)}`] = String(port);
+    for (const other of this.members.values()) env[`GT_URL_${envName(other.spec.name)}`] = other.snapshot.url;
+    return new LabChild({
+      name: spec.name,
+      program: resolveProgram(spec.program, this.lesson.dir, this.python),
+      env,
+      cwd: this.lessonWorkspace,
+      port: member.ports.port!,
+      ready: spec.ready ?? 'event',
+      readyTimeoutMs: spec.readyTimeoutMs ?? 10000,
+      onEvent: (event) => this.record(spec.name, event),
+      onLog: (line) => this.notify({ type: 'log', server: spec.name, line }),
+      onExit: ({ code, signal, expected }) => {
+        if (expected) this.setState(member, 'stopped');
+        else if (member.snapshot.state !== 'starting') {
+          this.setState(member, 'crashed', `exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+        }
+      },
+    });
+  }
+
+  private async startMember(member: Member): Promise<void> {
+    this.setState(member, 'starting');
+    const started = member.child.start();
+    member.snapshot.pid = member.child.pid;
+    try {
+      await started;
+    } catch (error) {
+      this.setState(member, 'crashed', (error as Error).message);
+      throw error;
+    }
+    member.snapshot.pid = member.child.pid;
+    this.setState(member, 'up');
+  }
+
+  private async startControl(): Promise<void> {
+    const token = newToken();
+    const { server, url } = await startControlServer(token, async (route, body) => {
+      if (route === '/state') return { lesson: this.lesson.id, pid: process.pid, servers: this.servers(), events: this.seq };
+      if (route === '/events') return this.events();
+      if (route === '/check') return this.checkFromControl(body.step as string | undefined, body.answer as string | undefined);
+      if (route === '/ctl') {
+        await this.control(body.action as 'stop' | 'start' | 'restart', String(body.server));
+        return { servers: this.servers() };
+      }
+      throw new Error(`unknown control route ${route}`);
+    });
+    this.controlServer = server;
+    this.recordToken = { url, token };
+    await this.writeRecord();
+  }
+
+  private recordToken: { url: string; token: string } | undefined;
+
+  private async writeRecord(): Promise<void> {
+    if (!this.recordToken || this.tornDown) return;
+    await writeRecord(this.options.workspace, {
+      lesson: this.lesson.id,
+      pid: process.pid,
+      control: this.recordToken.url,
+      token: this.recordToken.token,
+      startedAt: new Date().toISOString(),
+      servers: this.servers(),
+    });
+  }
+
+  /** A check asked for by `gateway-tutor check` in another terminal. */
+  private async checkFromControl(stepId: string | undefined, answer: string | undefined): Promise<StepOutcome> {
+    const progress = this.options.progress;
+    await progress?.reload();
+    const id = stepId ?? this.lesson.steps.find((step) => !progress?.isPassed(this.lesson.id, step.id))?.id ?? this.lesson.steps.at(-1)!.id;
+    const outcome = await this.check(id, answer);
+    if (outcome.status === 'pass') await progress?.markPassed(this.lesson.id, id);
+    return outcome;
+  }
+
+  servers(): ServerSnapshot[] {
+    return [...this.members.values()].map((member) => ({ ...member.snapshot, ports: { ...member.snapshot.ports } }));
+  }
+
+  events(): readonly LabEvent[] {
+    return this.eventList;
+  }
+
+  logs(server: string): string[] {
+    return [...(this.members.get(server)?.child.logs ?? [])];
+  }
+
+  subscribe(listener: (change: LabChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  fill(text: string): string {
+    return fillPlaceholders(text, this.portMaps(), this.lessonWorkspace);
+  }
+
+  beginStep(stepId: string): void {
+    this.marks.set(stepId, this.seq);
+  }
+
+  async check(stepId: string, answer?: string): Promise<StepOutcome> {
+    const step = this.lesson.steps.find((s) => s.id === stepId);
+    if (!step) {
+      throw usageError(`The ${this.lesson.id} lesson has no step "${stepId}".`, `Its steps: ${this.lesson.steps.map((s) => s.id).join(', ')}`);
+    }
+    return runCheck(step, this.context(stepId, answer));
+  }
+
+  /** What a check sees: URLs, the events since the step began, the answer, this run's secrets. */
+  context(stepId: string, answer?: string): Omit<CheckContext, 'signal'> {
+    const since = this.marks.get(stepId) ?? 0;
+    const events = this.eventList.filter((event) => event.seq > since);
+    const maps = this.portMaps();
+    const portOf = (server: string, port = 'port') => {
+      const value = maps[server]?.[port];
+      if (value === undefined) throw new Error(`the lab has no server "${server}" with a port "${port}"`);
+      return value;
+    };
+    return {
+      lesson: this.lesson.id,
+      step: stepId,
+      url: (server, port) => {
+        const scheme = port ? (port === 'https' ? 'https' : 'http') : (this.members.get(server)?.spec.scheme ?? 'http');
+        return `${scheme}://127.0.0.1:${portOf(server, port)}`;
+      },
+      port: portOf,
+      events,
+      requests: (server) => events.filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
+      ...(answer !== undefined ? { answer: answer.trim() } : {}),
+      secrets: { ...this.secrets },
+      workspace: this.lessonWorkspace,
+      servers: this.servers(),
+    };
+  }
+
+  /** A context for a step's solve(): what the walk test (a stand-in learner) gets. */
+  solveContext(stepId: string, env: Record<string, string>): SolveContext {
+    return {
+      ...this.context(stepId),
+      signal: new AbortController().signal,
+      run: (command) => runShown(this.fill(command), { env, cwd: this.lessonWorkspace }),
+      control: (action, server) => this.control(action, server),
+    };
+  }
+
+  async control(action: 'stop' | 'start' | 'restart', server: string): Promise<void> {
+    const member = this.members.get(server);
+    if (!member) {
+      throw usageError(`The ${this.lesson.id} lab has no server "${server}".`, `Its servers: ${[...this.members.keys()].join(', ')}`);
+    }
+    if (!['stop', 'start', 'restart'].includes(action)) throw usageError(`Unknown action "${action}": use stop, start or restart.`);
+    if (action === 'stop' || action === 'restart') {
+      await member.child.stop();
+      this.setState(member, 'stopped');
+    }
+    if (action === 'start' || action === 'restart') {
+      if (member.snapshot.state === 'up') return;
+      member.child = this.makeChild(member);
+      await this.startMember(member);
+    }
+    await this.writeRecord();
+  }
+
+  teardown(): Promise<void> {
+    this.tornDown ??= (async () => {
+      await Promise.all([...this.members.values()].map((member) => member.child?.stop()));
+      this.controlServer?.close();
+      if (this.recordToken) await removeRecord(this.options.workspace, this.lesson.id);
+      if (this.runDir) await rm(this.runDir, { recursive: true, force: true });
+      for (const member of this.members.values()) for (const port of Object.values(member.ports)) releasePort(port);
+      unregisterLab(this);
+    })();
+    return this.tornDown;
+  }
+
+  /** Last resort from the synchronous 'exit' handler: SIGKILL every process group, drop the record. */
+  killNow(): void {
+    for (const member of this.members.values()) {
+      const pid = member.child?.pid;
+      if (!pid) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    if (this.recordToken) removeRecordSync(this.options.workspace, this.lesson.id);
+  }
+
+  private portMaps(): Record<string, PortMap> {
+    return Object.fromEntries([...this.members.values()].map((m) => [m.spec.name, m.ports]));
+  }
+
+  private record(server: string, raw: Record<string, unknown>): void {
+    if (raw.event === 'ready') return;
+    const event = { ...raw, server, seq: ++this.seq, time: Date.now(), event: String(raw.event ?? 'unknown') } as LabEvent;
+    this.eventList.push(event);
+    if (this.eventList.length > MAX_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
+    this.notify({ type: 'event', event });
+  }
+
+  private setState(member: Member, state: ServerSnapshot['state'], reason?: string): void {
+    const previous = member.snapshot.state;
+    member.snapshot.state = state;
+    member.snapshot.pid = state === 'up' || state === 'starting' ? member.child?.pid ?? null : null;
+    if (reason) member.snapshot.reason = reason;
+    else delete member.snapshot.reason;
+    this.notify({ type: 'server', server: { ...member.snapshot } });
+    if (this.booted && previous !== state && (state === 'up' || state === 'stopped' || state === 'crashed')) {
+      this.record('lab', { event: 'server', name: member.spec.name, state, ...(reason ? { reason } : {}) });
+    }
+  }
+
+  private notify(change: LabChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+function envName(name: string): string {
+  return name.toUpperCase().replaceAll('-', '_');
+}

@@ -1,0 +1,92 @@
+// What the learner's machine has. Lessons name requirements by id; this file knows how to look
+// for each one, once per run, and how to say what is missing in a way a person can act on.
+import { execFile } from 'node:child_process';
+import type { LessonDefinition, RequirementId } from './types.js';
+
+export interface RequirementStatus {
+  id: RequirementId;
+  ok: boolean;
+  /** Version or path when found; what to do when not. */
+  detail: string;
+}
+
+function run(file: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 5000 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, out: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+let pythonLookup: Promise<{ path: string; version: string } | null> | undefined;
+
+/** The Python the lessons use: $PYTHON, then python3, then python; 3.9 or newer. */
+export function findPython(): Promise<{ path: string; version: string } | null> {
+  pythonLookup ??= (async () => {
+    const candidates = [process.env.PYTHON, 'python3', 'python'].filter((c): c is string => Boolean(c));
+    for (const candidate of candidates) {
+      const { ok, out } = await run(candidate, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
+      if (!ok) continue;
+      const [major = 0, minor = 0] = out.split('.').map(Number);
+      if (major === 3 && minor >= 9) return { path: candidate, version: out };
+    }
+    return null;
+  })();
+  return pythonLookup;
+}
+
+async function pythonImports(module: string): Promise<RequirementStatus['detail'] | null> {
+  const python = await findPython();
+  if (!python) return null;
+  const { ok, out } = await run(python.path, ['-c', `import ${module}; print(getattr(${module}, "__version__", "installed"))`]);
+  return ok ? out : null;
+}
+
+const probes: Record<RequirementId, () => Promise<RequirementStatus>> = {
+  curl: async () => {
+    const { ok, out } = await run('curl', ['--version']);
+    return { id: 'curl', ok, detail: ok ? (out.split('\n')[0] ?? 'curl') : 'install curl (apt-get install curl, brew install curl)' };
+  },
+  python3: async () => {
+    const python = await findPython();
+    return python
+      ? { id: 'python3', ok: true, detail: `${python.path} ${python.version}` }
+      : { id: 'python3', ok: false, detail: 'needs Python 3.9 or newer: install python3, or set PYTHON to its path' };
+  },
+  flask: async () => module('flask', 'Flask', 'python3-flask'),
+  gunicorn: async () => module('gunicorn', 'Gunicorn', 'python3-gunicorn'),
+  uvicorn: async () => module('uvicorn', 'Uvicorn', 'python3-uvicorn'),
+  openssl: async () => {
+    const { ok, out } = await run('openssl', ['version']);
+    return { id: 'openssl', ok, detail: ok ? out : 'install openssl' };
+  },
+};
+
+async function module(id: 'flask' | 'gunicorn' | 'uvicorn', name: string, debianPackage: string): Promise<RequirementStatus> {
+  const version = await pythonImports(id);
+  return version
+    ? { id, ok: true, detail: `${name} ${version}` }
+    : { id, ok: false, detail: `needs ${name} for the lesson's Python (pip install ${id}, or apt-get install ${debianPackage} and PYTHON=/usr/bin/python3)` };
+}
+
+const cache = new Map<RequirementId, Promise<RequirementStatus>>();
+
+export function checkRequirement(id: RequirementId): Promise<RequirementStatus> {
+  let status = cache.get(id);
+  if (!status) {
+    const probe = probes[id];
+    status = probe ? probe() : Promise.resolve({ id, ok: false, detail: `unknown requirement "${id}"` });
+    cache.set(id, status);
+  }
+  return status;
+}
+
+export async function lessonAvailability(
+  lesson: Pick<LessonDefinition, 'requires' | 'servers'>,
+): Promise<{ available: boolean; missing: { id: string; why: string }[] }> {
+  const ids = new Set<RequirementId>(lesson.requires ?? []);
+  for (const server of lesson.servers) for (const id of server.requires ?? []) ids.add(id);
+  const statuses = await Promise.all([...ids].map(checkRequirement));
+  const missing = statuses.filter((s) => !s.ok).map((s) => ({ id: s.id, why: s.detail }));
+  return { available: missing.length === 0, missing };
+}

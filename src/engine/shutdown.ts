@@ -1,0 +1,45 @@
+// No lab process outlives the tutor. Normal ways out (q, Ctrl-C, SIGTERM, SIGHUP from a closed
+// terminal) tear every lab down cleanly; a crash or process.exit() still SIGKILLs the process
+// groups from the synchronous 'exit' handler. SIGKILL of the tutor cannot be caught: there, each
+// lab server sees its stdin close and exits by itself (docs/lab-servers.md).
+interface Stoppable {
+  teardown(): Promise<void>;
+  killNow(): void;
+}
+
+const labs = new Set<Stoppable>();
+let installed = false;
+
+export function registerLab(lab: Stoppable): void {
+  labs.add(lab);
+  install();
+}
+
+export function unregisterLab(lab: Stoppable): void {
+  labs.delete(lab);
+}
+
+export async function teardownAll(): Promise<void> {
+  await Promise.allSettled([...labs].map((lab) => lab.teardown()));
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/** Installs the handlers once. `onSignal` lets the TUI unmount first; it must not exit itself. */
+export function install(onSignal?: () => void): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', () => {
+    for (const lab of labs) lab.killNow();
+  });
+  for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) {
+    process.on(signal, () => {
+      onSignal?.();
+      void teardownAll().finally(() => process.exit(SIGNAL_EXIT[signal]));
+    });
+  }
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`gateway-tutor crashed: ${error.stack ?? error}\n`);
+    void teardownAll().finally(() => process.exit(70));
+  });
+}

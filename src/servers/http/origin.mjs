@@ -1,0 +1,116 @@
+// The origin: a small HTTP server to practise on with curl. Everything it answers is plain
+// node:http; what matters for the lesson is what it reports: every request it sees (method,
+// target, headers in wire order, which TCP connection carried it) becomes a lab event.
+//
+//   GET  /              a short page
+//   GET  /headers       the request headers you sent, as JSON
+//   GET  /status/CODE   a response with that status code
+//   GET  /secret        a response carrying this lab run's token in a header
+//   POST /echo          what you posted, and how the server understood it
+import { createServer, STATUS_CODES } from 'node:http';
+import { labServer } from '../lib/lab-server.mjs';
+
+const lab = labServer();
+const MAX_BODY = 1024 * 1024;
+
+const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (req, res) => {
+  const report = lab.observe(req, res);
+  const url = new URL(req.url ?? '/', 'http://origin');
+  const chunks = [];
+  let size = 0;
+  req.on('data', (chunk) => {
+    size += chunk.length;
+    if (size <= MAX_BODY) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    if (size > MAX_BODY) return send(res, 413, { error: `body over ${MAX_BODY} bytes` });
+    route(req, res, url, body, report);
+  });
+});
+
+function route(req, res, url, body, report) {
+  if (body.length > 0) {
+    report.bodyBytes = body.length;
+    report.body = body.toString('utf8').slice(0, 2000);
+    report.contentType = req.headers['content-type'] ?? null;
+  }
+  if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    return res.end('Hello from the origin server.\nTry /headers, /status/404, /secret, or POST to /echo.\n');
+  }
+  if (url.pathname === '/headers') {
+    // rawHeaders keeps the order and spelling you sent; req.headers would lower-case them.
+    const headers = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+    return send(res, 200, { method: req.method, target: req.url, headers });
+  }
+  const status = /^\/status\/(\d{3})$/.exec(url.pathname);
+  if (status) {
+    const code = Number(status[1]);
+    if (code < 200 || code > 599) return send(res, 400, { error: 'pick a status from 200 to 599' });
+    return send(res, code, { status: code, reason: STATUS_CODES[code] ?? 'Unknown' });
+  }
+  if (url.pathname === '/secret') {
+    res.setHeader('X-Secret-Token', lab.secrets.token ?? 'no-token');
+    return send(res, 200, { message: 'The token is not in this body. Look at the response headers (curl -i).' });
+  }
+  if (url.pathname === '/echo') {
+    if (req.method !== 'POST' && req.method !== 'PUT') {
+      res.setHeader('Allow', 'POST, PUT');
+      return send(res, 405, { error: `${req.method} is not allowed here; send a body with POST` });
+    }
+    let json = null;
+    let parseError = null;
+    const type = req.headers['content-type'] ?? '';
+    if (type.startsWith('application/json')) {
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch (error) {
+        parseError = error.message;
+      }
+    }
+    report.json = json !== null;
+    if (parseError) report.parseError = parseError;
+    return send(res, parseError ? 400 : 200, {
+      contentType: type || null,
+      bytes: body.length,
+      understoodAs: json !== null ? 'JSON' : parseError ? 'broken JSON' : 'not JSON (no application/json Content-Type)',
+      ...(json !== null ? { json } : { text: body.toString('utf8') }),
+      ...(parseError ? { error: parseError } : {}),
+    });
+  }
+  return send(res, 404, { error: `nothing at ${url.pathname}`, try: ['/', '/headers', '/status/404', '/secret', '/echo'] });
+}
+
+function send(res, status, body) {
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+// Requests node:http cannot parse never reach the handler above. Answer them ourselves, report
+// them, and keep serving everyone else.
+server.on('clientError', (error, socket) => {
+  if (!socket.writable) return socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const reason = STATUS_CODES[status];
+  const text = `${reason}: ${tooLarge ? 'the request headers are too large' : 'that is not a valid HTTP request'}\n`;
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  lab.emit({
+    event: 'request',
+    conn: lab.connectionId(socket),
+    remote: `${socket.remoteAddress}:${socket.remotePort}`,
+    // It could not be parsed, so there is no method or target to report.
+    method: '',
+    target: '',
+    headers: [],
+    status,
+    error: `${error.code}: ${error.message}`,
+  });
+});
+
+await lab.listen(server);
+console.log(`origin listening on http://127.0.0.1:${server.address().port}`);
+lab.ready();
