@@ -1,0 +1,144 @@
+// The forward proxy's cache: a shared cache in the sense of RFC 9111, kept small enough to read.
+// Many clients ask a forward proxy for the same pages; answering the second one from memory saves
+// a trip to the origin. The origin says what may be kept, and for how long, in Cache-Control.
+//
+// What this cache does (and what a full one like squid does beyond it):
+// - stores only GET responses with status 200 and an explicit lifetime (s-maxage or max-age);
+//   a real cache may also guess a lifetime from Last-Modified ("heuristic freshness");
+// - never stores `no-store`, `private` (a shared cache must not keep one user's page), a
+//   response to a request with `Authorization`, or anything with `Vary` (a real cache keeps one
+//   copy per variant; this one keeps none rather than serve the wrong one);
+// - a response marked `no-cache` may not be served without asking the origin again; a real cache
+//   stores it and revalidates with If-None-Match, this one simply does not store it;
+// - a request with `no-cache` (or the old `Pragma: no-cache`), `no-store` or `max-age=0` goes to
+//   the origin: a MISS, whose fresh answer then replaces the stored one (unless no-store);
+// - answers a HIT with `Age`: how many seconds the stored copy has been around (RFC 9111 §5.1).
+
+/**
+ * Parse a Cache-Control value into a Map of lower-case directive → value (true when the
+ * directive has no argument). `max-age=60, no-cache` → Map { 'max-age' → '60', 'no-cache' → true }
+ */
+export function parseCacheControl(value) {
+  const directives = new Map();
+  if (!value) return directives;
+  for (const part of value.split(',')) {
+    const [rawName, ...rest] = part.split('=');
+    const name = rawName.trim().toLowerCase();
+    if (!name) continue;
+    if (rest.length === 0) {
+      directives.set(name, true);
+    } else {
+      directives.set(name, rest.join('=').trim().replace(/^"(.*)"$/, '$1'));
+    }
+  }
+  return directives;
+}
+
+/** A delta-seconds directive as a number, or undefined if absent or not a whole number. */
+export function seconds(directives, name) {
+  const value = directives.get(name);
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** All values of one header from [[name, value], ...] pairs, joined as a list. */
+export function headerValue(pairs, name) {
+  const lower = name.toLowerCase();
+  const values = pairs.filter(([key]) => key.toLowerCase() === lower).map(([, value]) => value);
+  return values.length ? values.join(', ') : undefined;
+}
+
+/**
+ * How long a response stays fresh, in seconds, for a shared cache: s-maxage wins over max-age
+ * (RFC 9111 §4.2.1). Undefined when the origin gave no explicit lifetime.
+ */
+export function freshnessLifetime(responseHeaders) {
+  const cc = parseCacheControl(headerValue(responseHeaders, 'cache-control'));
+  return seconds(cc, 's-maxage') ?? seconds(cc, 'max-age');
+}
+
+/**
+ * May this cache store the response? Returns { store: true } or { store: false, reason } so the
+ * proxy can tell the learner why a page was not kept.
+ */
+export function storable(method, requestHeaders, status, responseHeaders) {
+  const req = parseCacheControl(headerValue(requestHeaders, 'cache-control'));
+  const res = parseCacheControl(headerValue(responseHeaders, 'cache-control'));
+  if (method !== 'GET') return { store: false, reason: `${method} responses are not cached` };
+  if (status !== 200) return { store: false, reason: `status ${status} is not cached here` };
+  if (req.has('no-store')) return { store: false, reason: 'the request said no-store' };
+  if (res.has('no-store')) return { store: false, reason: 'the response said no-store' };
+  if (res.has('private')) return { store: false, reason: 'the response is private to one user' };
+  if (res.has('no-cache')) return { store: false, reason: 'the response must be revalidated every time (no-cache)' };
+  if (headerValue(requestHeaders, 'authorization') !== undefined && !res.has('public') && !res.has('s-maxage')) {
+    return { store: false, reason: 'the request carried Authorization' };
+  }
+  if (headerValue(responseHeaders, 'vary') !== undefined) return { store: false, reason: 'the response varies (Vary)' };
+  const lifetime = freshnessLifetime(responseHeaders);
+  if (lifetime === undefined || lifetime === 0) return { store: false, reason: 'no max-age: no explicit lifetime' };
+  return { store: true };
+}
+
+/**
+ * The age of a stored response now, in seconds (RFC 9111 §4.2.3, simplified: the Age the origin
+ * sent, plus how long the copy has been in this cache).
+ */
+export function currentAge(entry, now = Date.now()) {
+  return entry.initialAge + Math.max(0, (now - entry.storedAt) / 1000);
+}
+
+/**
+ * Can this stored entry answer this request? Returns { hit: true, age } or
+ * { hit: false, reason }.
+ */
+export function usable(entry, requestHeaders, now = Date.now()) {
+  if (!entry) return { hit: false, reason: 'not in the cache' };
+  const req = parseCacheControl(headerValue(requestHeaders, 'cache-control'));
+  const pragma = (headerValue(requestHeaders, 'pragma') ?? '').toLowerCase();
+  if (req.has('no-cache') || (!headerValue(requestHeaders, 'cache-control') && pragma.includes('no-cache'))) {
+    return { hit: false, reason: 'the request said no-cache: ask the origin again' };
+  }
+  if (req.has('no-store')) return { hit: false, reason: 'the request said no-store' };
+  const age = currentAge(entry, now);
+  const maxAge = seconds(req, 'max-age');
+  if (maxAge !== undefined && age > maxAge) {
+    return { hit: false, reason: `the request accepts at most max-age=${maxAge}` };
+  }
+  if (age >= entry.lifetime) return { hit: false, reason: `stale: ${Math.floor(age)}s old, fresh for ${entry.lifetime}s` };
+  return { hit: true, age: Math.floor(age) };
+}
+
+/** A small in-memory store of responses, by absolute URL. */
+export class ResponseCache {
+  constructor({ maxEntries = 200, maxBodyBytes = 1024 * 1024 } = {}) {
+    this.entries = new Map();
+    this.maxEntries = maxEntries;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  get(url) {
+    return this.entries.get(url);
+  }
+
+  /** Keep a response; the oldest entry goes when the cache is full. */
+  put(url, { status, statusMessage, headers, body, now = Date.now() }) {
+    if (body.length > this.maxBodyBytes) return false;
+    const ageHeader = Number(headerValue(headers, 'age'));
+    this.entries.delete(url);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value);
+    this.entries.set(url, {
+      status,
+      statusMessage,
+      headers,
+      body,
+      storedAt: now,
+      initialAge: Number.isFinite(ageHeader) && ageHeader > 0 ? ageHeader : 0,
+      lifetime: freshnessLifetime(headers) ?? 0,
+    });
+    return true;
+  }
+
+  delete(url) {
+    this.entries.delete(url);
+  }
+}
