@@ -2,6 +2,7 @@
 // lesson.ts compiled to lesson.js beside its markdown and starter files, and the lab server
 // programs copied as they are (learners open them, so they stay readable source).
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,7 @@ const lessonsDir = join(root, 'lessons');
 for (const entry of await readdir(lessonsDir, { withFileTypes: true })) {
   if (!entry.isDirectory()) continue;
   const from = join(lessonsDir, entry.name);
+  if (!existsSync(join(from, 'lesson.ts'))) continue;
   const to = join(dist, 'lessons', entry.name);
   await mkdir(to, { recursive: true });
   await cp(from, to, { recursive: true, filter: (src) => skip(src) && !src.endsWith('.ts') });

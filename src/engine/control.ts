@@ -8,6 +8,7 @@ import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { EXIT, TutorError } from './errors.js';
 import type { ServerSnapshot } from './types.js';
 
 export interface LabRecord {
@@ -59,12 +60,19 @@ async function readRecord(workspace: string, lesson: string): Promise<LabRecord 
   }
 }
 
+/** True while `pid` runs. A zombie (dead, not yet reaped by its parent) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/PID/stat: "PID (name) STATE ..."; the name may hold spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -114,11 +122,20 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 /** Client side, for `check` and `ctl`. */
 export async function callLab<T>(record: LabRecord, route: string, body?: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${record.control}${route}`, {
-    method: body ? 'POST' : 'GET',
-    headers: { authorization: `Bearer ${record.token}`, 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${record.control}${route}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${record.token}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new TutorError(
+      `The ${record.lesson} lab (process ${record.pid}) does not answer at ${record.control}.`,
+      `It may be stopping or stuck. Start it again with \`gateway-tutor lab ${record.lesson}\`.`,
+      EXIT.usage,
+    );
+  }
   const data = (await response.json()) as T & { error?: string };
   if (!response.ok) throw new Error(data.error ?? `lab control answered ${response.status}`);
   return data;

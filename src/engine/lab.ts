@@ -203,6 +203,11 @@ export class Lab implements LabHandle {
 
   private recordToken: { url: string; token: string } | undefined;
 
+  /** Where `check` and `ctl` reach this lab, when it has a control endpoint. */
+  get controlUrl(): string | undefined {
+    return this.recordToken?.url;
+  }
+
   private async writeRecord(): Promise<void> {
     if (!this.recordToken || this.tornDown) return;
     await writeRecord(this.options.workspace, {

@@ -38,7 +38,8 @@ export function findPython(): Promise<{ path: string; version: string } | null> 
 async function pythonImports(module: string): Promise<RequirementStatus['detail'] | null> {
   const python = await findPython();
   if (!python) return null;
-  const { ok, out } = await run(python.path, ['-c', `import ${module}; print(getattr(${module}, "__version__", "installed"))`]);
+  const script = `import ${module}, importlib.metadata as m\ntry: print(m.version("${module}"))\nexcept Exception: print("installed")`;
+  const { ok, out } = await run(python.path, ['-W', 'ignore', '-c', script]);
   return ok ? out : null;
 }
 

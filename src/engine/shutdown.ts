@@ -8,6 +8,12 @@ interface Stoppable {
 }
 
 const labs = new Set<Stoppable>();
+const afterTeardown: (() => void)[] = [];
+
+/** Run `hook` after every lab is torn down on a signal, just before the process exits. */
+export function onSignalExit(hook: () => void): void {
+  afterTeardown.push(hook);
+}
 let installed = false;
 
 export function registerLab(lab: Stoppable): void {
@@ -35,7 +41,10 @@ export function install(onSignal?: () => void): void {
   for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) {
     process.on(signal, () => {
       onSignal?.();
-      void teardownAll().finally(() => process.exit(SIGNAL_EXIT[signal]));
+      void teardownAll().finally(() => {
+        for (const hook of afterTeardown) hook();
+        process.exit(SIGNAL_EXIT[signal]);
+      });
     });
   }
   process.on('uncaughtException', (error) => {

@@ -1,0 +1,118 @@
+// The command line: parse with node:util parseArgs, answer --version and --help before loading
+// anything heavy, then load only the command asked for (each is its own chunk in the bundle).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT, TutorError, usageError } from './engine/errors.js';
+import { version } from './engine/paths.js';
+
+export const COMMANDS = ['list', 'lab', 'check', 'ctl', 'reset', 'doctor', 'ws', 'bench', 'fcgi'] as const;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  json: { type: 'boolean' },
+  workspace: { type: 'string' },
+  lessons: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  answer: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  concurrency: { type: 'string', short: 'c' },
+  requests: { type: 'string', short: 'n' },
+} satisfies ParseArgsConfig['options'];
+
+export const HELP = `gateway-tutor ${version}: learn how a web request reaches Python code, by running the real thing.
+
+Usage:
+  gateway-tutor [LESSON]                  the tutor; opens LESSON directly when given
+  gateway-tutor list [--json]             lessons, your progress, what each needs
+  gateway-tutor lab LESSON [--json]       run LESSON's lab in the foreground until Ctrl-C
+  gateway-tutor check LESSON [STEP] [--answer TEXT] [--json]
+                                          check a step against the running lab of LESSON
+  gateway-tutor ctl LESSON (stop|start|restart) SERVER
+                                          stop or start one lab server (drills)
+  gateway-tutor reset [LESSON] [--yes]    forget progress and restore starter files
+  gateway-tutor doctor                    what is installed, what is missing
+  gateway-tutor ws URL                    a small WebSocket client
+  gateway-tutor bench URL [-c N] [-n N]   concurrent load with latency percentiles
+  gateway-tutor fcgi ADDR [PATH]          send one FastCGI request and show every record
+
+Options:
+  --workspace DIR   where your files and progress live (default ~/gateway-tutor,
+                    or GATEWAY_TUTOR_WORKSPACE)
+  --lessons DIR     load lessons from DIR instead of the built-in ones
+  --no-color        no colours (NO_COLOR works too)
+  --json            one JSON object per line, for scripts (list, lab, check)
+  -h, --help        this text
+  -v, --version     the version
+
+Exit codes: 0 ok or check passed, 1 check failed, 2 usage error or no running lab,
+3 something the lesson needs is missing.`;
+
+export type CliValues = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+export async function main(argv: string[]): Promise<number> {
+  let values: CliValues;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as {
+      values: CliValues;
+      positionals: string[];
+    });
+  } catch (error) {
+    const flags = Object.entries(OPTIONS).map(([name, o]) => `--${name}${'short' in o ? ` (-${o.short})` : ''}`);
+    process.stderr.write(`${(error as Error).message}\nValid options: ${flags.join(', ')}\nSee gateway-tutor --help.\n`);
+    return EXIT.usage;
+  }
+  if (values.version) {
+    process.stdout.write(`${version}\n`);
+    return EXIT.ok;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  if (values['no-color']) process.env.NO_COLOR = '1';
+  const [command, ...rest] = positionals;
+  try {
+    switch (command) {
+      case 'list':
+        return await (await import('./commands/list.js')).list(values, rest);
+      case 'lab':
+        return await (await import('./commands/lab.js')).lab(values, rest);
+      case 'check':
+        return await (await import('./commands/check.js')).check(values, rest);
+      case 'ctl':
+        return await (await import('./commands/ctl.js')).ctl(values, rest);
+      case 'reset':
+        return await (await import('./commands/reset.js')).reset(values, rest);
+      case 'doctor':
+        return await (await import('./commands/doctor.js')).doctor(values, rest);
+      case 'ws':
+      case 'bench':
+      case 'fcgi':
+        return await (await import('./commands/tools.js')).tool(command, values, rest);
+      default: {
+        if (command) {
+          const { catalogFor } = await import('./commands/output.js');
+          const catalog = await catalogFor(values);
+          if (!catalog.find(command)) {
+            throw usageError(`"${command}" is neither a command nor a lesson.`, `Commands: ${COMMANDS.join(', ')}\nLessons: ${catalog.lessons.map((l) => l.id).join(', ')}`);
+          }
+        }
+        const { runTui } = await import('./commands/tui.js');
+        const { resolveWorkspace } = await import('./engine/workspace.js');
+        return await runTui({
+          workspace: resolveWorkspace(values.workspace),
+          ...(values.lessons ? { lessonsDir: values.lessons } : {}),
+          ...(command ? { lessonId: command } : {}),
+          noColor: Boolean(values['no-color'] || process.env.NO_COLOR),
+        });
+      }
+    }
+  } catch (error) {
+    if (error instanceof TutorError) {
+      process.stderr.write(`${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
