@@ -1,0 +1,116 @@
+// A small application server, run three times as app-1, app-2 and app-3 behind the proxy.
+// Each copy names itself in every answer, so you can see which one the proxy chose.
+//
+//   GET  /whoami       "app-2 (pid 4242) answered GET /whoami"
+//   GET  /headers      the request headers this backend received, as JSON: look for what the
+//                      proxy added (X-Forwarded-For, Forwarded, X-Request-Id, Via…)
+//   GET  /big          a large, very compressible text (for the compression step)
+//   GET  /slow?ms=N    answers after N ms (default 1000), and may be cached for 60 s
+//   GET  /api/quote    a tiny JSON answer (the proxy rate-limits /api/)
+//   POST /upload       reads the whole body as it streams and says how many bytes came
+//   POST /echo         streams the body straight back
+//   GET  /health       "ok", always fast: the proxy's health checks ask this
+//   GET  /ws           a WebSocket echo
+//
+// Slow mode, for 504 drills: every answer but /health waits APP_SLOW_MS (or 10 s). Switch it on
+// at start with APP_SLOW_MS=5000, or while running with the stdin command {"cmd":"slow","on":true}.
+import http from 'node:http';
+import { labServer } from '../lib/lab-server.mjs';
+import { acceptWebSocket } from './websocket-echo.mjs';
+
+const lab = labServer();
+const me = lab.name;
+let slowMs = Number(process.env.APP_SLOW_MS ?? 0);
+
+lab.onCommand((command) => {
+  if (command.cmd !== 'slow') return;
+  slowMs = command.on ? Number(command.ms ?? process.env.APP_SLOW_MS ?? 10000) || 10000 : 0;
+  console.log(`${me}: slow mode ${slowMs ? `on (${slowMs} ms)` : 'off'}`);
+  lab.emit({ event: 'mode', slow: slowMs > 0, slowMs });
+});
+
+// The same large text on every backend (seeded with this lab run's secret, if any, so its exact
+// compressed size differs from run to run).
+const seed = lab.secrets.bigseed ?? 'gateway-tutor';
+const bigLines = [];
+for (let line = 1; line <= 4000; line++) {
+  bigLines.push(`${String(line).padStart(5, '0')} ${seed} the quick brown fox jumps over the lazy dog, again and again\n`);
+}
+const big = Buffer.from(bigLines.join(''));
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function send(res, status, body, type = 'text/plain; charset=utf-8', extra = {}) {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': bytes.length, 'X-Served-By': me, ...extra });
+  res.end(bytes);
+}
+
+async function handle(req, res) {
+  const fields = lab.observe(req, res, { requestId: req.headers['x-request-id'] ?? null });
+  const url = new URL(req.url, 'http://backend');
+  if (url.pathname === '/health') return send(res, 200, 'ok\n');
+  if (slowMs > 0) {
+    fields.slow = true;
+    await wait(slowMs);
+  }
+
+  switch (url.pathname) {
+    case '/':
+    case '/whoami':
+      return send(res, 200, `${me} (pid ${process.pid}) answered ${req.method} ${req.url}\n`);
+    case '/headers': {
+      const report = { server: me, method: req.method, target: req.url, headers: Object.fromEntries(pairs(req.rawHeaders)) };
+      return send(res, 200, JSON.stringify(report, null, 2) + '\n', 'application/json');
+    }
+    case '/big':
+      return send(res, 200, big);
+    case '/slow': {
+      const ms = Math.min(Number(url.searchParams.get('ms') ?? 1000) || 0, 10000);
+      await wait(ms);
+      const body = `${me} worked ${ms} ms on this at ${new Date().toISOString()}\n`;
+      return send(res, 200, body, 'text/plain; charset=utf-8', { 'Cache-Control': 'public, max-age=60' });
+    }
+    case '/api/quote':
+      return send(res, 200, JSON.stringify({ server: me, quote: 'Be liberal in what you accept.' }) + '\n', 'application/json');
+    case '/upload': {
+      if (req.method !== 'POST' && req.method !== 'PUT') return send(res, 405, 'POST a body here\n', undefined, { Allow: 'POST, PUT' });
+      let received = 0;
+      for await (const chunk of req) received += chunk.length;
+      fields.received = received;
+      return send(res, 200, JSON.stringify({ server: me, received }) + '\n', 'application/json');
+    }
+    case '/echo':
+      res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream', 'X-Served-By': me });
+      req.pipe(res); // backpressure: we read the upload only as fast as the proxy takes the echo
+      return;
+    default:
+      return send(res, 404, `${me} has no page ${url.pathname}\n`);
+  }
+}
+
+function pairs(raw) {
+  const out = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
+const server = http.createServer((req, res) => {
+  handle(req, res).catch((error) => {
+    console.error(error);
+    if (!res.headersSent) send(res, 500, 'backend error\n');
+  });
+});
+server.on('upgrade', (req, socket) => {
+  lab.emit({ event: 'request', method: req.method, target: req.url, headers: pairs(req.rawHeaders), status: 101, upgrade: 'websocket', requestId: req.headers['x-request-id'] ?? null });
+  acceptWebSocket(req, socket);
+});
+// Keep idle connections from the proxy longer than the proxy keeps them (see upstream.mjs).
+server.keepAliveTimeout = 10_000;
+lab.onShutdown(() => {
+  server.close();
+  server.closeAllConnections();
+});
+const port = await lab.listen(server);
+console.log(`${me} listening on 127.0.0.1:${port}${slowMs ? ` (slow: ${slowMs} ms)` : ''}`);
+lab.ready();

@@ -1,0 +1,115 @@
+// What the backend is told about the client, and what the client is told back.
+//
+// Behind a reverse proxy every connection a backend sees comes from the proxy, so the client's
+// address, the scheme it used (https at the proxy, plain http behind it) and the host name it
+// asked for would be lost. The proxy writes them into the request:
+//
+//   X-Forwarded-For: 203.0.113.7, 127.0.0.1   each proxy appends the peer it saw (de facto)
+//   X-Forwarded-Proto: https                   the scheme the client used
+//   X-Forwarded-Host: shop.example             the Host the client asked for
+//   Forwarded: for=203.0.113.7;proto=https;host=shop.example   the standard form (RFC 7239)
+//   X-Request-Id: 5f0c…                        one id for this request, in every log on its way
+//
+// A backend should trust these only when they come from its own proxy: a client can send any of
+// them itself, which is why the proxy appends to X-Forwarded-For instead of believing it.
+import { randomBytes } from 'node:crypto';
+import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
+
+export const VIA_NAME = 'gateway-tutor-proxy';
+
+/** A short, fresh id for one request: 16 hex digits. */
+export function newRequestId() {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * One Forwarded element (RFC 7239 §4): `for=…;proto=…;host=…`. Values that are not plain tokens
+ * (IPv6 addresses, anything with a colon such as host:port) must be quoted strings; an IPv6
+ * address is also put in brackets (§6).
+ */
+export function forwardedElement({ forAddress, proto, host }) {
+  const parts = [];
+  if (forAddress) {
+    const node = forAddress.includes(':') ? `[${forAddress}]` : forAddress;
+    parts.push(`for=${quoteIfNeeded(node)}`);
+  }
+  if (proto) parts.push(`proto=${proto}`);
+  if (host) parts.push(`host=${quoteIfNeeded(host)}`);
+  return parts.join(';');
+}
+
+// token = 1*tchar (RFC 9110 §5.6.2); anything else goes in a quoted-string.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+function quoteIfNeeded(value) {
+  if (TOKEN.test(value)) return value;
+  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/** The peer address without the IPv4-mapped prefix node adds on dual-stack sockets. */
+export function clientAddress(socket) {
+  const address = socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * The header pairs to send to the backend for request `req`.
+ * - hop-by-hop fields are dropped (RFC 9110 §7.6.1), and so is Expect: the proxy answers
+ *   "100 Continue" itself;
+ * - Accept-Encoding is dropped: the proxy compresses for every client, so backends send plain
+ *   bodies and the cache keeps one plain copy;
+ * - the forwarding fields above are added, Via is appended.
+ */
+export function requestHeadersForBackend(req, { proto, requestId }) {
+  const client = clientAddress(req.socket);
+  const host = req.headers.host ?? '';
+  const drop = new Set([
+    'expect',
+    'accept-encoding',
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'x-forwarded-host',
+    'forwarded',
+    'x-request-id',
+    'via',
+  ]);
+  const pairs = withoutHopByHop(pairsOf(req.rawHeaders)).filter(([name]) => !drop.has(name.toLowerCase()));
+
+  const earlierFor = req.headers['x-forwarded-for'];
+  pairs.push(['X-Forwarded-For', earlierFor ? `${earlierFor}, ${client}` : client]);
+  pairs.push(['X-Forwarded-Proto', proto]);
+  if (host) pairs.push(['X-Forwarded-Host', host]);
+  const earlierForwarded = req.headers.forwarded;
+  const element = forwardedElement({ forAddress: client, proto, host });
+  pairs.push(['Forwarded', earlierForwarded ? `${earlierForwarded}, ${element}` : element]);
+  pairs.push(['X-Request-Id', requestId]);
+  pairs.push(['Via', appendVia(req.headers.via, VIA_NAME, req.httpVersion)]);
+  return pairs;
+}
+
+/** The backend's response header pairs, cleaned for the client: hop-by-hop out, Via appended. */
+export function responseHeadersForClient(rawHeaders, { httpVersion = '1.1' } = {}) {
+  const pairs = withoutHopByHop(pairsOf(rawHeaders));
+  const viaIndex = pairs.findIndex(([name]) => name.toLowerCase() === 'via');
+  if (viaIndex === -1) pairs.push(['Via', appendVia(undefined, VIA_NAME, httpVersion)]);
+  else pairs[viaIndex] = ['Via', appendVia(pairs[viaIndex][1], VIA_NAME, httpVersion)];
+  return pairs;
+}
+
+/** node's flat rawHeaders [name, value, name, value…] as [[name, value]…]. */
+export function pairsOf(raw) {
+  const out = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
+/** First value of a header in pairs, case-insensitively. */
+export function getHeader(pairs, name) {
+  const lower = name.toLowerCase();
+  return pairs.find(([key]) => key.toLowerCase() === lower)?.[1];
+}
+
+/** Pairs without any field called `name`. */
+export function withoutHeader(pairs, name) {
+  const lower = name.toLowerCase();
+  return pairs.filter(([key]) => key.toLowerCase() !== lower);
+}

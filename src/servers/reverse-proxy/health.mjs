@@ -1,0 +1,83 @@
+// Knowing which backends are alive.
+//
+// Passive detection: a real request failed to connect (refused, reset) → the backend is marked
+// down at once, and the request is retried elsewhere.
+// Active checks: every `intervalMs` the proxy asks each backend `GET /health` on the side. A
+// backend that fails a check goes down; a down backend that answers 2xx comes back up and takes
+// requests again. Checks run faster while something is down, so a repaired backend rejoins soon.
+//
+// Every change is reported as a lab event: {"event":"health","backend":"app-2","state":"down"}.
+import http from 'node:http';
+
+export class HealthChecker {
+  /**
+   * @param {import('./balancer.mjs').Backend[]} backends
+   * @param {{ intervalMs: number, timeoutMs: number, emit: (event: object) => void, log: (line: string) => void }} options
+   */
+  constructor(backends, { intervalMs = 1000, timeoutMs = 800, emit, log = () => {} }) {
+    this.backends = backends;
+    this.intervalMs = intervalMs;
+    this.timeoutMs = timeoutMs;
+    this.emit = emit;
+    this.log = log;
+    this.timer = null;
+    this.stopped = false;
+  }
+
+  start() {
+    const tick = async () => {
+      await Promise.all(this.backends.map((backend) => this.checkOnce(backend)));
+      if (this.stopped) return;
+      const anyDown = this.backends.some((backend) => backend.state === 'down');
+      this.timer = setTimeout(tick, anyDown ? Math.min(250, this.intervalMs) : this.intervalMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** One active check: GET /health, a 2xx within the timeout means up. */
+  async checkOnce(backend) {
+    const ok = await probe(backend, this.timeoutMs);
+    if (ok === true) this.markUp(backend, 'active');
+    else this.markDown(backend, 'active', ok);
+  }
+
+  /** Passive detection: a live request could not reach the backend. */
+  reportFailure(backend, reason) {
+    this.markDown(backend, 'passive', reason);
+  }
+
+  markDown(backend, via, reason) {
+    if (backend.state === 'down') return;
+    backend.state = 'down';
+    this.log(`${backend.name} is DOWN (${via} check: ${reason})`);
+    this.emit({ event: 'health', backend: backend.name, state: 'down', via, reason });
+  }
+
+  markUp(backend, via) {
+    if (backend.state === 'up') return;
+    backend.state = 'up';
+    this.log(`${backend.name} is UP again (${via} check)`);
+    this.emit({ event: 'health', backend: backend.name, state: 'up', via });
+  }
+}
+
+/** Resolves true for a 2xx answer, or a short reason why the check failed. */
+function probe(backend, timeoutMs) {
+  return new Promise((resolve) => {
+    const request = http.get(
+      { host: backend.host, port: backend.port, path: '/health', agent: false, timeout: timeoutMs },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode >= 200 && response.statusCode < 300 ? true : `status ${response.statusCode}`);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    request.on('error', (error) => resolve(error.code ?? error.message));
+  });
+}

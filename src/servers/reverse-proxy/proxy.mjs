@@ -1,0 +1,291 @@
+// The lab's reverse proxy: one public address in front of several backends.
+//
+//   client ──► proxy :8300 (http) ─┬─► app-1
+//   client ──► proxy :8343 (https) ├─► app-2      the backends are never reached directly
+//                                  └─► app-3
+//
+// What happens to each request, in order (each step is one small module in this folder):
+//   1. a fresh request id                                 forwarding.mjs
+//   2. /proxy-status and /static/… are answered here      static-files.mjs
+//   3. /api/… is rate limited per client (429)            rate-limit.mjs
+//   4. a body over the limit is refused (413)             body-limit.mjs
+//   5. a fresh cached copy is served (X-Cache: HIT)       cache.mjs
+//   6. otherwise a backend is picked and the request      balancer.mjs, health.mjs, upstream.mjs
+//      forwarded, retried elsewhere if it could not connect
+//   7. the response is compressed for the client          compression.mjs, respond.mjs
+// Every request becomes one lab event with what the proxy decided (backend, cache, sizes…).
+//
+// Settings (environment): RP_BACKENDS (names, comma separated; default: every other lab server),
+// RP_BALANCE (round-robin | least-conn), RP_STATIC_DIR, RP_RATE_CAPACITY, RP_RATE_PER_SECOND,
+// RP_MAX_BODY (bytes), RP_TIMEOUT_MS (wait for a backend's headers), RP_HEALTH_INTERVAL_MS,
+// RP_TLS_DIR.
+import { cpSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import { labServer } from '../lib/lab-server.mjs';
+import { Backend, Balancer } from './balancer.mjs';
+import { recordInto } from './cache-recorder.mjs';
+import { declaredTooLarge } from './body-limit.mjs';
+import { ResponseCache, freshnessLifetime, requestWantsFresh } from './cache.mjs';
+import { clientAddress, newRequestId, requestHeadersForBackend, responseHeadersForClient } from './forwarding.mjs';
+import { HealthChecker } from './health.mjs';
+import { RateLimiter } from './rate-limit.mjs';
+import { sendOwn, sendResponse } from './respond.mjs';
+import { serveStatic } from './serve-static.mjs';
+import { loadCertificate } from './tls.mjs';
+import { mayRetry, sendToBackend } from './upstream.mjs';
+import { relayUpgrade } from './websocket.mjs';
+
+const lab = labServer();
+const env = process.env;
+const settings = {
+  balance: env.RP_BALANCE ?? 'round-robin',
+  staticPrefix: '/static/',
+  staticDir: env.RP_STATIC_DIR ?? join(lab.workspace, 'static'),
+  ratePrefix: '/api/',
+  rateCapacity: Number(env.RP_RATE_CAPACITY ?? 5),
+  ratePerSecond: Number(env.RP_RATE_PER_SECOND ?? 1),
+  maxBody: Number(env.RP_MAX_BODY ?? 1024 * 1024),
+  timeoutMs: Number(env.RP_TIMEOUT_MS ?? 3000),
+  healthIntervalMs: Number(env.RP_HEALTH_INTERVAL_MS ?? 1000),
+  tlsDir: env.RP_TLS_DIR ?? join(lab.lessonDir, 'tls'),
+};
+
+// The backends: lab servers by name, with the URLs the tutor gave us.
+const backendNames = env.RP_BACKENDS
+  ? env.RP_BACKENDS.split(',').map((name) => name.trim())
+  : lab.servers.map((server) => server.name).filter((name) => name !== lab.name);
+const backends = backendNames.map((name) => {
+  const url = lab.urls[name];
+  if (!url) throw new Error(`backend ${name} has no URL (GT_URL_${name.toUpperCase().replaceAll('-', '_')} is not set)`);
+  return new Backend(name, url);
+});
+const balancer = new Balancer(backends, settings.balance);
+const health = new HealthChecker(backends, {
+  intervalMs: settings.healthIntervalMs,
+  timeoutMs: Math.min(800, settings.healthIntervalMs),
+  emit: lab.emit,
+  log: (line) => console.log(line),
+});
+const limiter = new RateLimiter({ capacity: settings.rateCapacity, refillPerSecond: settings.ratePerSecond });
+const cache = new ResponseCache();
+
+// The static folder lives in the learner's workspace so they can add files; first run seeds it.
+const starterStatic = join(lab.lessonDir, 'starter', 'static');
+if (!env.RP_STATIC_DIR && !existsSync(settings.staticDir) && existsSync(starterStatic)) {
+  cpSync(starterStatic, settings.staticDir, { recursive: true });
+}
+
+async function handle(req, res, proto) {
+  const requestId = newRequestId();
+  const fields = lab.observe(req, res, { requestId, proto });
+  res.setHeader('X-Request-Id', requestId);
+  const own = (status, message, headers = []) => sendOwn(req, res, status, message, { fields, headers });
+
+  // A reverse proxy takes origin-form targets ("/path"); absolute URLs are for forward proxies.
+  if (!req.url.startsWith('/')) return own(400, 'this is a reverse proxy: ask for a path such as /whoami, not a full URL');
+  const path = req.url.split('?')[0];
+
+  if (path === '/proxy-status') return own(200, statusReport());
+  if (path.startsWith(settings.staticPrefix)) {
+    fields.static = true;
+    return serveStatic(req, res, { root: settings.staticDir, urlPath: path.slice(settings.staticPrefix.length), fields });
+  }
+  if (path.startsWith(settings.ratePrefix)) {
+    const verdict = limiter.take(clientAddress(req.socket));
+    if (!verdict.allowed) {
+      fields.rateLimited = true;
+      return own(429, `too many requests from you: try again in ${verdict.retryAfterSeconds} s`, [
+        ['Retry-After', String(verdict.retryAfterSeconds)],
+      ]);
+    }
+  }
+  if (declaredTooLarge(req.headers, settings.maxBody)) {
+    fields.bodyLimit = 'content-length';
+    return own(413, `the body is larger than this proxy accepts (${settings.maxBody} bytes)`, [['Connection', 'close']]);
+  }
+
+  // The cache: GET and HEAD only; one entry per host and target.
+  const cacheKey = `${req.headers.host ?? ''}${req.url}`;
+  const cacheable = req.method === 'GET' || req.method === 'HEAD';
+  if (cacheable) {
+    fields.cache = requestWantsFresh(req.headers) ? 'BYPASS' : 'MISS';
+    const hit = fields.cache === 'MISS' ? cache.lookup(cacheKey, req.headers) : undefined;
+    if (hit) {
+      fields.cache = 'HIT';
+      const pairs = [...hit.headers, ['Age', String(hit.age)], ['X-Cache', 'HIT']];
+      return sendResponse(req, res, { status: hit.status, pairs, body: hit.body, fields });
+    }
+  }
+
+  return forward(req, res, { proto, requestId, fields, cacheKey, cacheable });
+}
+
+async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable }) {
+  const abort = new AbortController();
+  res.on('close', () => res.writableFinished || abort.abort());
+  const headers = requestHeadersForBackend(req, { proto, requestId });
+  const tried = new Set();
+  const own = (status, message, extra = []) => sendOwn(req, res, status, message, { fields, headers: extra });
+
+  for (;;) {
+    const backend = balancer.pick(tried);
+    if (!backend) {
+      if (tried.size === 0) return own(503, 'no backend is up right now', [['Retry-After', '5']]);
+      return own(502, `every backend tried failed: ${[...tried].map((b) => b.name).join(', ')}`);
+    }
+    tried.add(backend);
+    fields.backend = backend.name;
+    if (tried.size > 1) fields.retries = [...tried].map((b) => b.name);
+    backend.active++;
+    let response;
+    try {
+      response = await sendToBackend({
+        req,
+        backend,
+        headers,
+        timeoutMs: settings.timeoutMs,
+        maxBody: settings.maxBody,
+        signal: abort.signal,
+        beforeBody: () => req.expectsContinue && res.writeContinue(),
+      });
+    } catch (error) {
+      backend.active--;
+      if (abort.signal.aborted) return;
+      if (error.kind === 'too-large') {
+        fields.bodyLimit = 'streamed';
+        return own(413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [['Connection', 'close']]);
+      }
+      if (error.kind === 'timeout') {
+        fields.error = error.message;
+        return own(504, `${backend.name} did not answer within ${settings.timeoutMs} ms`);
+      }
+      if (!error.stale) health.reportFailure(backend, error.message);
+      fields.error = error.message;
+      if (error.retryable && mayRetry(req)) continue;
+      return own(502, `the backend ${backend.name} could not be reached: ${error.message}`);
+    }
+
+    response.once('close', () => backend.active--);
+    backend.served++;
+    const pairs = responseHeadersForClient(response.rawHeaders, { httpVersion: response.httpVersion });
+    let body = response;
+    if (cacheable) {
+      pairs.push(['X-Cache', fields.cache]);
+      if (req.method === 'GET' && freshnessLifetime(response.statusCode, response.headers) > 0) {
+        // Keep a copy of the body as it streams past; stored once it has all arrived.
+        body = recordInto(response, cache, cacheKey, req.headers, { status: response.statusCode, headers: response.headers, pairs });
+      }
+    }
+    return sendResponse(req, res, { status: response.statusCode, pairs, body, fields });
+  }
+}
+
+function statusReport() {
+  return {
+    balancer: settings.balance,
+    backends: backends.map(({ name, url, state, active, served }) => ({ name, url, state, active, served })),
+    cache: { keys: cache.entries.size, bytes: cache.totalBytes },
+  };
+}
+
+// WebSocket upgrades skip everything above but the forwarding headers.
+function upgrade(req, socket, head, proto) {
+  const requestId = newRequestId();
+  const backend = balancer.pick();
+  const started = performance.now();
+  const report = (extra) =>
+    lab.emit({
+      event: 'request',
+      conn: lab.connectionId(socket),
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      method: req.method,
+      target: req.url,
+      httpVersion: req.httpVersion,
+      headers: pairsFromRaw(req.rawHeaders),
+      durationMs: Math.round(performance.now() - started),
+      requestId,
+      proto,
+      backend: backend?.name,
+      ...extra,
+    });
+  socket.on('error', () => socket.destroy());
+  if (!backend) {
+    socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    return report({ status: 503 });
+  }
+  const headers = requestHeadersForBackend(req, { proto, requestId });
+  relayUpgrade({ req, clientSocket: socket, head, backend, headers, report });
+}
+
+function pairsFromRaw(raw) {
+  const out = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
+// A request node cannot parse never reaches handle(): answer 400 (431 for huge headers) here,
+// report it, and keep serving everyone else.
+function clientError(error, socket) {
+  if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const [method = '', target = ''] = String(error.rawPacket ?? '').split('\r\n')[0].split(' ');
+  const body = `bad request: ${error.code ?? error.message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  lab.emit({
+    event: 'request',
+    conn: lab.connectionId(socket),
+    remote: `${socket.remoteAddress}:${socket.remotePort}`,
+    method,
+    target,
+    headers: [],
+    status,
+    error: error.code ?? error.message,
+  });
+}
+
+function serve(server, proto) {
+  server.on('request', (req, res) => handle(req, res, proto).catch((error) => crashed(res, error)));
+  // "Expect: 100-continue": decide about limits first, and only then invite the body.
+  server.on('checkContinue', (req, res) => {
+    req.expectsContinue = true;
+    handle(req, res, proto).catch((error) => crashed(res, error));
+  });
+  server.on('upgrade', (req, socket, head) => upgrade(req, socket, head, proto));
+  server.on('clientError', clientError);
+  return server;
+}
+
+function crashed(res, error) {
+  console.error(`proxy error: ${error.stack ?? error}`);
+  if (!res.headersSent) {
+    res.statusCode = 500;
+    res.end('the proxy failed on this request\n');
+  } else res.destroy();
+}
+
+const plain = serve(http.createServer(), 'http');
+const listeners = [plain];
+const port = await lab.listen(plain);
+let httpsPort = null;
+if (lab.ports.https !== undefined) {
+  const { key, cert, caFile } = loadCertificate({ tlsDir: settings.tlsDir, runDir: lab.runDir, workspace: lab.workspace });
+  const secure = serve(https.createServer({ key, cert }), 'https');
+  listeners.push(secure);
+  httpsPort = await lab.listen(secure, lab.ports.https);
+  console.log(`https on 127.0.0.1:${httpsPort} (curl --cacert ${caFile} https://127.0.0.1:${httpsPort}/)`);
+}
+health.start();
+lab.onShutdown(async () => {
+  health.stop();
+  for (const server of listeners) {
+    server.close();
+    server.closeAllConnections();
+  }
+});
+console.log(`reverse proxy on 127.0.0.1:${port} → ${backends.map((b) => `${b.name} ${b.url}`).join(', ')} (${settings.balance})`);
+lab.ready({ backends: backendNames, ...(httpsPort ? { https: httpsPort } : {}) });
