@@ -70,3 +70,12 @@ function readdirSafe(path: string): string[] {
     return [];
   }
 }
+
+/** The command line of a process, or '' when it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,152 @@
+// The lab supervisor with real child processes: readiness, a busy preferred port, servers that
+// fail to start, events in order, stop/start, and teardown that leaves no process behind.
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fail, pass } from '../../src/engine/check-helpers.js';
+import { Lab } from '../../src/engine/lab.js';
+import { tempDir } from '../helpers/env.js';
+import { tinyLesson } from '../helpers/lessons.js';
+import { alive, commandLine, descendants, survivors, waitFor } from '../helpers/processes.js';
+
+const labs: Lab[] = [];
+async function start(lesson = tinyLesson(), options: Partial<Parameters<typeof Lab.start>[1]> = {}): Promise<Lab> {
+  const lab = await Lab.start(lesson, { workspace: tempDir('lab-ws'), control: false, ...options });
+  labs.push(lab);
+  return lab;
+}
+
+afterEach(async () => {
+  await Promise.all(labs.splice(0).map((lab) => lab.teardown()));
+});
+
+describe('Lab', () => {
+  it('starts every server, waits for ready, and reports requests as events in order', async () => {
+    // Given a lab with two servers
+    const lab = await start(tinyLesson({ servers: [{}, {}] }));
+    const [one, two] = lab.servers();
+    expect(one!.state).toBe('up');
+    expect(two!.state).toBe('up');
+    expect(alive(one!.pid!)).toBe(true);
+
+    // When each is asked something
+    expect(await (await fetch(`${one!.url}/a`)).text()).toContain('tiny-1');
+    expect(await (await fetch(`${two!.url}/b`)).text()).toContain('tiny-2');
+
+    // Then the lab has both requests, numbered, from the right servers
+    await waitFor(() => lab.events().length >= 2, 'two events');
+    const [first, second] = lab.events();
+    expect(first).toMatchObject({ event: 'request', server: 'tiny-1', method: 'GET', target: '/a', status: 200 });
+    expect(second).toMatchObject({ event: 'request', server: 'tiny-2', target: '/b' });
+    expect(second!.seq).toBeGreaterThan(first!.seq);
+  });
+
+  it('falls back to a free port when the preferred one is busy, and fills commands with the real one', async () => {
+    // Given the preferred port is taken by someone else
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as { port: number }).port;
+    try {
+      // When the lab starts
+      const lab = await start(tinyLesson({ servers: [{ port: busy }] }));
+      // Then it runs elsewhere, and placeholders say where
+      const server = lab.servers()[0]!;
+      expect(server.port).not.toBe(busy);
+      expect(lab.fill('curl {{tiny-1.url}}/x')).toBe(`curl http://127.0.0.1:${server.port}/x`);
+      expect(await (await fetch(server.url)).text()).toContain('tiny-1');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('explains a server that exits before it is ready, quoting its log', async () => {
+    const error = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'crash' } }] })).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/"tiny-1" exited before it was ready \(exit code 1\)/);
+    expect((error as { hint: string }).hint).toContain('cannot open my config file');
+  });
+
+  it('gives up on a server that never says ready, and leaves nothing running', async () => {
+    const lesson = tinyLesson({ servers: [{ env: { TINY_MODE: 'silent' }, readyTimeoutMs: 500 }] });
+    const error = await Lab.start(lesson, { workspace: tempDir('lab-ws'), control: false }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/did not become ready within 500 ms/);
+    expect((error as { hint: string }).hint).toContain('tiny tiny-1 on');
+    const tinyServers = () => descendants(process.pid).filter((pid) => commandLine(pid).includes('tiny-server.mjs'));
+    expect(await survivors(tinyServers())).toEqual([]);
+  });
+
+  it('stops and starts one server, reporting both as events', async () => {
+    const lab = await start();
+    const before = lab.servers()[0]!;
+    await lab.control('stop', 'tiny-1');
+    expect(lab.servers()[0]).toMatchObject({ state: 'stopped', pid: null });
+    expect(await survivors([before.pid!])).toEqual([]);
+    await expect(fetch(before.url)).rejects.toThrow();
+
+    await lab.control('start', 'tiny-1');
+    const after = lab.servers()[0]!;
+    expect(after.state).toBe('up');
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.port).toBe(before.port);
+    expect(lab.events().filter((e) => e.event === 'server').map((e) => e.state)).toEqual(['stopped', 'up']);
+  });
+
+  it('marks a server that dies on its own as crashed', async () => {
+    const lab = await start();
+    const { pid } = lab.servers()[0]!;
+    process.kill(pid!, 'SIGKILL');
+    await waitFor(() => lab.servers()[0]!.state === 'crashed', 'the crash to be noticed');
+    expect(lab.servers()[0]!.reason).toMatch(/SIGKILL/);
+  });
+
+  it('tears down the whole process tree, the servers\' own children included', async () => {
+    const lab = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'workers' } }] }));
+    const workers = (await waitFor(() => lab.events().find((e) => e.event === 'workers'), 'workers event')).pids as number[];
+    const pids = [lab.servers()[0]!.pid!, ...workers];
+    expect(pids.every(alive)).toBe(true);
+    await lab.teardown();
+    expect(await survivors(pids)).toEqual([]);
+  });
+
+  it('gives a check only the events since its step began, and fresh secrets each run', async () => {
+    const lesson = tinyLesson({
+      secrets: ['token'],
+      steps: [
+        {
+          id: 'probe',
+          kind: 'probe',
+          title: 'Probe',
+          text: 'probe.md',
+          check: async (ctx) => (ctx.requests('tiny-1').some((r) => r.target === '/now') ? pass('seen') : fail('not seen', `${ctx.requests().length} requests`, 'GET /now')),
+        },
+      ],
+    });
+    const lab = await start(lesson);
+    const url = lab.servers()[0]!.url;
+    await fetch(`${url}/now`);
+    await waitFor(() => lab.events().length === 1, 'first event');
+    lab.beginStep('probe');
+    const before = await lab.check('probe');
+    expect(before).toMatchObject({ status: 'fail', message: 'not seen', details: ['The lab saw: 0 requests', 'Expected: GET /now'] });
+    await fetch(`${url}/now`);
+    await waitFor(() => lab.events().length === 2, 'second event');
+    expect((await lab.check('probe')).status).toBe('pass');
+
+    const other = await start(lesson);
+    expect(lab.secrets.token).toMatch(/^[0-9a-f]{8}$/);
+    expect(other.secrets.token).not.toBe(lab.secrets.token);
+  });
+
+  it('reports a check that throws or hangs as the tutor\'s error, not the learner\'s failure', async () => {
+    const lab = await start(
+      tinyLesson({
+        steps: [
+          { id: 'throws', kind: 'probe', title: 'T', text: 't.md', check: async () => { throw new Error('boom'); } },
+          { id: 'hangs', kind: 'probe', title: 'H', text: 'h.md', timeoutMs: 100, check: () => new Promise(() => {}) },
+        ],
+      }),
+    );
+    expect(await lab.check('throws')).toMatchObject({ status: 'error', message: expect.stringMatching(/not your mistake.*boom/) });
+    expect(await lab.check('hangs')).toMatchObject({ status: 'error', message: expect.stringMatching(/longer than 100 ms/) });
+    await expect(lab.check('nope')).rejects.toThrow(/no step "nope"/);
+  });
+});
