@@ -1,0 +1,83 @@
+// The lesson screen's keys. What a key does depends on the mode: reading the step, choosing a
+// request in the log, looking at one request, or typing an answer (then only the text field and
+// Esc have keys, so typing "q" types a q).
+import { useInput, useStdin } from 'ink';
+import type { LessonSession, SessionSnapshot } from '../../engine/session.js';
+
+export type LessonMode = 'step' | 'log' | 'detail' | 'answer';
+
+export interface LessonKeys {
+  session: LessonSession;
+  snapshot: SessionSnapshot;
+  mode: LessonMode;
+  setMode(mode: LessonMode): void;
+  scrollBy(lines: number): void;
+  isActive: boolean;
+  onBack(): void;
+  onQuit(): void;
+  onHelp(): void;
+}
+
+export function useLessonKeys({ session, snapshot, mode, setMode, scrollBy, isActive, onBack, onQuit, onHelp }: LessonKeys): void {
+  const { isRawModeSupported } = useStdin();
+  const { step, passed, servers } = snapshot;
+  useInput(
+    (input, key) => {
+      if (mode === 'answer') return; // the text field has the keys; it calls setMode on Esc/Enter
+      if (input === 'q') return onQuit();
+      if (input === '?') return onHelp();
+      if (mode === 'detail') {
+        if (key.escape || key.backspace || key.delete || input === 'l') setMode('log');
+        return;
+      }
+      if (mode === 'log') {
+        if (key.escape || key.tab || input === 'l') setMode('step');
+        else if (key.return && snapshot.requests.length > 0) setMode('detail');
+        return;
+      }
+      if (key.escape || input === 'm') return onBack();
+      if (key.rightArrow || input === 'n') return session.next();
+      if (key.leftArrow || input === 'p') return session.previous();
+      if (key.upArrow || input === 'k') return scrollBy(-1);
+      if (key.downArrow || input === 'j') return scrollBy(1);
+      if (key.pageUp) return scrollBy(-10);
+      if (key.pageDown || input === ' ') return scrollBy(10);
+      if (input === 'h') return session.showHint();
+      if (input === 'l' || key.tab) return setMode('log');
+      if (input === 'a' && step.kind === 'answer') return setMode('answer');
+      if (/^[1-9]$/.test(input)) {
+        const server = servers[Number(input) - 1];
+        if (server) void session.control(server.state === 'up' || server.state === 'starting' ? 'stop' : 'start', server.name).catch(() => {});
+        return;
+      }
+      if (input === 'c') {
+        if (step.kind === 'answer') setMode('answer');
+        else void session.check();
+        return;
+      }
+      if (key.return) {
+        if (passed.has(step.id)) session.next();
+        else if (step.kind === 'answer') setMode('answer');
+        else void session.check();
+      }
+    },
+    { isActive: isActive && isRawModeSupported === true },
+  );
+}
+
+/** The footer's keys for this mode and step. */
+export function footerKeys(snapshot: SessionSnapshot, mode: LessonMode): [string, string][] {
+  if (mode === 'answer') return [['Enter', 'check answer'], ['Esc', 'stop typing']];
+  if (mode === 'log') return [['↑/↓', 'choose'], ['Enter', 'details'], ['Esc', 'back'], ['q', 'quit']];
+  if (mode === 'detail') return [['Esc', 'back to the log'], ['q', 'quit']];
+  const { step, passed, index, lesson } = snapshot;
+  const keys: [string, string][] = [];
+  if (passed.has(step.id) && index < lesson.steps.length - 1) keys.push(['Enter', 'next step']);
+  else if (step.kind === 'read') keys.push(['Enter', 'got it']);
+  else if (step.kind === 'answer') keys.push(['a', 'answer']);
+  else keys.push(['c', 'check']);
+  if (step.hints?.length) keys.push(['h', 'hint']);
+  if (step.kind === 'drill') keys.push(['1-9', 'stop/start server']);
+  keys.push(['←/→', 'steps'], ['l', 'requests'], ['m', 'map'], ['?', 'help'], ['q', 'quit']);
+  return keys;
+}

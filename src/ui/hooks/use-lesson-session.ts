@@ -1,0 +1,39 @@
+// Opens a lesson's lab while the lesson screen is mounted and closes it when it unmounts. The
+// lab's whole lifecycle lives in the opener (runTui's keeper); this hook only holds the result.
+import { useEffect, useState } from 'react';
+import type { LessonSession } from '../../engine/session.js';
+import type { LoadedLesson } from '../../engine/types.js';
+
+export type LessonOpener = {
+  open(lesson: LoadedLesson): Promise<LessonSession>;
+  close(session: LessonSession): Promise<void>;
+};
+
+export type OpenState =
+  | { status: 'starting' }
+  | { status: 'ready'; session: LessonSession }
+  | { status: 'failed'; error: string };
+
+export function useLessonSession(lesson: LoadedLesson, opener: LessonOpener): OpenState {
+  const [state, setState] = useState<OpenState>({ status: 'starting' });
+  useEffect(() => {
+    let live = true;
+    let opened: LessonSession | undefined;
+    setState({ status: 'starting' });
+    opener.open(lesson).then(
+      (session) => {
+        opened = session;
+        if (live) setState({ status: 'ready', session });
+        else void opener.close(session);
+      },
+      (error: unknown) => {
+        if (live) setState({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    return () => {
+      live = false;
+      if (opened) void opener.close(opened);
+    };
+  }, [lesson, opener]);
+  return state;
+}

@@ -1,0 +1,42 @@
+// Every key, for `?`.
+import { Box, Text } from 'ink';
+import { useTheme } from '../theme.js';
+
+const SECTIONS: [string, [string, string][]][] = [
+  ['Lesson map', [['↑/↓ j/k', 'choose a lesson'], ['Enter', 'open it (starts its lab)']]],
+  [
+    'Lesson',
+    [
+      ['→ n / ← p', 'next / previous step'],
+      ['↑/↓ j/k', 'scroll the step text'],
+      ['Enter c', 'check the step (read steps: go on)'],
+      ['a', 'type an answer (answer steps)'],
+      ['h', 'one more hint'],
+      ['l / Tab', 'the request log: ↑/↓ choose, Enter details, Esc back'],
+      ['1-9', 'stop or start lab server 1-9 (drills)'],
+      ['m Esc', 'back to the map (stops the lab)'],
+    ],
+  ],
+  ['Anywhere', [['?', 'this help'], ['q Ctrl-C', 'quit (stops the lab)']]],
+];
+
+export function Help() {
+  const theme = useTheme();
+  return (
+    <Box flexDirection="column">
+      <Text bold>Keys</Text>
+      {SECTIONS.map(([title, keys]) => (
+        <Box key={title} flexDirection="column" marginTop={1}>
+          <Text color={theme.muted}>{title}</Text>
+          {keys.map(([key, what]) => (
+            <Text key={key} wrap="truncate-end">
+              {'  '}
+              <Text bold color={theme.accent}>{key.padEnd(12)}</Text> {what}
+            </Text>
+          ))}
+        </Box>
+      ))}
+      <Text color={theme.muted}>{'\n'}Probe and drill steps pass by themselves when the lab sees the right request; edit steps re-check when you save the file. Press any key to close.</Text>
+    </Box>
+  );
+}

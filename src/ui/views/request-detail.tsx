@@ -1,0 +1,47 @@
+// One request as the lab saw it: the request line and headers that came in, the status and
+// headers that went out, and whatever else the server reported (pid, backend, cache…).
+import { Box, Text } from 'ink';
+import type { HeaderPairs, RequestEvent } from '../../engine/types.js';
+import { useTheme } from '../theme.js';
+import { formatTime } from './request-log.js';
+
+export interface RequestDetailProps {
+  request: RequestEvent;
+  rows: number;
+}
+
+const KNOWN = new Set(['seq', 'time', 'server', 'event', 'method', 'target', 'httpVersion', 'headers', 'status', 'responseHeaders', 'durationMs', 'error']);
+
+export function RequestDetail({ request, rows }: RequestDetailProps) {
+  const theme = useTheme();
+  const headerLines = (pairs: HeaderPairs | undefined) =>
+    (pairs ?? []).map(([name, value], i) => (
+      <Text key={`${name}-${i}`} wrap="truncate-end">
+        {'  '}
+        <Text bold>{name}</Text>: {value}
+      </Text>
+    ));
+  const extra = Object.entries(request).filter(([key]) => !KNOWN.has(key));
+  return (
+    <Box flexDirection="column" height={rows} overflow="hidden">
+      <Text color={theme.accent} wrap="truncate-end">
+        request #{request.seq} at {formatTime(request.time)} seen by {request.server} · Esc back
+      </Text>
+      <Text bold wrap="truncate-end">
+        → {request.method} {request.target} HTTP/{request.httpVersion ?? '1.1'}
+      </Text>
+      {headerLines(request.headers)}
+      <Text bold wrap="truncate-end">
+        ← {request.status ?? 'no response'}
+        {request.durationMs !== undefined ? <Text color={theme.muted}> in {Math.round(request.durationMs)} ms</Text> : null}
+        {request.error ? <Text color={theme.fail}> {request.error}</Text> : null}
+      </Text>
+      {headerLines(request.responseHeaders)}
+      {extra.map(([key, value]) => (
+        <Text key={key} color={theme.muted} wrap="truncate-end">
+          {key}: {typeof value === 'string' ? value : JSON.stringify(value)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

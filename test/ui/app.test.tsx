@@ -1,0 +1,177 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup } from 'ink-testing-library';
+import { FakeProgress } from './helpers/fake-lab.js';
+import { pythonLesson, warmUp } from './helpers/lessons.js';
+import { KEY, entry, renderApp } from './helpers/render-app.js';
+
+afterEach(() => cleanup());
+
+const lessons = () => [entry(warmUp()), entry(warmUp({ id: 'proxy', title: 'Reverse proxy', layer: 'proxy', order: 3, summary: 'One address, many backends' })), entry(pythonLesson(), [{ id: 'python3', why: 'needs python3' }])];
+
+describe('lesson map', () => {
+  it('lists every lesson with its state and moves the selection with the keys', async () => {
+    // Given one lesson started and one that cannot run here
+    const progress = new FakeProgress({ 'warm-up': ['look'] });
+    const app = renderApp(lessons(), { progress });
+    // Then each lesson shows its state, and the first is selected
+    const frame = await app.waitFor('HTTP warm-up');
+    expect(frame).toMatch(/❯ ◐\s+1\s+HTTP warm-up\s+started 1\/5/);
+    expect(frame).toMatch(/· +3\s+Reverse proxy\s+new · 5 steps/);
+    expect(frame).toMatch(/✗ +6\s+WSGI\s+needs python3/);
+    expect(frame).toContain('Requests with curl');
+    // When the learner presses down
+    await app.press(KEY.down);
+    // Then the proxy lesson is selected, and the stack drawing marks the proxy layer
+    const moved = await app.waitFor('❯ ·  3');
+    expect(moved).toContain('One address, many backends');
+    expect(moved).toMatch(/║ web server\s+║/);
+    expect(moved).not.toMatch(/║ client/);
+  });
+
+  it('resumes at the lesson the learner left', async () => {
+    const progress = new FakeProgress({ 'warm-up': ['look'] });
+    progress.last = 'proxy';
+    const app = renderApp(lessons(), { progress });
+    await app.waitFor('❯ ·  3  Reverse proxy');
+  });
+
+  it('does not open a lesson whose requirements are missing', async () => {
+    const app = renderApp(lessons());
+    await app.press(KEY.down, KEY.down, KEY.enter);
+    await app.waitFor('❯ ✗  6');
+    expect(app.labs).toHaveLength(0);
+  });
+});
+
+describe('lesson view', () => {
+  it('opens a lesson, shows the step with live ports, and closes the lab on the way back', async () => {
+    const app = renderApp(lessons());
+    await app.press(KEY.enter);
+    // Then the first step's markdown is rendered, with its table and the filled port
+    const frame = await app.waitFor('Host: 127.0.0.1:8080');
+    expect(frame).toContain('step 1/5');
+    expect(frame).toMatch(/method\s+│\s+GET/);
+    expect(frame).toMatch(/● origin\s+origin server\s+http:\/\/127\.0\.0\.1:8080\s+up\s+pid 4000/);
+    // When the learner goes to the probe step
+    await app.press('n');
+    const probe = await app.waitFor('$ curl -v http://127.0.0.1:8080/');
+    expect(probe).toContain('GET with -v');
+    // When they leave the lesson
+    await app.press('m');
+    await app.waitFor('❯ ');
+    await until(() => app.closed.length === 1);
+    expect(app.closed[0]!.tornDown).toBe(true);
+  });
+
+  it('shows hints one at a time', async () => {
+    const app = renderApp(lessons());
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n');
+    await app.waitFor('step 2/5');
+    await app.press('h');
+    await app.waitFor('hint 1/2: Copy the command.');
+    expect(app.lastFrame()).not.toContain('hint 2/2');
+    await app.press('h');
+    await app.waitFor('hint 2/2: Mind the port.');
+  });
+
+  it('passes a probe step when the lab sees the request, and logs the request', async () => {
+    const app = renderApp(lessons(), {
+      judge: (_s, events) => (events.some((e) => e.event === 'request' && e.target === '/') ? { status: 'pass', message: 'The origin saw GET / with curl.', details: [] } : { status: 'fail', message: 'No GET / yet.', details: [] }),
+    });
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n');
+    await app.waitFor('step 2/5');
+    // When the lab observes a request to the wrong path, then the right one
+    app.labs[0]!.request({ target: '/nope', status: 404 });
+    await app.waitFor('Waiting: No GET / yet.');
+    app.labs[0]!.request({ target: '/' });
+    // Then the pass shows with the check's message, and both requests are in the log
+    const frame = await app.waitFor('✓ Passed: The origin saw GET / with curl.');
+    expect(frame).toMatch(/origin GET \/nope 404 3ms/);
+    expect(frame).toMatch(/origin GET \/ 200 3ms/);
+    expect(frame).toMatch(/✓ 2 GET with -v/);
+    expect(app.progress.saved).toEqual(['warm-up/get']);
+  });
+
+  it('types an answer; a wrong one shows the failure and its details, a right one passes', async () => {
+    const app = renderApp(lessons(), {
+      judge: (_s, _e, answer) => (answer === 'fake-token' ? { status: 'pass', message: 'That is this run’s token.', details: [] } : { status: 'fail', message: `"${answer}" is not the token.`, details: ['The token changes every run: look at X-Secret.'] }),
+    });
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n', 'n');
+    await app.waitFor('Find the token');
+    await app.press('a', ...'nope', KEY.enter);
+    const failed = await app.waitFor('✗ Not yet: "nope" is not the token.');
+    expect(failed).toContain('The token changes every run: look at X-Secret.');
+    // The wrong answer stays to be edited; Ctrl-U clears it. Typing q types it, it does not quit.
+    expect(failed).toContain('answer › nope');
+    await app.press('a', '\u0015', ...'fake-tokq', KEY.backspace, 'e', 'n', KEY.enter);
+    await app.waitFor('✓ Passed: That is this run’s token.');
+  });
+
+  it('shows where an edit step’s file is, and stops a server on a drill key', async () => {
+    const app = renderApp(lessons());
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n', 'n', 'n');
+    await app.waitFor('✎ edit /ws/warm-up/app.py');
+    await app.press('n');
+    await app.waitFor('[1] ● origin');
+    await app.press('1');
+    await app.waitFor(/○ origin .* stopped/);
+    expect(app.labs[0]!.calls).toContain('stop origin');
+  });
+
+  it('opens the detail of a request from the log', async () => {
+    const app = renderApp(lessons());
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    app.labs[0]!.request({ target: '/headers', headers: [['User-Agent', 'curl/8.5.0'], ['X-Mine', 'hello']], responseHeaders: [['Content-Type', 'application/json']] });
+    await app.waitFor('GET /headers 200');
+    await app.press('l', KEY.enter);
+    const frame = await app.waitFor('→ GET /headers HTTP/1.1');
+    expect(frame).toContain('X-Mine: hello');
+    expect(frame).toContain('Content-Type: application/json');
+    await app.press(KEY.escape, KEY.escape);
+    await app.waitFor('Host: 127.0.0.1:8080');
+  });
+
+  it('shows what comes next once every step passed', async () => {
+    const progress = new FakeProgress({ 'warm-up': ['look', 'get', 'token', 'script', 'down'] });
+    const app = renderApp(lessons(), { progress, props: { initialLesson: 'warm-up' } });
+    await app.waitFor('★ Lesson complete. Next: Reverse proxy');
+  });
+});
+
+describe('terminal manners', () => {
+  it('asks for a bigger terminal below the minimum size', async () => {
+    const app = renderApp(lessons(), { columns: 40, rows: 10 });
+    await app.waitFor('This terminal is 40×10; gateway-tutor needs at least 60×16');
+  });
+
+  it('gives a screen reader plain sentences', async () => {
+    const app = renderApp(lessons(), { props: { screenReader: true } });
+    const frame = await app.waitFor('Selected: Lesson 1, HTTP warm-up: new · 5 steps.');
+    expect(frame).not.toMatch(/[┌║]/);
+  });
+
+  it('keeps tables whole in a narrow terminal, cutting rather than wrapping them', async () => {
+    const app = renderApp(lessons(), { columns: 60, rows: 30 });
+    await app.press(KEY.enter);
+    const frame = await app.waitFor('Host: 127.0.0.1:8080');
+    for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
+    expect(frame).toMatch(/method\s+│\s+GET/);
+  });
+});
+
+async function until(condition: () => boolean, ms = 2000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > ms) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
