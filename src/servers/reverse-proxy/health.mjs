@@ -35,6 +35,21 @@ export class HealthChecker {
     tick();
   }
 
+  /**
+   * Before the proxy says it is ready: give backends that are still starting up to `timeoutMs` to
+   * answer a first check, so the lab does not begin with a burst of "down, up again" events.
+   */
+  async waitForBackends(timeoutMs = 3000) {
+    const deadline = performance.now() + timeoutMs;
+    let waiting = this.backends;
+    while (waiting.length > 0 && performance.now() < deadline) {
+      const results = await Promise.all(waiting.map((backend) => probe(backend, this.timeoutMs)));
+      waiting = waiting.filter((_, index) => results[index] !== true);
+      if (waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const backend of waiting) this.markDown(backend, 'active', 'did not answer /health at start-up');
+  }
+
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -279,6 +279,7 @@ if (lab.ports.https !== undefined) {
   httpsPort = await lab.listen(secure, lab.ports.https);
   console.log(`https on 127.0.0.1:${httpsPort} (curl --cacert ${caFile} https://127.0.0.1:${httpsPort}/)`);
 }
+await health.waitForBackends();
 health.start();
 lab.onShutdown(async () => {
   health.stop();
