@@ -1,0 +1,151 @@
+# Turns wsgiref.validate's terse complaints (and this server's own WSGI errors) into explanations a
+# learner can act on: what the app did, what PEP 3333 says, and how to fix it. The lab shows them in
+# the 500 response, in the lab log and in the request event's `error` field.
+import traceback
+
+# (words found in the complaint, or the name of the validate function that complained,
+#  explanation, the sentence of PEP 3333 it rests on)
+EXPLANATIONS = [
+    ('You should not return a string as your application iterator',
+     'Your app returned a str or bytes object. A WSGI app returns an iterable of bytes: '
+     'wrap the body in a list and encode it, e.g. return [body.encode("utf-8")].',
+     'the application object must return an iterable yielding zero or more bytestrings'),
+    ('Iterator yielded non-bytestring',
+     'Your app\'s body iterable yielded something that is not bytes (often a str). '
+     'Encode every piece: "text".encode("utf-8").',
+     'the application object must return an iterable yielding zero or more bytestrings'),
+    ('The application must return an iterator',
+     'Your app returned None (a missing return statement?). Return an iterable of bytes, '
+     'even if it is only an empty list.',
+     'the application object must return an iterable yielding zero or more bytestrings'),
+    ('start_response has not yet been called',
+     'Your app started its body before calling start_response(status, headers).',
+     'the application must invoke the start_response() callable before the iterable yields its '
+     'first body bytestring'),
+    ('Status must be of type str',
+     'start_response got a status that is not a str (an int such as 200?). The status is a '
+     'string with the code and the reason phrase: "200 OK".',
+     'The status argument is a status string of the form "999 Message here"'),
+    ('Status code',
+     'The status must start with a three-digit code, then a space and a reason phrase: '
+     '"200 OK", "404 Not Found".',
+     'The status argument is a status string of the form "999 Message here"'),
+    ('invalid literal for int()',
+     'The status must start with a three-digit code, then a space and a reason phrase: '
+     '"200 OK", "404 Not Found".',
+     'The status argument is a status string of the form "999 Message here"'),
+    ('must be of type list',
+     'The headers must be a Python list of (name, value) tuples, not a dict or another type: '
+     '[("Content-Type", "application/json")].',
+     'response_headers is a list of (header_name, header_value) tuples. It must be a Python list; '
+     'i.e. type(response_headers) is ListType'),
+    ('Individual headers',
+     'Each header must be a (name, value) tuple: ("Content-Type", "text/plain").',
+     'response_headers is a list of (header_name, header_value) tuples'),
+    ('Header name must be of type str',
+     'A header name is not a str. Header names and values are native strings.',
+     'header_name and header_value must be "native strings"'),
+    ('Header value must be of type str',
+     'A header value is not a str (Content-Length given as an int?). Convert it: str(len(body)).',
+     'header_name and header_value must be "native strings"'),
+    ('The Status header cannot be used',
+     'The status goes in the first argument of start_response, not in a "Status" header.',
+     'The status argument is a status string of the form "999 Message here"'),
+    ('Bad header value',
+     'A header value contains a control character (a newline?). Header values are one line.',
+     'header values must not contain control characters, including carriage returns or linefeeds'),
+    ('Bad header name',
+     'A header name contains characters a header name may not have.',
+     'header_name ... must not contain ... control characters'),
+    ('Names may not end in',
+     'A header name may not end in "-" or "_".',
+     'response_headers is a list of (header_name, header_value) tuples'),
+    ('No Content-Type header found',
+     'The response has a body but no Content-Type header. PEP 3333 does not demand one, but '
+     'wsgiref.validate does, because a client can only guess what the bytes are without it.',
+     'the server will add those headers it needs (Date, Server); Content-Type is the application\'s job'),
+    ('Content-Type header found in a',
+     'A 204 or 304 response has no body, so it must not carry a Content-Type.',
+     'response_headers is a list of (header_name, header_value) tuples'),
+    ('is not a tuple',
+     'The third argument of start_response must be the tuple sys.exc_info() returns.',
+     'exc_info ... must be a Python sys.exc_info() tuple'),
+    ('Invalid number of arguments',
+     'start_response takes two or three positional arguments: status, headers and optionally exc_info.',
+     'start_response(status, response_headers, exc_info=None)'),
+    ('No keyword arguments allowed',
+     'Pass the arguments positionally: start_response("200 OK", headers).',
+     'start_response(status, response_headers, exc_info=None)'),
+    ('input.close() must not be called',
+     'Your app closed wsgi.input; only the server may.',
+     'The application must not attempt to close wsgi.input'),
+    ('errors.close() must not be called',
+     'Your app closed wsgi.errors; only the server may.',
+     'wsgi.errors ... the application must not close it'),
+    ('Iterator read after closed',
+     'Your app\'s body iterable was read after it was closed.',
+     'the server must call close() when the request is done'),
+    ('Iterator garbage collected without being closed',
+     'The body iterable was thrown away without close() being called.',
+     'the server or gateway must call the close() method upon completion of the current request'),
+    # Complaints without words: named by the validate function that made them.
+    ('InputWrapper.read',
+     'Call wsgi.input.read(size) with a size, e.g. int(environ.get("CONTENT_LENGTH") or 0).',
+     'read(size) ... The semantics of each method are as documented in the Python Library Reference'),
+    ('InputWrapper.readline',
+     'Call wsgi.input.readline() with at most one argument.',
+     'readline() ... the optional "size" argument to readline()'),
+    ('WriteWrapper.__call__',
+     'The write() callable returned by start_response takes bytes, not str: write(b"...").',
+     'The write() callable takes a bytestring'),
+    ('ErrorWrapper.write',
+     'wsgi.errors is a text stream: write str to it, not bytes.',
+     'wsgi.errors ... a "text mode" file'),
+    # This server's own rules, raised from start_response.
+    ('called a second time without exc_info',
+     'start_response was called twice. Call it once; to replace the headers after an error, '
+     'pass the error as the third argument: start_response(status, headers, sys.exc_info()).',
+     'it is a fatal error to call start_response without the exc_info argument if start_response '
+     'has already been called within the current invocation of the application'),
+    ('before start_response',
+     'Your app called write() before start_response.',
+     'the application must invoke the start_response() callable before ... the write() callable'),
+]
+
+
+def explain(error):
+    """A plain explanation for a WSGI mistake, or None for an ordinary bug in the app."""
+    if not isinstance(error, AssertionError):
+        return None
+    text = str(error)
+    where = _validate_frame(error)
+    for words, explanation, quote in EXPLANATIONS:
+        if words in text or words == where:
+            return f'{explanation}\nPEP 3333: "{quote}".\n(wsgiref.validate said: {text or where})'
+    if where:
+        return f'wsgiref.validate found a WSGI mistake in {where}: {text}'
+    return None
+
+
+def _validate_frame(error):
+    """'InputWrapper.read' when the innermost frame of the error is in wsgiref/validate.py."""
+    frames = traceback.extract_tb(error.__traceback__)
+    for frame in reversed(frames):
+        if frame.filename.endswith(('wsgiref/validate.py', 'wsgi_server.py', 'wsgi_worker.py')) \
+                and frame.name != 'assert_':
+            if not frame.filename.endswith('validate.py'):
+                return None
+            # Which class? The source line does not say; the function name plus the file is enough
+            # to tell read() from readline() and write().
+            return _qualify(frame.name, frame.line or '')
+    return None
+
+
+def _qualify(name, line):
+    if name in ('read', 'readline', 'readlines'):
+        return f'InputWrapper.{name}'
+    if name == '__call__':
+        return 'WriteWrapper.__call__'
+    if name == 'write':
+        return 'ErrorWrapper.write'
+    return name

@@ -1,0 +1,320 @@
+# HTTP/1.1 on the wire, for the WSGI lab server: reading a request head (RFC 9112 §2-5) and its
+# body (Content-Length or chunked, §6-7) from a socket. Nothing here knows about WSGI; the worker
+# turns what this returns into the environ dict. Every limit has a status code a client can see:
+# 400 for a malformed request, 413 for a body that is too big, 431 for too many or too big headers.
+import re
+
+MAX_REQUEST_LINE = 8190      # bytes, like Gunicorn's limit_request_line
+MAX_HEADER_BYTES = 32768     # the whole header section
+MAX_HEADER_FIELDS = 100      # like Gunicorn's limit_request_fields
+
+# A token (RFC 9110 §5.6.2): what a method or a header name may be made of.
+TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+VERSION = re.compile(rb'^HTTP/(\d)\.(\d)$')
+
+
+class HttpError(Exception):
+    """A request we refuse before any application sees it."""
+
+    def __init__(self, status, reason, detail):
+        super().__init__(detail)
+        self.status = status      # 400, 413, 431...
+        self.reason = reason      # 'Bad Request'
+        self.detail = detail      # for the learner: what exactly was wrong
+
+
+class ClientGone(Exception):
+    """The client closed the connection (before or during a request)."""
+
+
+class Reader:
+    """Buffered reads from a socket: the head is read line-wise, the body in pieces."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = bytearray()
+
+    def fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ClientGone()
+        self.buffer += chunk
+
+    def read_head(self):
+        """Bytes up to and including the empty line that ends the header section."""
+        start = 0
+        while True:
+            end = self.buffer.find(b'\r\n\r\n', start)
+            if end >= 0:
+                head = bytes(self.buffer[:end + 4])
+                del self.buffer[:end + 4]
+                return head
+            # Not complete yet: check the limits before waiting for more.
+            first_line_end = self.buffer.find(b'\r\n')
+            if first_line_end < 0 and len(self.buffer) > MAX_REQUEST_LINE:
+                raise HttpError(414, 'URI Too Long',
+                                f'the request line is longer than {MAX_REQUEST_LINE} bytes')
+            if len(self.buffer) > MAX_REQUEST_LINE + MAX_HEADER_BYTES:
+                raise HttpError(431, 'Request Header Fields Too Large',
+                                f'the header section is longer than {MAX_HEADER_BYTES} bytes')
+            start = max(0, len(self.buffer) - 3)
+            try:
+                self.fill()
+            except ClientGone:
+                if self.buffer:
+                    raise HttpError(400, 'Bad Request', 'the connection closed in the middle of the request head')
+                raise
+
+    def read_some(self, limit):
+        """Up to `limit` bytes (at least one), from the buffer or the socket."""
+        if not self.buffer:
+            self.fill()
+        data = bytes(self.buffer[:limit])
+        del self.buffer[:limit]
+        return data
+
+    def read_line(self, limit):
+        """One CRLF-terminated line (without it), at most `limit` bytes long."""
+        while True:
+            end = self.buffer.find(b'\r\n')
+            if end >= 0:
+                line = bytes(self.buffer[:end])
+                del self.buffer[:end + 2]
+                return line
+            if len(self.buffer) > limit:
+                raise HttpError(400, 'Bad Request', 'a chunk-size line is too long')
+            self.fill()
+
+
+class Request:
+    """What the head of a request says."""
+
+    def __init__(self, method, target, version, headers):
+        self.method = method          # 'GET'
+        self.target = target          # '/path?q=1', exactly as sent
+        self.version = version        # (1, 1)
+        self.headers = headers        # [(name, value), ...] as str (latin-1), wire order and case
+        self.body_length = None       # from Content-Length
+        self.chunked = False
+        self.keep_alive = version >= (1, 1)
+        self.expect_continue = False
+
+    def header(self, name):
+        lower = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lower:
+                return value
+        return None
+
+    @property
+    def version_text(self):
+        return f'{self.version[0]}.{self.version[1]}'
+
+
+def parse_head(head):
+    """Turn the bytes of a request head into a Request, or raise HttpError."""
+    lines = head[:-4].split(b'\r\n')
+    request_line = lines[0]
+    if len(request_line) > MAX_REQUEST_LINE:
+        raise HttpError(414, 'URI Too Long', f'the request line is longer than {MAX_REQUEST_LINE} bytes')
+    parts = request_line.split(b' ')
+    if len(parts) != 3:
+        raise HttpError(400, 'Bad Request',
+                        f'a request line is METHOD SP target SP HTTP-version; got {request_line[:80]!r}')
+    method, target, version = parts
+    if not TOKEN.match(method):
+        raise HttpError(400, 'Bad Request', f'not a method: {method[:40]!r}')
+    matched = VERSION.match(version)
+    if not matched:
+        raise HttpError(400, 'Bad Request', f'not an HTTP version: {version[:20]!r}')
+    if matched.group(1) != b'1':
+        raise HttpError(505, 'HTTP Version Not Supported', 'this server speaks HTTP/1.0 and HTTP/1.1')
+    if not target or b'\x00' in target or any(c <= 0x20 or c == 0x7f for c in target):
+        raise HttpError(400, 'Bad Request', 'the request target is empty or has control characters')
+
+    header_lines = lines[1:]
+    if len(header_lines) > MAX_HEADER_FIELDS:
+        raise HttpError(431, 'Request Header Fields Too Large',
+                        f'{len(header_lines)} header fields; the limit is {MAX_HEADER_FIELDS}')
+    if len(head) - len(request_line) > MAX_HEADER_BYTES:
+        raise HttpError(431, 'Request Header Fields Too Large',
+                        f'the header section is longer than {MAX_HEADER_BYTES} bytes')
+    headers = []
+    for line in header_lines:
+        name, colon, value = line.partition(b':')
+        # No space before the colon (RFC 9112 §5.1), and no obsolete line folding (§5.2).
+        if not colon or not TOKEN.match(name):
+            raise HttpError(400, 'Bad Request', f'not a header field: {line[:80]!r}')
+        value = value.strip(b' \t')
+        if b'\r' in value or b'\n' in value or b'\x00' in value:
+            raise HttpError(400, 'Bad Request', f'bad characters in header {name.decode()!r}')
+        headers.append((name.decode('latin-1'), value.decode('latin-1')))
+
+    request = Request(method.decode('latin-1'), target.decode('latin-1'),
+                      (1, int(matched.group(2))), headers)
+    _read_framing(request)
+    return request
+
+
+def _read_framing(request):
+    """How long is the body, and may the connection be reused afterwards?"""
+    lengths = []
+    transfer_codings = []
+    connection = []
+    for name, value in request.headers:
+        lower = name.lower()
+        if lower == 'content-length':
+            lengths.extend(v.strip() for v in value.split(','))
+        elif lower == 'transfer-encoding':
+            transfer_codings.extend(v.strip().lower() for v in value.split(',') if v.strip())
+        elif lower == 'connection':
+            connection.extend(v.strip().lower() for v in value.split(','))
+        elif lower == 'expect' and value.strip().lower() == '100-continue':
+            request.expect_continue = True
+    if request.version == (1, 1) and request.header('host') is None:
+        raise HttpError(400, 'Bad Request', 'an HTTP/1.1 request must have a Host header (RFC 9112 §3.2)')
+    if transfer_codings:
+        # Both framings at once is how request smuggling starts: refuse (RFC 9112 §6.3).
+        if lengths:
+            raise HttpError(400, 'Bad Request', 'both Transfer-Encoding and Content-Length')
+        if transfer_codings != ['chunked']:
+            raise HttpError(400, 'Bad Request',
+                            f'unsupported Transfer-Encoding {", ".join(transfer_codings)!r}; only chunked')
+        request.chunked = True
+    elif lengths:
+        if len(set(lengths)) != 1 or not lengths[0].isdigit():
+            raise HttpError(400, 'Bad Request', f'bad Content-Length {", ".join(lengths)!r}')
+        request.body_length = int(lengths[0])
+    if request.version == (1, 0):
+        request.keep_alive = 'keep-alive' in connection
+    elif 'close' in connection:
+        request.keep_alive = False
+
+
+class Body:
+    """wsgi.input: the request body as a file-like object (PEP 3333 "Input and Error Streams").
+    It never reads past the end of this request's body, so the next request on a kept-alive
+    connection stays in the buffer."""
+
+    def __init__(self, reader, request, max_body, on_first_read=None):
+        self.reader = reader
+        self.chunked = request.chunked
+        self.remaining = request.body_length or 0   # bytes left in the body (or current chunk)
+        self.done = not request.chunked and self.remaining == 0
+        self.max_body = max_body
+        self.received = 0
+        self.on_first_read = on_first_read          # sends "100 Continue" when the client asked
+        self.pending = bytearray()                  # read but not yet handed out (for readline)
+
+    # -- the reading machinery --------------------------------------------------------------
+    def _next_piece(self, limit):
+        """Up to `limit` bytes of body, or b'' at its end."""
+        if self.on_first_read:
+            callback, self.on_first_read = self.on_first_read, None
+            callback()
+        if not self.chunked and self.remaining == 0:
+            self.done = True
+        while not self.done and self.remaining == 0:
+            self._next_chunk_header()
+        if self.done:
+            return b''
+        try:
+            data = self.reader.read_some(min(limit, self.remaining))
+        except ClientGone:
+            raise HttpError(400, 'Bad Request', 'the connection closed before the body was complete')
+        self.remaining -= len(data)
+        self.received += len(data)
+        if self.chunked and self.remaining == 0:
+            if self.reader.read_line(2) != b'':
+                raise HttpError(400, 'Bad Request', 'chunk data not followed by CRLF')
+        return data
+
+    def _next_chunk_header(self):
+        # chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF; a size of 0 ends the body.
+        try:
+            line = self.reader.read_line(1024)
+        except ClientGone:
+            raise HttpError(400, 'Bad Request', 'the connection closed inside a chunked body')
+        size_text = line.split(b';', 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise HttpError(400, 'Bad Request', f'bad chunk size {size_text[:20]!r}')
+        if size < 0 or not re.match(rb'^[0-9A-Fa-f]+$', size_text):
+            raise HttpError(400, 'Bad Request', f'bad chunk size {size_text[:20]!r}')
+        if size == 0:
+            # Trailer fields, then an empty line. We read and drop them.
+            while self.reader.read_line(8192) != b'':
+                pass
+            self.done = True
+            return
+        if self.received + size > self.max_body:
+            raise HttpError(413, 'Content Too Large', f'the chunked body grew past {self.max_body} bytes')
+        self.remaining = size
+
+    # -- the file-like interface an application uses ----------------------------------------
+    def read(self, size=-1):
+        if size is None or size < 0:
+            parts = [bytes(self.pending)]
+            self.pending.clear()
+            while True:
+                piece = self._next_piece(65536)
+                if not piece:
+                    return b''.join(parts)
+                parts.append(piece)
+        while len(self.pending) < size:
+            piece = self._next_piece(max(size - len(self.pending), 8192))
+            if not piece:
+                break
+            self.pending += piece
+        data = bytes(self.pending[:size])
+        del self.pending[:size]
+        return data
+
+    def readline(self, size=-1):
+        while True:
+            newline = self.pending.find(b'\n')
+            if newline >= 0 and (size is None or size < 0 or newline < size):
+                end = newline + 1
+                break
+            if size is not None and 0 <= size <= len(self.pending):
+                end = size
+                break
+            piece = self._next_piece(8192)
+            if not piece:
+                end = len(self.pending)
+                break
+            self.pending += piece
+        line = bytes(self.pending[:end])
+        del self.pending[:end]
+        return line
+
+    def readlines(self, hint=-1):
+        lines, total = [], 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if hint is not None and 0 < hint <= total:
+                return lines
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def drain(self, limit):
+        """After the response: skip what the app did not read, so the connection can be reused.
+        Returns False when more than `limit` bytes were left (then we close instead)."""
+        skipped = len(self.pending)
+        self.pending.clear()
+        while skipped <= limit:
+            piece = self._next_piece(65536)
+            if not piece:
+                return True
+            skipped += len(piece)
+        return False

@@ -1,0 +1,293 @@
+# One worker process of the pre-fork WSGI server. Like a Gunicorn "sync" worker it handles one
+# connection at a time: accept, read a request, build environ, call the app, write the response,
+# report it to the tutor, and then either wait for the next request on the same connection
+# (keep-alive) or go back to accept(). While the app runs, this process does nothing else: that is
+# why a WSGI server needs several workers (or threads) to serve several clients at once.
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from urllib.parse import unquote_to_bytes
+
+from wsgi_explain import explain
+from wsgi_http import Body, ClientGone, HttpError, Reader, parse_head
+from wsgi_loader import AppLoadError
+from wsgi_response import SERVER_SOFTWARE, FileWrapper, Response, error_response
+
+
+class Worker:
+    def __init__(self, lab, listener, mounts, config, scoreboard, slot, master_pipe, announce):
+        self.lab = lab
+        self.listener = listener
+        self.mounts = mounts
+        self.config = config
+        self.scoreboard = scoreboard
+        self.slot = slot
+        self.master_pipe = master_pipe     # read end of a pipe only the master writes to
+        self.announce = announce           # the first worker of a generation logs load errors
+        self.pid = os.getpid()
+        self.busy = False
+        self.stopping = False
+
+    # -- life and death ---------------------------------------------------------------------
+    def run(self):
+        signal.signal(signal.SIGTERM, self._on_sigterm)       # graceful: finish, then leave
+        signal.signal(signal.SIGINT, signal.SIG_IGN)          # Ctrl-C is the master's business
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        die_with_parent()
+        threading.Thread(target=self._watch_master, daemon=True).start()
+        self.listener.settimeout(None)
+        for mount in self.mounts:
+            if not mount.prefix:               # the main app loads now, mounted ones on first use
+                error = mount.load()
+                if error and self.announce:
+                    self.lab.log(f'[worker {self.pid}] {error.summary}\n{error.text}')
+        while not self.stopping:
+            try:
+                conn, address = self.listener.accept()
+            except InterruptedError:
+                continue
+            self.busy = True
+            try:
+                self.serve_connection(conn, address)
+            finally:
+                conn.close()
+                self.busy = False
+        os._exit(0)
+
+    def _on_sigterm(self, signum, frame):
+        self.stopping = True
+        if not self.busy:
+            os._exit(0)    # idle in accept(): nothing to finish
+
+    def _watch_master(self):
+        # The master holds the write end of this pipe and never writes. read() returns b'' only
+        # when every write end is closed: the master is gone, however it died. So do we.
+        try:
+            os.read(self.master_pipe, 1)
+        finally:
+            os._exit(0)
+
+    # -- one connection, maybe several requests (keep-alive) --------------------------------
+    def serve_connection(self, conn, address):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # A client that sends nothing must not hold the worker forever. Kernel timeouts keep the
+        # socket blocking (settimeout() would add a poll() before every recv and send).
+        timeout = struct.pack('ll', int(self.config.timeout), 0)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeout)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeout)
+        reader = Reader(conn)
+        conn_id = self.scoreboard.next_conn()
+        remote = f'{address[0]}:{address[1]}'
+        while True:
+            try:
+                head = reader.read_head()
+            except (ClientGone, OSError):
+                return
+            except HttpError as error:
+                self.refuse(conn, conn_id, remote, error)
+                return
+            started = time.time()
+            try:
+                request = parse_head(head)
+            except HttpError as error:
+                self.refuse(conn, conn_id, remote, error, head)
+                return
+            keep_alive = self.handle(conn, reader, request, address, conn_id, remote, started)
+            if not keep_alive or self.stopping:
+                return
+            if not reader.buffer and not self.wait_for_next_request(conn):
+                return
+
+    def wait_for_next_request(self, conn):
+        """Keep the connection while its client may send more, but not while another client is
+        waiting at the door: one worker serves one connection at a time, so an idle kept-alive
+        connection would make everyone else wait (this is why Gunicorn's sync workers do not do
+        keep-alive at all)."""
+        try:
+            ready, _, _ = select.select([conn, self.listener], [], [], self.config.keepalive)
+        except InterruptedError:
+            return False
+        return conn in ready
+
+    def others_waiting(self):
+        """Is a new connection waiting in the listening socket's queue?"""
+        try:
+            return bool(select.select([self.listener], [], [], 0)[0])
+        except (InterruptedError, ValueError):
+            return False
+
+    def refuse(self, conn, conn_id, remote, error, head=b''):
+        """A request we could not parse: the client gets 400/413/431, the tutor an event."""
+        try:
+            error_response(conn, error.status, error.reason, f'{error.status} {error.reason}: {error.detail}\n')
+        except OSError:
+            pass
+        request_line = head.split(b'\r\n', 1)[0].decode('latin-1', 'replace').split(' ')
+        self.lab.log(f'[worker {self.pid}] {error.status} {error.reason}: {error.detail}')
+        self.lab.emit({'event': 'request', 'conn': conn_id, 'remote': remote,
+                       'method': request_line[0] if len(request_line) == 3 else None,
+                       'target': request_line[1] if len(request_line) == 3 else None,
+                       'headers': [], 'status': error.status, 'error': error.detail, 'pid': self.pid})
+
+    # -- one request ------------------------------------------------------------------------
+    def handle(self, conn, reader, request, address, conn_id, remote, started):
+        """Run the app for one request. Returns whether the connection may be reused."""
+        self.scoreboard.set_busy(self.slot, started, f'{request.method} {request.target}')
+        response = Response(conn, request, self.pid, self.others_waiting)
+        mount, error, aborted, result = None, None, False, None
+        try:
+            if request.body_length is not None and request.body_length > self.config.max_body:
+                raise HttpError(413, 'Content Too Large',
+                                f'the body is {request.body_length} bytes; the limit is {self.config.max_body}')
+            continue_sent = []
+
+            def send_continue():
+                if request.expect_continue and request.version >= (1, 1) and not continue_sent:
+                    continue_sent.append(True)
+                    conn.sendall(b'HTTP/1.1 100 Continue\r\n\r\n')
+
+            body = Body(reader, request, self.config.max_body, send_continue)
+            environ, mount = self.environ(request, body, address)
+            app = mount.get()
+            result = app(environ, response.start_response)
+            self.send_result(result, response)
+            error = response.finish()
+            if not body.drain(self.config.max_body):
+                response.keep_alive = False
+        except (BrokenPipeError, ConnectionResetError, BlockingIOError, socket.timeout, ClientGone) as gone:
+            aborted, response.keep_alive = True, False
+            error = f'the client went away ({type(gone).__name__}) before the response was complete'
+        except HttpError as refused:
+            error = self.fail(response, refused.status, refused.reason, refused.detail, log_it=False)
+        except AppLoadError as load_error:
+            error = self.fail(response, 500, 'Internal Server Error',
+                              f'{load_error.summary}\n\n{load_error.text}', summary=load_error.summary)
+        except Exception as app_error:
+            error = self.app_failed(response, app_error)
+        finally:
+            # PEP 3333: the server calls close() on the iterable, also after errors and aborts.
+            if result is not None and hasattr(result, 'close'):
+                try:
+                    result.close()
+                except Exception as close_error:
+                    self.lab.log(f'[worker {self.pid}] close() raised:\n{traceback.format_exc()}')
+                    error = error or explain(close_error) or f'close() raised {close_error!r}'
+            self.scoreboard.set_idle(self.slot)
+        self.report(request, response, conn_id, remote, started, mount, error, aborted)
+        return response.keep_alive
+
+    def send_result(self, result, response):
+        inner = getattr(result, 'original_iterator', result)   # look inside wsgiref.validate
+        if isinstance(inner, FileWrapper) and response.status is not None \
+                and response.send_file(inner):
+            return
+        for chunk in result:
+            response.send(chunk)
+            if response.overflow:
+                break
+
+    def app_failed(self, response, app_error):
+        """The app raised (or broke a WSGI rule). Log the traceback; answer 500 if we still can."""
+        explanation = explain(app_error)
+        trace = traceback.format_exc()
+        text = f'{explanation}\n\n{trace}' if explanation else trace
+        summary = explanation or traceback.format_exception_only(type(app_error), app_error)[-1].strip()
+        return self.fail(response, 500, 'Internal Server Error', text, summary=summary)
+
+    def fail(self, response, status, reason, text, summary=None, log_it=True):
+        if log_it:
+            self.lab.log(f'[worker {self.pid}] {response.request.method} {response.request.target}: {text}')
+        if response.headers_sent:
+            response.keep_alive = False   # too late for a 500: cut the response short
+        else:
+            response.status = f'{status} {reason}'
+            # The app may have left part of the body unread: start afresh on a new connection.
+            response.keep_alive = False
+            response.headers = []
+            try:
+                response.sent_headers = error_response(response.sock, status, reason, text + '\n',
+                                                       response.keep_alive, self.pid)
+                response.headers_sent = True
+            except OSError:
+                response.keep_alive = False
+        return summary or text
+
+    def environ(self, request, body, address):
+        """The environ dict, exactly as PEP 3333 lists it (plus REMOTE_ADDR/PORT, as CGI has)."""
+        target = request.target
+        if target.startswith(('http://', 'https://')):            # absolute-form (via a proxy)
+            target = '/' + target.split('/', 3)[3] if target.count('/') >= 3 else '/'
+        path, _, query = target.partition('?')
+        # PATH_INFO is decoded; WSGI strings are "bytes in a str": latin-1, one char per byte.
+        path = unquote_to_bytes(path).decode('latin-1') if path != '*' else ''
+        mount = next(m for m in self.mounts if m.matches(path))
+        environ = {
+            'REQUEST_METHOD': request.method,
+            'SCRIPT_NAME': mount.prefix,
+            'PATH_INFO': path[len(mount.prefix):],
+            'QUERY_STRING': query,
+            'SERVER_NAME': self.lab.host,
+            'SERVER_PORT': str(self.listener.getsockname()[1]),
+            'SERVER_PROTOCOL': f'HTTP/{request.version_text}',
+            'SERVER_SOFTWARE': SERVER_SOFTWARE,
+            'REMOTE_ADDR': address[0],
+            'REMOTE_PORT': str(address[1]),
+            'wsgi.version': (1, 0),
+            'wsgi.url_scheme': 'http',
+            'wsgi.input': body,
+            'wsgi.input_terminated': True,   # reading to EOF is safe, even for chunked bodies
+            'wsgi.errors': sys.stderr,
+            'wsgi.multithread': False,
+            'wsgi.multiprocess': self.config.workers > 1,
+            'wsgi.run_once': False,
+            'wsgi.file_wrapper': FileWrapper,
+        }
+        for name, value in request.headers:
+            key = name.upper().replace('-', '_')
+            if key in ('CONTENT_TYPE', 'CONTENT_LENGTH'):
+                if key == 'CONTENT_LENGTH' and request.chunked:
+                    continue
+                environ[key] = value                    # no HTTP_ prefix for these two (CGI)
+                continue
+            key = 'HTTP_' + key
+            environ[key] = f'{environ[key]},{value}' if key in environ else value
+        return environ, mount
+
+    def report(self, request, response, conn_id, remote, started, mount, error, aborted):
+        ended = time.time()
+        event = {
+            'event': 'request', 'conn': conn_id, 'remote': remote,
+            'method': request.method, 'target': request.target, 'httpVersion': request.version_text,
+            'headers': [list(h) for h in request.headers],
+            'status': response.code if response.headers_sent else None,
+            'responseHeaders': [list(h) for h in response.sent_headers],
+            'durationMs': round((ended - started) * 1000, 2),
+            'pid': self.pid, 'start': round(started * 1000, 2), 'end': round(ended * 1000, 2),
+            'app': mount.spec if mount else None, 'bytes': response.body_bytes,
+        }
+        if error:
+            event['error'] = error
+        if aborted:
+            event['aborted'] = True
+        self.lab.emit(event)
+
+
+def die_with_parent():
+    """Linux: ask the kernel to SIGKILL us when the master dies (the pipe watch is the portable
+    way; this one works even if this process is stuck in C code)."""
+    if not sys.platform.startswith('linux'):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except Exception:
+        pass
