@@ -2,7 +2,8 @@
 // docs/lab-servers.md (env in, JSON events out on fd 3), without the engine: every server binds
 // port 0 and reports its real port in its ready event, so tests never race for ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -185,4 +186,83 @@ export function statusOf(output: string): number | undefined {
   const blocks = output.split(/\r?\n\r?\n/).filter((block) => /^HTTP\/\S+ \d{3}/.test(block));
   const match = /^HTTP\/\S+ (\d{3})/.exec(blocks.at(-1) ?? '');
   return match ? Number(match[1]) : undefined;
+}
+
+// ─── squid, the real peer ───────────────────────────────────────────────────────────────────
+
+/** Where squid is installed (Debian puts it in /usr/sbin, often not on a user's PATH), or null. */
+export function findSquid(): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
+    const candidate = join(dir, 'squid');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/**
+ * squid on a loopback port with a minimal configuration in a temporary folder: no cache, no
+ * helpers, a hosts file that resolves the lab's .test names to 127.0.0.1. It runs in the
+ * foreground (-N) as our child; ready when it logs that it accepts connections.
+ */
+export class Squid {
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(squidPath: string, hosts: string[]): Promise<Squid> {
+    const dir = mkdtempSync(join(tmpdir(), 'gt-squid-'));
+    // Run as root, squid drops to its own user; that user must be able to write its logs here.
+    chmodSync(dir, 0o777);
+    const port = await freePort();
+    writeFileSync(join(dir, 'hosts'), `127.0.0.1 ${hosts.join(' ')}\n`);
+    writeFileSync(
+      join(dir, 'squid.conf'),
+      [
+        `http_port 127.0.0.1:${port}`,
+        `pid_filename ${join(dir, 'squid.pid')}`,
+        `cache_log ${join(dir, 'cache.log')}`,
+        `access_log stdio:${join(dir, 'access.log')}`,
+        `coredump_dir ${dir}`,
+        `hosts_file ${join(dir, 'hosts')}`,
+        'cache deny all',
+        'pinger_enable off',
+        'shutdown_lifetime 0 seconds',
+        'visible_hostname squid-interop',
+        'http_access allow localhost',
+        'http_access deny all',
+      ].join('\n') + '\n',
+    );
+    const child = spawn(squidPath, ['-N', '-d', '1', '-f', join(dir, 'squid.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    await new Promise<void>((ready, failed) => {
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString();
+        if (/Accepting HTTP Socket connections/.test(log)) ready();
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => failed(new Error(`squid exited with ${code} before accepting connections:\n${log}`)));
+    });
+    return new Squid(`http://127.0.0.1:${port}`, child, dir);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      await new Promise<void>((done) => {
+        this.child.once('exit', () => done());
+        this.child.kill('SIGKILL');
+      });
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -142,6 +142,7 @@ describe('forward proxy: CONNECT and proxy credentials', () => {
     expect(statusOf(withCreds.stdout)).toBe(200);
     const atOrigin = await lastRequest('news', '/whoami');
     expect(header(atOrigin.headers, 'proxy-authorization')).toBeUndefined();
+    await lab.waitFor(() => lab.requests('proxy').length >= 3, 'three proxy reports');
     expect(lab.requests('proxy').map((r) => r.auth)).toEqual(['missing', 'wrong', 'ok']);
 
     const tunnel = await curl(['-i', '--cacert', join(lab.workspace, 'ca.pem'), '-x', authProxy, 'https://secure.test/']);
@@ -176,6 +177,6 @@ describe('forward proxy: bad input gets a clear status, and the proxy keeps serv
     expect(direct.stdout).toContain('forward proxy');
     const stillServing = await curl(['-x', proxy, 'http://news.test/']);
     expect(stillServing.stdout).toContain('the lab gazette');
-    expect(lab.requests('proxy').some((r) => r.status === 400 && typeof r.error === 'string')).toBe(true);
+    await lab.waitFor((e) => e.event === 'request' && e.status === 400 && typeof e.error === 'string', 'a parse error report');
   });
 });
