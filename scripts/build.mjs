@@ -3,12 +3,15 @@
 // programs copied as they are (learners open them, so they stay readable source).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// Build beside dist/ and swap it in at the end, so a test running the built CLI meanwhile never
+// finds dist/ half-written.
+const finalDist = join(root, 'dist');
+const dist = join(root, `dist.building-${process.pid}`);
 const { version } = JSON.parse(await (await import('node:fs/promises')).readFile(join(root, 'package.json'), 'utf8'));
 
 await rm(dist, { recursive: true, force: true });
@@ -57,3 +60,8 @@ for (const entry of await readdir(lessonsDir, { withFileTypes: true })) {
     outfile: join(to, 'lesson.js'),
   });
 }
+
+const old = join(root, `dist.old-${process.pid}`);
+await rename(finalDist, old).catch(() => {});
+await rename(dist, finalDist);
+await rm(old, { recursive: true, force: true });

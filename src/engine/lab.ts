@@ -92,7 +92,7 @@ export class Lab implements LabHandle {
   }
 
   private async boot(): Promise<void> {
-    this.python = (await findPython())?.path ?? 'python3';
+    if (this.lesson.servers.some((server) => 'python' in server.program)) this.python = (await findPython())?.path ?? 'python3';
     this.runDir = await mkdtemp(join(tmpdir(), `gateway-tutor-${this.lesson.id}-`));
     // A server that loses its port to another program between our check and its listen exits 98;
     // then every port is picked afresh, because the other servers were told the old URLs.
