@@ -1,5 +1,17 @@
-// Placeholder until the Ink TUI lands: print the lessons and the headless commands.
-import { list } from './list.js';
+// `gateway-tutor [LESSON]`: the Ink app. Off a terminal it prints the lessons and the headless
+// commands instead. On one, it renders the app and owns the labs through a LabKeeper: one lab per
+// open lesson, torn down when the learner leaves the lesson and before the process exits, however
+// it exits (q and Ctrl-C unmount the app; SIGTERM/SIGHUP go through the engine's shutdown guard).
+// Ink, React and the views are imported only after the catalog is loaded, on the TTY path.
+import { loadCatalog } from '../engine/catalog.js';
+import { usageError } from '../engine/errors.js';
+import { Progress } from '../engine/progress.js';
+import { lessonAvailability } from '../engine/requirements.js';
+import { LessonSession } from '../engine/session.js';
+import { install } from '../engine/shutdown.js';
+import type { LabHandle, LoadedLesson } from '../engine/types.js';
+import type { LessonOpener } from '../ui/hooks/use-lesson-session.js';
+import type { MapEntry } from '../ui/lesson-states.js';
 
 export interface TuiOptions {
   workspace: string;
@@ -9,7 +21,98 @@ export interface TuiOptions {
 }
 
 export async function runTui(options: TuiOptions): Promise<number> {
-  await list({ workspace: options.workspace, ...(options.lessonsDir ? { lessons: options.lessonsDir } : {}) }, []);
-  process.stdout.write('\nRun a lab with `gateway-tutor lab LESSON` and check steps with `gateway-tutor check LESSON`.\n');
+  if (options.noColor) process.env.FORCE_COLOR = '0'; // before chalk (in Ink) is loaded
+  const catalog = await loadCatalog(options.lessonsDir ? { lessonsDir: options.lessonsDir } : {});
+  if (options.lessonId && !catalog.find(options.lessonId)) {
+    throw usageError(`There is no lesson "${options.lessonId}".`, `Lessons: ${catalog.lessons.map((l) => l.id).join(', ')}`);
+  }
+  const [entries, progress] = await Promise.all([
+    Promise.all(catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) }))),
+    Progress.open(options.workspace),
+  ]);
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    process.stdout.write(headless(entries, progress));
+    return 0;
+  }
+
+  const keeper = new LabKeeper(options.workspace, progress);
+  const { startApp } = await import('../ui/start.js');
+  // Unmount on a signal so the terminal is restored while the engine tears the labs down.
+  let unmount = () => {};
+  install(() => unmount());
+  const instance = startApp({
+    entries,
+    progress,
+    opener: keeper,
+    ...(options.lessonId ? { initialLesson: options.lessonId } : {}),
+    noColor: options.noColor,
+  });
+  unmount = () => instance.unmount();
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    await keeper.closeAll();
+  }
   return 0;
+}
+
+/** Starts a lesson's lab and session, and tears them down; App gets it as its `opener`. */
+export class LabKeeper implements LessonOpener {
+  private readonly sessions = new Map<LessonSession, LabHandle>();
+  private closing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly workspace: string,
+    private readonly progress: Progress,
+  ) {}
+
+  async open(lesson: LoadedLesson): Promise<LessonSession> {
+    await this.closing; // the previous lab of this lesson must be gone before its record is free
+    const { Lab } = await import('../engine/lab.js');
+    let lab;
+    try {
+      lab = await Lab.start(lesson, { workspace: this.workspace, progress: this.progress });
+    } catch (error) {
+      const hint = (error as { hint?: string }).hint;
+      throw new Error(`${error instanceof Error ? error.message : String(error)}${hint ? `\n${hint}` : ''}`);
+    }
+    const session = new LessonSession(lab, this.progress, { lessonWorkspace: lab.lessonWorkspace });
+    this.sessions.set(session, lab);
+    return session;
+  }
+
+  async close(session: LessonSession): Promise<void> {
+    const lab = this.sessions.get(session);
+    if (!lab) return;
+    this.sessions.delete(session);
+    session.dispose();
+    const done = session.flushed().then(() => lab.teardown());
+    this.closing = Promise.all([this.closing, done.catch(() => {})]);
+    await done;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.sessions.keys()].map((session) => this.close(session)));
+    await this.closing;
+  }
+}
+
+function headless(entries: MapEntry[], progress: Progress): string {
+  const lines = ['gateway-tutor shows its lessons in a terminal; this is not one, so here is what it can do without.', '', 'Lessons:'];
+  for (const { lesson, available, missing } of entries) {
+    const passed = progress.passed(lesson.id).filter((id) => lesson.steps.some((s) => s.id === id)).length;
+    const state = !available ? `needs ${missing.map((m) => m.id).join(', ')}` : passed === lesson.steps.length ? 'done' : `${passed}/${lesson.steps.length} steps`;
+    lines.push(`  ${String(lesson.order).padStart(2)}. ${lesson.id.padEnd(16)} ${lesson.title.padEnd(44)} ${state}`);
+  }
+  lines.push(
+    '',
+    'Without the lesson screens:',
+    '  gateway-tutor lab LESSON              run a lesson\'s lab in the foreground (Ctrl-C stops it)',
+    '  gateway-tutor check LESSON [STEP] [--answer TEXT]',
+    '                                        check a step against that running lab',
+    '  gateway-tutor ctl LESSON (stop|start|restart) SERVER',
+    '  gateway-tutor list | doctor | reset [LESSON] | --help',
+    '',
+  );
+  return lines.join('\n');
 }

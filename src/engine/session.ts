@@ -57,6 +57,8 @@ export class LessonSession {
   private checkAgain = false;
   private stopWatching: (() => void) | undefined;
   private disposed = false;
+  /** Progress writes, one after another: each reads the file again before writing it. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly lab: LabHandle,
@@ -147,7 +149,7 @@ export class LessonSession {
     this.lab.beginStep(step.id);
     const watchPath = step.kind === 'edit' && step.watch ? join(this.options.lessonWorkspace, step.watch) : undefined;
     this.update({ index, step, result: undefined, checking: false, hintsShown: 0, watchPath });
-    void this.progress.setCurrent(this.lesson.id, step.id).catch(() => {});
+    this.save(() => this.progress.setCurrent(this.lesson.id, step.id));
     if (watchPath) this.stopWatching = watchFile(watchPath, () => this.onFileSaved(step), this.options);
   }
 
@@ -206,10 +208,21 @@ export class LessonSession {
     if (result.status === 'pass' && !this.state.passed.has(step.id)) {
       const passed = new Set(this.state.passed).add(step.id);
       this.update({ result, checking: false, passed, complete: passed.size === this.lesson.steps.length });
-      await this.progress.markPassed(this.lesson.id, step.id).catch(() => {});
+      await this.save(() => this.progress.markPassed(this.lesson.id, step.id));
     } else {
       this.update({ result, checking: false });
     }
+  }
+
+  /** Resolves when this write is done; a failed write does not stop the next. */
+  private save(write: () => Promise<void>): Promise<void> {
+    this.saving = this.saving.then(write).catch(() => {});
+    return this.saving;
+  }
+
+  /** Resolves once every progress write asked for so far is on disk. */
+  flushed(): Promise<void> {
+    return this.saving;
   }
 
   private update(patch: Partial<SessionSnapshot>): void {

@@ -41,6 +41,11 @@ async function load(): Promise<Render> {
   };
 }
 
+/** Starts loading the renderer (it takes most of a second): call it when a lesson is opening. */
+export function preloadMarkdown(): void {
+  loading ??= load();
+}
+
 /** Renders Markdown to terminal lines no wider than `width` (kept lines are cut by the view). */
 export async function renderMarkdown(markdown: string, width: number, noColor = false): Promise<TextLine[]> {
   loading ??= load();

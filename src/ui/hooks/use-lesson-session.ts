@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { LessonSession } from '../../engine/session.js';
 import type { LoadedLesson } from '../../engine/types.js';
+import { preloadMarkdown } from '../markdown.js';
 
 export type LessonOpener = {
   open(lesson: LoadedLesson): Promise<LessonSession>;
@@ -20,6 +21,8 @@ export function useLessonSession(lesson: LoadedLesson, opener: LessonOpener): Op
     let live = true;
     let opened: LessonSession | undefined;
     setState({ status: 'starting' });
+    // The step text renderer loads while the lab's servers start, not after.
+    setTimeout(preloadMarkdown, 0);
     opener.open(lesson).then(
       (session) => {
         opened = session;
