@@ -134,6 +134,18 @@ describe('gateway-tutor (built)', () => {
     expect(existsSync(join(workspace, '.labs', 'http-basics.json'))).toBe(false);
   });
 
+  it.each(['SIGINT', 'SIGHUP'] as const)('stops cleanly on %s (Ctrl-C, a closed terminal)', async (signal) => {
+    const workspace = tempDir('cli');
+    const { child, lines } = await startLab(workspace);
+    const pids = descendants(child.pid!);
+    expect(pids.length).toBeGreaterThan(0);
+    child.kill(signal);
+    const result = await child;
+    expect(result.exitCode).toBe(signal === 'SIGINT' ? 130 : 129);
+    expect(lines.at(-1)).toEqual({ event: 'stopped' });
+    expect(await survivors(pids)).toEqual([]);
+  });
+
   it('refuses a second lab for the same lesson, and names the first', async () => {
     const workspace = tempDir('cli');
     const { child } = await startLab(workspace);
