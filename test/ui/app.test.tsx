@@ -93,6 +93,7 @@ describe('lesson view', () => {
     expect(frame).toMatch(/origin GET \/nope 404 3ms/);
     expect(frame).toMatch(/origin GET \/ 200 3ms/);
     expect(frame).toMatch(/✓ 2 GET with -v/);
+    await until(() => app.progress.saved.length > 0);
     expect(app.progress.saved).toEqual(['warm-up/get']);
   });
 

@@ -55,6 +55,7 @@ describe('LessonSession', () => {
     // Then the step passes by itself and progress records it
     await until(session, () => session.snapshot().passed.has('get'));
     expect(session.snapshot().result).toMatchObject({ status: 'pass', message: 'The origin saw GET /.', auto: true });
+    await session.flushed();
     expect(progress.saved).toEqual(['warm-up/get']);
     expect(session.snapshot().requests.map((r) => r.target)).toEqual(['/favicon.ico', '/']);
   });
