@@ -206,7 +206,9 @@ export default defineLesson({
         return fail(why, `answer "${ctx.answer ?? ''}"`, 'the byte count of /big fetched with Accept-Encoding: gzip');
       },
       solve: async (ctx) => {
+        await ctx.run('curl -s {{proxy.url}}/big | wc -c');
         const { stdout } = await ctx.run("curl -s -H 'Accept-Encoding: gzip' {{proxy.url}}/big | wc -c");
+        await ctx.run("curl -s -H 'Accept-Encoding: br' {{proxy.url}}/big | wc -c");
         return stdout.trim();
       },
     },
