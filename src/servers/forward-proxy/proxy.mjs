@@ -13,16 +13,19 @@
 //                                             the TLS inside is between the client and the site,
 //                                             so the proxy never sees the path, the headers or
 //                                             the body. All it can log is host, port and sizes.
+//                                             (tunnel.mjs)
 //
 // It listens on two ports: the main one for everyone, and an `auth` port, a staff door that
 // answers 407 until the client sends Proxy-Authorization (curl -U user:password).
 // It only ever reaches the lab's own sites (rules.mjs): never an open proxy.
+// Everything it does is written to <workspace>/proxy-access.log, one line per request, the way
+// squid writes its access.log: read it to see what a proxy operator would know about you.
 import http from 'node:http';
-import net from 'node:net';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labServer, pairs } from '../lib/lab-server.mjs';
 import { ResponseCache, headerValue, storable, usable } from './cache.mjs';
+import { connectHandler, writeRawResponse } from './tunnel.mjs';
 import {
   BLOCKED_SITES,
   STAFF_CREDENTIALS,
@@ -31,7 +34,6 @@ import {
   describeSites,
   labSites,
   parseAbsoluteTarget,
-  parseAuthority,
   proxyName,
   requestHeadersForOrigin,
   responseHeadersForClient,
@@ -45,6 +47,13 @@ const sites = labSites(lab.servers, lab.name);
 const cache = new ResponseCache();
 const upstreamAgent = new http.Agent({ keepAlive: true });
 const accessLogPath = join(lab.workspace, 'proxy-access.log');
+
+// A fresh log for each lab run.
+try {
+  writeFileSync(accessLogPath, `# ${lab.name} access log, since ${new Date().toISOString()}: time client door request status verdict\n`);
+} catch {
+  // No workspace folder (run by hand): the console is the log.
+}
 
 /** One line per request, like squid's access.log: all this proxy knows about what passed. */
 function accessLog(line) {
@@ -250,109 +259,6 @@ function setHeaders(res, headerPairs) {
   for (const { name, values } of grouped.values()) res.setHeader(name, values.length === 1 ? values[0] : values);
 }
 
-// ─── HTTPS: CONNECT tunnels ───────────────────────────────────────────────────────────────────
-
-function handleConnect(door) {
-  return (req, clientSocket, head) => {
-    const started = performance.now();
-    const requestPairs = pairs(req.rawHeaders);
-    const report = (status, extra = {}, responseHeaders = []) =>
-      lab.emit({
-        event: 'request',
-        conn: lab.connectionId(clientSocket),
-        remote: `${clientSocket.remoteAddress}:${clientSocket.remotePort}`,
-        method: 'CONNECT',
-        target: req.url,
-        httpVersion: req.httpVersion,
-        headers: requestPairs,
-        status,
-        responseHeaders,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        door: door.name,
-        ...extra,
-      });
-    const refuse = (status, code, message, extra = {}, more = []) => {
-      const body = `${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${VIA})\n\n${message}\n`;
-      const headers = [
-        ['Content-Type', 'text/plain; charset=utf-8'],
-        ['Content-Length', String(Buffer.byteLength(body))],
-        ['Via', `1.1 ${VIA}`],
-        ['X-Proxy-Error', code],
-        ['Connection', 'close'],
-        ...more,
-      ];
-      clientSocket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
-      report(status, extra, headers);
-      accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} ${status} ${code}`);
-    };
-    clientSocket.on('error', () => clientSocket.destroy());
-
-    let auth;
-    if (door.credentials) {
-      auth = checkProxyAuth(headerValue(requestPairs, 'proxy-authorization'), door.credentials);
-      if (auth !== 'ok') {
-        return refuse(407, `credentials-${auth}`, 'This door of the proxy needs credentials (curl -U user:password).', { auth }, [
-          ['Proxy-Authenticate', 'Basic realm="gateway-tutor staff proxy"'],
-        ]);
-      }
-    }
-    const authFields = auth ? { auth } : {};
-    const where = parseAuthority(req.url);
-    if (!where) return refuse(400, 'bad-authority', `CONNECT needs host:port, not "${req.url}".`, authFields);
-    if (BLOCKED_SITES.has(where.host)) {
-      return refuse(403, 'blocked-by-filter', `${where.host} is on this proxy's filter list.`, { ...authFields, blocked: true, host: where.host });
-    }
-    const site = sites.get(`${where.host}:${where.port}`);
-    // Tunnels go only to the HTTPS port of lab sites. A proxy that tunnels to any port would let
-    // clients reach mail servers, databases and SSH through it.
-    if (!site || !site.tls) {
-      return refuse(
-        403,
-        'tunnel-not-allowed',
-        `Tunnels go only to port 443 of this lab's HTTPS sites (${[...sites.values()].filter((s) => s.tls).map((s) => `${s.name}:443`).join(', ') || 'none'}).`,
-        { ...authFields, refused: true, host: where.host, port: where.port },
-      );
-    }
-
-    const upstream = net.connect(site.port, site.host);
-    let bytesUp = head.length;
-    let bytesDown = 0;
-    let opened = false;
-    upstream.once('connect', () => {
-      opened = true;
-      const responseHeaders = [['Via', `1.1 ${VIA}`]];
-      clientSocket.write(`HTTP/1.1 200 Connection established\r\nVia: 1.1 ${VIA}\r\n\r\n`);
-      report(200, { ...authFields, tunnel: true, host: where.host, port: where.port, upstream: site.url }, responseHeaders);
-      if (head.length) upstream.write(head);
-      // From here on the proxy is a pipe: it counts bytes, and cannot read them (TLS).
-      clientSocket.on('data', (chunk) => (bytesUp += chunk.length));
-      upstream.on('data', (chunk) => (bytesDown += chunk.length));
-      clientSocket.pipe(upstream);
-      upstream.pipe(clientSocket);
-    });
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      clientSocket.destroy();
-      upstream.destroy();
-      if (!opened) return;
-      const durationMs = Math.round(performance.now() - started);
-      lab.emit({ event: 'tunnel', target: req.url, host: where.host, port: where.port, bytesUp, bytesDown, durationMs });
-      accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} 200 TUNNEL up=${bytesUp}B down=${bytesDown}B ${durationMs}ms`);
-    };
-    upstream.on('error', (error) => {
-      if (!opened && !closed && !clientSocket.destroyed) {
-        closed = true;
-        return refuse(502, 'origin-unreachable', `${site.name} could not be reached: ${error.message}.`, authFields);
-      }
-      close();
-    });
-    upstream.on('close', close);
-    clientSocket.on('close', close);
-  };
-}
-
 // ─── Requests the HTTP parser could not read ─────────────────────────────────────────────────
 
 function handleClientError(door) {
@@ -361,11 +267,11 @@ function handleClientError(door) {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const firstLine = error.rawPacket ? error.rawPacket.toString('latin1').split('\r\n')[0].slice(0, 200) : '';
     const [method = '', target = ''] = firstLine.split(' ');
-    const body = `${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy)\n\nThis proxy could not parse the request: ${error.code ?? error.message}.\n`;
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    writeRawResponse(socket, status, [['Via', `1.1 ${VIA}`]], [
+      `${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${VIA})`,
+      '',
+      `This proxy could not read that request: ${error.code ?? error.message}.`,
+    ]);
     lab.emit({
       event: 'request',
       conn: lab.connectionId(socket),
@@ -387,7 +293,7 @@ function door(name, credentials) {
   const server = http.createServer({ keepAliveTimeout: 5000 });
   const d = { name, credentials };
   server.on('request', handleRequest(d));
-  server.on('connect', handleConnect(d));
+  server.on('connect', connectHandler({ lab, door: d, sites, via: VIA, accessLog }));
   server.on('clientError', handleClientError(d));
   return server;
 }
