@@ -1,0 +1,150 @@
+// The reverse proxy's header rules (src/servers/reverse-proxy/forwarding.mjs, compression.mjs):
+// what the backend is told about the client (RFC 7239 and the X-Forwarded-* family), what never
+// crosses the proxy (RFC 9110 §7.6), and which coding a client gets (RFC 9110 §12.5.3).
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { Backend, Balancer } from '../../src/servers/reverse-proxy/balancer.mjs';
+import { addVary, chooseEncoding, isCompressible, weakenEtag } from '../../src/servers/reverse-proxy/compression.mjs';
+import {
+  forwardedElement,
+  requestHeadersForBackend,
+  responseHeadersForClient,
+} from '../../src/servers/reverse-proxy/forwarding.mjs';
+
+/** Just enough of an IncomingMessage for the header rules. */
+function request(raw: string[], remoteAddress = '127.0.0.1'): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    headers[name] = headers[name] ? `${headers[name]}, ${raw[i + 1]}` : raw[i + 1]!;
+  }
+  return { rawHeaders: raw, headers, httpVersion: '1.1', socket: { remoteAddress } } as unknown as IncomingMessage;
+}
+
+const value = (pairs: [string, string][], name: string) => pairs.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+
+describe('requestHeadersForBackend', () => {
+  it('tells the backend who the client was, how it came and what it asked for', () => {
+    // Given a plain request from 127.0.0.1 for host shop.test
+    const pairs = requestHeadersForBackend(request(['Host', 'shop.test', 'Accept', '*/*']), { proto: 'https', requestId: 'abc123' });
+    // Then every forwarding header is there, once
+    expect(value(pairs, 'x-forwarded-for')).toEqual(['127.0.0.1']);
+    expect(value(pairs, 'x-forwarded-proto')).toEqual(['https']);
+    expect(value(pairs, 'x-forwarded-host')).toEqual(['shop.test']);
+    expect(value(pairs, 'forwarded')).toEqual(['for=127.0.0.1;proto=https;host=shop.test']);
+    expect(value(pairs, 'x-request-id')).toEqual(['abc123']);
+    expect(value(pairs, 'via')).toEqual(['1.1 gateway-tutor-proxy']);
+    expect(value(pairs, 'host')).toEqual(['shop.test']);
+  });
+
+  it('appends to X-Forwarded-For, Forwarded and Via from earlier proxies instead of trusting or replacing them', () => {
+    const pairs = requestHeadersForBackend(
+      request(['Host', 'a', 'X-Forwarded-For', '203.0.113.7', 'Forwarded', 'for=203.0.113.7', 'Via', '1.0 edge'], '10.0.0.2'),
+      { proto: 'http', requestId: 'r' },
+    );
+    expect(value(pairs, 'x-forwarded-for')).toEqual(['203.0.113.7, 10.0.0.2']);
+    expect(value(pairs, 'forwarded')).toEqual(['for=203.0.113.7, for=10.0.0.2;proto=http;host=a']);
+    expect(value(pairs, 'via')).toEqual(['1.0 edge, 1.1 gateway-tutor-proxy']);
+  });
+
+  it('replaces a client-supplied request id and X-Forwarded-Proto: the proxy is the edge', () => {
+    const pairs = requestHeadersForBackend(request(['Host', 'a', 'X-Request-Id', 'forged', 'X-Forwarded-Proto', 'https']), {
+      proto: 'http',
+      requestId: 'fresh',
+    });
+    expect(value(pairs, 'x-request-id')).toEqual(['fresh']);
+    expect(value(pairs, 'x-forwarded-proto')).toEqual(['http']);
+  });
+
+  it('drops hop-by-hop fields, the ones Connection names, Expect and Accept-Encoding', () => {
+    const pairs = requestHeadersForBackend(
+      request(['Host', 'a', 'Connection', 'keep-alive, X-Debug', 'X-Debug', '1', 'Keep-Alive', 'timeout=5', 'TE', 'trailers', 'Expect', '100-continue', 'Accept-Encoding', 'gzip', 'X-Kept', 'yes']),
+      { proto: 'http', requestId: 'r' },
+    );
+    const names = pairs.map(([name]) => name.toLowerCase());
+    for (const gone of ['connection', 'x-debug', 'keep-alive', 'te', 'expect', 'accept-encoding']) expect(names).not.toContain(gone);
+    expect(value(pairs, 'x-kept')).toEqual(['yes']);
+  });
+});
+
+describe('forwardedElement (RFC 7239 §4, §6)', () => {
+  it('quotes IPv6 addresses in brackets and any value with a colon', () => {
+    expect(forwardedElement({ forAddress: '::1', proto: 'http', host: '127.0.0.1:8300' })).toBe('for="[::1]";proto=http;host="127.0.0.1:8300"');
+  });
+  it('leaves plain tokens unquoted', () => {
+    expect(forwardedElement({ forAddress: '192.0.2.60', proto: 'https', host: 'example.com' })).toBe('for=192.0.2.60;proto=https;host=example.com');
+  });
+});
+
+describe('responseHeadersForClient', () => {
+  it('removes hop-by-hop fields from the backend answer and appends Via', () => {
+    const pairs = responseHeadersForClient(['Content-Type', 'text/plain', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'Via', '1.1 app']);
+    expect(pairs).toEqual([
+      ['Content-Type', 'text/plain'],
+      ['Via', '1.1 app, 1.1 gateway-tutor-proxy'],
+    ]);
+  });
+});
+
+describe('chooseEncoding', () => {
+  it.each([
+    [undefined, null],
+    ['gzip', 'gzip'],
+    ['gzip, br', 'br'],
+    ['br;q=0.5, gzip;q=0.9', 'gzip'],
+    ['br;q=0, gzip;q=0', null],
+    ['*', 'br'],
+    ['*;q=0.1, br;q=0', 'gzip'],
+    ['deflate, identity', null],
+  ])('Accept-Encoding %j gets %j', (accept, expected) => {
+    expect(chooseEncoding(accept)).toBe(expected);
+  });
+});
+
+describe('isCompressible', () => {
+  const base = { status: 200, method: 'GET', headers: { 'content-type': 'text/plain', 'content-length': '5000' } };
+  it('compresses text of a useful size', () => expect(isCompressible(base)).toBe(true));
+  it('leaves tiny bodies, images, HEAD, 304, encoded and no-transform responses alone', () => {
+    expect(isCompressible({ ...base, headers: { ...base.headers, 'content-length': '100' } })).toBe(false);
+    expect(isCompressible({ ...base, headers: { ...base.headers, 'content-type': 'image/png' } })).toBe(false);
+    expect(isCompressible({ ...base, method: 'HEAD' })).toBe(false);
+    expect(isCompressible({ ...base, status: 304 })).toBe(false);
+    expect(isCompressible({ ...base, headers: { ...base.headers, 'content-encoding': 'gzip' } })).toBe(false);
+    expect(isCompressible({ ...base, headers: { ...base.headers, 'cache-control': 'public, no-transform' } })).toBe(false);
+  });
+  it('adds Accept-Encoding to Vary once and weakens strong ETags', () => {
+    expect(addVary(undefined)).toBe('Accept-Encoding');
+    expect(addVary('Cookie')).toBe('Cookie, Accept-Encoding');
+    expect(addVary('accept-encoding')).toBe('accept-encoding');
+    expect(weakenEtag('"x"')).toBe('W/"x"');
+    expect(weakenEtag('W/"x"')).toBe('W/"x"');
+  });
+});
+
+describe('Balancer', () => {
+  const three = () => ['app-1', 'app-2', 'app-3'].map((name, i) => new Backend(name, `http://127.0.0.1:${9001 + i}`));
+
+  it('round robin takes turns and skips a backend that is down', () => {
+    const backends = three();
+    const balancer = new Balancer(backends);
+    expect([1, 2, 3, 4].map(() => balancer.pick()!.name)).toEqual(['app-1', 'app-2', 'app-3', 'app-1']);
+    backends[2]!.state = 'down';
+    expect([1, 2, 3].map(() => balancer.pick()!.name)).toEqual(['app-2', 'app-1', 'app-2']);
+  });
+
+  it('least connections picks the backend with the fewest requests in flight', () => {
+    const backends = three();
+    backends[0]!.active = 3;
+    backends[1]!.active = 1;
+    backends[2]!.active = 2;
+    expect(new Balancer(backends, 'least-conn').pick()!.name).toBe('app-2');
+  });
+
+  it('gives nothing when every backend is down, and never the excluded one', () => {
+    const backends = three();
+    const balancer = new Balancer(backends);
+    expect(balancer.pick(new Set([backends[0]!, backends[1]!]))!.name).toBe('app-3');
+    for (const backend of backends) backend.state = 'down';
+    expect(balancer.pick()).toBeUndefined();
+  });
+});

@@ -1,0 +1,72 @@
+// The token bucket behind 429 (src/servers/reverse-proxy/rate-limit.mjs) and the body limit
+// behind 413 (body-limit.mjs), with a fake clock: no test here waits for real time to pass.
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { BodyLimit, declaredTooLarge } from '../../src/servers/reverse-proxy/body-limit.mjs';
+import { RateLimiter } from '../../src/servers/reverse-proxy/rate-limit.mjs';
+
+describe('RateLimiter', () => {
+  function limiter(capacity = 5, refillPerSecond = 1) {
+    const time = { now: 0 };
+    return { time, limiter: new RateLimiter({ capacity, refillPerSecond, now: () => time.now }) };
+  }
+
+  it('lets a burst of `capacity` requests through, then refuses with Retry-After in whole seconds', () => {
+    const { limiter: bucket } = limiter(5, 1);
+    const verdicts = Array.from({ length: 7 }, () => bucket.take('127.0.0.1'));
+    expect(verdicts.map((v) => v.allowed)).toEqual([true, true, true, true, true, false, false]);
+    expect(verdicts[4]!.remaining).toBe(0);
+    expect(verdicts[5]!.retryAfterSeconds).toBe(1);
+  });
+
+  it('refills at the given rate, never above capacity', () => {
+    const { time, limiter: bucket } = limiter(2, 0.5);
+    bucket.take('a');
+    bucket.take('a');
+    expect(bucket.take('a')).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    time.now += 2_000;
+    expect(bucket.take('a').allowed).toBe(true);
+    time.now += 3_600_000;
+    expect([1, 2, 3].map(() => bucket.take('a').allowed)).toEqual([true, true, false]);
+  });
+
+  it('keeps a separate bucket for each client', () => {
+    const { limiter: bucket } = limiter(1, 1);
+    expect(bucket.take('10.0.0.1').allowed).toBe(true);
+    expect(bucket.take('10.0.0.1').allowed).toBe(false);
+    expect(bucket.take('10.0.0.2').allowed).toBe(true);
+  });
+
+  it('a client keeping to the refill rate is never refused', () => {
+    const { time, limiter: bucket } = limiter(1, 2);
+    const allowed = Array.from({ length: 50 }, () => {
+      time.now += 500;
+      return bucket.take('steady').allowed;
+    });
+    expect(allowed.every(Boolean)).toBe(true);
+  });
+});
+
+describe('body limit', () => {
+  it('refuses by Content-Length alone when the size is announced', () => {
+    expect(declaredTooLarge({ 'content-length': '1048577' }, 1048576)).toBe(true);
+    expect(declaredTooLarge({ 'content-length': '1048576' }, 1048576)).toBe(false);
+    expect(declaredTooLarge({ 'transfer-encoding': 'chunked' }, 1048576)).toBe(false);
+  });
+
+  it('counts a streamed body and fails as soon as it passes the limit', async () => {
+    const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+    const chunks = Array.from({ length: 10 }, () => Buffer.alloc(300));
+    const limit = new BodyLimit(1000);
+    await expect(pipeline(Readable.from(chunks), limit, sink)).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
+    expect(limit.bytes).toBe(1200);
+  });
+
+  it('passes a body at the limit through unchanged', async () => {
+    const received: Buffer[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (received.push(chunk), done()) });
+    await pipeline(Readable.from([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]), new BodyLimit(1000), sink);
+    expect(Buffer.concat(received).length).toBe(1000);
+  });
+});
