@@ -124,6 +124,7 @@ export default defineLesson({
       ],
       hints: [
         'The first command asks twice in one go: compare X-Cache and Age in the two answers.',
+        'Age: 0 means the copy is less than a second old. Run the command again after a few seconds and watch Age grow.',
         'curl ignores HTTP_PROXY in capitals for http:// URLs; http_proxy in lower case works.',
         'Cache-Control: no-cache in a request means "do not answer from a stored copy".',
       ],

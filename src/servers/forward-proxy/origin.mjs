@@ -79,7 +79,8 @@ function handle(req, res) {
 
   switch (path) {
     case '/':
-      return text(res, 200, 'public, max-age=30', FRONT_PAGES[site] ?? [`${site}`]);
+      // secure.test's page carries a code for one reader: no cache may keep it.
+      return text(res, 200, tls ? 'private, no-store' : 'public, max-age=30', FRONT_PAGES[site] ?? [`${site}`]);
     case '/headlines':
       fields.generatedAt = new Date().toISOString();
       return text(res, 200, 'public, max-age=60', [
@@ -112,7 +113,8 @@ function handle(req, res) {
 let server;
 if (tls) {
   const dir = join(lab.lessonDir, 'tls');
-  server = https.createServer({ cert: readFileSync(join(dir, `${site}.pem`)), key: readFileSync(join(dir, `${site}-key.pem`)) }, handle);
+  // Named after the server (secure-cert.pem), not the site: the build skips files named *.test.*.
+  server = https.createServer({ cert: readFileSync(join(dir, `${lab.name}-cert.pem`)), key: readFileSync(join(dir, `${lab.name}-key.pem`)) }, handle);
   mkdirSync(lab.workspace, { recursive: true });
   copyFileSync(join(dir, 'ca.pem'), join(lab.workspace, 'ca.pem'));
   // A failed TLS handshake (a client that does not trust our CA) is not a request: log it only.

@@ -105,6 +105,7 @@ export function connectHandler({ lab, door, sites, via, accessLog }) {
       const responseHeaders = [['Via', `1.1 ${via}`]];
       clientSocket.write(`HTTP/1.1 200 Connection established\r\nVia: 1.1 ${via}\r\n\r\n`);
       report(200, { ...authFields, tunnel: true, host: where.host, port: where.port, upstream: site.url }, responseHeaders);
+      accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} 200 TUNNEL opened`);
       if (head.length) upstream.write(head);
       // From here on the proxy is a pipe: it counts bytes, and cannot read them (TLS).
       clientSocket.on('data', (chunk) => (bytesUp += chunk.length));
@@ -121,7 +122,7 @@ export function connectHandler({ lab, door, sites, via, accessLog }) {
       if (!opened) return;
       const durationMs = Math.round(performance.now() - started);
       lab.emit({ event: 'tunnel', target: req.url, host: where.host, port: where.port, bytesUp, bytesDown, durationMs });
-      accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} 200 TUNNEL up=${bytesUp}B down=${bytesDown}B ${durationMs}ms`);
+      accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} TUNNEL closed: ${bytesUp} bytes up, ${bytesDown} down, ${durationMs} ms`);
     };
     upstream.on('error', (error) => {
       if (!opened && !closed && !clientSocket.destroyed) {
