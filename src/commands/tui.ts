@@ -38,8 +38,18 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const keeper = new LabKeeper(options.workspace, progress);
   const { startApp } = await import('../ui/start.js');
   // Unmount on a signal so the terminal is restored while the engine tears the labs down.
+  // A closed terminal (SIGHUP) fails every read and write with EIO. Unhandled, each failure is an
+  // uncaught exception whose report fails the same way, starving the event loop before the labs
+  // are down. Those errors mean only that nobody is looking any more.
+  for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on('error', () => {});
   let unmount = () => {};
-  install(() => unmount());
+  install(() => {
+    try {
+      unmount();
+    } catch {
+      /* the terminal is gone */
+    }
+  });
   const instance = startApp({
     entries,
     progress,

@@ -1,0 +1,67 @@
+// A real terminal for end-to-end tests: a detached tmux session on its own server socket, read
+// with capture-pane and typed into with send-keys. Waiting means polling the screen for what a
+// person would look for, with a deadline.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { waitFor } from '../helpers/processes.js';
+
+export function hasTmux(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export class TmuxTerminal {
+  readonly socket = `gt-test-${randomBytes(4).toString('hex')}`;
+  private open = false;
+
+  /** Runs `argv` in a new terminal of the given size; after it exits the pane shows "[exited N]". */
+  start(argv: string[], env: Record<string, string>, size = { columns: 160, rows: 45 }): void {
+    const assignments = Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`);
+    const command = `env ${assignments.join(' ')} ${argv.map(quote).join(' ')}; echo "[exited $?]"; sleep 600`;
+    this.tmux('new-session', '-d', '-s', 'main', '-x', String(size.columns), '-y', String(size.rows), command);
+    this.open = true;
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-t', 'main');
+  }
+
+  /** Keys in tmux's send-keys syntax: 'Enter', 'C-c', 'q'. */
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'main', ...keys);
+  }
+
+  /** Waits until the screen matches, and returns the match. */
+  async waitFor(pattern: RegExp, what = String(pattern), timeoutMs = 15_000): Promise<RegExpMatchArray> {
+    try {
+      return await waitFor(() => this.screen().match(pattern), what, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- screen ---\n${this.screen()}`);
+    }
+  }
+
+  resize(columns: number, rows: number): void {
+    this.tmux('resize-window', '-t', 'main', '-x', String(columns), '-y', String(rows));
+  }
+
+  /** Closing the terminal: the program gets SIGHUP, as when a terminal window is closed. */
+  kill(): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      this.tmux('kill-server');
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+}
