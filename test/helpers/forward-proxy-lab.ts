@@ -96,6 +96,16 @@ export class ForwardProxyLab {
     }
   }
 
+  /** Stop one server, as `gateway-tutor ctl … stop` would (for 502 tests). */
+  async kill(name: string): Promise<void> {
+    const { child } = this.get(name);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((done) => {
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+    });
+  }
+
   /** Forget the events so far (like a new step beginning). */
   clearEvents(): void {
     this.events.length = 0;

@@ -1,5 +1,7 @@
 // The forward-proxy lesson's servers, started as the tutor starts them and probed with real curl,
 // as a learner would. Each test reads as: given the lab, when curl does X, then the lab saw Y.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -172,11 +174,35 @@ describe('forward proxy: bad input gets a clear status, and the proxy keeps serv
       const answer = await raw(lab.port('proxy'), bytes);
       expect(answer, JSON.stringify(bytes)).toMatch(/^HTTP\/1\.1 400 /);
     }
+    const huge = await raw(lab.port('proxy'), `GET http://news.test/ HTTP/1.1\r\nHost: news.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
     const direct = await curl(['-i', proxy + '/']);
     expect(statusOf(direct.stdout)).toBe(400);
     expect(direct.stdout).toContain('forward proxy');
     const stillServing = await curl(['-x', proxy, 'http://news.test/']);
     expect(stillServing.stdout).toContain('the lab gazette');
     await lab.waitFor((e) => e.event === 'request' && e.status === 400 && typeof e.error === 'string', 'a parse error report');
+  });
+});
+
+describe('forward proxy: bodies and broken origins', () => {
+  it('streams a large request body to the origin and its answer back, byte for byte', async () => {
+    const file = join(lab.workspace, 'upload.bin');
+    const payload = randomBytes(3 * 1024 * 1024);
+    writeFileSync(file, payload);
+    const out = await curl(['-x', proxy, '--data-binary', `@${file}`, '-H', 'Content-Type: application/octet-stream', '-o', `${file}.back`, '-w', '%{size_download} %{http_code}', 'http://news.test/echo']);
+    expect(out.stdout).toBe(`${payload.length} 200`);
+    expect(readFileSync(`${file}.back`).equals(payload)).toBe(true);
+  });
+
+  it('answers 502 with its own page when a site is down, and keeps serving the others', async () => {
+    await lab.kill('blocked');
+    await lab.kill('news');
+    // /whoami is never cached (the front page may still be, and would rightly be served).
+    const out = await curl(['-i', '-x', proxy, 'http://news.test/whoami']);
+    expect(statusOf(out.stdout)).toBe(502);
+    expect(responseHeader(out.stdout, 'x-proxy-error')).toBe('origin-unreachable');
+    const tunnel = await curl(['--cacert', join(lab.workspace, 'ca.pem'), '-x', proxy, 'https://secure.test/']);
+    expect(tunnel.stdout).toContain('Your code:');
   });
 });

@@ -13,6 +13,7 @@
 //   /account     one user's page           private              → a browser may keep it, a proxy not
 //   /whoami      what this site saw        no-store
 //   /headers     the request headers, as JSON (for tests)
+//   /echo        the request body, sent back as it arrives
 //
 // Run with --tls (secure.test) it speaks HTTPS with the certificate in the lesson's tls/ folder,
 // and copies the CA that signed it to your workspace as ca.pem, for `curl --cacert`.
@@ -73,6 +74,11 @@ function handle(req, res) {
   if (req.method === 'OPTIONS') {
     res.writeHead(204, { Allow: 'GET, HEAD, OPTIONS, TRACE' });
     return res.end();
+  }
+  if (path === '/echo') {
+    // The request body, streamed straight back: shows a proxy passing bodies both ways.
+    res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    return req.pipe(res);
   }
   // Drain any request body before answering, so keep-alive connections stay usable.
   req.resume();
