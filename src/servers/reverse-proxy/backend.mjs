@@ -113,4 +113,4 @@ lab.onShutdown(() => {
 });
 const port = await lab.listen(server);
 console.log(`${me} listening on 127.0.0.1:${port}${slowMs ? ` (slow: ${slowMs} ms)` : ''}`);
-lab.ready();
+lab.ready({ port });

@@ -25,14 +25,22 @@ export class HealthChecker {
   }
 
   start() {
-    const tick = async () => {
-      await Promise.all(this.backends.map((backend) => this.checkOnce(backend)));
-      if (this.stopped) return;
-      const anyDown = this.backends.some((backend) => backend.state === 'down');
-      this.timer = setTimeout(tick, anyDown ? Math.min(250, this.intervalMs) : this.intervalMs);
-      this.timer.unref();
-    };
-    tick();
+    this.tick();
+  }
+
+  /** One round of checks, then the next round: sooner while a backend is down. */
+  async tick() {
+    this.timer = null;
+    await Promise.all(this.backends.map((backend) => this.checkOnce(backend)));
+    const anyDown = this.backends.some((backend) => backend.state === 'down');
+    this.schedule(anyDown ? Math.min(250, this.intervalMs) : this.intervalMs);
+  }
+
+  schedule(delayMs) {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), delayMs);
+    this.timer.unref();
   }
 
   /**
@@ -72,6 +80,8 @@ export class HealthChecker {
     backend.state = 'down';
     this.log(`${backend.name} is DOWN (${via} check: ${reason})`);
     this.emit({ event: 'health', backend: backend.name, state: 'down', via, reason });
+    // Something is down: check again soon rather than at the next regular interval.
+    if (this.timer) this.schedule(Math.min(250, this.intervalMs));
   }
 
   markUp(backend, via) {

@@ -289,4 +289,4 @@ lab.onShutdown(async () => {
   }
 });
 console.log(`reverse proxy on 127.0.0.1:${port} → ${backends.map((b) => `${b.name} ${b.url}`).join(', ')} (${settings.balance})`);
-lab.ready({ backends: backendNames, ...(httpsPort ? { https: httpsPort } : {}) });
+lab.ready({ port, backends: backendNames, ...(httpsPort ? { https: httpsPort } : {}) });
