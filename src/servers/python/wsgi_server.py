@@ -84,6 +84,7 @@ class Master:
         self.stamps = self.file_stamps()
         self.stop_requested = None  # 'graceful' | 'now'
         self.reload_requested = False
+        self.announce_next = False  # the first new worker after a reload logs import errors
 
     # -- workers ----------------------------------------------------------------------------
     def spawn(self, announce=False):
@@ -123,7 +124,11 @@ class Master:
                 how = f'killed by signal {os.WTERMSIG(status)}'
             else:
                 how = f'exited with code {os.WEXITSTATUS(status)}'
-            if info['retiring'] or self.stop_requested:
+            if self.stop_requested:
+                continue
+            if info['retiring']:
+                self.spawn(announce=self.announce_next)     # its successor runs the new code
+                self.announce_next = False
                 continue
             self.lab.log(f'[master] worker {pid} {how}; starting a new one')
             if time.time() - info['started'] < 1:
@@ -154,16 +159,17 @@ class Master:
         return stamps
 
     def reload(self, why):
-        """New workers first (they import the new code), then the old ones finish and leave."""
+        """Replace every worker, one for one: each old worker finishes its current request (if
+        any) and leaves, and only then does a new one, importing the new code, take its place.
+        So there are never more than --workers workers serving at a time."""
         self.generation += 1
-        old = [pid for pid, info in self.workers.items() if not info['retiring']]
-        self.lab.log(f'[master] {why}: starting {self.config.workers} new workers, '
-                     'the old ones finish their request and leave')
-        for i in range(self.config.workers):
-            self.spawn(announce=(i == 0))
-        for pid in old:
-            self.workers[pid]['retiring'] = time.time()
-            self.signal(pid, signal.SIGTERM)
+        self.announce_next = True
+        self.lab.log(f'[master] {why}: replacing the {self.config.workers} workers '
+                     '(each finishes its request first)')
+        for pid, info in self.workers.items():
+            if not info['retiring']:
+                info['retiring'] = time.time()
+                self.signal(pid, signal.SIGTERM)
         self.lab.emit({'event': 'reload', 'reason': why, 'generation': self.generation})
 
     def signal(self, pid, signum):

@@ -32,6 +32,7 @@ class Worker:
         self.announce = announce           # the first worker of a generation logs load errors
         self.pid = os.getpid()
         self.busy = False
+        self.idle_keepalive = False        # waiting for a kept-alive client's next request
         self.stopping = False
 
     # -- life and death ---------------------------------------------------------------------
@@ -63,8 +64,8 @@ class Worker:
 
     def _on_sigterm(self, signum, frame):
         self.stopping = True
-        if not self.busy:
-            os._exit(0)    # idle in accept(): nothing to finish
+        if not self.busy or self.idle_keepalive:
+            os._exit(0)    # idle in accept() or between requests: nothing to finish
 
     def _watch_master(self):
         # The master holds the write end of this pipe and never writes. read() returns b'' only
@@ -110,10 +111,13 @@ class Worker:
         waiting at the door: one worker serves one connection at a time, so an idle kept-alive
         connection would make everyone else wait (this is why Gunicorn's sync workers do not do
         keep-alive at all)."""
+        self.idle_keepalive = True
         try:
             ready, _, _ = select.select([conn, self.listener], [], [], self.config.keepalive)
         except InterruptedError:
             return False
+        finally:
+            self.idle_keepalive = False
         return conn in ready
 
     def others_waiting(self):

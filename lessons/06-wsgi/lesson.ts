@@ -1,0 +1,307 @@
+// Lesson 6: WSGI (PEP 3333). The lab is a pre-fork WSGI server in standard-library Python
+// (src/servers/python/wsgi_server.py) serving the learner's <workspace>/wsgi/app.py, and Flask's
+// flask_app.py under /flask. Probe and answer checks read what the server reported (worker pids,
+// start and end times); edit checks call the learner's app over HTTP and quote the server's
+// explanation when the app breaks a rule of PEP 3333.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
+import { defineLesson, type CheckContext, type RequestEvent, type SolveContext } from '../../src/engine/types.js';
+
+const SLOW_SECONDS = 1;
+
+function solution(name: string): Promise<string> {
+  return readFile(new URL(`./solutions/${name}`, import.meta.url), 'utf8');
+}
+
+async function writeApp(ctx: SolveContext, name: string): Promise<void> {
+  await writeFile(join(ctx.workspace, 'app.py'), await solution(name));
+}
+
+/** The request events of the WSGI server, optionally only those whose path starts with prefix. */
+function wsgiRequests(ctx: CheckContext, prefix = ''): RequestEvent[] {
+  return ctx.requests('wsgi').filter((r) => (r.target ?? '').startsWith(prefix));
+}
+
+interface Fetched {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/** Call the learner's app the way a client would. */
+async function get(ctx: CheckContext, path: string): Promise<Fetched> {
+  const response = await fetch(`${ctx.url('wsgi')}${path}`, { signal: ctx.signal, redirect: 'manual' });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+/** When the server answered 500, its body starts with the explanation (or the traceback). */
+function serverExplanation(response: Fetched): string[] {
+  if (response.status !== 500) return [];
+  const [first = ''] = response.body.split('\n\nTraceback');
+  return first.trim().split('\n').slice(0, 6);
+}
+
+function quote(response: Fetched): string {
+  const contentType = response.headers.get('content-type') ?? 'no Content-Type';
+  return `${response.status}, ${contentType}, body ${JSON.stringify(response.body.slice(0, 120))}`;
+}
+
+function randomName(): string {
+  const names = ['Ada', 'Grace', 'Alan', 'Barbara', 'Edsger', 'Margaret', 'Dennis', 'Frances'];
+  return `${names[Math.floor(Math.random() * names.length)]}${Math.floor(Math.random() * 900 + 100)}`;
+}
+
+/** Is /hello?name=… answered exactly as the step asks? Returns the failure, or null. */
+async function helloProblem(ctx: CheckContext) {
+  const name = randomName();
+  const cases: [string, string][] = [[`/hello?name=${name}`, name], ['/hello', 'world']];
+  for (const [path, who] of cases) {
+    const response = await get(ctx, path);
+    const explanation = serverExplanation(response);
+    if (response.status === 500) {
+      return fail(`GET ${path} made your app fail, so the server answered 500.`, explanation.join(' ') || quote(response),
+        `200 OK with {"hello": "${who}"}`, explanation);
+    }
+    if (response.status !== 200) {
+      return fail(`GET ${path} answered ${response.status}.`, quote(response), 'status "200 OK"');
+    }
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!/^application\/json\b/i.test(contentType)) {
+      return fail(`GET ${path} says its body is "${contentType || 'nothing'}".`, quote(response), 'Content-Type: application/json');
+    }
+    const cache = response.headers.get('cache-control') ?? '';
+    if (cache.trim().toLowerCase() !== 'no-store') {
+      return fail(`GET ${path} has ${cache ? `Cache-Control: ${cache}` : 'no Cache-Control header'}.`, quote(response), 'Cache-Control: no-store');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      return fail(`GET ${path} is not valid JSON.`, quote(response), `{"hello": "${who}"}`);
+    }
+    const ok = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
+      Object.keys(parsed).length === 1 && (parsed as Record<string, unknown>).hello === who;
+    if (!ok) {
+      return fail(`GET ${path} returned JSON, but not the asked object.`, response.body.slice(0, 200), `{"hello": "${who}"}`);
+    }
+  }
+  return null;
+}
+
+/** The time span of a set of requests as the server saw them, in seconds. */
+function span(requests: RequestEvent[]): number {
+  const starts = requests.map((r) => Number(r.start));
+  const ends = requests.map((r) => Number(r.end));
+  return (Math.max(...ends) - Math.min(...starts)) / 1000;
+}
+
+export default defineLesson({
+  id: 'wsgi',
+  title: 'WSGI: Python behind the gateway',
+  summary: 'PEP 3333: app(environ, start_response), a pre-fork server, middleware, and Flask on the same server.',
+  layer: 'gateway',
+  requires: ['python3', 'curl'],
+  servers: [
+    {
+      name: 'wsgi',
+      role: 'WSGI server (pre-fork, 2 workers)',
+      program: {
+        python: '@servers/python/wsgi_server.py',
+        args: ['--app', 'app:app', '--mount', '/flask=flask_app:app', '--workers', '2', '--timeout', '30'],
+      },
+      port: 8600,
+    },
+  ],
+  steps: [
+    {
+      id: 'calling-convention',
+      kind: 'read',
+      title: 'A calling convention, not a protocol',
+      text: 'steps/calling-convention.md',
+    },
+    {
+      id: 'which-worker',
+      kind: 'probe',
+      title: 'Which worker answered?',
+      text: 'steps/which-worker.md',
+      commands: ['curl -si {{wsgi.url}}/'],
+      hints: ['Run the command: `-i` shows the response headers, where X-Worker-Pid names the worker.'],
+      check: async (ctx) => {
+        const answered = wsgiRequests(ctx).filter((r) => r.status === 200 && typeof r.pid === 'number');
+        const last = answered.at(-1);
+        if (!last) {
+          return fail('The WSGI server has not answered a request in this step yet.', sawRequests(wsgiRequests(ctx)), `a GET ${ctx.url('wsgi')}/ answered 200`);
+        }
+        const pids = [...new Set(answered.map((r) => r.pid))];
+        return pass(`Worker ${String(last.pid)} answered (X-Worker-Pid: ${header(last.responseHeaders, 'x-worker-pid') ?? '?'}).` +
+          (pids.length > 1 ? ` Over your ${answered.length} requests, workers ${pids.join(' and ')} took turns.` : ' Run it a few more times: the other worker answers too, sometimes.'));
+      },
+    },
+    {
+      id: 'environ-header',
+      kind: 'answer',
+      title: 'Your header inside environ',
+      text: 'steps/environ-header.md',
+      commands: ['curl -s -H "X-Shell-Pid: $$" {{wsgi.url}}/environ'],
+      hints: [
+        'Header names become environ keys: upper case, "-" turned into "_", and HTTP_ in front.',
+        'Answer with the key and the value on its line, for example HTTP_SOMETHING=1234.',
+      ],
+      check: async (ctx) => {
+        const sent = wsgiRequests(ctx, '/environ')
+          .map((r) => r.headers.find(([name]) => name.toLowerCase() === 'x-shell-pid')?.[1])
+          .filter((v): v is string => v !== undefined);
+        const answer = ctx.answer ?? '';
+        const key = /HTTP_[A-Z0-9_]+/i.exec(answer)?.[0];
+        const value = /(?:=|:|\s)\s*'?(\d+)'?\s*$/.exec(answer)?.[1] ?? /^\s*'?(\d+)'?\s*$/.exec(answer)?.[1];
+        if (sent.length === 0) {
+          return fail('The server has not seen a request to /environ with an X-Shell-Pid header in this step.',
+            sawRequests(wsgiRequests(ctx)), 'curl -H "X-Shell-Pid: $$" …/environ');
+        }
+        if (key?.toUpperCase() !== 'HTTP_X_SHELL_PID') {
+          return fail(key ? `${key} is not where your header went.` : 'Your answer names no environ key.',
+            answer || 'an empty answer', 'the environ key of X-Shell-Pid and its value, like HTTP_…=1234');
+        }
+        if (!value || !sent.includes(value)) {
+          return fail('Right key. Now the value: the one on that line of the environ dump.',
+            value ? `${value}` : 'no value', `one of the values the server saw: ${[...new Set(sent)].join(', ')}`);
+        }
+        return pass(`Yes: X-Shell-Pid arrived as environ["HTTP_X_SHELL_PID"] = '${value}'. CGI's rule, kept by WSGI.`);
+      },
+      solve: async (ctx) => {
+        const { stdout } = await ctx.run('curl -s -H "X-Shell-Pid: $$" {{wsgi.url}}/environ');
+        const line = stdout.split('\n').find((l) => l.startsWith('HTTP_X_SHELL_PID')) ?? '';
+        return line.replace(/\s*=\s*/, '=').replace(/'/g, '');
+      },
+    },
+    {
+      id: 'hello-json',
+      kind: 'edit',
+      title: 'Answer /hello with JSON',
+      text: 'steps/hello-json.md',
+      watch: 'app.py',
+      commands: ['curl -si "{{wsgi.url}}/hello?name=Ada"'],
+      hints: [
+        'The body must be bytes inside an iterable: return [body], with body = json.dumps(...).encode("utf-8").',
+        'Headers are a list of (name, value) tuples of str: [("Content-Type", "application/json"), ("Cache-Control", "no-store")].',
+        'urllib.parse.parse_qs(environ["QUERY_STRING"]) gives {"name": ["Ada"]}.',
+      ],
+      timeoutMs: 8000,
+      check: async (ctx) => {
+        const problem = await helloProblem(ctx);
+        return problem ?? pass('/hello answers 200 OK with application/json, Cache-Control: no-store and the right JSON, for any name.');
+      },
+      solve: async (ctx) => {
+        await writeApp(ctx, 'app_hello.py');
+        await ctx.run('curl -si "{{wsgi.url}}/hello?name=Ada"');
+      },
+    },
+    {
+      id: 'middleware',
+      kind: 'edit',
+      title: 'A middleware adds a header',
+      text: 'steps/middleware.md',
+      watch: 'app.py',
+      commands: ['curl -si {{wsgi.url}}/nowhere'],
+      hints: [
+        'A middleware is a function that takes an app and returns a new app with the same signature.',
+        'Give the inner app your own start_response, which appends the header and calls the real one (pass exc_info on).',
+        'At the bottom of app.py: app = add_header(app).',
+      ],
+      timeoutMs: 8000,
+      check: async (ctx) => {
+        const paths: [string, number][] = [['/', 200], ['/nowhere', 404], ['/hello?name=Mw', 200]];
+        for (const [path, status] of paths) {
+          const response = await get(ctx, path);
+          const explanation = serverExplanation(response);
+          if (response.status !== status) {
+            return fail(`GET ${path} answered ${response.status}; your middleware should not change the status.`,
+              explanation.join(' ') || quote(response), `${status}, as the app alone answers`, explanation);
+          }
+          const value = response.headers.get('x-middleware');
+          if (value !== 'wsgi-tutor') {
+            return fail(`GET ${path} came back ${value === null ? 'without X-Middleware' : `with X-Middleware: ${value}`}.`,
+              quote(response), 'X-Middleware: wsgi-tutor on every response (/, /hello, even a 404)');
+          }
+        }
+        const problem = await helloProblem(ctx);
+        if (problem) return { ...problem, message: `The header is there, but /hello broke: ${problem.message}` };
+        return pass('Every response, even the 404, carries X-Middleware: wsgi-tutor, and the app\'s own headers are intact.');
+      },
+      solve: async (ctx) => {
+        await writeApp(ctx, 'app_middleware.py');
+        await ctx.run('curl -si {{wsgi.url}}/nowhere');
+      },
+    },
+    {
+      id: 'two-rounds',
+      kind: 'answer',
+      title: 'Four slow requests, two workers',
+      text: 'steps/two-rounds.md',
+      commands: ["for i in 1 2 3 4; do curl -s -o /dev/null -w '%{time_total}s\\n' {{wsgi.url}}/slow & done; wait"],
+      hints: [
+        'Each curl prints how long it waited in total. Look at the largest number.',
+        'Two workers take two requests at a time; the other two wait in the listening socket\'s queue.',
+      ],
+      timeoutMs: 10000,
+      check: async (ctx) => {
+        const slow = wsgiRequests(ctx, '/slow').filter((r) => r.status === 200 && r.start !== undefined);
+        if (slow.length < 4) {
+          return fail(`The server has answered ${slow.length} /slow request${slow.length === 1 ? '' : 's'} in this step.`,
+            sawRequests(wsgiRequests(ctx)), 'four /slow requests sent at the same time');
+        }
+        const batch = slow.slice(-4);
+        const pids = new Set(batch.map((r) => r.pid));
+        const sorted = [...batch].sort((a, b) => Number(a.start) - Number(b.start));
+        const firstEnd = Math.min(...sorted.map((r) => Number(r.end)));
+        const secondRound = sorted.filter((r) => Number(r.start) >= firstEnd - 50);
+        if (secondRound.length === 0 || pids.size < 2) {
+          return fail('The last four /slow requests did not run as two rounds on two workers.',
+            `workers ${[...pids].join(', ')}; ${secondRound.length} started after the first finished`,
+            'four requests sent together (note the & in the command)');
+        }
+        const observed = span(batch);
+        const low = Math.max(SLOW_SECONDS * 1.5, observed * 0.8);
+        const high = observed * 1.3 + 0.3;
+        const given = Number(/\d+(?:[.,]\d+)?/.exec(ctx.answer ?? '')?.[0]?.replace(',', '.'));
+        if (!Number.isFinite(given) || given < low || given > high) {
+          return fail('That is not how long the slowest request took.', ctx.answer ? `${ctx.answer}` : 'no answer',
+            `a number of seconds; the server saw the four take ${observed.toFixed(2)}s from first start to last end`);
+        }
+        return pass(`Right: about ${observed.toFixed(1)}s. Workers ${[...pids].join(' and ')} each ran two /slow requests, one after the other; ` +
+          `${secondRound.length} requests waited for a free worker. A sync worker handles one request at a time.`);
+      },
+      solve: async (ctx) => {
+        const { stdout } = await ctx.run("for i in 1 2 3 4; do curl -s -o /dev/null -w '%{time_total}s\\n' {{wsgi.url}}/slow & done; wait");
+        const times = stdout.split('\n').map((l) => Number.parseFloat(l)).filter((n) => Number.isFinite(n));
+        return `${Math.max(...times).toFixed(2)}`;
+      },
+    },
+    {
+      id: 'flask',
+      kind: 'probe',
+      title: 'Flask on the same server',
+      text: 'steps/flask.md',
+      requires: ['flask'],
+      commands: ['curl -s "{{wsgi.url}}/flask/hello?name=Ada"'],
+      hints: ['The server mounts flask_app.py under /flask: the URL must start with /flask/.'],
+      check: async (ctx) => {
+        const flask = wsgiRequests(ctx, '/flask');
+        const ok = flask.filter((r) => r.status === 200 && r.app === 'flask_app:app');
+        if (ok.length === 0) {
+          const last = flask.at(-1);
+          return fail(last ? `The Flask app answered ${last.status ?? 'nothing'}.` : 'The server has not seen a request under /flask in this step.',
+            last?.error ? String(last.error).split('\n')[0] : sawRequests(wsgiRequests(ctx)), 'a request under /flask/ answered 200 by flask_app:app');
+        }
+        return pass(`Flask answered ${ok[0]!.target} in worker ${String(ok[0]!.pid)}: the same server, the same app(environ, start_response) call. Flask saw SCRIPT_NAME="/flask".`);
+      },
+    },
+    {
+      id: 'under-gunicorn',
+      kind: 'read',
+      title: 'The same app under Gunicorn',
+      text: 'steps/under-gunicorn.md',
+    },
+  ],
+});
