@@ -149,6 +149,9 @@ describe('forward proxy: CONNECT and proxy credentials', () => {
 
     const tunnel = await curl(['-i', '--cacert', join(lab.workspace, 'ca.pem'), '-x', authProxy, 'https://secure.test/']);
     expect(tunnel.stderr).toMatch(/407/);
+    const admitted = await curl(['--cacert', join(lab.workspace, 'ca.pem'), '-x', authProxy, '-U', 'learner:opensesame', 'https://secure.test/']);
+    expect(admitted.stdout).toContain('Your code:');
+    expect(readFileSync(join(lab.workspace, 'proxy-access.log'), 'utf8')).toMatch(/auth:learner GET http:\/\/news\.test\/whoami 200/);
   });
 });
 

@@ -50,7 +50,7 @@ const accessLogPath = join(lab.workspace, 'proxy-access.log');
 
 // A fresh log for each lab run.
 try {
-  writeFileSync(accessLogPath, `# ${lab.name} access log, since ${new Date().toISOString()}: time client door request status verdict\n`);
+  writeFileSync(accessLogPath, `# ${lab.name} access log, since ${new Date().toISOString()}: time client door[:user] request status verdict\n`);
 } catch {
   // No workspace folder (run by hand): the console is the log.
 }
@@ -74,7 +74,9 @@ function handleRequest(door) {
     const requestPairs = pairs(req.rawHeaders);
     res.on('finish', () => {
       const verdict = fields.blocked ? 'BLOCKED' : fields.refused ? 'REFUSED' : (fields.cache ?? '');
-      accessLog(`${req.socket.remoteAddress} ${door.name} ${req.method} ${req.url} ${res.statusCode} ${verdict}`.trim());
+      // Like squid, log the user name when the client gave one: the operator knows who asked.
+      const who = fields.user ? `${door.name}:${fields.user}` : door.name;
+      accessLog(`${req.socket.remoteAddress} ${who} ${req.method} ${req.url} ${res.statusCode} ${verdict}`.trim());
     });
 
     if (door.credentials) {
