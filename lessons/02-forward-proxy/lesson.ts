@@ -182,7 +182,7 @@ export default defineLesson({
       kind: 'answer',
       title: 'HTTPS through a CONNECT tunnel',
       text: 'steps/tunnel.md',
-      commands: ['curl -v --cacert {{workspace}}/ca.pem -x {{proxy.url}} https://secure.test/', 'tail -n 3 {{workspace}}/proxy-access.log'],
+      commands: ['https_proxy={{proxy.url}} curl -v --cacert {{workspace}}/ca.pem https://secure.test/', 'tail -n 3 {{workspace}}/proxy-access.log'],
       hints: [
         'In the -v output, find the CONNECT line and the "200 Connection established" answer.',
         'The code is in the page body, which travelled inside TLS.',
@@ -213,7 +213,7 @@ export default defineLesson({
         );
       },
       solve: async (ctx) => {
-        const { stdout } = await ctx.run('curl -v --cacert {{workspace}}/ca.pem -x {{proxy.url}} https://secure.test/');
+        const { stdout } = await ctx.run('https_proxy={{proxy.url}} curl -v --cacert {{workspace}}/ca.pem https://secure.test/');
         await ctx.run('tail -n 3 {{workspace}}/proxy-access.log');
         return /Your code:\s*(\S+)/.exec(stdout)?.[1] ?? '';
       },
