@@ -1,0 +1,102 @@
+// nginx as a real peer in tests: run in the foreground (`daemon off`) as our child, with a
+// temporary prefix and config on a loopback port, and stopped with the test. Readiness is its
+// port accepting a connection, since nginx writes no ready line.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { tempDir } from './env.js';
+import { waitFor } from './processes.js';
+
+/** Path of a program on PATH (or in /usr/sbin, where Debian puts nginx), or undefined. */
+export function which(program: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin']) {
+    try {
+      execFileSync('test', ['-x', join(dir, program)]);
+      return join(dir, program);
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+export class Nginx {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    readonly prefix: string,
+    private readonly exited: Promise<void>,
+  ) {}
+
+  /** Start nginx with `locations` (the inside of a server block) listening on a free port. */
+  static async start(nginx: string, { upstream, locations }: { upstream: string; locations: string }): Promise<Nginx> {
+    const prefix = tempDir('nginx');
+    for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir), { recursive: true });
+    const port = await freePort();
+    const runAs = process.getuid?.() === 0 ? 'user root root;' : '';
+    const conf = `${runAs}
+worker_processes 1;
+daemon off;
+error_log ${prefix}/logs/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${prefix}/tmp/uwsgi;
+  scgi_temp_path ${prefix}/tmp/scgi;
+  upstream backend { ${upstream} keepalive 32; }
+  server {
+    listen 127.0.0.1:${port};
+    ${locations}
+  }
+}
+`;
+    writeFileSync(join(prefix, 'nginx.conf'), conf);
+    const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let gone = false;
+    void exited.then(() => (gone = true));
+    await waitFor(async () => {
+      if (gone) throw new Error(`nginx exited before listening: ${stderr}`);
+      return accepts(port);
+    }, `nginx listening on ${port}`);
+    return new Nginx(child, port, prefix, exited);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** SIGTERM is nginx's fast stop; wait until master and worker are gone. */
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
