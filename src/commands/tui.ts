@@ -22,22 +22,25 @@ export interface TuiOptions {
 
 export async function runTui(options: TuiOptions): Promise<number> {
   if (options.noColor) process.env.FORCE_COLOR = '0'; // before chalk (in Ink) is loaded
-  const catalog = await loadCatalog(options.lessonsDir ? { lessonsDir: options.lessonsDir } : {});
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  // Ink and React take a while to load: start now, alongside the catalog.
+  const ui = tty ? import('../ui/start.js') : undefined;
+  const [catalog, progress] = await Promise.all([
+    loadCatalog(options.lessonsDir ? { lessonsDir: options.lessonsDir } : {}),
+    Progress.open(options.workspace),
+  ]);
   if (options.lessonId && !catalog.find(options.lessonId)) {
     throw usageError(`There is no lesson "${options.lessonId}".`, `Lessons: ${catalog.lessons.map((l) => l.id).join(', ')}`);
   }
-  const [entries, progress] = await Promise.all([
-    Promise.all(catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) }))),
-    Progress.open(options.workspace),
-  ]);
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    process.stdout.write(headless(entries, progress));
+  // Looking for python3, curl… runs programs; the map is drawn first and told when they answer.
+  const checked = Promise.all(catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) })));
+  if (!ui) {
+    process.stdout.write(headless(await checked, progress));
     return 0;
   }
 
   const keeper = new LabKeeper(options.workspace, progress);
-  const { startApp } = await import('../ui/start.js');
-  // Unmount on a signal so the terminal is restored while the engine tears the labs down.
+  const { startApp } = await ui;
   // A closed terminal (SIGHUP) fails every read and write with EIO. Unhandled, each failure is an
   // uncaught exception whose report fails the same way, starving the event loop before the labs
   // are down. Those errors mean only that nobody is looking any more.
@@ -50,16 +53,17 @@ export async function runTui(options: TuiOptions): Promise<number> {
       /* the terminal is gone */
     }
   });
-  const instance = startApp({
-    entries,
+  const app = startApp({
+    entries: catalog.lessons.map((lesson) => ({ lesson, available: undefined, missing: [] })),
     progress,
     opener: keeper,
     ...(options.lessonId ? { initialLesson: options.lessonId } : {}),
     noColor: options.noColor,
   });
-  unmount = () => instance.unmount();
+  unmount = () => app.instance.unmount();
+  void checked.then((entries) => app.update({ entries }), () => {});
   try {
-    await instance.waitUntilExit();
+    await app.instance.waitUntilExit();
   } finally {
     await keeper.closeAll();
   }

@@ -40,7 +40,7 @@ export function App({ entries, progress, opener, initialLesson, onQuit, noColor 
   const linear = screenReader ?? detected;
   const size = useTerminalSize(sizeOverride);
   const theme = useMemo(() => createTheme(noColor), [noColor]);
-  const initial = entries.find((e) => e.lesson.id === initialLesson && e.available)?.lesson;
+  const initial = entries.find((e) => e.lesson.id === initialLesson && e.available !== false)?.lesson;
   const [open, setOpen] = useState<LoadedLesson | undefined>(initial);
   const [help, setHelp] = useState(false);
   const map = useSelectionState(entries.length, resumeIndex(entries, progress, initialLesson));
@@ -55,7 +55,7 @@ export function App({ entries, progress, opener, initialLesson, onQuit, noColor 
       if (tooSmall || open) return;
       if (input === '?') return setHelp(true);
       const entry = entries[map.index];
-      if (key.return && entry?.available) setOpen(entry.lesson);
+      if (key.return && entry && entry.available !== false) setOpen(entry.lesson);
     },
     { isActive: isRawModeSupported === true && (help || tooSmall || !open) },
   );

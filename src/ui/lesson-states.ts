@@ -4,7 +4,8 @@ import type { LoadedLesson } from '../engine/types.js';
 
 export interface MapEntry {
   lesson: LoadedLesson;
-  available: boolean;
+  /** Undefined while the requirements are still being looked for (the map draws before that). */
+  available: boolean | undefined;
   missing: { id: string; why: string }[];
 }
 
@@ -22,7 +23,7 @@ export function lessonState(entry: MapEntry, progress: MapProgress): LessonState
   const { lesson } = entry;
   const passed = progress.passed(lesson.id).filter((id) => lesson.steps.some((s) => s.id === id));
   if (passed.length === lesson.steps.length && passed.length > 0) return 'passed';
-  if (!entry.available) return 'unavailable';
+  if (entry.available === false) return 'unavailable';
   return passed.length > 0 || progress.current(lesson.id) ? 'started' : 'new';
 }
 
@@ -44,7 +45,7 @@ export function stateLabel(entry: MapEntry, progress: MapProgress): string {
 /** The lesson to come after `lessonId`: the next available one not yet passed. */
 export function nextLesson(entries: MapEntry[], progress: MapProgress, lessonId: string): MapEntry | undefined {
   const from = entries.findIndex((e) => e.lesson.id === lessonId);
-  return entries.slice(from + 1).find((e) => e.available && lessonState(e, progress) !== 'passed');
+  return entries.slice(from + 1).find((e) => e.available !== false && lessonState(e, progress) !== 'passed');
 }
 
 /** Where the map's selection starts: the lesson left off, or the one after it once it is done. */

@@ -33,7 +33,7 @@ async function openHttpBasics(args: string[] = ['http-basics']) {
     terminal.keys('Enter');
   }
   await terminal.waitFor(/HTTP with curl · step 1\/7/);
-  const record = await waitFor(() => existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as Record_), 'the lab record');
+  const record: Record_ = await waitFor(() => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record_) : undefined), 'the lab record');
   const pids = [record.pid, ...record.servers.map((s) => s.pid).filter((p): p is number => p !== null)];
   return { workspace, terminal, pids };
 }
