@@ -41,7 +41,8 @@ await build({
 });
 
 // Lab servers and shared Python code: copied, not bundled.
-const skip = (src) => !/(__pycache__|\.test\.|\/test_)/.test(src);
+// Leave out tests and caches only: a lesson may well have files named like secure.test.pem.
+const skip = (src) => !/(__pycache__|\/tests?(\/|$)|\.test\.(ts|tsx|mjs|js)$|\/test_[^/]*\.py$)/.test(src);
 await cp(join(root, 'src/servers'), join(dist, 'servers'), { recursive: true, filter: skip });
 
 // Lessons: lesson.ts → lesson.js; everything else copied.

@@ -248,7 +248,8 @@ export class Lab implements LabHandle {
   }
 
   fill(text: string): string {
-    return fillPlaceholders(text, this.portMaps(), this.lessonWorkspace);
+    const schemes = Object.fromEntries(this.lesson.servers.map((spec) => [spec.name, spec.scheme ?? 'http']));
+    return fillPlaceholders(text, this.portMaps(), this.lessonWorkspace, schemes);
   }
 
   beginStep(stepId: string): void {

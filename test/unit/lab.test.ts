@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fail, pass } from '../../src/engine/check-helpers.js';
+import { TutorError } from '../../src/engine/errors.js';
 import { Lab } from '../../src/engine/lab.js';
 import { tempDir } from '../helpers/env.js';
 import { tinyLesson } from '../helpers/lessons.js';
@@ -13,6 +14,17 @@ async function start(lesson = tinyLesson(), options: Partial<Parameters<typeof L
   const lab = await Lab.start(lesson, { workspace: tempDir('lab-ws'), control: false, ...options });
   labs.push(lab);
   return lab;
+}
+
+/** Start a lab that must fail; resolve with the error it gave. */
+function startFailure(lesson: ReturnType<typeof tinyLesson>): Promise<TutorError> {
+  return Lab.start(lesson, { workspace: tempDir('lab-ws'), control: false }).then(
+    async (lab) => {
+      await lab.teardown();
+      throw new Error('the lab started, but it should have failed');
+    },
+    (error: TutorError) => error,
+  );
 }
 
 afterEach(async () => {
@@ -59,17 +71,17 @@ describe('Lab', () => {
   });
 
   it('explains a server that exits before it is ready, quoting its log', async () => {
-    const error = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'crash' } }] })).catch((e: Error) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/"tiny-1" exited before it was ready \(exit code 1\)/);
-    expect((error as { hint: string }).hint).toContain('cannot open my config file');
+    const error = await startFailure(tinyLesson({ servers: [{ env: { TINY_MODE: 'crash' } }] }));
+    expect(error).toBeInstanceOf(TutorError);
+    expect(error.message).toMatch(/"tiny-1" exited before it was ready \(exit code 1\)/);
+    expect(error.hint).toContain('cannot open my config file');
   });
 
   it('gives up on a server that never says ready, and leaves nothing running', async () => {
     const lesson = tinyLesson({ servers: [{ env: { TINY_MODE: 'silent' }, readyTimeoutMs: 500 }] });
-    const error = await Lab.start(lesson, { workspace: tempDir('lab-ws'), control: false }).catch((e: Error) => e);
-    expect((error as Error).message).toMatch(/did not become ready within 500 ms/);
-    expect((error as { hint: string }).hint).toContain('tiny tiny-1 on');
+    const error = await startFailure(lesson);
+    expect(error.message).toMatch(/did not become ready within 500 ms/);
+    expect(error.hint).toContain('tiny tiny-1 on');
     const tinyServers = () => descendants(process.pid).filter((pid) => commandLine(pid).includes('tiny-server.mjs'));
     expect(await survivors(tinyServers())).toEqual([]);
   });
