@@ -1,0 +1,339 @@
+# The WSGI lab server against PEP 3333 and HTTP/1.1: each test starts a real server with a small
+# app, sends real requests, and reads what came back and what the server reported.
+import json
+import os
+import signal
+import socket
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from labserver import LabServer, pid_alive, read_response, split_response, wait_for  # noqa: E402
+
+APP = r'''
+import json, os, sys, time
+
+class Closing:
+    """An iterable whose close() leaves a mark on disk, so the test can see it was called."""
+    def __init__(self, name, chunks, fail_at=None, delay=0):
+        self.name, self.chunks, self.fail_at, self.delay = name, chunks, fail_at, delay
+    def __iter__(self):
+        for i, chunk in enumerate(self.chunks):
+            if i == self.fail_at:
+                raise RuntimeError('failing mid-body on purpose')
+            if self.delay:
+                time.sleep(self.delay)
+            yield chunk
+    def close(self):
+        open(os.path.join(os.path.dirname(__file__), self.name + '.closed'), 'w').close()
+
+def app(environ, start_response):
+    path = environ['PATH_INFO']
+    if path.startswith('/environ'):
+        keys = {k: [repr(v) if k in ('wsgi.version',) else v if isinstance(v, (str, bool)) else type(v).__name__,
+                    type(v).__name__] for k, v in environ.items()}
+        body = json.dumps(keys).encode()
+        start_response('200 OK', [('Content-Type', 'application/json')])
+        return [body]
+    if path == '/echo':
+        # read() with a size, until b'': PEP 3333 lists read(size), and validate insists.
+        body = b''.join(iter(lambda: environ['wsgi.input'].read(8192), b''))
+        start_response('200 OK', [('Content-Type', 'application/octet-stream')])
+        return [body]
+    if path == '/lines':
+        lines = list(environ['wsgi.input'])
+        start_response('200 OK', [('Content-Type', 'application/json')])
+        return [json.dumps([l.decode() for l in lines]).encode()]
+    if path == '/exc-before-body':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        try:
+            raise ValueError('oops')
+        except ValueError:
+            start_response('503 Service Unavailable', [('Content-Type', 'text/plain')], sys.exc_info())
+        return [b'replaced']
+    if path == '/exc-after-body':
+        def body():
+            yield b'partial'
+            try:
+                raise ValueError('too late')
+            except ValueError:
+                start_response('500 Internal Server Error', [('Content-Type', 'text/plain')], sys.exc_info())
+            yield b'never'
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return Closing('exc-after', body())
+    if path == '/twice':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'no']
+    if path == '/close-ok':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return Closing('ok', [b'a', b'b'])
+    if path == '/close-error':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return Closing('error', [b'a', b'b'], fail_at=1)
+    if path == '/close-abort':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return Closing('abort', [b'x' * 65536] * 200, delay=0.01)
+    if path == '/write':
+        write = start_response('200 OK', [('Content-Type', 'text/plain')])
+        write(b'legacy ')
+        return [b'write']
+    if path == '/too-long':
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '5')])
+        return [b'0123456789']
+    if path == '/str':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return 'a str'
+    if path == '/dict-headers':
+        start_response('200 OK', {'Content-Type': 'text/plain'})
+        return [b'x']
+    if path == '/file':
+        f = open(__file__, 'rb')
+        size = os.path.getsize(__file__)
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(size))])
+        return environ['wsgi.file_wrapper'](f)
+    if path == '/pid-then-sleep':
+        open(os.path.join(os.path.dirname(__file__), 'busy.pid'), 'w').write(str(os.getpid()))
+        time.sleep(30)
+    if path == '/empty':
+        start_response('204 No Content', [])
+        return []
+    body = b'hello'
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '5')])
+    return [body]
+'''
+
+
+class WsgiServerTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = LabServer(APP, '--workers', '2', '--timeout', '20')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def marker(self, name):
+        return os.path.join(self.server.workspace, name + '.closed')
+
+    # -- environ ------------------------------------------------------------------------------
+    def test_environ_has_every_key_pep_3333_lists(self):
+        status, _, body = split_response(self.server.raw(
+            b'POST /environ/%C3%A9t%C3%A9?a=1&b=%20 HTTP/1.1\r\nHost: example\r\nX-Custom-Thing: yes\r\n'
+            b'Content-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc'))
+        self.assertEqual(status, 200)
+        env = json.loads(body)
+        self.assertEqual(env['REQUEST_METHOD'][0], 'POST')
+        self.assertEqual(env['SCRIPT_NAME'][0], '')
+        # PATH_INFO is decoded, and bytes are carried as latin-1 characters.
+        self.assertEqual(env['PATH_INFO'][0], '/environ/' + 'été'.encode().decode('latin-1'))
+        self.assertEqual(env['QUERY_STRING'][0], 'a=1&b=%20')
+        self.assertEqual(env['CONTENT_TYPE'][0], 'text/plain')
+        self.assertEqual(env['CONTENT_LENGTH'][0], '3')
+        self.assertNotIn('HTTP_CONTENT_TYPE', env)
+        self.assertNotIn('HTTP_CONTENT_LENGTH', env)
+        self.assertEqual(env['HTTP_X_CUSTOM_THING'][0], 'yes')
+        self.assertEqual(env['HTTP_HOST'][0], 'example')
+        self.assertEqual(env['SERVER_NAME'][0], '127.0.0.1')
+        self.assertEqual(env['SERVER_PORT'][0], str(self.server.port))
+        self.assertEqual(env['SERVER_PROTOCOL'][0], 'HTTP/1.1')
+        self.assertEqual(env['wsgi.version'][0], '(1, 0)')
+        self.assertEqual(env['wsgi.url_scheme'][0], 'http')
+        self.assertEqual(env['wsgi.multithread'][0], False)
+        self.assertEqual(env['wsgi.multiprocess'][0], True)
+        self.assertEqual(env['wsgi.run_once'][0], False)
+        for key in ('wsgi.input', 'wsgi.errors', 'wsgi.file_wrapper'):
+            self.assertIn(key, env)
+        for key, (value, kind) in env.items():
+            if '.' not in key:
+                self.assertEqual(kind, 'str', f'{key} must be a native str')
+
+    # -- start_response and exc_info ----------------------------------------------------------
+    def test_exc_info_before_the_body_replaces_the_status(self):
+        status, _, body = split_response(self.server.get('/exc-before-body'))
+        self.assertEqual(status, 503)
+        self.assertEqual(body, b'replaced')
+
+    def test_exc_info_after_the_body_started_reraises_and_cuts_the_response(self):
+        data = self.server.get('/exc-after-body')
+        self.assertTrue(data.startswith(b'HTTP/1.1 200 OK'))
+        self.assertIn(b'partial', data)
+        self.assertNotIn(b'never', data)
+        self.assertNotIn(b'0\r\n\r\n', data)    # no clean end of the chunked body
+        event = self.server.wait_event(lambda e: e.get('target') == '/exc-after-body', what='its event')
+        self.assertIn('too late', event['error'])
+        wait_for(lambda: os.path.exists(self.marker('exc-after')), what='close() after exc_info')
+
+    def test_a_second_start_response_without_exc_info_is_an_error(self):
+        status, _, body = split_response(self.server.get('/twice'))
+        self.assertEqual(status, 500)
+        self.assertIn(b'called twice', body)
+        self.assertIn(b'PEP 3333', body)
+
+    def test_legacy_write_sends_before_the_iterable(self):
+        status, _, body = split_response(self.server.get('/write'))
+        self.assertEqual((status, body), (200, b'legacy write'))
+
+    # -- close() -------------------------------------------------------------------------------
+    def test_close_is_called_after_a_normal_response(self):
+        status, _, body = split_response(self.server.get('/close-ok'))
+        self.assertEqual((status, body), (200, b'ab'))
+        wait_for(lambda: os.path.exists(self.marker('ok')), what='close() to be called')
+
+    def test_close_is_called_when_the_iterable_raises(self):
+        data = self.server.get('/close-error')
+        self.assertIn(b'a', data)
+        wait_for(lambda: os.path.exists(self.marker('error')), what='close() after an error')
+
+    def test_close_is_called_when_the_client_goes_away(self):
+        sock = self.server.connect()
+        sock.sendall(b'GET /close-abort HTTP/1.1\r\nHost: t\r\n\r\n')
+        sock.recv(1024)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+        sock.close()                                      # a reset, mid-body
+        wait_for(lambda: os.path.exists(self.marker('abort')), what='close() after the client left')
+        event = self.server.wait_event(lambda e: e.get('target') == '/close-abort', what='its event')
+        self.assertTrue(event.get('aborted'))
+
+    # -- framing -------------------------------------------------------------------------------
+    def test_never_more_than_the_declared_content_length(self):
+        status, headers, body = split_response(self.server.get('/too-long'))
+        self.assertEqual((status, headers['content-length'], body), (200, '5', b'01234'))
+        event = self.server.wait_event(lambda e: e.get('target') == '/too-long', what='its event')
+        self.assertIn('more than its Content-Length', event['error'])
+
+    def test_chunked_request_bodies_are_decoded(self):
+        data = (b'POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
+                b'5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n')
+        status, _, body = split_response(self.server.raw(data))
+        self.assertEqual((status, body), (200, b'hello world'))
+
+    def test_readline_and_iteration_over_wsgi_input(self):
+        data = b'one\ntwo\nthree'
+        request = (b'POST /lines HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' % len(data)) + data
+        status, _, body = split_response(self.server.raw(request))
+        self.assertEqual(json.loads(body), ['one\n', 'two\n', 'three'])
+
+    def test_keep_alive_serves_several_requests_on_one_connection(self):
+        sock = self.server.connect()
+        remote = '%s:%d' % sock.getsockname()
+        sock.sendall(b'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc')
+        first = read_response(sock)
+        sock.sendall(b'GET /hello HTTP/1.1\r\nHost: t\r\n\r\n')
+        second = read_response(sock)
+        sock.close()
+        self.assertEqual(first[2], b'abc')
+        self.assertEqual(second[2], b'hello')
+        self.assertEqual(first[1]['x-worker-pid'], second[1]['x-worker-pid'])
+        # The server reported both requests on one connection (same conn number).
+        mine = wait_for(lambda: len([e for e in self.server.requests() if e.get('remote') == remote]) == 2
+                        and [e for e in self.server.requests() if e.get('remote') == remote], what='both events')
+        self.assertEqual(mine[0]['conn'], mine[1]['conn'])
+
+    def test_empty_bodies_and_204(self):
+        status, headers, body = split_response(self.server.get('/empty'))
+        self.assertEqual((status, body), (204, b''))
+        self.assertNotIn('transfer-encoding', headers)
+
+    def test_file_wrapper_sends_the_whole_file(self):
+        status, _, body = split_response(self.server.get('/file'))
+        with open(os.path.join(self.server.workspace, 'app.py'), 'rb') as f:
+            self.assertEqual((status, body), (200, f.read()))
+
+    # -- bad requests ---------------------------------------------------------------------------
+    def test_malformed_requests_get_400_431_413(self):
+        cases = [
+            (b'NONSENSE\r\n\r\n', 400),
+            (b'GET / HTTP/1.1\r\n\r\n', 400),                                  # no Host
+            (b'GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n', 400),
+            (b'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400),
+            (b'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n', 400),
+            (b'GET / HTTP/1.1\r\nHost: t\r\n' + b''.join(b'X-%d: y\r\n' % i for i in range(150)) + b'\r\n', 431),
+            (b'GET / HTTP/1.1\r\nHost: t\r\nX-Big: ' + b'y' * 40000 + b'\r\n\r\n', 431),
+            (b'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999\r\n\r\n', 413),
+            (b'POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400),
+        ]
+        for request, expected in cases:
+            with self.subTest(request=request[:40]):
+                status, _, _ = split_response(self.server.raw(request))
+                self.assertEqual(status, expected)
+        self.server.wait_event(lambda e: e.get('status') == 431 and e.get('error'), what='a 431 event')
+
+    # -- validate explanations ------------------------------------------------------------------
+    def test_returning_a_str_is_explained_with_pep_3333(self):
+        status, _, body = split_response(self.server.get('/str'))
+        self.assertEqual(status, 500)
+        self.assertIn(b'returned a str', body)
+        self.assertIn(b'PEP 3333', body)
+        event = self.server.wait_event(lambda e: e.get('target') == '/str', what='its event')
+        self.assertIn('iterable of bytes', event['error'])
+
+    def test_headers_as_a_dict_are_explained(self):
+        status, _, body = split_response(self.server.get('/dict-headers'))
+        self.assertEqual(status, 500)
+        self.assertIn(b'list of (name, value) tuples', body)
+
+
+class WorkerLifeTest(unittest.TestCase):
+    def test_a_worker_killed_mid_request_is_replaced(self):
+        server = LabServer(APP, '--workers', '2')
+        try:
+            sock = server.connect()
+            sock.sendall(b'GET /pid-then-sleep HTTP/1.1\r\nHost: t\r\n\r\n')
+            pid_file = os.path.join(server.workspace, 'busy.pid')
+            pid = int(wait_for(lambda: os.path.exists(pid_file) and open(pid_file).read(), what='the busy pid'))
+            os.kill(pid, signal.SIGKILL)
+            self.assertEqual(sock.recv(1024), b'')       # the client sees the connection end
+            event = server.wait_event(lambda e: e['event'] == 'worker' and e['state'] == 'exited' and e['pid'] == pid)
+            replacement = event['replacement']
+            wait_for(lambda: pid_alive(replacement), what='the replacement worker')
+            for _ in range(4):
+                status, _, body = split_response(server.get('/hello'))
+                self.assertEqual((status, body), (200, b'hello'))
+        finally:
+            server.stop()
+
+    def test_a_worker_over_the_timeout_is_killed(self):
+        server = LabServer(APP, '--workers', '1', '--timeout', '1')
+        try:
+            data = server.get('/pid-then-sleep')
+            self.assertEqual(data, b'')
+            event = server.wait_event(lambda e: e['event'] == 'worker' and e['state'] == 'timeout')
+            self.assertEqual(event['request'], 'GET /pid-then-sleep')
+        finally:
+            server.stop()
+
+    def test_workers_die_with_a_killed_master(self):
+        server = LabServer(APP, '--workers', '2')
+        workers = server.workers
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        wait_for(lambda: not any(pid_alive(p) for p in workers), what='the workers to exit')
+        server.stop()
+
+    def test_end_of_stdin_stops_master_and_workers(self):
+        server = LabServer(APP, '--workers', '2')
+        workers = server.workers
+        server.process.stdin.close()
+        server.process.wait(10)
+        wait_for(lambda: not any(pid_alive(p) for p in workers), what='the workers to exit')
+        server.stop()
+
+    def test_saving_the_app_reloads_it_and_an_import_error_keeps_the_server_up(self):
+        server = LabServer(APP, '--workers', '2')
+        try:
+            server.write_app('def app(environ, start_response):\n    return [b"broken"\n')
+            status, _, body = split_response(server.get('/'))
+            self.assertEqual(status, 500)
+            self.assertIn(b'SyntaxError', body)
+            server.write_app('def app(e, sr):\n    sr("200 OK", [("Content-Type", "text/plain")])\n    return [b"v2"]\n')
+            status, _, body = split_response(server.get('/'))
+            self.assertEqual((status, body), (200, b'v2'))
+            server.wait_event(lambda e: e['event'] == 'reload', what='a reload event')
+            wait_for(lambda: any('SyntaxError' in line for line in server.log), what='the traceback in the log')
+        finally:
+            server.stop()
+
+
+if __name__ == '__main__':
+    unittest.main()
