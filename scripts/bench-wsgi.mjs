@@ -76,7 +76,6 @@ function hasWrk() {
 async function runWrk(url) {
   const { stdout: out } = await execFileAsync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, url]);
   const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!match || process.env.BENCH_DEBUG) console.error(out);
   if (!match) throw new Error(`wrk printed no rate:\n${out}`);
   return Number(match[1]);
 }
