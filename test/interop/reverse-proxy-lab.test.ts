@@ -69,12 +69,14 @@ describe('reverse proxy lab, through curl', () => {
     const brotli = await curl('-H', 'Accept-Encoding: br;q=1, gzip;q=0.5', `${lab.url}/big`);
     expect(gzipped.length).toBeLessThan(plain.length / 10);
     expect(brotli.length).toBeLessThan(gzipped.length);
-    const event = lab.requests('proxy').findLast((e) => e.target === '/big' && e.encoding === 'gzip')!;
+    // (events arrive on their own pipe, a moment after curl has its answer: wait for them)
+    const event = await lab.waitForEvent((e) => e.server === 'proxy' && e.target === '/big' && e.encoding === 'gzip', 'the gzip event');
     expect(event).toMatchObject({ plainBytes: plain.length, compressedBytes: gzipped.length });
   });
 
   it('serves /slow from the cache the second time, with Age, without asking a backend', async () => {
     const first = await curl('-D', '-', `${lab.url}/slow?ms=200`);
+    await lab.waitForEvent((e) => e.server !== 'proxy' && e.event === 'request' && e.target === '/slow?ms=200', 'a backend computing /slow');
     const appRequestsBefore = lab.requests().filter((e) => e.server !== 'proxy' && String(e.target).startsWith('/slow')).length;
     const second = await curl('-D', '-', `${lab.url}/slow?ms=200`);
     expect(first).toMatch(/^X-Cache: MISS/m);
@@ -102,8 +104,8 @@ describe('reverse proxy lab, through curl', () => {
     expect(await status('--data-binary', `@${file}`, `${lab.url}/upload`)).toBe(413);
     expect(await status('-H', 'Expect:', '--data-binary', `@${file}`, `${lab.url}/upload`)).toBe(413);
     expect(await status('-H', 'Transfer-Encoding: chunked', '--data-binary', `@${file}`, `${lab.url}/upload`)).toBe(413);
-    const streamed = lab.requests('proxy').findLast((e) => e.status === 413)!;
-    expect(streamed.bodyLimit).toBe('streamed');
+    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 413 && e.bodyLimit === 'content-length', 'a 413 from Content-Length');
+    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 413 && e.bodyLimit === 'streamed', 'a 413 counted while streaming');
     expect(lab.requests().some((e) => e.server !== 'proxy' && e.target === '/upload' && e.received === 2_000_000)).toBe(false);
     expect(await status(`${lab.url}/whoami`)).toBe(200);
   });
@@ -113,7 +115,7 @@ describe('reverse proxy lab, through curl', () => {
     for (let i = 0; i < 8; i++) codes.push(await status(`${lab.url}/api/quote`));
     expect(codes.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(codes).toContain(429);
-    const refused = lab.requests('proxy').findLast((e) => e.status === 429)!;
+    const refused = await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 429, 'a 429 event');
     expect(refused.rateLimited).toBe(true);
     expect((refused.responseHeaders as [string, string][]).find(([n]) => n === 'retry-after')?.[1]).toMatch(/^[1-9]\d*$/);
     expect(await status(`${lab.url}/whoami`)).toBe(200); // other paths are not limited
@@ -158,7 +160,7 @@ describe('reverse proxy lab, through curl', () => {
     expect(await raw(port, 'GET http://elsewhere.test/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
     expect(await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
-    expect(lab.requests('proxy').some((e) => e.status === 400 && e.method === 'NONSENSE' && typeof e.error === 'string')).toBe(true);
+    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 400 && e.method === 'NONSENSE' && typeof e.error === 'string', 'the 400 reported');
     expect(await status(`${lab.url}/whoami`)).toBe(200);
   });
 
@@ -198,7 +200,7 @@ describe('reverse proxy lab, through curl', () => {
       socket.on('error', reject);
     });
     expect(echoed).toBe('through the proxy');
-    expect(lab.requests('proxy').some((e) => e.status === 101 && e.upgrade === 'websocket')).toBe(true);
+    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 101 && e.upgrade === 'websocket', 'the upgrade reported');
   });
 });
 

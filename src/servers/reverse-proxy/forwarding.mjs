@@ -12,14 +12,14 @@
 //
 // A backend should trust these only when they come from its own proxy: a client can send any of
 // them itself, which is why the proxy appends to X-Forwarded-For instead of believing it.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
 
 export const VIA_NAME = 'gateway-tutor-proxy';
 
-/** A short, fresh id for one request: 16 hex digits. */
+/** A short, fresh id for one request: 16 random hex digits. */
 export function newRequestId() {
-  return randomBytes(8).toString('hex');
+  return randomUUID().replaceAll('-', '').slice(0, 16);
 }
 
 /**

@@ -123,8 +123,6 @@ async function handle(req, res, proto) {
 }
 
 async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable }) {
-  const abort = new AbortController();
-  res.on('close', () => res.writableFinished || abort.abort());
   const headers = requestHeadersForBackend(req, { proto, requestId });
   const tried = new Set();
   const own = (status, message, extra = []) => sendOwn(req, res, status, message, { fields, headers: extra });
@@ -143,16 +141,16 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
     try {
       response = await sendToBackend({
         req,
+        res,
         backend,
         headers,
         timeoutMs: settings.timeoutMs,
         maxBody: settings.maxBody,
-        signal: abort.signal,
         beforeBody: () => req.expectsContinue && res.writeContinue(),
       });
     } catch (error) {
       backend.active--;
-      if (abort.signal.aborted) return;
+      if (error.kind === 'client-gone') return;
       if (error.kind === 'too-large') {
         fields.bodyLimit = 'streamed';
         return own(413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [['Connection', 'close']]);

@@ -42,10 +42,16 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
     return;
   }
 
+  if (Buffer.isBuffer(body)) {
+    // From the cache or the proxy itself: all in memory already.
+    fields.plainBytes = body.length;
+    if (!compressor) return void res.end(body);
+    body = Readable.from([body]);
+  }
   // Count bytes before and after compression: the lab event reports both.
-  const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-  const plain = counter((bytes) => (fields.plainBytes = bytes));
-  const stages = [source, plain];
+  fields.plainBytes = 0;
+  body.on('data', (chunk) => (fields.plainBytes += chunk.length));
+  const stages = [body];
   if (compressor) stages.push(compressor, counter((bytes) => (fields.compressedBytes = bytes)));
   stages.push(res);
   try {
