@@ -1,7 +1,7 @@
 // The built command, as a learner or a script uses it: `lab --json` in the background, curl,
 // `check --json`, `ctl`, exit codes, and no lab process left behind however the lab ends.
-import { execa, type ResultPromise } from 'execa';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execa, execaSync, type ResultPromise } from 'execa';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,23 @@ describe('gateway-tutor (built)', () => {
     const result = await tutor(workspace, ['list']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/warning: Your progress file could not be read, so it was set aside/);
+  });
+
+  it('without Python, says plainly what the Python lessons need, exits 3, and runs the rest', async () => {
+    // Given a PATH with curl but no python at all
+    const workspace = tempDir('cli');
+    const bin = tempDir('nopython');
+    symlinkSync(execaSync('sh', ['-c', 'command -v curl']).stdout, join(bin, 'curl'));
+    const env = { ...commandEnv(workspace), PATH: bin, PYTHON: '' };
+    const run = (args: string[]) => execa(process.execPath, [binPath, ...args], { env, reject: false });
+
+    const lessons = JSON.parse((await run(['list', '--json'])).stdout) as { id: string; available: boolean; missing?: { id: string; why: string }[] }[];
+    expect(lessons.find((l) => l.id === 'wsgi')).toMatchObject({ available: false, missing: [{ id: 'python3', why: expect.stringContaining('Python 3.9 or newer') }] });
+    expect(lessons.find((l) => l.id === 'http-basics')).toMatchObject({ available: true });
+
+    const lab = await run(['lab', 'wsgi']);
+    expect(lab.exitCode).toBe(3);
+    expect(lab.stderr).toMatch(/The wsgi lesson cannot run on this machine yet\.\n\s+python3: needs Python 3.9 or newer/);
   });
 
   it('resets a lesson only when told yes', async () => {
