@@ -23,8 +23,6 @@ export interface TuiOptions {
 export async function runTui(options: TuiOptions): Promise<number> {
   if (options.noColor) process.env.FORCE_COLOR = '0'; // before chalk (in Ink) is loaded
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  // Ink and React take a while to load: start now, alongside the catalog.
-  const ui = tty ? import('../ui/start.js') : undefined;
   const [catalog, progress] = await Promise.all([
     loadCatalog(options.lessonsDir ? { lessonsDir: options.lessonsDir } : {}),
     Progress.open(options.workspace),
@@ -33,14 +31,20 @@ export async function runTui(options: TuiOptions): Promise<number> {
     throw usageError(`There is no lesson "${options.lessonId}".`, `Lessons: ${catalog.lessons.map((l) => l.id).join(', ')}`);
   }
   // Looking for python3, curl… runs programs; the map is drawn first and told when they answer.
-  const checked = Promise.all(catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) })));
-  if (!ui) {
-    process.stdout.write(headless(await checked, progress));
+  const check = () => Promise.all(catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) })));
+  if (!tty) {
+    process.stdout.write(headless(await check(), progress));
     return 0;
   }
 
+  const entries: MapEntry[] = catalog.lessons.map((lesson) => ({ lesson, available: undefined, missing: [] }));
+  const drawn = options.lessonId ? 0 : await drawFirstFrame(entries, progress);
+  const checked = check();
+  const { startApp } = await import('../ui/start.js');
+  // Ink draws from where the cursor is: put it back at the top of the first frame, in one
+  // synchronized update with Ink's own frame so the switch does not flicker.
+  if (drawn > 0) process.stdout.write(`\x1b[?2026h\r\x1b[${drawn}A\x1b[J`);
   const keeper = new LabKeeper(options.workspace, progress);
-  const { startApp } = await ui;
   // A closed terminal (SIGHUP) fails every read and write with EIO. Unhandled, each failure is an
   // uncaught exception whose report fails the same way, starving the event loop before the labs
   // are down. Those errors mean only that nobody is looking any more.
@@ -54,7 +58,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
     }
   });
   const app = startApp({
-    entries: catalog.lessons.map((lesson) => ({ lesson, available: undefined, missing: [] })),
+    entries,
     progress,
     opener: keeper,
     ...(options.lessonId ? { initialLesson: options.lessonId } : {}),
@@ -68,6 +72,18 @@ export async function runTui(options: TuiOptions): Promise<number> {
     await keeper.closeAll();
   }
   return 0;
+}
+
+/** Prints the lesson map as plain text, before Ink has loaded; returns how many lines it took
+ * (0 when it drew nothing: a small terminal, or a screen reader, which gets Ink's linear form). */
+async function drawFirstFrame(entries: MapEntry[], progress: Progress): Promise<number> {
+  const { columns = 80, rows = 24 } = process.stdout;
+  if (process.env.INK_SCREEN_READER === 'true' || columns < 60 || rows < 16) return 0;
+  const [{ mapFrameText }, { resumeIndex }] = await Promise.all([import('../ui/map-text.js'), import('../ui/lesson-states.js')]);
+  const lines = mapFrameText(entries, progress, resumeIndex(entries, progress), columns);
+  if (lines.length >= rows) return 0;
+  process.stdout.write(`\x1b[?25l${lines.join('\n')}\n`);
+  return lines.length;
 }
 
 /** Starts a lesson's lab and session, and tears them down; App gets it as its `opener`. */

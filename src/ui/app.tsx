@@ -7,6 +7,7 @@ import type { LoadedLesson } from '../engine/types.js';
 import { useLessonSession, type LessonOpener } from './hooks/use-lesson-session.js';
 import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
 import { nextLesson, resumeIndex, type MapEntry, type MapProgress } from './lesson-states.js';
+import { MAP_KEYS } from './map-text.js';
 import { ThemeContext, createTheme } from './theme.js';
 import { Footer } from './views/footer.js';
 import { Help } from './views/help.js';
@@ -82,7 +83,7 @@ export function App({ entries, progress, opener, initialLesson, onQuit, noColor 
     body = (
       <Box flexDirection="column">
         <LessonMap entries={entries} progress={progress} selected={map.index} width={size.columns} linear={linear} />
-        {linear ? null : <Footer keys={[['↑/↓', 'choose'], ['Enter', 'open'], ['?', 'help'], ['q', 'quit']]} />}
+        {linear ? null : <Footer keys={MAP_KEYS} />}
       </Box>
     );
   }

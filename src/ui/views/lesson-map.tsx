@@ -1,7 +1,8 @@
 // The home screen: every lesson with its state, the stack drawing for the selected one, and its
 // one-line summary. Renders props only; App owns the selection.
 import { Box, Text } from 'ink';
-import { lessonState, stateLabel, type MapEntry, type MapProgress } from '../lesson-states.js';
+import { stateLabel, type MapEntry, type MapProgress } from '../lesson-states.js';
+import { TAGLINE, TITLE, mapRows } from '../map-text.js';
 import { useTheme } from '../theme.js';
 import { StackDiagram } from './stack-diagram.js';
 
@@ -13,8 +14,6 @@ export interface LessonMapProps {
   /** Screen reader: plain sentences, no drawing. @default false */
   linear?: boolean;
 }
-
-const SYMBOL = { passed: '✓', started: '◐', new: '·', unavailable: '✗' } as const;
 
 export function LessonMap({ entries, progress, selected, width, linear = false }: LessonMapProps) {
   const theme = useTheme();
@@ -32,22 +31,21 @@ export function LessonMap({ entries, progress, selected, width, linear = false }
       </Box>
     );
   }
-  const titleWidth = Math.min(44, Math.max(...entries.map((e) => e.lesson.title.length), 10));
+  const rows = mapRows(entries, progress, selected);
   return (
     <Box flexDirection="column">
       <Text bold>
-        gateway-tutor <Text color={theme.muted}>· how a web request reaches Python code</Text>
+        {TITLE} <Text color={theme.muted}>{TAGLINE}</Text>
       </Text>
       {progress.warning ? <Text color={theme.warn}>⚠ {progress.warning}</Text> : null}
       <Box flexDirection="column" marginY={1}>
-        {entries.map((e, i) => {
-          const state = lessonState(e, progress);
+        {rows.map(({ state, text }, i) => {
           const isSelected = i === selected;
           const color = state === 'passed' ? theme.pass : state === 'unavailable' ? theme.muted : undefined;
           return (
-            <Text key={e.lesson.id} wrap="truncate-end" color={isSelected ? theme.accent : undefined} bold={isSelected}>
-              {isSelected ? '❯ ' : '  '}
-              <Text color={color}>{SYMBOL[state]}</Text> {String(e.lesson.order).padStart(2)}  {e.lesson.title.padEnd(titleWidth)}  <Text color={color ?? theme.muted}>{stateLabel(e, progress)}</Text>
+            <Text key={entries[i]!.lesson.id} wrap="truncate-end" color={isSelected ? theme.accent : undefined} bold={isSelected}>
+              {text.pointer}
+              <Text color={color}>{text.symbol}</Text> {text.order}  {text.title}  <Text color={color ?? theme.muted}>{text.label}</Text>
             </Text>
           );
         })}
