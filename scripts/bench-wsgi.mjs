@@ -2,8 +2,9 @@
 // Requests per second of the lab's WSGI server against Gunicorn (sync workers), same worker count,
 // same hello app, same machine, same run: the ratio is what matters, not the absolute numbers.
 //   node scripts/bench-wsgi.mjs [--workers 2] [--rounds 3] [--seconds 3] [--connections 8]
-// Uses wrk when installed (apt-get install wrk), else a small Node load loop. Prints e.g.
-//   wsgi rps: lab 12000 gunicorn 27000 ratio 0.44
+// Uses wrk when installed (apt-get install wrk), else a small Node load loop. Both servers run
+// under the same Python (the one that can import gunicorn). Prints e.g.
+//   wsgi rps: lab 12000 gunicorn 27000 ratio 0.44 (wrk, 2 workers, ..., both under /usr/bin/python3 3.11.2)
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -40,12 +41,15 @@ function hasModule(python, module) {
   return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 }
 const candidates = [process.env.PYTHON, 'python3', 'python', '/usr/bin/python3'].filter(Boolean);
-const python = candidates.find((p) => hasModule(p, 'wsgiref'));
 const gunicornPython = candidates.find((p) => hasModule(p, 'gunicorn'));
+// A fair race: both servers run under the same interpreter (Gunicorn's, when there is one).
+const python = gunicornPython ?? candidates.find((p) => hasModule(p, 'wsgiref'));
 if (!python) {
   console.log('wsgi rps: skipped (no python3 found; set PYTHON)');
   process.exit(0);
 }
+const pythonVersion = spawnSync(python, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' })
+  .stdout.trim();
 
 function freePort() {
   return new Promise((resolve) => {
@@ -131,7 +135,8 @@ try {
     if (guniPort) guniRates.push(await measure(guniPort));
   }
   const labRps = Math.round(median(labRates));
-  const note = `(${tool}, ${workers} workers, ${connections} connections, median of ${rounds}×${seconds}s` +
+  const note = `(${tool}, ${workers} workers, ${connections} connections, median of ${rounds}×${seconds}s, ` +
+    `${gunicornPython ? 'both under' : 'lab under'} ${python} ${pythonVersion}` +
     `${values['no-validate'] ? ', without wsgiref.validate' : ''})`;
   if (guniPort) {
     const guniRps = Math.round(median(guniRates));
