@@ -69,6 +69,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
   try {
     await app.instance.waitUntilExit();
   } finally {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
     await keeper.closeAll();
   }
   return 0;
@@ -82,6 +83,9 @@ async function drawFirstFrame(entries: MapEntry[], progress: Progress): Promise<
   const [{ mapFrameText }, { resumeIndex }] = await Promise.all([import('../ui/map-text.js'), import('../ui/lesson-states.js')]);
   const lines = mapFrameText(entries, progress, resumeIndex(entries, progress), columns);
   if (lines.length >= rows) return 0;
+  // Keys pressed before Ink listens must neither echo (moving the cursor off the frame) nor be
+  // cooked (Enter would arrive as a newline): raw mode now, and Ink reads them when it starts.
+  process.stdin.setRawMode(true);
   process.stdout.write(`\x1b[?25l${lines.join('\n')}\n`);
   return lines.length;
 }

@@ -60,6 +60,15 @@ describe.skipIf(!hasTmux())('the tutor in a terminal', () => {
     expect(await survivors(pids)).toEqual([]);
     const progress = JSON.parse(readFileSync(join(workspace, 'progress.json'), 'utf8'));
     expect(progress.lessons['http-basics'].passed).toContain('verbose-get');
+    // When the learner comes back, the map shows the lesson started and opens it where they were
+    const again = new TmuxTerminal();
+    terminals.push(again);
+    again.start([process.execPath, binPath], { ...commandEnv(workspace), GATEWAY_TUTOR_WORKSPACE: workspace });
+    await again.waitFor(/❯ ◐\s+1\s+HTTP with curl\s+started 1\/7/);
+    again.keys('Enter');
+    await again.waitFor(/HTTP with curl · step 2\/7 · A GET, seen with -v \[probe\] ✓/);
+    again.keys('q');
+    await again.waitFor(/\[exited 0\]/);
   });
 
   it('stops the lab on Ctrl-C', async () => {

@@ -176,3 +176,22 @@ async function until(condition: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('colour and help', () => {
+  it('prints no colour with noColor, keeping the state symbols', async () => {
+    const progress = new FakeProgress({ 'warm-up': ['look', 'get', 'token', 'script', 'down'] });
+    const app = renderApp(lessons(), { progress, props: { noColor: true } });
+    await app.waitFor('✓  1  HTTP warm-up');
+    // eslint-disable-next-line no-control-regex
+    expect(app.lastFrame()).not.toMatch(/\u001b\[3\dm/);
+  });
+
+  it('shows every key on ?, and any key closes it', async () => {
+    const app = renderApp(lessons());
+    await app.waitFor('HTTP warm-up');
+    await app.press('?');
+    await app.waitFor('stop or start lab server 1-9');
+    await app.press('x');
+    await app.waitFor('↑/↓ choose · Enter open');
+  });
+});
