@@ -195,3 +195,15 @@ describe('colour and help', () => {
     await app.waitFor('↑/↓ choose · Enter open');
   });
 });
+
+describe('pasting an answer', () => {
+  it('types and submits a pasted answer that ends with Enter', async () => {
+    const app = renderApp(lessons(), {
+      judge: (_s, _e, answer) => (answer === 'fake-token' ? { status: 'pass', message: 'Pasted right.', details: [] } : { status: 'fail', message: `got "${answer}"`, details: [] }),
+    });
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n', 'n', 'a', 'fake-token\r');
+    await app.waitFor('✓ Passed: Pasted right.');
+  });
+});

@@ -66,7 +66,7 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
   });
   useSelectionInput(log.dispatch, { isActive: isActive && mode === 'log' });
   useTextField({
-    value: answer.value, dispatch: answer.dispatch, isActive: isActive && mode === 'answer',
+    value: answer.value, cursor: answer.cursor, dispatch: answer.dispatch, isActive: isActive && mode === 'answer',
     onSubmit: (value) => {
       if (value.trim() === '') return;
       setMode('step');

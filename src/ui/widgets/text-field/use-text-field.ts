@@ -1,19 +1,23 @@
 // Wires keys to a text field's state: typing, editing keys, Enter submits, Esc cancels.
 import { useInput, useStdin } from 'ink';
-import type { TextFieldAction } from './use-text-field-state.js';
+import { textFieldReducer, type TextFieldAction, type TextFieldState } from './use-text-field-state.js';
 
 export interface TextFieldInput {
   value: string;
+  cursor: number;
   dispatch: (action: TextFieldAction) => void;
   isActive: boolean;
   onSubmit: (value: string) => void;
   onCancel?: () => void;
 }
 
-export function useTextField({ value, dispatch, isActive, onSubmit, onCancel }: TextFieldInput): void {
+export function useTextField({ value, cursor, dispatch, isActive, onSubmit, onCancel }: TextFieldInput): void {
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
+      // Several keys in one read (a paste, or fast typing over a slow link) come as one string:
+      // replay them one by one, so a pasted "token⏎" is typed and then submitted.
+      if (input.length > 1 && /[\r\n\u0008\u0015\u007f]/.test(input)) return replay(input, { value, cursor }, dispatch, onSubmit);
       if (key.return) onSubmit(value);
       else if (key.escape) onCancel?.();
       else if (key.leftArrow) dispatch({ type: 'move', by: -1 });
@@ -27,4 +31,18 @@ export function useTextField({ value, dispatch, isActive, onSubmit, onCancel }: 
     },
     { isActive: isActive && isRawModeSupported === true },
   );
+}
+
+function replay(input: string, start: TextFieldState, dispatch: (action: TextFieldAction) => void, onSubmit: (value: string) => void): void {
+  let state = start;
+  const apply = (action: TextFieldAction) => {
+    state = textFieldReducer(state, action);
+    dispatch(action);
+  };
+  for (const char of input) {
+    if (char === '\r' || char === '\n') return onSubmit(state.value);
+    if (char === '\u0015') apply({ type: 'clear' });
+    else if (char === '\u007f' || char === '\u0008') apply({ type: 'backspace' });
+    else if (char >= ' ') apply({ type: 'insert', text: char });
+  }
 }
