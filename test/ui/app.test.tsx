@@ -85,12 +85,12 @@ describe('lesson view', () => {
     await app.press('n');
     await app.waitFor('step 2/5');
     // When the lab observes a request to the wrong path, then the right one
-    app.labs[0]!.request({ target: '/nope', status: 404 });
+    app.labs[0]!.request({ target: '/nope', status: 404, conn: 7 });
     await app.waitFor('Waiting: No GET / yet.');
     app.labs[0]!.request({ target: '/' });
     // Then the pass shows with the check's message, and both requests are in the log
     const frame = await app.waitFor('✓ Passed: The origin saw GET / with curl.');
-    expect(frame).toMatch(/origin GET \/nope 404 3ms/);
+    expect(frame).toMatch(/origin #7 GET \/nope 404 3ms/);
     expect(frame).toMatch(/origin GET \/ 200 3ms/);
     expect(frame).toMatch(/✓ 2 GET with -v/);
     await until(() => app.progress.saved.length > 0);
@@ -145,6 +145,9 @@ describe('lesson view', () => {
     const progress = new FakeProgress({ 'warm-up': ['look', 'get', 'token', 'script', 'down'] });
     const app = renderApp(lessons(), { progress, props: { initialLesson: 'warm-up' } });
     await app.waitFor('★ Lesson complete. Next: Reverse proxy');
+    await app.press(KEY.left, KEY.right);
+    await app.press('n', 'n', 'n', 'n');
+    await app.waitFor('m map: the next lesson');
   });
 });
 

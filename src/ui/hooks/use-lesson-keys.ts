@@ -72,12 +72,15 @@ export function footerKeys(snapshot: SessionSnapshot, mode: LessonMode): [string
   if (mode === 'detail') return [['Esc', 'back to the log'], ['q', 'quit']];
   const { step, passed, index, lesson } = snapshot;
   const keys: [string, string][] = [];
-  if (passed.has(step.id) && index < lesson.steps.length - 1) keys.push(['Enter', 'next step']);
+  if (snapshot.complete && index === lesson.steps.length - 1) keys.push(['m', 'map: the next lesson']);
+  else if (passed.has(step.id) && index < lesson.steps.length - 1) keys.push(['Enter', 'next step']);
   else if (step.kind === 'read') keys.push(['Enter', 'got it']);
   else if (step.kind === 'answer') keys.push(['a', 'answer']);
   else keys.push(['c', 'check']);
   if (step.hints?.length) keys.push(['h', 'hint']);
   if (step.kind === 'drill') keys.push(['1-9', 'stop/start server']);
-  keys.push(['←/→', 'steps'], ['l', 'requests'], ['m', 'map'], ['?', 'help'], ['q', 'quit']);
+  keys.push(['←/→', 'steps'], ['l', 'requests']);
+  if (!keys.some(([key]) => key === 'm')) keys.push(['m', 'map']);
+  keys.push(['?', 'help'], ['q', 'quit']);
   return keys;
 }

@@ -1,4 +1,5 @@
-// Every request the lab observed, newest last: time, server, method, target, status, duration.
+// Every request the lab observed, newest last: time, server (and #connection, so keep-alive is
+// visible), method, target, status, duration.
 // Follows the newest request until the learner moves the selection.
 import { Box, Text } from 'ink';
 import type { RequestEvent } from '../../engine/types.js';
@@ -32,7 +33,8 @@ export function RequestLog({ requests, rows, selected }: RequestLogProps) {
         const isSelected = selected !== undefined && start + i === selected;
         return (
           <Text key={r.seq} wrap="truncate-end" inverse={isSelected}>
-            {formatTime(r.time)} {r.server} <Text bold>{r.method}</Text> {r.target} <Text color={statusColor(r.status)}>{r.status ?? '—'}</Text>
+            {formatTime(r.time)} {r.server}
+            {r.conn !== undefined ? <Text color={theme.muted}> #{r.conn}</Text> : null} <Text bold>{r.method}</Text> {r.target} <Text color={statusColor(r.status)}>{r.status ?? '—'}</Text>
             {r.durationMs !== undefined ? <Text color={theme.muted}> {Math.round(r.durationMs)}ms</Text> : null}
             {r.error ? <Text color={theme.fail}> {r.error}</Text> : null}
           </Text>
