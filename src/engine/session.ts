@@ -6,7 +6,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { CheckOutcome, LabChange, LabHandle, LoadedLesson, RequestEvent, ServerSnapshot, Step } from './types.js';
+import { checkRequirement } from './requirements.js';
+import type { CheckOutcome, LabChange, LabHandle, LoadedLesson, RequestEvent, RequirementId, ServerSnapshot, Step } from './types.js';
 
 /** The part of Progress (progress.ts) a session uses. */
 export interface ProgressStore {
@@ -27,6 +28,8 @@ export interface SessionSnapshot {
   index: number;
   step: Step;
   passed: ReadonlySet<string>;
+  /** Steps this machine cannot do (Flask not installed…), with the reason. */
+  skipped: ReadonlyMap<string, string>;
   result?: StepResult;
   checking: boolean;
   hintsShown: number;
@@ -44,6 +47,10 @@ export interface SessionOptions {
   pollMs?: number;
   /** Quiet time after a save before the check runs. @default 200 */
   settleMs?: number;
+  /** How often passes recorded by other terminals are picked up. @default 1000 */
+  syncMs?: number;
+  /** How a step's requirement is looked for. @default checkRequirement (requirements.ts) */
+  requirement?: (id: RequirementId) => Promise<{ ok: boolean; detail: string }>;
 }
 
 const isRequest = (event: { event: string }): event is RequestEvent => event.event === 'request';
@@ -57,6 +64,7 @@ export class LessonSession {
   private checkAgain = false;
   private stopWatching: (() => void) | undefined;
   private disposed = false;
+  private readonly syncTimer: NodeJS.Timeout;
   /** Progress writes, one after another: each reads the file again before writing it. */
   private saving: Promise<void> = Promise.resolve();
 
@@ -75,6 +83,7 @@ export class LessonSession {
       index,
       step: this.lesson.steps[index]!,
       passed,
+      skipped: new Map(),
       checking: false,
       hintsShown: 0,
       servers: lab.servers(),
@@ -83,6 +92,36 @@ export class LessonSession {
     };
     this.unsubscribeLab = lab.subscribe((change) => this.onLabChange(change));
     this.enterStep(index);
+    void this.findSkipped();
+    // `gateway-tutor check` in another terminal passes steps through the lab's control endpoint,
+    // which records them in this same Progress: pick those passes up.
+    this.syncTimer = setInterval(() => this.syncPassed(), this.options.syncMs ?? 1000);
+    this.syncTimer.unref();
+  }
+
+  private syncPassed(): void {
+    const fresh = this.lesson.steps.filter((s) => !this.state.passed.has(s.id) && this.progress.isPassed(this.lesson.id, s.id));
+    if (fresh.length === 0) return;
+    const passed = new Set([...this.state.passed, ...fresh.map((s) => s.id)]);
+    this.update({ passed, complete: this.isComplete(passed, this.state.skipped) });
+  }
+
+  /** Steps whose requirements are missing are skipped, and do not stand between the learner and
+   * a completed lesson. */
+  private async findSkipped(): Promise<void> {
+    const look = this.options.requirement ?? checkRequirement;
+    const skipped = new Map<string, string>();
+    for (const step of this.lesson.steps) {
+      for (const id of step.requires ?? []) {
+        const status = await look(id).catch((error: unknown) => ({ ok: false, detail: String(error) }));
+        if (!status.ok) skipped.set(step.id, `needs ${id}: ${status.detail}`);
+      }
+    }
+    if (skipped.size > 0) this.update({ skipped, complete: this.isComplete(this.state.passed, skipped) });
+  }
+
+  private isComplete(passed: ReadonlySet<string>, skipped: ReadonlyMap<string, string>): boolean {
+    return this.lesson.steps.every((s) => passed.has(s.id) || skipped.has(s.id));
   }
 
   snapshot(): SessionSnapshot {
@@ -139,6 +178,7 @@ export class LessonSession {
     this.disposed = true;
     this.unsubscribeLab();
     this.stopWatching?.();
+    clearInterval(this.syncTimer);
     this.listeners.clear();
   }
 
@@ -207,7 +247,7 @@ export class LessonSession {
   private async record(step: Step, result: StepResult): Promise<void> {
     if (result.status === 'pass' && !this.state.passed.has(step.id)) {
       const passed = new Set(this.state.passed).add(step.id);
-      this.update({ result, checking: false, passed, complete: passed.size === this.lesson.steps.length });
+      this.update({ result, checking: false, passed, complete: this.isComplete(passed, this.state.skipped) });
       await this.save(() => this.progress.markPassed(this.lesson.id, step.id));
     } else {
       this.update({ result, checking: false });

@@ -136,6 +136,35 @@ describe('LessonSession', () => {
     });
   });
 
+  it('skips a step whose requirement is missing, and completes the lesson without it', async () => {
+    // Given a lesson whose drill step needs Flask, on a machine without it
+    const lesson = warmUp();
+    lesson.steps[4]!.requires = ['flask'];
+    const progress = new FakeProgress({ 'warm-up': ['look', 'get', 'token'] });
+    const session = new LessonSession(new FakeLab(lesson, () => ({ status: 'pass', message: 'ok', details: [] })), progress, {
+      lessonWorkspace: '/nowhere',
+      requirement: async (id) => ({ ok: id !== 'flask', detail: 'pip install flask' }),
+    });
+    sessions.push(session);
+    // Then the step is marked skipped with the reason
+    await until(session, () => session.snapshot().skipped.size > 0);
+    expect(session.snapshot().skipped.get('down')).toBe('needs flask: pip install flask');
+    // When the last other step passes, the lesson is complete
+    session.open(3);
+    await session.check();
+    expect(session.snapshot().complete).toBe(true);
+  });
+
+  it('picks up a pass recorded from another terminal', async () => {
+    const progress = new FakeProgress();
+    const session = new LessonSession(new FakeLab(warmUp()), progress, { lessonWorkspace: '/nowhere', syncMs: 10 });
+    sessions.push(session);
+    // When `gateway-tutor check` elsewhere passes "get" through the lab (same Progress)
+    await progress.markPassed('warm-up', 'get');
+    // Then the session shows it passed
+    await until(session, () => session.snapshot().passed.has('get'));
+  });
+
   it('lets a drill stop and start a server, and the snapshot follows', async () => {
     const lab = new FakeLab(warmUp());
     const session = open(lab);

@@ -44,7 +44,7 @@ const STEPS_WIDTH = 28;
 export function LessonView({ session, size, linear = false, nextTitle, isActive = true, onBack, onQuit, onHelp }: LessonViewProps) {
   const theme = useTheme();
   const snapshot = useSession(session);
-  const { lesson, step, index, passed, result, checking, hintsShown, servers, requests, watchPath, complete } = snapshot;
+  const { lesson, step, index, passed, skipped, result, checking, hintsShown, servers, requests, watchPath, complete } = snapshot;
   const [mode, setMode] = useState<LessonMode>('step');
   const [scroll, setScroll] = useState(0);
   const answer = useTextFieldState();
@@ -83,6 +83,11 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
   const mainRows = Math.max(4, rows - 1 - (servers.length + 1) - (logRows + 1) - 1);
   const status: ReactNode[] = [];
   let statusRows = 0;
+  const skipReason = skipped.get(step.id);
+  if (skipReason) {
+    status.push(<Text key="skip" color={theme.warn} wrap="truncate-end">– This step is skipped on this machine ({skipReason}). Read it; n goes on.</Text>);
+    statusRows += 1;
+  }
   if (watchPath) {
     status.push(<Text key="watch" wrap="truncate-start">✎ edit <Text bold>{watchPath}</Text> — saving re-checks</Text>);
     statusRows += 1;
@@ -119,7 +124,7 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
         <Text color={theme.muted}> [{step.kind}]{passed.has(step.id) ? ' ✓' : ''}</Text>
       </Text>
       <Box height={mainRows} overflow="hidden">
-        {showSteps ? <StepsList steps={lesson.steps} current={index} passed={passed} width={STEPS_WIDTH} /> : null}
+        {showSteps ? <StepsList steps={lesson.steps} current={index} passed={passed} skipped={skipped} width={STEPS_WIDTH} /> : null}
         <Box flexDirection="column" width={mainWidth}>
           {mode === 'detail' && selected ? (
             <RequestDetail request={selected} rows={mainRows} />

@@ -28,6 +28,7 @@ export function LinearLesson({ snapshot, lines, commands, answer, typing, nextTi
       {commands.map((c, i) => (
         <Text key={`c${i}`}>Command to run: {c}</Text>
       ))}
+      {snapshot.skipped.has(step.id) ? <Text>This step is skipped on this machine: {snapshot.skipped.get(step.id)}.</Text> : null}
       {watchPath ? <Text>File to edit: {watchPath}. Saving it re-checks the step.</Text> : null}
       {(step.hints ?? []).slice(0, hintsShown).map((h, i) => (
         <Text key={`h${i}`}>Hint {i + 1}: {h}</Text>
