@@ -6,7 +6,8 @@ import importlib
 import os
 import sys
 import traceback
-from wsgiref.validate import validator
+
+from wsgi_validate import validator
 
 # Saving a file twice in one second can leave a stale .pyc that Python would trust: write none.
 sys.dont_write_bytecode = True
@@ -77,7 +78,8 @@ class Mount:
             self.error = AppLoadError(traceback.format_exc(), f'could not load {self.spec}: {summary}')
             return self.error
         # Run the learner's app under wsgiref.validate: it checks every rule of PEP 3333 as the
-        # request goes through, and its complaints become explanations (wsgi_explain.py).
+        # request goes through, and its complaints become explanations (wsgi_explain.py). Each
+        # load gets a fresh validator (wsgi_validate.py: wsgiref's checks, at a lower price).
         self.app = validator(app) if self.validate else app
         return None
 

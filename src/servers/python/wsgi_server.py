@@ -14,7 +14,6 @@
 # Run by hand it listens on GT_PORT (or --port) and prints its events on stderr.
 import argparse
 import errno
-import fcntl
 import glob
 import mmap
 import os
@@ -29,39 +28,30 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gt_lab  # noqa: E402
 from wsgi_loader import parse_mounts  # noqa: E402
-from wsgi_worker import Worker  # noqa: E402
+from wsgi_worker import Worker, socket_options  # noqa: E402
 
 MAX_WORKERS = 64
 
 
 class Scoreboard:
     """Memory shared by the master and its workers (an anonymous shared mmap made before fork):
-    a connection counter, and for each worker slot when its current request started and what it
-    is. The master reads it to find workers stuck longer than --timeout."""
+    for each worker slot, when its current request started and what it is. Each worker writes
+    only its own slot (no lock needed); the master reads them all to find workers stuck longer
+    than --timeout."""
 
     SLOT = struct.Struct('d120s')     # busy since (0.0 = idle), "GET /slow"
 
-    def __init__(self, lock_path):
-        self.memory = mmap.mmap(-1, 8 + MAX_WORKERS * self.SLOT.size)
-        self.lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def next_conn(self):
-        fcntl.lockf(self.lock_fd, fcntl.LOCK_EX)     # two workers may accept at the same moment
-        try:
-            (number,) = struct.unpack_from('q', self.memory, 0)
-            struct.pack_into('q', self.memory, 0, number + 1)
-            return number + 1
-        finally:
-            fcntl.lockf(self.lock_fd, fcntl.LOCK_UN)
+    def __init__(self):
+        self.memory = mmap.mmap(-1, MAX_WORKERS * self.SLOT.size)
 
     def set_busy(self, slot, since, what):
-        self.SLOT.pack_into(self.memory, 8 + slot * self.SLOT.size, since, what.encode('latin-1', 'replace')[:120])
+        self.SLOT.pack_into(self.memory, slot * self.SLOT.size, since, what.encode('latin-1', 'replace')[:120])
 
     def set_idle(self, slot):
-        self.set_busy(slot, 0.0, '')
+        self.SLOT.pack_into(self.memory, slot * self.SLOT.size, 0.0, b'')
 
     def busy(self, slot):
-        since, what = self.SLOT.unpack_from(self.memory, 8 + slot * self.SLOT.size)
+        since, what = self.SLOT.unpack_from(self.memory, slot * self.SLOT.size)
         return since, what.rstrip(b'\0').decode('latin-1')
 
 
@@ -70,11 +60,15 @@ class Master:
         self.lab = lab
         self.config = config
         self.listener = lab.listen(config.port, backlog=2048)
+        # Options for every connection, set once here: accepted sockets inherit them (on Linux).
+        # SO_RCVTIMEO also makes a worker's accept() return every --timeout seconds; it loops.
+        for level, name, value in socket_options(config):
+            self.listener.setsockopt(level, name, value)
         self.port = self.listener.getsockname()[1]
         self.mounts = parse_mounts(config.app, config.mount, config.workspace, not config.no_validate)
         fd, self.lock_path = tempfile.mkstemp(prefix='gt-wsgi-', suffix='.lock')
         os.close(fd)
-        self.scoreboard = Scoreboard(self.lock_path)
+        self.scoreboard = Scoreboard()
         lab.use_lock_file(self.lock_path)
         # Workers hold the read end; the master holds the write end and never writes. When the
         # master dies, however it dies, the workers read end-of-file and leave.

@@ -31,6 +31,13 @@ class Worker:
         self.master_pipe = master_pipe     # read end of a pipe only the master writes to
         self.announce = announce           # the first worker of a generation logs load errors
         self.pid = os.getpid()
+        self.port = str(listener.getsockname()[1])     # SERVER_PORT, the same for every request
+        self.connections = 0               # connections this worker accepted
+        # One poll object, made once, answers both questions a sync worker asks between
+        # requests: "is someone waiting to connect?" and "did my kept-alive client send more?"
+        self.poller = select.poll()
+        self.poller.register(listener, select.POLLIN)
+        self.socket_options_inherited = None   # learned from the first connection
         self.busy = False
         self.idle_keepalive = False        # waiting for a kept-alive client's next request
         self.stopping = False
@@ -52,7 +59,7 @@ class Worker:
         while not self.stopping:
             try:
                 conn, address = self.listener.accept()
-            except InterruptedError:
+            except (InterruptedError, BlockingIOError):   # a signal, or SO_RCVTIMEO (see below)
                 continue
             self.busy = True
             try:
@@ -77,15 +84,33 @@ class Worker:
 
     # -- one connection, maybe several requests (keep-alive) --------------------------------
     def serve_connection(self, conn, address):
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # A client that sends nothing must not hold the worker forever. Kernel timeouts keep the
-        # socket blocking (settimeout() would add a poll() before every recv and send).
-        timeout = struct.pack('ll', int(self.config.timeout), 0)
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeout)
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeout)
+        self.set_socket_options(conn)
         reader = Reader(conn)
-        conn_id = self.scoreboard.next_conn()
+        # A number for the connection, unique across workers without a lock: the worker's slot
+        # is in its last two digits (connection 3 of the worker in slot 1 is 301).
+        self.connections += 1
+        conn_id = self.connections * 100 + self.slot
         remote = f'{address[0]}:{address[1]}'
+        self.poller.register(conn, select.POLLIN)
+        try:
+            self.serve_requests(conn, reader, address, conn_id, remote)
+        finally:
+            self.poller.unregister(conn)
+
+    def set_socket_options(self, conn):
+        """TCP_NODELAY (send small responses at once), and kernel timeouts so that a client that
+        sends nothing cannot hold the worker forever; they keep the socket blocking, where
+        settimeout() would add a poll() before every recv and send. The master set them on the
+        listening socket, and Linux copies them into each accepted socket: then there is nothing
+        to do here (three system calls saved per connection). Elsewhere, set them on each one."""
+        options = socket_options(self.config)
+        if self.socket_options_inherited is None:
+            self.socket_options_inherited = all(has_option(conn, *option) for option in options)
+        if not self.socket_options_inherited:
+            for level, name, value in options:
+                conn.setsockopt(level, name, value)
+
+    def serve_requests(self, conn, reader, address, conn_id, remote):
         while True:
             try:
                 head = reader.read_head()
@@ -113,18 +138,20 @@ class Worker:
         keep-alive at all)."""
         self.idle_keepalive = True
         try:
-            ready, _, _ = select.select([conn, self.listener], [], [], self.config.keepalive)
+            ready = self.poller.poll(self.config.keepalive * 1000)
         except InterruptedError:
             return False
         finally:
             self.idle_keepalive = False
-        return conn in ready
+        return any(fd == conn.fileno() for fd, _ in ready)
 
     def others_waiting(self):
-        """Is a new connection waiting in the listening socket's queue?"""
+        """Is a new connection waiting in the listening socket's queue? (Asked when a response
+        starts, to choose between Connection: keep-alive and close.)"""
         try:
-            return bool(select.select([self.listener], [], [], 0)[0])
-        except (InterruptedError, ValueError):
+            listener = self.listener.fileno()
+            return any(fd == listener for fd, _ in self.poller.poll(0))
+        except InterruptedError:
             return False
 
     def refuse(self, conn, conn_id, remote, error, head=b''):
@@ -238,7 +265,7 @@ class Worker:
             'PATH_INFO': path[len(mount.prefix):],
             'QUERY_STRING': query,
             'SERVER_NAME': self.lab.host,
-            'SERVER_PORT': str(self.listener.getsockname()[1]),
+            'SERVER_PORT': self.port,
             'SERVER_PROTOCOL': f'HTTP/{request.version_text}',
             'SERVER_SOFTWARE': SERVER_SOFTWARE,
             'REMOTE_ADDR': address[0],
@@ -269,9 +296,9 @@ class Worker:
         event = {
             'event': 'request', 'conn': conn_id, 'remote': remote,
             'method': request.method, 'target': request.target, 'httpVersion': request.version_text,
-            'headers': [list(h) for h in request.headers],
+            'headers': request.headers,                   # (name, value) tuples: JSON arrays
             'status': response.code if response.headers_sent else None,
-            'responseHeaders': [list(h) for h in response.sent_headers],
+            'responseHeaders': response.sent_headers,
             'durationMs': round((ended - started) * 1000, 2),
             'pid': self.pid, 'start': round(started * 1000, 2), 'end': round(ended * 1000, 2),
             'app': mount.spec if mount else None, 'bytes': response.body_bytes,
@@ -281,6 +308,20 @@ class Worker:
         if aborted:
             event['aborted'] = True
         self.lab.emit(event)
+
+
+def socket_options(config):
+    """The socket options every connection gets, as (level, name, value)."""
+    timeout = struct.pack('ll', int(config.timeout), 0)     # struct timeval: seconds, microseconds
+    return [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+            (socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeout),
+            (socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeout)]
+
+
+def has_option(sock, level, name, value):
+    if isinstance(value, int):
+        return sock.getsockopt(level, name) == value
+    return sock.getsockopt(level, name, len(value)) == value
 
 
 def die_with_parent():

@@ -29,6 +29,19 @@ class Closing:
 
 def app(environ, start_response):
     path = environ['PATH_INFO']
+    if path.startswith('/check-environ') or environ['REQUEST_METHOD'] == 'OPTIONS':
+        # The server's half of the contract, checked by wsgiref itself (warnings count too).
+        import warnings, wsgiref.validate
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')
+            try:
+                wsgiref.validate.check_environ(environ)
+                answer = b'ok'
+            except (AssertionError, Warning) as problem:
+                answer = repr(problem).encode()
+        environ['wsgi.input'].read(65536)
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [answer]
     if path.startswith('/environ'):
         keys = {k: [repr(v) if k in ('wsgi.version',) else v if isinstance(v, (str, bool)) else type(v).__name__,
                     type(v).__name__] for k, v in environ.items()}
@@ -147,6 +160,28 @@ class WsgiServerTest(unittest.TestCase):
         for key, (value, kind) in env.items():
             if '.' not in key:
                 self.assertEqual(kind, 'str', f'{key} must be a native str')
+
+    def test_environ_passes_wsgiref_check_environ(self):
+        # The validator checks the environ only on a worker's first request (wsgi_validate.py,
+        # rule 2): here wsgiref's check_environ runs on every kind of request we make.
+        requests = [
+            b'GET /check-environ HTTP/1.1\r\nHost: t\r\n\r\n',
+            b'GET /check-environ/%C3%A9?q=%20&x HTTP/1.1\r\nHost: t\r\nX-A: 1\r\nX-A: 2\r\n\r\n',
+            b'HEAD /check-environ HTTP/1.1\r\nHost: t\r\n\r\n',
+            b'GET /check-environ HTTP/1.0\r\n\r\n',
+            b'GET http://example.com/check-environ?a=1 HTTP/1.1\r\nHost: example.com\r\n\r\n',
+            b'OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n',
+            b'POST /check-environ HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc',
+            b'PUT /check-environ HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+            b'DELETE /check-environ HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n',
+        ]
+        for request in requests:
+            with self.subTest(request=request.split(b'\r\n', 1)[0]):
+                head, _, body = self.server.raw(request.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n', 1)) \
+                    .partition(b'\r\n\r\n')
+                self.assertTrue(head.startswith(b'HTTP/1.1 200 '), head)
+                if not request.startswith(b'HEAD'):
+                    self.assertEqual(body.split(b'\r\n')[1] if b'chunked' in head.lower() else body, b'ok')
 
     # -- start_response and exc_info ----------------------------------------------------------
     def test_exc_info_before_the_body_replaces_the_status(self):
