@@ -2,19 +2,31 @@
 // the same run with wrk. Prints requests per second and p99 latency for each, and their ratio
 // (lab / nginx for throughput, nginx / lab for latency: 1.0 means "as good as nginx").
 //
-//   node scripts/bench-reverse-proxy.mjs [--runs 3] [--duration 3] [--connections 32]
+//   node scripts/bench-reverse-proxy.mjs [--runs 3] [--duration 3] [--connections 32] [--bare]
 //
 // Each measurement is the median of a few short runs, alternating lab and nginx so that noise
 // from other work on the machine hits both alike. The lab proxy runs as it does in a lesson: its
 // events go down a pipe that this script reads, as the tutor would.
+//
+// What makes the comparison fair:
+// - one process each: nginx with `worker_processes 1`, the lab proxy is one Node process (one
+//   event loop). This compares the proxies core for core, not how many cores each can use;
+// - the same backend (one lab backend.mjs), the same wrk load, keep-alive everywhere: wrk to the
+//   proxy, and the proxy to the backend (nginx: HTTP/1.1 + `upstream keepalive`; the lab proxy: a
+//   keep-alive http.Agent, upstream.mjs);
+// - the same work for the backend: nginx sends the same forwarding headers the lab proxy writes
+//   (X-Forwarded-*, Forwarded, X-Request-Id, Via, the client's Host), so the backend parses and
+//   reports the same requests behind either proxy.
+// --bare adds a third line: a ten-line Node proxy (http.request + pipe, no features, no events),
+// what plain node:http costs here, as a floor for the lab proxy.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,6 +36,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
+    bare: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -62,7 +75,7 @@ function freePort() {
 
 /** Start a lab server with the protocol env; resolves with its ready event. */
 function labServer(name, program, env) {
-  const child = spawn(process.execPath, [join(serversDir, program)], {
+  const child = spawn(process.execPath, [program.startsWith('/') ? program : join(serversDir, program)], {
     env: { ...process.env, GT_SERVER: name, GT_EVENTS_FD: '3', GT_WORKSPACE: join(work, 'ws'), GT_RUN_DIR: join(work, 'run'), GT_LESSON_DIR: join(root, 'lessons/03-reverse-proxy'), ...env },
     stdio: ['pipe', 'ignore', 'inherit', 'pipe'],
   });
@@ -117,7 +130,17 @@ http {
       proxy_pass http://app;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      # What the lab proxy tells the backend (forwarding.mjs), so the backend does the same work.
+      proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header Forwarded "for=$remote_addr;proto=$scheme;host=\\"$http_host\\"";
+      proxy_set_header X-Request-Id $request_id;
+      proxy_set_header Via "1.1 nginx";
+      proxy_set_header Accept-Encoding "";
+      add_header X-Request-Id $request_id;
+      add_header Via "1.1 nginx";
     }
   }
 }
@@ -140,6 +163,31 @@ async function measure(url) {
   return { rps, p99 };
 }
 
+/** The floor for --bare: plain node:http proxying, nothing else (it still says "ready"). */
+function writeBareProxy() {
+  const file = join(work, 'bare-proxy.mjs');
+  const labLib = pathToFileURL(join(serversDir, '../lib/lab-server.mjs')).href;
+  writeFileSync(
+    file,
+    `import http from 'node:http';
+import { labServer } from '${labLib}';
+const lab = labServer();
+const backend = new URL(process.env.BACKEND_URL);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const server = http.createServer((req, res) => {
+  const upstream = http.request({ host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+    res.writeHead(answer.statusCode, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
+});
+lab.ready({ port: await lab.listen(server) });
+`,
+  );
+  return file;
+}
+
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 
 const backendPort = await freePort();
@@ -148,21 +196,38 @@ const backendUrl = `http://127.0.0.1:${backendPort}`;
 const proxy = await labServer('proxy', 'proxy.mjs', { GT_PORT: '0', GT_URL_APP_1: backendUrl, RP_BACKENDS: 'app-1' });
 const labUrl = `http://127.0.0.1:${proxy.port}/whoami`;
 const nginxUrl = `http://127.0.0.1:${await startNginx(backendPort)}/whoami`;
+let bareUrl;
+if (values.bare) {
+  const bare = await labServer('bare', writeBareProxy(), { GT_PORT: '0', BACKEND_URL: backendUrl });
+  bareUrl = `http://127.0.0.1:${bare.port}/whoami`;
+}
 
-// Warm both up (JIT, keep-alive pools), then alternate.
+// Warm up (JIT, keep-alive pools), then alternate.
+const loadBefore = loadavg()[0];
 await measure(labUrl);
 await measure(nginxUrl);
+if (bareUrl) await measure(bareUrl);
 const lab = [];
 const ref = [];
+const bare = [];
 for (let run = 0; run < runs; run++) {
   lab.push(await measure(labUrl));
   ref.push(await measure(nginxUrl));
+  if (bareUrl) bare.push(await measure(bareUrl));
 }
 const labRps = median(lab.map((r) => r.rps));
 const nginxRps = median(ref.map((r) => r.rps));
 const labP99 = median(lab.map((r) => r.p99));
 const nginxP99 = median(ref.map((r) => r.p99));
 const fmt = (n) => (Math.round(n * 100) / 100).toString();
+console.log(
+  `reverse-proxy: wrk -t2 -c${values.connections} -d${values.duration}s GET /whoami, median of ${runs}; one process each ` +
+    `(nginx worker_processes 1, lab proxy one Node process), keep-alive to the backend; load average ${fmt(loadBefore)} → ${fmt(loadavg()[0])} on ${availableParallelism()} cores`,
+);
 console.log(`reverse-proxy rps: lab ${Math.round(labRps)} nginx ${Math.round(nginxRps)} ratio ${fmt(labRps / nginxRps)}`);
 console.log(`reverse-proxy p99: lab ${fmt(labP99)}ms nginx ${fmt(nginxP99)}ms ratio ${fmt(nginxP99 / labP99)}`);
+if (bareUrl) {
+  const bareRps = median(bare.map((r) => r.rps));
+  console.log(`reverse-proxy bare Node proxy: rps ${Math.round(bareRps)} ratio ${fmt(bareRps / nginxRps)}, p99 ${fmt(median(bare.map((r) => r.p99)))}ms`);
+}
 process.exit(0);
