@@ -14,6 +14,7 @@
 # Run by hand it listens on GT_PORT (or --port) and prints its events on stderr.
 import argparse
 import errno
+import fcntl
 import glob
 import mmap
 import os
@@ -35,23 +36,34 @@ MAX_WORKERS = 64
 
 class Scoreboard:
     """Memory shared by the master and its workers (an anonymous shared mmap made before fork):
-    for each worker slot, when its current request started and what it is. Each worker writes
-    only its own slot (no lock needed); the master reads them all to find workers stuck longer
-    than --timeout."""
+    a connection counter (numbers #1, #2... in the request log, whichever worker accepts), and for
+    each worker slot when its current request started and what it is. Each worker writes only its
+    own slot; the master reads them all to find workers stuck longer than --timeout."""
 
     SLOT = struct.Struct('d120s')     # busy since (0.0 = idle), "GET /slow"
 
-    def __init__(self):
-        self.memory = mmap.mmap(-1, MAX_WORKERS * self.SLOT.size)
+    def __init__(self, lock_path):
+        self.memory = mmap.mmap(-1, 8 + MAX_WORKERS * self.SLOT.size)
+        self.lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def next_conn(self):
+        # Two workers may accept at the same moment: the counter needs a lock (about 1 µs).
+        fcntl.lockf(self.lock_fd, fcntl.LOCK_EX)
+        try:
+            (number,) = struct.unpack_from('q', self.memory, 0)
+            struct.pack_into('q', self.memory, 0, number + 1)
+            return number + 1
+        finally:
+            fcntl.lockf(self.lock_fd, fcntl.LOCK_UN)
 
     def set_busy(self, slot, since, what):
-        self.SLOT.pack_into(self.memory, slot * self.SLOT.size, since, what.encode('latin-1', 'replace')[:120])
+        self.SLOT.pack_into(self.memory, 8 + slot * self.SLOT.size, since, what.encode('latin-1', 'replace')[:120])
 
     def set_idle(self, slot):
-        self.SLOT.pack_into(self.memory, slot * self.SLOT.size, 0.0, b'')
+        self.SLOT.pack_into(self.memory, 8 + slot * self.SLOT.size, 0.0, b'')
 
     def busy(self, slot):
-        since, what = self.SLOT.unpack_from(self.memory, slot * self.SLOT.size)
+        since, what = self.SLOT.unpack_from(self.memory, 8 + slot * self.SLOT.size)
         return since, what.rstrip(b'\0').decode('latin-1')
 
 
@@ -68,7 +80,7 @@ class Master:
         self.mounts = parse_mounts(config.app, config.mount, config.workspace, not config.no_validate)
         fd, self.lock_path = tempfile.mkstemp(prefix='gt-wsgi-', suffix='.lock')
         os.close(fd)
-        self.scoreboard = Scoreboard()
+        self.scoreboard = Scoreboard(self.lock_path)
         lab.use_lock_file(self.lock_path)
         # Workers hold the read end; the master holds the write end and never writes. When the
         # master dies, however it dies, the workers read end-of-file and leave.

@@ -32,7 +32,6 @@ class Worker:
         self.announce = announce           # the first worker of a generation logs load errors
         self.pid = os.getpid()
         self.port = str(listener.getsockname()[1])     # SERVER_PORT, the same for every request
-        self.connections = 0               # connections this worker accepted
         # One poll object, made once, answers both questions a sync worker asks between
         # requests: "is someone waiting to connect?" and "did my kept-alive client send more?"
         self.poller = select.poll()
@@ -86,10 +85,7 @@ class Worker:
     def serve_connection(self, conn, address):
         self.set_socket_options(conn)
         reader = Reader(conn)
-        # A number for the connection, unique across workers without a lock: the worker's slot
-        # is in its last two digits (connection 3 of the worker in slot 1 is 301).
-        self.connections += 1
-        conn_id = self.connections * 100 + self.slot
+        conn_id = self.scoreboard.next_conn()
         remote = f'{address[0]}:{address[1]}'
         self.poller.register(conn, select.POLLIN)
         try:
