@@ -52,7 +52,7 @@ describe.skipIf(!hasTmux())('the tutor in a terminal', () => {
     expect(run.exitCode).toBe(0);
     // Then the step passes on screen, and the request is in the log
     await terminal.waitFor(/✓ Passed: The origin saw your GET \//);
-    await terminal.waitFor(/origin GET \/ 200/);
+    await terminal.waitFor(/origin #\d+ GET \/ 200/);
     // When the learner quits with q
     terminal.keys('q');
     await terminal.waitFor(/\[exited 0\]/);
