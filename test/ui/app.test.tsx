@@ -210,3 +210,13 @@ describe('pasting an answer', () => {
     await app.waitFor('✓ Passed: Pasted right.');
   });
 });
+
+describe('keys that arrive together', () => {
+  it('handles each key of a burst', async () => {
+    const app = renderApp(lessons());
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('nnn');
+    await app.waitFor('step 4/5');
+  });
+});

@@ -1,7 +1,7 @@
 // The lesson screen's keys. What a key does depends on the mode: reading the step, choosing a
 // request in the log, looking at one request, or typing an answer (then only the text field and
 // Esc have keys, so typing "q" types a q).
-import { useInput, useStdin } from 'ink';
+import { useInput, useStdin, type Key } from 'ink';
 import type { LessonSession, SessionSnapshot } from '../../engine/session.js';
 
 export type LessonMode = 'step' | 'log' | 'detail' | 'answer';
@@ -21,48 +21,51 @@ export interface LessonKeys {
 export function useLessonKeys({ session, snapshot, mode, setMode, scrollBy, isActive, onBack, onQuit, onHelp }: LessonKeys): void {
   const { isRawModeSupported } = useStdin();
   const { step, passed, servers } = snapshot;
-  useInput(
-    (input, key) => {
-      if (mode === 'answer') return; // the text field has the keys; it calls setMode on Esc/Enter
-      if (input === 'q') return onQuit();
-      if (input === '?') return onHelp();
-      if (mode === 'detail') {
-        if (key.escape || key.backspace || key.delete || input === 'l') setMode('log');
-        return;
-      }
-      if (mode === 'log') {
-        if (key.escape || key.tab || input === 'l') setMode('step');
-        else if (key.return && snapshot.requests.length > 0) setMode('detail');
-        return;
-      }
-      if (key.escape || input === 'm') return onBack();
-      if (key.rightArrow || input === 'n') return session.next();
-      if (key.leftArrow || input === 'p') return session.previous();
-      if (key.upArrow || input === 'k') return scrollBy(-1);
-      if (key.downArrow || input === 'j') return scrollBy(1);
-      if (key.pageUp) return scrollBy(-10);
-      if (key.pageDown || input === ' ') return scrollBy(10);
-      if (input === 'h') return session.showHint();
-      if (input === 'l' || key.tab) return setMode('log');
-      if (input === 'a' && step.kind === 'answer') return setMode('answer');
-      if (/^[1-9]$/.test(input)) {
-        const server = servers[Number(input) - 1];
-        if (server) void session.control(server.state === 'up' || server.state === 'starting' ? 'stop' : 'start', server.name).catch(() => {});
-        return;
-      }
-      if (input === 'c') {
-        if (step.kind === 'answer') setMode('answer');
-        else void session.check();
-        return;
-      }
-      if (key.return) {
-        if (passed.has(step.id)) session.next();
-        else if (step.kind === 'answer') setMode('answer');
-        else void session.check();
-      }
-    },
-    { isActive: isActive && isRawModeSupported === true },
-  );
+  const handle = (input: string, key: Key): void => {
+    if (mode === 'answer') return; // the text field has the keys; it calls setMode on Esc/Enter
+    // Keys that arrive together (a held key, a busy moment) come as one string: one at a time.
+    if (input.length > 1 && /^[\x20-\x7e]+$/.test(input)) {
+      for (const char of input) handle(char, { ...key, shift: /[A-Z]/.test(char) });
+      return;
+    }
+    if (input === 'q') return onQuit();
+    if (input === '?') return onHelp();
+    if (mode === 'detail') {
+      if (key.escape || key.backspace || key.delete || input === 'l') setMode('log');
+      return;
+    }
+    if (mode === 'log') {
+      if (key.escape || key.tab || input === 'l') setMode('step');
+      else if (key.return && snapshot.requests.length > 0) setMode('detail');
+      return;
+    }
+    if (key.escape || input === 'm') return onBack();
+    if (key.rightArrow || input === 'n') return session.next();
+    if (key.leftArrow || input === 'p') return session.previous();
+    if (key.upArrow || input === 'k') return scrollBy(-1);
+    if (key.downArrow || input === 'j') return scrollBy(1);
+    if (key.pageUp) return scrollBy(-10);
+    if (key.pageDown || input === ' ') return scrollBy(10);
+    if (input === 'h') return session.showHint();
+    if (input === 'l' || key.tab) return setMode('log');
+    if (input === 'a' && step.kind === 'answer') return setMode('answer');
+    if (/^[1-9]$/.test(input)) {
+      const server = servers[Number(input) - 1];
+      if (server) void session.control(server.state === 'up' || server.state === 'starting' ? 'stop' : 'start', server.name).catch(() => {});
+      return;
+    }
+    if (input === 'c') {
+      if (step.kind === 'answer') setMode('answer');
+      else void session.check();
+      return;
+    }
+    if (key.return) {
+      if (passed.has(step.id)) session.next();
+      else if (step.kind === 'answer') setMode('answer');
+      else void session.check();
+    }
+  };
+  useInput(handle, { isActive: isActive && isRawModeSupported === true });
 }
 
 /** The footer's keys for this mode and step. */
