@@ -23,20 +23,24 @@ const has = (command) => {
   }
 };
 
-/** Milliseconds from spawning `argv` on a pty until `text` appears in what it writes. */
-function viaScript(argv, env, text) {
+/** Milliseconds from spawning `argv` on a pty until `text` appears in what it writes (and until
+ * Ink's first frame, which ends its synchronized update, if `ink` is given). */
+function viaScript(argv, env, text, ink) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${quoted}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
     let seen = '';
     let elapsed;
+    let inkAt;
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no "${text}" within 10 s:\n${seen}`)); }, 10_000);
     child.stdout.on('data', (chunk) => {
       seen += chunk.toString('utf8');
-      if (elapsed === undefined && stripVTControlCharacters(seen).includes(text)) {
-        elapsed = performance.now() - started;
-        child.stdin.write('q');
+      if (elapsed === undefined && stripVTControlCharacters(seen).includes(text)) elapsed = performance.now() - started;
+      if (inkAt === undefined && seen.includes('\x1b[?2026l')) inkAt = performance.now() - started;
+      if (elapsed !== undefined && (!ink || inkAt !== undefined) && !child.stdin.writableEnded) {
+        if (ink) ink.push(inkAt);
+        child.stdin.end('q');
       }
     });
     child.on('exit', () => {
@@ -69,12 +73,14 @@ const measure = has('script') ? viaScript : viaTmux;
 try {
   const map = [];
   const node = [];
+  const ink = [];
   for (let i = 0; i < RUNS; i++) {
-    map.push(await measure([process.execPath, bin], env, FRAME));
+    map.push(await measure([process.execPath, bin], env, FRAME, measure === viaScript ? ink : undefined));
     node.push(await measure([process.execPath, '-e', 'console.log("ready")'], env, 'ready'));
   }
   const fmt = (v) => `${v.toFixed(1)} ms`;
   console.log(`tui: first frame of the lesson map  median ${fmt(median(map))}  (${RUNS} runs, ${measure === viaScript ? 'script pty' : 'tmux'}; min ${fmt(Math.min(...map))}, max ${fmt(Math.max(...map))})`);
+  if (ink.length) console.log(`     Ink's first frame (keys live)   median ${fmt(median(ink))}`);
   console.log(`     bare node start, same pty       median ${fmt(median(node))}`);
 } finally {
   rmSync(workspace, { recursive: true, force: true });

@@ -39,7 +39,6 @@ export async function runTui(options: TuiOptions): Promise<number> {
 
   const entries: MapEntry[] = catalog.lessons.map((lesson) => ({ lesson, available: undefined, missing: [] }));
   const drawn = options.lessonId ? 0 : await drawFirstFrame(entries, progress);
-  const checked = check();
   const { startApp } = await import('../ui/start.js');
   // Ink draws from where the cursor is: put it back at the top of the first frame, in one
   // synchronized update with Ink's own frame so the switch does not flicker.
@@ -65,7 +64,8 @@ export async function runTui(options: TuiOptions): Promise<number> {
     noColor: options.noColor,
   });
   unmount = () => app.instance.unmount();
-  void checked.then((entries) => app.update({ entries }), () => {});
+  // Only now: the programs it runs would compete with Ink's loading for the CPU.
+  void check().then((checked) => app.update({ entries: checked }), () => {});
   try {
     await app.instance.waitUntilExit();
   } finally {
