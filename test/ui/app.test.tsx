@@ -163,6 +163,17 @@ describe('terminal manners', () => {
     expect(frame).not.toMatch(/[┌║]/);
   });
 
+  it('reads a lesson to a screen reader as sentences, commands included', async () => {
+    const app = renderApp(lessons(), { props: { screenReader: true } });
+    await app.waitFor('Selected: Lesson 1');
+    await app.press(KEY.enter);
+    await app.waitFor('HTTP warm-up, step 1 of 5: What a request is, a read step.');
+    await app.press('n');
+    const frame = await app.waitFor('Command to run: curl -v http://127.0.0.1:8080/');
+    expect(frame).toContain('Lab: origin at http://127.0.0.1:8080 is up, pid 4000.');
+    expect(frame).not.toMatch(/[┌─│]/);
+  });
+
   it('keeps tables whole in a narrow terminal, cutting rather than wrapping them', async () => {
     const app = renderApp(lessons(), { columns: 60, rows: 30 });
     await app.press(KEY.enter);
