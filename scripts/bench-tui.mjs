@@ -53,8 +53,8 @@ function viaScript(argv, env, text, ink) {
 
 /** The same with tmux, polling the screen (coarser: each poll is a process). */
 async function viaTmux(argv, env, text) {
-  const socket = `gt-bench-${process.pid}`;
-  const tmux = (...args) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env });
+  const socket = join(tmpdir(), `gt-bench-${process.pid}`);
+  const tmux = (...args) => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env });
   const started = performance.now();
   tmux('new-session', '-d', '-s', 'b', '-x', '100', '-y', '30', argv.map((a) => `'${a}'`).join(' '));
   try {
@@ -64,6 +64,7 @@ async function viaTmux(argv, env, text) {
     }
   } finally {
     tmux('kill-server');
+    rmSync(socket, { force: true });
   }
 }
 

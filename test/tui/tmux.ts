@@ -3,6 +3,9 @@
 // person would look for, with a deadline.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitFor } from '../helpers/processes.js';
 
 export function hasTmux(): boolean {
@@ -17,7 +20,8 @@ export function hasTmux(): boolean {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export class TmuxTerminal {
-  readonly socket = `gt-test-${randomBytes(4).toString('hex')}`;
+  /** Its own server socket, removed when the terminal is closed. */
+  readonly socket = join(tmpdir(), `gt-tmux-${randomBytes(4).toString('hex')}`);
   private open = false;
 
   /** Runs `argv` in a new terminal of the given size; after it exits the pane shows "[exited N]". */
@@ -59,9 +63,10 @@ export class TmuxTerminal {
     } catch {
       /* already gone */
     }
+    rmSync(this.socket, { force: true });
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   }
 }

@@ -2,7 +2,7 @@
 // the screen, run the shown curl, see the step pass; then leave in every way a learner might and
 // find no lab process left behind.
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { binPath } from '../../src/engine/paths.js';
@@ -11,8 +11,10 @@ import { survivors, waitFor } from '../helpers/processes.js';
 import { TmuxTerminal, hasTmux } from './tmux.js';
 
 const terminals: TmuxTerminal[] = [];
+const workspaces: string[] = [];
 afterEach(() => {
   for (const terminal of terminals.splice(0)) terminal.kill();
+  for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true });
 });
 
 interface Record_ {
@@ -23,6 +25,7 @@ interface Record_ {
 /** Starts the tutor on http-basics and waits for its lab: the terminal, the workspace, the pids. */
 async function openHttpBasics(args: string[] = ['http-basics']) {
   const workspace = tempDir('tui');
+  workspaces.push(workspace);
   const terminal = new TmuxTerminal();
   terminals.push(terminal);
   terminal.start([process.execPath, binPath, ...args], { ...commandEnv(workspace), GATEWAY_TUTOR_WORKSPACE: workspace });
