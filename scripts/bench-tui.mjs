@@ -30,6 +30,7 @@ function viaScript(argv, env, text, ink) {
     const started = performance.now();
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${quoted}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.on('error', () => {}); // a program that exits by itself (node -e) closes the pty first
     let seen = '';
     let elapsed;
     let inkAt;
