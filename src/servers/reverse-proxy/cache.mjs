@@ -14,9 +14,15 @@
 // Vary lists request headers the response depends on; a stored copy is reused only for requests
 // that have the same values for them. `Vary: *` means "never reuse".
 
+/** Statuses a cache may store when the response gives a lifetime (RFC 9110 §15.1, simplified). */
+const STORABLE = new Set([200, 203, 204, 301, 404, 410]);
+
 /** How long a response stays fresh, in seconds, or 0 when a shared cache must not store it. */
 export function freshnessLifetime(status, headers) {
-  if (![200, 203, 204, 301, 404, 410].includes(status)) return 0;
+  if (!STORABLE.has(status)) return 0;
+  // Most responses say nothing about caching: no explicit lifetime, and this cache does not guess
+  // (RFC 9111 §4.2.2 would allow it). Checked first, since it is the common case.
+  if (headers['cache-control'] === undefined && headers.expires === undefined) return 0;
   const cc = parseCacheControl(headers['cache-control']);
   if (cc.has('no-store') || cc.has('private') || cc.has('no-cache')) return 0;
   if (headers['set-cookie'] !== undefined) return 0; // one user's cookie must not reach another
@@ -50,6 +56,7 @@ export function parseCacheControl(value) {
 
 /** Whether the client asked us to skip stored copies (they may still be refreshed). */
 export function requestWantsFresh(headers) {
+  if (headers['cache-control'] === undefined && headers.pragma === undefined) return false;
   const cc = parseCacheControl(headers['cache-control']);
   return cc.has('no-cache') || cc.get('max-age') === '0' || headers.pragma === 'no-cache';
 }

@@ -7,5 +7,6 @@ export function clientAddress(socket: { remoteAddress?: string }): string;
 export function requestHeadersForBackend(req: IncomingMessage, options: { proto: string; requestId: string }): [string, string][];
 export function responseHeadersForClient(rawHeaders: string[], options?: { httpVersion?: string }): [string, string][];
 export function pairsOf(raw: string[]): [string, string][];
+export function forwardablePairs(raw: string[], drop: Set<string>): [string, string][];
 export function getHeader(pairs: [string, string][], name: string): string | undefined;
 export function withoutHeader(pairs: [string, string][], name: string): [string, string][];

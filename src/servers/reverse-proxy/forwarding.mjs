@@ -13,7 +13,7 @@
 // A backend should trust these only when they come from its own proxy: a client can send any of
 // them itself, which is why the proxy appends to X-Forwarded-For instead of believing it.
 import { randomUUID } from 'node:crypto';
-import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
+import { HOP_BY_HOP, appendVia } from '../lib/proxy-headers.mjs';
 
 export const VIA_NAME = 'gateway-tutor-proxy';
 
@@ -62,17 +62,7 @@ export function clientAddress(socket) {
 export function requestHeadersForBackend(req, { proto, requestId }) {
   const client = clientAddress(req.socket);
   const host = req.headers.host ?? '';
-  const drop = new Set([
-    'expect',
-    'accept-encoding',
-    'x-forwarded-for',
-    'x-forwarded-proto',
-    'x-forwarded-host',
-    'forwarded',
-    'x-request-id',
-    'via',
-  ]);
-  const pairs = withoutHopByHop(pairsOf(req.rawHeaders)).filter(([name]) => !drop.has(name.toLowerCase()));
+  const pairs = forwardablePairs(req.rawHeaders, REWRITTEN_FOR_BACKEND);
 
   const earlierFor = req.headers['x-forwarded-for'];
   pairs.push(['X-Forwarded-For', earlierFor ? `${earlierFor}, ${client}` : client]);
@@ -88,11 +78,55 @@ export function requestHeadersForBackend(req, { proto, requestId }) {
 
 /** The backend's response header pairs, cleaned for the client: hop-by-hop out, Via appended. */
 export function responseHeadersForClient(rawHeaders, { httpVersion = '1.1' } = {}) {
-  const pairs = withoutHopByHop(pairsOf(rawHeaders));
+  const pairs = forwardablePairs(rawHeaders, NOTHING_MORE);
   const viaIndex = pairs.findIndex(([name]) => name.toLowerCase() === 'via');
   if (viaIndex === -1) pairs.push(['Via', appendVia(undefined, VIA_NAME, httpVersion)]);
   else pairs[viaIndex] = ['Via', appendVia(pairs[viaIndex][1], VIA_NAME, httpVersion)];
   return pairs;
+}
+
+/**
+ * Request fields the backend does not get as the client sent them: Expect (the proxy answers
+ * "100 Continue" itself), Accept-Encoding (the proxy compresses, see above), and the forwarding
+ * fields the proxy writes itself. Made once, not per request: this runs for every request.
+ */
+const REWRITTEN_FOR_BACKEND = new Set([
+  'expect',
+  'accept-encoding',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-request-id',
+  'via',
+]);
+const NOTHING_MORE = new Set();
+
+/**
+ * node's flat rawHeaders [name, value, name, value…] as [[name, value]…], without what must not
+ * cross the proxy (RFC 9110 §7.6.1): hop-by-hop fields, every field the message's own Connection
+ * header names (`Connection: close, X-Debug` drops X-Debug too), and the names in `drop`.
+ * (lib/proxy-headers.mjs has the same rule for pairs; this is it in one pass over node's list.)
+ */
+export function forwardablePairs(raw, drop) {
+  const named = namedByConnection(raw);
+  const pairs = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i].toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named.includes(lower) || drop.has(lower)) continue;
+    pairs.push([raw[i], raw[i + 1]]);
+  }
+  return pairs;
+}
+
+/** The field names listed in Connection headers, lower case: `keep-alive, X-Debug` → both. */
+function namedByConnection(raw) {
+  const named = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i].toLowerCase() !== 'connection') continue;
+    for (const token of raw[i + 1].split(',')) named.push(token.trim().toLowerCase());
+  }
+  return named;
 }
 
 /** node's flat rawHeaders [name, value, name, value…] as [[name, value]…]. */
