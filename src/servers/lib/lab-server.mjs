@@ -171,8 +171,11 @@ export function pairs(raw) {
 
 function responsePairs(res) {
   const out = [];
-  for (const [key, value] of Object.entries(res.getHeaders())) {
-    for (const v of Array.isArray(value) ? value : [value]) out.push([key, String(v)]);
+  const headers = res.getHeaders();
+  for (const key in headers) {
+    const value = headers[key];
+    if (Array.isArray(value)) for (const v of value) out.push([key, String(v)]);
+    else out.push([key, String(value)]);
   }
   return out;
 }
