@@ -96,15 +96,15 @@ export default defineLesson({
       title: 'A backend dies, the site stays up',
       text: 'steps/failover.md',
       commands: [
-        'gateway-tutor ctl reverse-proxy stop app-2',
+        '{{tutor}} ctl reverse-proxy stop app-2',
         "for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' {{proxy.url}}/whoami; done; echo",
         'curl -s {{proxy.url}}/proxy-status',
-        'gateway-tutor ctl reverse-proxy start app-2',
+        '{{tutor}} ctl reverse-proxy start app-2',
       ],
       hints: [
-        'Stop one app with `gateway-tutor ctl reverse-proxy stop app-2` (or from the lab panel).',
+        'Stop one app with `{{tutor}} ctl reverse-proxy stop app-2` (or from the lab panel).',
         'Then send requests through the proxy: they should all still be 200.',
-        'Finally bring the app back with `gateway-tutor ctl reverse-proxy start app-2`.',
+        'Finally bring the app back with `{{tutor}} ctl reverse-proxy start app-2`.',
       ],
       timeoutMs: 8000,
       check: async (ctx) => {
@@ -131,7 +131,7 @@ export default defineLesson({
           return fail(
             `The site stayed up without ${dead}: ${ok.length} answers with 200. Now bring ${dead} back.`,
             `${dead} is ${ctx.servers.find((s) => s.name === dead)?.state ?? 'missing'}`,
-            `${dead} running again (gateway-tutor ctl reverse-proxy start ${dead})`,
+            `${dead} running again ({{tutor}} ctl reverse-proxy start ${dead})`,
           );
         }
         const seenUp = healthEvents(ctx).some((e) => e.backend === dead && e.state === 'up' && e.seq > down.seq);
@@ -245,7 +245,11 @@ export default defineLesson({
       kind: 'probe',
       title: 'Files the app never sees',
       text: 'steps/static.md',
-      commands: ['curl -s -i {{proxy.url}}/static/index.html'],
+      commands: [
+        'curl -s -i {{proxy.url}}/static/index.html',
+        `etag=$(curl -s -I {{proxy.url}}/static/index.html | tr -d '\\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'); curl -s -o /dev/null -w '%{http_code}\\n' -H "If-None-Match: $etag" {{proxy.url}}/static/index.html`,
+        'curl -s -i --path-as-is {{proxy.url}}/static/../proxy.mjs',
+      ],
       hints: ['Everything under /static/ comes from the static folder in your workspace.'],
       check: async (ctx) => {
         const files = proxied(ctx, '/static/').filter((r) => r.static === true && (r.status === 200 || r.status === 304));

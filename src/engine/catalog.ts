@@ -112,7 +112,7 @@ function placeholderProblems(lesson: LessonDefinition, text: string, where: stri
   const problems: string[] = [];
   for (const match of text.matchAll(PLACEHOLDER)) {
     const [whole, name, field] = match;
-    if (name === 'workspace' && field === undefined) continue;
+    if ((name === 'workspace' || name === 'tutor') && field === undefined) continue;
     const server = lesson.servers?.find((s) => s.name === name);
     if (!server) {
       problems.push(`${where}: ${whole} names no server of this lesson (servers: ${lesson.servers?.map((s) => s.name).join(', ')})`);

@@ -10,12 +10,13 @@ import { LabChild, PortTakenError } from './child.js';
 import { runCheck, runShown, type StepOutcome } from './checks.js';
 import { findRunningLab, newToken, removeRecord, removeRecordSync, startControlServer, writeRecord } from './control.js';
 import { EXIT, TutorError, usageError } from './errors.js';
-import { fillPlaceholders, type PortMap } from './placeholders.js';
+import { fillPlaceholders, type FillMode, type PortMap } from './placeholders.js';
 import { freePort, releasePort } from './ports.js';
 import { resolveProgram } from './programs.js';
 import { Progress } from './progress.js';
 import { findPython, lessonAvailability } from './requirements.js';
 import { registerLab, unregisterLab } from './shutdown.js';
+import { tutorCommand } from './tutor-command.js';
 import type { CheckContext, LabChange, LabEvent, LabHandle, LoadedLesson, RequestEvent, ServerSnapshot, ServerSpec, SolveContext } from './types.js';
 import { ensureStarter } from './workspace.js';
 
@@ -247,9 +248,10 @@ export class Lab implements LabHandle {
     return () => this.listeners.delete(listener);
   }
 
-  fill(text: string): string {
+  fill(text: string, mode: FillMode = 'text'): string {
     const schemes = Object.fromEntries(this.lesson.servers.map((spec) => [spec.name, spec.scheme ?? 'http']));
-    return fillPlaceholders(text, this.portMaps(), this.lessonWorkspace, schemes);
+    const values = { servers: this.portMaps(), schemes, workspace: this.lessonWorkspace, tutor: tutorCommand(this.options.workspace) };
+    return fillPlaceholders(text, values, mode);
   }
 
   beginStep(stepId: string): void {
@@ -261,7 +263,9 @@ export class Lab implements LabHandle {
     if (!step) {
       throw usageError(`The ${this.lesson.id} lesson has no step "${stepId}".`, `Its steps: ${this.lesson.steps.map((s) => s.id).join(', ')}`);
     }
-    return runCheck(step, this.context(stepId, answer));
+    const outcome = await runCheck(step, this.context(stepId, answer));
+    // Check messages may name ports and commands ({{origin.url}}, {{tutor}}): fill them too.
+    return { ...outcome, message: this.fill(outcome.message), details: outcome.details.map((detail) => this.fill(detail)) };
   }
 
   /** What a check sees: URLs, the events since the step began, the answer, this run's secrets. */
@@ -296,7 +300,7 @@ export class Lab implements LabHandle {
     return {
       ...this.context(stepId),
       signal: new AbortController().signal,
-      run: (command) => runShown(this.fill(command), { env, cwd: this.lessonWorkspace }),
+      run: (command) => runShown(this.fill(command, 'command'), { env, cwd: this.lessonWorkspace }),
       control: (action, server) => this.control(action, server),
     };
   }

@@ -135,8 +135,8 @@ export class LessonSession {
   }
 
   /** Fill {{server.url}} placeholders with the live lab's values. */
-  fill(text: string): string {
-    return this.lab.fill(text);
+  fill(text: string, mode: 'text' | 'command' | 'markdown' = 'text'): string {
+    return this.lab.fill(text, mode);
   }
 
   open(index: number): void {

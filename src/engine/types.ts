@@ -196,8 +196,9 @@ export interface LabHandle {
   /** Last log lines of a server (stdout and stderr). */
   logs(server: string): string[];
   subscribe(listener: (change: LabChange) => void): () => void;
-  /** Fill {{server.url}}-style placeholders with this lab's real values. */
-  fill(text: string): string;
+  /** Fill {{server.url}}-style placeholders with this lab's real values. Use mode 'command' for
+   * a shown command (paths are shell-quoted when needed) and 'markdown' for a step text. */
+  fill(text: string, mode?: 'text' | 'command' | 'markdown'): string;
   /** From now on, this step's check sees only events that come after this call. */
   beginStep(stepId: string): void;
   check(stepId: string, answer?: string): Promise<CheckOutcome>;

@@ -1,34 +1,32 @@
-// The environment shown commands run in during tests: the built `gateway-tutor` on PATH (so
-// `gateway-tutor ctl …` in a lesson works as the learner would type it), the test's workspace,
-// and no proxy variables from the machine that would send curl elsewhere.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+// The environment commands run in during tests: the test's workspace for the tutor's own
+// commands, and no proxy variables from the machine that would send curl elsewhere. Nothing is
+// added to PATH: a lesson's shown `{{tutor}} …` commands must work as a learner would paste them.
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binPath } from '../../src/engine/paths.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `gt-${prefix}-`));
 }
 
-let shimDir: string | undefined;
-
-/** A folder holding a `gateway-tutor` script that runs this checkout's built CLI. */
-export function binShim(): string {
-  if (!shimDir) {
-    shimDir = tempDir('bin');
-    mkdirSync(shimDir, { recursive: true });
-    writeFileSync(join(shimDir, 'gateway-tutor'), `#!/bin/sh\nexec "${process.execPath}" "${binPath}" "$@"\n`, { mode: 0o755 });
-  }
-  return shimDir;
+/** A folder whose path has a space and a quote in it, as a learner's might. */
+export function awkwardDir(prefix: string): string {
+  const dir = join(tempDir(prefix), "my labs", "ada's");
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
-export function commandEnv(workspace: string): Record<string, string> {
+/** The machine's environment less proxy variables. */
+export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(https?|all|no)_proxy$/i.test(key)) continue;
+    if (value === undefined || /^(https?|all|no)_proxy$/i.test(key) || key === 'GATEWAY_TUTOR_WORKSPACE') continue;
     env[key] = value;
   }
-  env.PATH = `${binShim()}:${process.env.PATH ?? ''}`;
-  env.GATEWAY_TUTOR_WORKSPACE = workspace;
   return env;
+}
+
+/** For running the built CLI against `workspace`. */
+export function commandEnv(workspace: string): Record<string, string> {
+  return { ...cleanEnv(), GATEWAY_TUTOR_WORKSPACE: workspace };
 }

@@ -8,7 +8,7 @@ import { missingRequirements } from '../../src/engine/checks.js';
 import { Lab } from '../../src/engine/lab.js';
 import { lessonAvailability } from '../../src/engine/requirements.js';
 import type { CheckOutcome, LoadedLesson, SolveContext, Step } from '../../src/engine/types.js';
-import { commandEnv, tempDir } from '../helpers/env.js';
+import { awkwardDir, cleanEnv } from '../helpers/env.js';
 import { survivors } from '../helpers/processes.js';
 
 const catalog = await loadCatalog();
@@ -28,8 +28,9 @@ for (const lesson of catalog.lessons) {
 }
 
 function walkLesson(lesson: LoadedLesson): void {
-  const workspace = tempDir(`walk-${lesson.id}`);
-  const env = commandEnv(workspace);
+  // A workspace path with a space and a quote: shown commands must survive it.
+  const workspace = awkwardDir(`walk-${lesson.id}`);
+  const env = cleanEnv();
   let lab: Lab;
   const pids = new Set<number>();
 
@@ -78,7 +79,7 @@ async function act(lab: Lab, step: Step, env: Record<string, string>) {
     run: async (command) => {
       ran.push(command);
       const result = await base.run(command);
-      transcript.push(`$ ${lab.fill(command)}\n(exit ${result.exitCode})\n${result.stdout.slice(0, 2000)}${result.stderr.slice(0, 1000)}`);
+      transcript.push(`$ ${lab.fill(command, 'command')}\n(exit ${result.exitCode})\n${result.stdout.slice(0, 2000)}${result.stderr.slice(0, 1000)}`);
       return result;
     },
   };

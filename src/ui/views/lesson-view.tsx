@@ -57,8 +57,8 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
 
   const showSteps = !linear && size.columns >= 90;
   const mainWidth = size.columns - (showSteps ? STEPS_WIDTH : 0) - 1;
-  const lines = useMarkdown(session.fill(lesson.texts[step.id] ?? ''), mainWidth, theme.noColor);
-  const commands = (step.commands ?? []).map((c) => session.fill(c));
+  const lines = useMarkdown(session.fill(lesson.texts[step.id] ?? '', 'markdown'), mainWidth, theme.noColor);
+  const commands = (step.commands ?? []).map((c) => session.fill(c, 'command'));
 
   useLessonKeys({
     session, snapshot, mode, setMode, isActive, onBack, onQuit, onHelp,
@@ -93,7 +93,7 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
     statusRows += 1;
   }
   if (hintsShown > 0) {
-    status.push(<Hints key="hints" hints={step.hints ?? []} shown={hintsShown} />);
+    status.push(<Hints key="hints" hints={(step.hints ?? []).map((hint) => session.fill(hint))} shown={hintsShown} />);
     statusRows += (step.hints ?? []).slice(0, hintsShown).reduce((n, h) => n + Math.ceil((h.length + 12) / mainWidth), 0);
   }
   if (result || checking) {
