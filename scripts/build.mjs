@@ -26,6 +26,8 @@ const common = {
   define: { __GT_BUNDLED__: 'true', __GT_VERSION__: JSON.stringify(version), 'process.env.DEV': '"false"' },
   // Ink can talk to React devtools when asked to; that package is optional and not shipped.
   external: ['react-devtools-core'],
+  // Code blocks are shown plain; see the stub for why.
+  alias: { 'cli-highlight': join(root, 'scripts', 'cli-highlight-stub.mjs') },
   // Some bundled CommonJS packages call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __gtCreateRequire } from 'node:module'; const require = __gtCreateRequire(import.meta.url);" },
 };

@@ -25,7 +25,7 @@ export default defineLesson({
   id: 'forward-proxy',
   title: 'The forward proxy',
   summary: 'A proxy on the client side: absolute-form requests, Via, caching, filtering, CONNECT and 407.',
-  layer: 'proxy',
+  layer: 'client',
   requires: ['curl'],
   secrets: ['viaName', 'secureCode'],
   servers: [

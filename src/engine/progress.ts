@@ -70,26 +70,41 @@ export class Progress {
     return this.data.lastLesson;
   }
 
-  async markPassed(lessonId: string, stepId: string): Promise<void> {
-    await this.reload();
-    const lesson = this.lesson(lessonId);
-    if (!lesson.passed.includes(stepId)) lesson.passed.push(stepId);
-    await this.save();
+  markPassed(lessonId: string, stepId: string): Promise<void> {
+    return this.update(() => {
+      const lesson = this.lesson(lessonId);
+      if (!lesson.passed.includes(stepId)) lesson.passed.push(stepId);
+    });
   }
 
-  async setCurrent(lessonId: string, stepId: string): Promise<void> {
-    await this.reload();
-    this.lesson(lessonId).current = stepId;
-    this.data.lastLesson = lessonId;
-    await this.save();
+  setCurrent(lessonId: string, stepId: string): Promise<void> {
+    return this.update(() => {
+      this.lesson(lessonId).current = stepId;
+      this.data.lastLesson = lessonId;
+    });
   }
 
   /** Forget one lesson, or everything. */
-  async reset(lessonId?: string): Promise<void> {
-    if (lessonId) delete this.data.lessons[lessonId];
-    else this.data = { version: 1, lessons: {} };
-    if (lessonId && this.data.lastLesson === lessonId) delete this.data.lastLesson;
-    await this.save();
+  reset(lessonId?: string): Promise<void> {
+    return this.update(() => {
+      if (lessonId) delete this.data.lessons[lessonId];
+      else this.data = { version: 1, lessons: {} };
+      if (lessonId && this.data.lastLesson === lessonId) delete this.data.lastLesson;
+    });
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  /** Changes run one after another, each on a fresh read of the file (another process, such as
+   * a `check` in a second terminal, may have written since), so none overwrites another. */
+  private update(change: () => void): Promise<void> {
+    const next = this.queue.then(async () => {
+      await this.reload();
+      change();
+      await this.save();
+    });
+    this.queue = next.catch(() => {});
+    return next;
   }
 
   private lesson(lessonId: string): LessonProgress {

@@ -42,13 +42,27 @@ export function install(onSignal?: () => void): void {
     process.on(signal, () => {
       onSignal?.();
       void teardownAll().finally(() => {
-        for (const hook of afterTeardown) hook();
+        for (const hook of afterTeardown) {
+          try {
+            hook();
+          } catch {
+            /* a closed terminal (SIGHUP) cannot be written to */
+          }
+        }
         process.exit(SIGNAL_EXIT[signal]);
       });
     });
   }
+  let crashed = false;
   process.on('uncaughtException', (error) => {
-    process.stderr.write(`gateway-tutor crashed: ${error.stack ?? error}\n`);
+    // Once only: with the terminal gone, even this write fails (EIO) and would land here again.
+    if (crashed) return;
+    crashed = true;
+    try {
+      process.stderr.write(`gateway-tutor crashed: ${error.stack ?? error}\n`);
+    } catch {
+      /* nowhere left to say it */
+    }
     void teardownAll().finally(() => process.exit(70));
   });
 }
