@@ -111,8 +111,13 @@ export default defineLesson({
       ],
       check: async (ctx) => {
         const posts = ctx.requests('origin').filter((r) => r.method === 'POST');
-        if (posts.some((r) => r.json === true)) return pass('The origin received a POST whose body it could read as JSON, because you said so in Content-Type.');
-        const last = posts.at(-1);
+        const echoed = posts.filter((r) => r.target.split('?')[0] === '/echo');
+        if (echoed.some((r) => r.json === true)) return pass('The origin received a POST whose body it could read as JSON, because you said so in Content-Type.');
+        const last = echoed.at(-1);
+        if (!last && posts.length) {
+          const elsewhere = posts.at(-1)!;
+          return fail(`Your POST went to ${elsewhere.target}, which answered ${elsewhere.status}; the origin reads bodies at /echo.`, `POST ${elsewhere.target}`, 'a POST to /echo');
+        }
         if (!last) return fail('The origin has not seen a POST yet.', sawRequests(ctx.requests('origin')), 'a POST to /echo with a JSON body');
         const type = header(last.headers, 'content-type') ?? 'no Content-Type';
         const why = last.parseError ? `the body is not valid JSON (${String(last.parseError)})` : `it was labelled ${type}`;

@@ -80,9 +80,23 @@ export function isAlive(pid: number): boolean {
 export async function findRunningLab(workspace: string, lesson: string): Promise<LabRecord | null> {
   const record = await readRecord(workspace, lesson);
   if (!record) return null;
-  if (isAlive(record.pid)) return record;
+  // The pid of a lab killed with SIGKILL may since belong to another program: ask the lab too.
+  if (isAlive(record.pid) && (await answers(record))) return record;
   await rm(recordPath(workspace, lesson), { force: true });
   return null;
+}
+
+async function answers(record: LabRecord): Promise<boolean> {
+  try {
+    const response = await fetch(`${record.control}/state`, {
+      headers: { authorization: `Bearer ${record.token}` },
+      signal: AbortSignal.timeout(2000),
+    });
+    return response.ok;
+  } catch (error) {
+    // Refused: nobody listens there any more. A timeout: the lab is alive but busy.
+    return (error as Error).name === 'TimeoutError';
+  }
 }
 
 /** The control endpoint: 127.0.0.1 only, token required, JSON in and out. */
@@ -102,7 +116,9 @@ export async function startControlServer(token: string, handle: ControlHandler):
       const body = req.method === 'POST' ? await readJson(req) : {};
       send(200, await handle(url.pathname, body, url.searchParams));
     } catch (error) {
-      send(400, { error: (error as Error).message });
+      // A TutorError travels whole, so `ctl` in another terminal prints what the lab would have.
+      const { message, hint, exitCode } = error as TutorError;
+      send(error instanceof TutorError ? 422 : 500, { error: message, hint: hint ?? '', exitCode: exitCode ?? EXIT.failed });
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -136,7 +152,13 @@ export async function callLab<T>(record: LabRecord, route: string, body?: Record
       EXIT.usage,
     );
   }
-  const data = (await response.json()) as T & { error?: string };
-  if (!response.ok) throw new Error(data.error ?? `lab control answered ${response.status}`);
+  const data = (await response.json()) as T & { error?: string; hint?: string; exitCode?: number };
+  if (response.status === 401) {
+    throw new TutorError(`The ${record.lesson} lab did not accept this terminal's token.`, `Its record may be from another run: stop the lab and start it again.`, EXIT.usage);
+  }
+  if (!response.ok) {
+    const hint = data.hint || (response.status === 500 ? 'This is a bug in the tutor; the lab keeps running.' : '');
+    throw new TutorError(data.error ?? `The lab answered ${response.status}.`, hint, data.exitCode ?? EXIT.failed);
+  }
   return data;
 }

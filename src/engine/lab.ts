@@ -34,6 +34,8 @@ export interface LabOptions {
 }
 
 interface Member {
+  /** Control actions on this server, one after another. */
+  queue: Promise<void>;
   spec: ServerSpec;
   child: LabChild;
   ports: PortMap;
@@ -130,7 +132,7 @@ export class Lab implements LabHandle {
         state: 'starting',
         pid: null,
       };
-      this.members.set(spec.name, { spec, ports, snapshot, child: undefined as unknown as LabChild });
+      this.members.set(spec.name, { queue: Promise.resolve(), spec, ports, snapshot, child: undefined as unknown as LabChild });
     }
     for (const member of this.members.values()) member.child = this.makeChild(member);
   }
@@ -305,20 +307,37 @@ export class Lab implements LabHandle {
     };
   }
 
-  async control(action: 'stop' | 'start' | 'restart', server: string): Promise<void> {
+  /** Stop, start or restart one server. Actions on one server run one after another, so two
+   * `ctl start` calls at once cannot leave a second, untracked copy running. */
+  control(action: 'stop' | 'start' | 'restart', server: string): Promise<void> {
     const member = this.members.get(server);
     if (!member) {
-      throw usageError(`The ${this.lesson.id} lab has no server "${server}".`, `Its servers: ${[...this.members.keys()].join(', ')}`);
+      return Promise.reject(usageError(`The ${this.lesson.id} lab has no server "${server}".`, `Its servers: ${[...this.members.keys()].join(', ')}`));
     }
-    if (!['stop', 'start', 'restart'].includes(action)) throw usageError(`Unknown action "${action}": use stop, start or restart.`);
+    if (!['stop', 'start', 'restart'].includes(action)) return Promise.reject(usageError(`Unknown action "${action}": use stop, start or restart.`));
+    const next = member.queue.then(() => this.act(member, action));
+    member.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async act(member: Member, action: 'stop' | 'start' | 'restart'): Promise<void> {
+    if (this.tornDown) throw usageError(`The ${this.lesson.id} lab is stopping.`);
     if (action === 'stop' || action === 'restart') {
       await member.child.stop();
       this.setState(member, 'stopped');
     }
-    if (action === 'start' || action === 'restart') {
-      if (member.snapshot.state === 'up') return;
+    if ((action === 'start' || action === 'restart') && member.snapshot.state !== 'up') {
       member.child = this.makeChild(member);
-      await this.startMember(member);
+      try {
+        await this.startMember(member);
+      } catch (error) {
+        if (!(error instanceof PortTakenError)) throw error;
+        throw new TutorError(
+          `${member.spec.name} cannot start again: another program took its port ${member.ports.port} while it was stopped.`,
+          `Stop that program (see which with: ss -ltnp 'sport = :${member.ports.port}'), or restart the whole lab.`,
+          EXIT.failed,
+        );
+      }
     }
     await this.writeRecord();
   }

@@ -102,6 +102,17 @@ describe('Lab', () => {
     expect(lab.events().filter((e) => e.event === 'server').map((e) => e.state)).toEqual(['stopped', 'up']);
   });
 
+  it('runs two starts of one server one after the other, leaving exactly one copy', async () => {
+    const lab = await start();
+    await lab.control('stop', 'tiny-1');
+    const before = descendants(process.pid).filter((pid) => commandLine(pid).includes('tiny-server.mjs'));
+    await Promise.all([lab.control('start', 'tiny-1'), lab.control('start', 'tiny-1')]);
+    const copies = descendants(process.pid).filter((pid) => commandLine(pid).includes('tiny-server.mjs') && !before.includes(pid));
+    expect(copies).toEqual([lab.servers()[0]!.pid]);
+    await lab.control('stop', 'tiny-1');
+    expect(await survivors(copies)).toEqual([]);
+  });
+
   it('marks a server that dies on its own as crashed', async () => {
     const lab = await start();
     const { pid } = lab.servers()[0]!;

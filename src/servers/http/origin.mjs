@@ -60,23 +60,27 @@ function route(req, res, url, body, report) {
       res.setHeader('Allow', 'POST, PUT');
       return send(res, 405, { error: `${req.method} is not allowed here; send a body with POST` });
     }
-    let json = null;
-    let parseError = null;
+    // The media type is the part before any ";" parameters, and it is case-insensitive.
     const type = req.headers['content-type'] ?? '';
-    if (type.startsWith('application/json')) {
+    const mediaType = type.split(';')[0].trim().toLowerCase();
+    let parsed = false;
+    let json;
+    let parseError = null;
+    if (mediaType === 'application/json') {
       try {
         json = JSON.parse(body.toString('utf8'));
+        parsed = true;
       } catch (error) {
         parseError = error.message;
       }
     }
-    report.json = json !== null;
+    report.json = parsed;
     if (parseError) report.parseError = parseError;
     return send(res, parseError ? 400 : 200, {
       contentType: type || null,
       bytes: body.length,
-      understoodAs: json !== null ? 'JSON' : parseError ? 'broken JSON' : 'not JSON (no application/json Content-Type)',
-      ...(json !== null ? { json } : { text: body.toString('utf8') }),
+      understoodAs: parsed ? 'JSON' : parseError ? 'broken JSON' : 'not JSON (no application/json Content-Type)',
+      ...(parsed ? { json } : { text: body.toString('utf8') }),
       ...(parseError ? { error: parseError } : {}),
     });
   }
@@ -84,6 +88,12 @@ function route(req, res, url, body, report) {
 }
 
 function send(res, status, body) {
+  // 1xx, 204 and 304 responses end at the empty line: no body, and no Content-Length to
+  // promise one (RFC 9110 §8.6, §15.3.5, §15.4.5).
+  if (status < 200 || status === 204 || status === 304) {
+    res.writeHead(status);
+    return res.end();
+  }
   const text = `${JSON.stringify(body, null, 2)}\n`;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(res.req.method === 'HEAD' ? undefined : text);
