@@ -14,6 +14,8 @@ import time
 import traceback
 from urllib.parse import unquote_to_bytes
 
+from gt_lab import EventBatch
+
 from wsgi_explain import explain
 from wsgi_http import Body, ClientGone, HttpError, Reader, parse_head
 from wsgi_loader import AppLoadError
@@ -37,6 +39,8 @@ class Worker:
         self.poller = select.poll()
         self.poller.register(listener, select.POLLIN)
         self.socket_options_inherited = None   # learned from the first connection
+        self.others_were_waiting = False   # what others_waiting() last found
+        self.events = None                 # an EventBatch, made in run()
         self.busy = False
         self.idle_keepalive = False        # waiting for a kept-alive client's next request
         self.stopping = False
@@ -49,6 +53,7 @@ class Worker:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         die_with_parent()
         threading.Thread(target=self._watch_master, daemon=True).start()
+        self.events = EventBatch(self.lab)   # request events, written in batches
         self.listener.settimeout(None)
         for mount in self.mounts:
             if not mount.prefix:               # the main app loads now, mounted ones on first use
@@ -56,6 +61,8 @@ class Worker:
                 if error and self.announce:
                     self.lab.log(f'[worker {self.pid}] {error.summary}\n{error.text}')
         while not self.stopping:
+            if not self.others_were_waiting:
+                self.events.flush()      # accept() may wait: say everything before
             try:
                 conn, address = self.listener.accept()
             except (InterruptedError, BlockingIOError):   # a signal, or SO_RCVTIMEO (see below)
@@ -66,12 +73,17 @@ class Worker:
             finally:
                 conn.close()
                 self.busy = False
+        self.events.flush()
         os._exit(0)
 
     def _on_sigterm(self, signum, frame):
         self.stopping = True
         if not self.busy or self.idle_keepalive:
-            os._exit(0)    # idle in accept() or between requests: nothing to finish
+            # Idle in accept() or between requests: nothing to finish (and this thread is not
+            # inside events.flush(), so taking its lock here cannot deadlock).
+            if self.events:
+                self.events.flush()
+            os._exit(0)
 
     def _watch_master(self):
         # The master holds the write end of this pipe and never writes. read() returns b'' only
@@ -144,11 +156,9 @@ class Worker:
     def others_waiting(self):
         """Is a new connection waiting in the listening socket's queue? (Asked when a response
         starts, to choose between Connection: keep-alive and close.)"""
-        try:
-            listener = self.listener.fileno()
-            return any(fd == listener for fd, _ in self.poller.poll(0))
-        except InterruptedError:
-            return False
+        listener = self.listener.fileno()
+        self.others_were_waiting = any(fd == listener for fd, _ in self.poller.poll(0))
+        return self.others_were_waiting
 
     def refuse(self, conn, conn_id, remote, error, head=b''):
         """A request we could not parse: the client gets 400/413/431, the tutor an event."""
@@ -158,7 +168,7 @@ class Worker:
             pass
         request_line = head.split(b'\r\n', 1)[0].decode('latin-1', 'replace').split(' ')
         self.lab.log(f'[worker {self.pid}] {error.status} {error.reason}: {error.detail}')
-        self.lab.emit({'event': 'request', 'conn': conn_id, 'remote': remote,
+        self.events.add({'event': 'request', 'conn': conn_id, 'remote': remote,
                        'method': request_line[0] if len(request_line) == 3 else None,
                        'target': request_line[1] if len(request_line) == 3 else None,
                        'headers': [], 'status': error.status, 'error': error.detail, 'pid': self.pid})
@@ -167,6 +177,7 @@ class Worker:
     def handle(self, conn, reader, request, address, conn_id, remote, started):
         """Run the app for one request. Returns whether the connection may be reused."""
         self.scoreboard.set_busy(self.slot, started, f'{request.method} {request.target}')
+        self.others_were_waiting = False
         response = Response(conn, request, self.pid, self.others_waiting)
         mount, error, aborted, result = None, None, False, None
         try:
@@ -303,7 +314,7 @@ class Worker:
             event['error'] = error
         if aborted:
             event['aborted'] = True
-        self.lab.emit(event)
+        self.events.add(event)
 
 
 def socket_options(config):
