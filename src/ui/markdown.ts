@@ -22,6 +22,15 @@ async function load(): Promise<Render> {
     let marked = byWidth.get(width);
     if (!marked) {
       marked = new Marked(markedTerminal({ width, reflowText: true, showSectionPrefix: false, emoji: false, tab: 2 }));
+      // marked-terminal renders a text token from its raw text, so **bold** and `code` inside a
+      // list item showed their asterisks and backticks. Render such a token's inline children.
+      marked.use({
+        renderer: {
+          text(token) {
+            return typeof token === 'object' && 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : false;
+          },
+        },
+      });
       byWidth.set(width, marked);
     }
     const tokens = marked.lexer(markdown);
