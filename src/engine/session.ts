@@ -53,7 +53,8 @@ export interface SessionOptions {
   requirement?: (id: RequirementId) => Promise<{ ok: boolean; detail: string }>;
 }
 
-const isRequest = (event: { event: string }): event is RequestEvent => event.event === 'request';
+/** Requests for the log: a health check a lab server marks as such is background noise there. */
+const isRequest = (event: { event: string; healthCheck?: unknown }): event is RequestEvent => event.event === 'request' && event.healthCheck !== true;
 
 export class LessonSession {
   readonly lesson: LoadedLesson;
