@@ -39,7 +39,7 @@ class Lab:
         # Only under the tutor does stdin belong to it; run by hand, stdin is your terminal.
         self.supervised = self.events_fd is not None
         # Big event lines need a lock so two processes cannot interleave them (set by servers
-        # that fork; see use_lock_file).
+        # that fork; see use_lock_file): then every write takes it.
         self._lock_fd = None
 
     # -- reporting --------------------------------------------------------------------------
@@ -54,7 +54,9 @@ class Lab:
             sys.stderr.flush()
             return
         try:
-            if len(lines) > PIPE_BUF and self._lock_fd is not None:
+            # With a lock file every write takes the lock (a write bigger than PIPE_BUF may be
+            # split, and another process's write, even a small one, could land in between).
+            if self._lock_fd is not None:
                 import fcntl
                 fcntl.lockf(self._lock_fd, fcntl.LOCK_EX)
                 try:
@@ -147,13 +149,16 @@ class EventBatch:
 
     An event waits at most MAX_DELAY seconds (a thread writes what is left), and less when
     flush() is called: a server calls it when it is about to wait for work, so that an idle
-    server has nothing left to say. A batch never exceeds PIPE_BUF bytes, so that it is written
-    in one piece even when other processes write to the same pipe."""
+    server has nothing left to say. Batches are written under the lab's lock file when there is
+    one (processes sharing the pipe: use_lock_file), else they stay within PIPE_BUF bytes, which
+    a pipe never splits."""
 
     MAX_DELAY = 0.02
+    MAX_BYTES = 16384
 
     def __init__(self, lab):
         self.lab = lab
+        self.max_bytes = self.MAX_BYTES if lab._lock_fd is not None else PIPE_BUF
         self.lines = []
         self.size = 0
         self.lock = threading.Lock()         # the server's thread and the late writer's
@@ -163,10 +168,10 @@ class EventBatch:
     def add(self, event):
         line = encode(event)
         with self.lock:
-            if self.size + len(line) > PIPE_BUF:
+            if self.size + len(line) > self.max_bytes:
                 self._write()
-            if len(line) > PIPE_BUF:
-                self.lab.write_lines(line)   # too big for a batch: alone, under the lab's lock
+            if len(line) > self.max_bytes:
+                self.lab.write_lines(line)   # too big for a batch: alone
                 return
             self.lines.append(line)
             self.size += len(line)

@@ -143,12 +143,12 @@ class Worker:
         """Keep the connection while its client may send more, but not while another client is
         waiting at the door: one worker serves one connection at a time, so an idle kept-alive
         connection would make everyone else wait (this is why Gunicorn's sync workers do not do
-        keep-alive at all)."""
+        keep-alive at all). Any newcomer ends the wait, even one that another worker, idle in
+        accept(), is about to take: waiting on for our client, whose next request may be slow
+        to come, measured slower than letting it reconnect."""
         self.idle_keepalive = True
         try:
             ready = self.poller.poll(self.config.keepalive * 1000)
-        except InterruptedError:
-            return False
         finally:
             self.idle_keepalive = False
         return any(fd == conn.fileno() for fd, _ in ready)
