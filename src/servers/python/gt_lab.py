@@ -14,8 +14,9 @@ PORT_TAKEN_EXIT = 98
 # Writes of at most PIPE_BUF bytes to a pipe are never interleaved with other writers' (POSIX), so
 # processes that share the event pipe (a pre-fork server's workers) can each write whole lines.
 PIPE_BUF = 4096
-# One encoder for every event (json.dumps with options would build a new one each time).
-_ENCODER = json.JSONEncoder(separators=(',', ':'), default=str)
+# One encoder for every event (json.dumps with options would build a new one each time). Events
+# are plain data, never a structure that contains itself: no need to look for cycles.
+_ENCODER = json.JSONEncoder(separators=(',', ':'), default=str, check_circular=False)
 
 
 class Lab:
