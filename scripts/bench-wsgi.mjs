@@ -130,9 +130,10 @@ try {
   const measure = (port) => (tool === 'wrk' ? runWrk(`http://127.0.0.1:${port}/`) : runNodeLoad(`http://127.0.0.1:${port}/`));
   const labRates = [];
   const guniRates = [];
-  for (let i = 0; i < rounds; i++) {           // interleaved, so both see the same machine load
-    labRates.push(await measure(labPort));
-    if (guniPort) guniRates.push(await measure(guniPort));
+  for (let i = 0; i < rounds; i++) {           // interleaved, so both see the same machine load,
+    const lab = async () => labRates.push(await measure(labPort));   // and each goes first in
+    const guni = async () => { if (guniPort) guniRates.push(await measure(guniPort)); };  // turn
+    if (i % 2 === 0) { await lab(); await guni(); } else { await guni(); await lab(); }
   }
   const labRps = Math.round(median(labRates));
   const note = `(${tool}, ${workers} workers, ${connections} connections, median of ${rounds}×${seconds}s, ` +
