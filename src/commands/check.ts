@@ -5,10 +5,10 @@ import { EXIT, usageError } from '../engine/errors.js';
 import type { CheckOutcome } from '../engine/types.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
-import { catalogFor, lessonById, paint, printJson } from './output.js';
+import { lessonFor, paint, printJson } from './output.js';
 
 export async function check(values: CliValues, args: string[]): Promise<number> {
-  const lesson = lessonById(await catalogFor(values), args[0], 'check');
+  const lesson = await lessonFor(values, args[0], 'check');
   const stepId = args[1];
   if (stepId && !lesson.steps.some((step) => step.id === stepId)) {
     throw usageError(`The ${lesson.id} lesson has no step "${stepId}".`, `Its steps: ${lesson.steps.map((s) => s.id).join(', ')}`);

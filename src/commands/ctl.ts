@@ -4,12 +4,12 @@ import { usageError } from '../engine/errors.js';
 import type { ServerSnapshot } from '../engine/types.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
-import { catalogFor, lessonById, printJson } from './output.js';
+import { lessonFor, printJson } from './output.js';
 
 const ACTIONS = ['stop', 'start', 'restart'];
 
 export async function ctl(values: CliValues, args: string[]): Promise<number> {
-  const lesson = lessonById(await catalogFor(values), args[0], 'ctl');
+  const lesson = await lessonFor(values, args[0], 'ctl');
   const [, action, server] = args;
   const names = lesson.servers.map((s) => s.name).join(', ');
   if (!action || !ACTIONS.includes(action)) throw usageError(`ctl needs an action: ${ACTIONS.join(', ')}.`, `For example: gateway-tutor ctl ${lesson.id} stop ${lesson.servers[0]?.name}`);

@@ -6,10 +6,10 @@ import { install, onSignalExit } from '../engine/shutdown.js';
 import type { LabEvent, RequestEvent } from '../engine/types.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
-import { catalogFor, lessonById, paint, printJson } from './output.js';
+import { lessonFor, paint, printJson } from './output.js';
 
 export async function lab(values: CliValues, args: string[]): Promise<number> {
-  const lesson = lessonById(await catalogFor(values), args[0], 'lab');
+  const lesson = await lessonFor(values, args[0], 'lab');
   const workspace = resolveWorkspace(values.workspace);
   install();
   const progress = await Progress.open(workspace);

@@ -4,10 +4,17 @@ import { usageError } from '../engine/errors.js';
 import type { LoadedLesson } from '../engine/types.js';
 import type { CliValues } from '../cli.js';
 
-export async function catalogFor(values: CliValues): Promise<Catalog> {
-  const catalog = await loadCatalog(values.lessons ? { lessonsDir: values.lessons } : {});
+export async function catalogFor(values: CliValues, only?: string): Promise<Catalog> {
+  const catalog = await loadCatalog({ ...(values.lessons ? { lessonsDir: values.lessons } : {}), ...(only ? { only } : {}) });
   for (const problem of catalog.problems) process.stderr.write(`warning: lesson left out: ${problem}\n`);
   return catalog;
+}
+
+/** The lesson named on the command line, loading only its folder; a usage error listing the valid
+ * ids when there is no such lesson. */
+export async function lessonFor(values: CliValues, id: string | undefined, command: string): Promise<LoadedLesson> {
+  const lesson = id ? (await catalogFor(values, id)).find(id) : undefined;
+  return lesson ?? lessonById(await catalogFor(values), id, command);
 }
 
 /** The lesson named on the command line, or a usage error listing the valid ids. */

@@ -2,13 +2,14 @@
 // temporary file beside it, flush it, then rename over the target (rename is atomic on one disk).
 import { open, rename, rm } from 'node:fs/promises';
 
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+/** `durable`: flush to disk before the rename (progress); a lab record, gone at exit, skips it. */
+export async function writeFileAtomic(path: string, data: string, mode = 0o644, durable = true): Promise<void> {
   const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     const handle = await open(temporary, 'w', mode);
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }

@@ -21,7 +21,9 @@ const KINDS: StepKind[] = ['read', 'probe', 'answer', 'edit', 'drill'];
 const DEFINITION_FILES = ['lesson.js', 'lesson.mjs', 'lesson.ts'];
 const PLACEHOLDER = /\{\{\s*([a-z0-9-]+)(?:\.([a-z0-9-]+))?\s*\}\}/g;
 
-export async function loadCatalog(options: { lessonsDir?: string } = {}): Promise<Catalog> {
+/** `only`: load just the folder of that lesson id (a command about one lesson need not import
+ * the others); an id no folder has gives an empty catalog. */
+export async function loadCatalog(options: { lessonsDir?: string; only?: string } = {}): Promise<Catalog> {
   const dir = options.lessonsDir ?? builtinLessonsDir;
   const problems: string[] = [];
   const lessons: LoadedLesson[] = [];
@@ -33,7 +35,7 @@ export async function loadCatalog(options: { lessonsDir?: string } = {}): Promis
   }
   for (const name of entries.sort()) {
     const match = FOLDER.exec(name);
-    if (!match) continue;
+    if (!match || (options.only !== undefined && match[2] !== options.only)) continue;
     const result = await loadLesson(join(dir, name), Number(match[1]), match[2]!);
     if ('problems' in result) problems.push(...result.problems);
     else lessons.push(result.lesson);

@@ -1,6 +1,5 @@
 // Runs one step's check against what the lab observed. A check that passes or fails is the
 // learner's result; a check that throws or hangs is the tutor's own fault, and says so.
-import { execa } from 'execa';
 import { checkRequirement } from './requirements.js';
 import type { CheckContext, CheckOutcome, CheckResult, SolveContext, Step } from './types.js';
 
@@ -68,6 +67,8 @@ export async function runShown(
   command: string,
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
 ): ReturnType<SolveContext['run']> {
+  // Loaded on first use: only the walk test and solutions run shown commands.
+  const { execa } = await import('execa');
   const result = await execa(command, {
     shell: '/bin/sh',
     reject: false,

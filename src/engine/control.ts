@@ -5,7 +5,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, TutorError } from './errors.js';
@@ -34,7 +34,7 @@ export async function writeRecord(workspace: string, record: LabRecord): Promise
   const dir = join(workspace, '.labs');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  await writeFileAtomic(recordPath(workspace, record.lesson), `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  await writeFileAtomic(recordPath(workspace, record.lesson), `${JSON.stringify(record, null, 2)}\n`, 0o600, false);
 }
 
 export async function removeRecord(workspace: string, lesson: string, pid = process.pid): Promise<void> {
@@ -88,15 +88,39 @@ export async function findRunningLab(workspace: string, lesson: string): Promise
 
 async function answers(record: LabRecord): Promise<boolean> {
   try {
-    const response = await fetch(`${record.control}/state`, {
-      headers: { authorization: `Bearer ${record.token}` },
-      signal: AbortSignal.timeout(2000),
-    });
-    return response.ok;
+    return (await request(record, '/state', undefined, 2000)).status === 200;
   } catch (error) {
     // Refused: nobody listens there any more. A timeout: the lab is alive but busy.
     return (error as Error).name === 'TimeoutError';
   }
+}
+
+/** One JSON request to a lab's control endpoint, with node:http (fetch would load undici, which
+ * costs more than the whole check). */
+function request(record: LabRecord, route: string, body: Record<string, unknown> | undefined, timeoutMs: number): Promise<{ status: number; data: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const payload = body ? JSON.stringify(body) : undefined;
+    const req = httpRequest(`${record.control}${route}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${record.token}`, 'content-type': 'application/json', ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) },
+      timeout: timeoutMs,
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('the lab did not answer in time'), { name: 'TimeoutError' })));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, data: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+        } catch {
+          reject(new Error(`the lab answered ${res.statusCode} with something that is not JSON`));
+        }
+      });
+    });
+    req.end(payload);
+  });
 }
 
 /** The control endpoint: 127.0.0.1 only, token required, JSON in and out. */
@@ -138,13 +162,10 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 /** Client side, for `check` and `ctl`. */
 export async function callLab<T>(record: LabRecord, route: string, body?: Record<string, unknown>): Promise<T> {
-  let response: Response;
+  let response: { status: number; data: Record<string, unknown> };
   try {
-    response = await fetch(`${record.control}${route}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${record.token}`, 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
+    // A check may run a learner's app over HTTP: give it time.
+    response = await request(record, route, body, 60_000);
   } catch {
     throw new TutorError(
       `The ${record.lesson} lab (process ${record.pid}) does not answer at ${record.control}.`,
@@ -152,11 +173,11 @@ export async function callLab<T>(record: LabRecord, route: string, body?: Record
       EXIT.usage,
     );
   }
-  const data = (await response.json()) as T & { error?: string; hint?: string; exitCode?: number };
+  const data = response.data as T & { error?: string; hint?: string; exitCode?: number };
   if (response.status === 401) {
     throw new TutorError(`The ${record.lesson} lab did not accept this terminal's token.`, `Its record may be from another run: stop the lab and start it again.`, EXIT.usage);
   }
-  if (!response.ok) {
+  if (response.status !== 200) {
     const hint = data.hint || (response.status === 500 ? 'This is a bug in the tutor; the lab keeps running.' : '');
     throw new TutorError(data.error ?? `The lab answered ${response.status}.`, hint, data.exitCode ?? EXIT.failed);
   }

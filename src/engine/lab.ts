@@ -66,14 +66,9 @@ export class Lab implements LabHandle {
 
   /** Start every server of the lesson; resolves when all are ready. */
   static async start(lesson: LoadedLesson, options: LabOptions): Promise<Lab> {
-    const availability = await lessonAvailability(lesson);
-    if (!availability.available) {
-      throw new TutorError(
-        `The ${lesson.id} lesson cannot run on this machine yet.`,
-        availability.missing.map((m) => `  ${m.id}: ${m.why}`).join('\n'),
-        EXIT.missing,
-      );
-    }
+    // Looking for curl or Python runs beside the start, not before it: a missing requirement
+    // still wins over whatever the start ran into, and nothing is left running either way.
+    const availability = lessonAvailability(lesson);
     if (options.control !== false) {
       const running = await findRunningLab(options.workspace, lesson.id);
       if (running) {
@@ -85,9 +80,16 @@ export class Lab implements LabHandle {
     }
     const lab = new Lab(lesson, options, await ensureStarter(lesson, options.workspace));
     registerLab(lab);
-    try {
-      await lab.boot();
-    } catch (error) {
+    const booted = lab.boot().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const { available, missing } = await availability;
+    let error = await booted;
+    if (!available) {
+      error = new TutorError(`The ${lesson.id} lesson cannot run on this machine yet.`, missing.map((m) => `  ${m.id}: ${m.why}`).join('\n'), EXIT.missing);
+    }
+    if (error) {
       await lab.teardown();
       throw error;
     }
