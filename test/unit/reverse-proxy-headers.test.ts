@@ -37,11 +37,13 @@ describe('requestHeadersForBackend', () => {
     expect(value(pairs, 'host')).toEqual(['shop.test']);
   });
 
-  it('appends to X-Forwarded-For, Forwarded and Via from earlier proxies instead of trusting or replacing them', () => {
+  it('appends to X-Forwarded-For, Forwarded and Via what earlier hops wrote, keeping their claims on the left', () => {
+    // Given a request whose X-Forwarded-For came from an earlier hop (or was made up by the client)
     const pairs = requestHeadersForBackend(
       request(['Host', 'a', 'X-Forwarded-For', '203.0.113.7', 'Forwarded', 'for=203.0.113.7', 'Via', '1.0 edge'], '10.0.0.2'),
       { proto: 'http', requestId: 'r' },
     );
+    // Then the claim stays, and the address this proxy saw is the right-most entry: the one to trust
     expect(value(pairs, 'x-forwarded-for')).toEqual(['203.0.113.7, 10.0.0.2']);
     expect(value(pairs, 'forwarded')).toEqual(['for=203.0.113.7, for=10.0.0.2;proto=http;host=a']);
     expect(value(pairs, 'via')).toEqual(['1.0 edge, 1.1 gateway-tutor-proxy']);

@@ -10,8 +10,12 @@
 //   Forwarded: for=203.0.113.7;proto=https;host=shop.example   the standard form (RFC 7239)
 //   X-Request-Id: 5f0c…                        one id for this request, in every log on its way
 //
-// A backend should trust these only when they come from its own proxy: a client can send any of
-// them itself, which is why the proxy appends to X-Forwarded-For instead of believing it.
+// A client can send any of these itself. Appending does not remove a forged X-Forwarded-For:
+// "X-Forwarded-For: 1.2.3.4" from a client reaches the backend as "1.2.3.4, <client>". Each proxy
+// appends the address it saw, so only the right-most entries, written by proxies you run, can be
+// trusted; a backend must know how many proxies it sits behind and read the list from the right
+// (Gunicorn's forwarded_allow_ips, nginx's real_ip module, Werkzeug's ProxyFix). Forwarded (RFC
+// 7239) is the standard form of the same list, one element per proxy.
 import { randomUUID } from 'node:crypto';
 import { HOP_BY_HOP, appendVia } from '../lib/proxy-headers.mjs';
 
