@@ -17,7 +17,7 @@ export interface ChildOptions {
   env: Record<string, string>;
   cwd: string;
   port: number;
-  ready: 'event' | 'listening';
+  ready: 'event' | 'listening' | { line: RegExp };
   readyTimeoutMs: number;
   onEvent(event: Record<string, unknown>): void;
   onLog(line: string): void;
@@ -45,11 +45,16 @@ export class LabChild {
     this.process = child;
     this.pid = child.pid ?? null;
 
-    for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => this.log(line));
-    }
     let readySignal: () => void = () => {};
     const readyEvent = new Promise<void>((resolve) => (readySignal = resolve));
+    const readyLine = typeof this.options.ready === 'object' ? this.options.ready.line : null;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        this.log(line);
+        if (readyLine?.test(line)) readySignal();
+      });
+    }
     const events = child.stdio[3];
     if (events && 'on' in events) {
       createInterface({ input: events as NodeJS.ReadableStream }).on('line', (line) => {
@@ -84,7 +89,7 @@ export class LabChild {
     // A server that dies with our pipes open must not crash the tutor with EPIPE.
     for (const stream of child.stdio) stream?.on('error', () => {});
 
-    const ready = this.options.ready === 'event' ? readyEvent : this.waitListening();
+    const ready = this.options.ready === 'listening' ? this.waitListening() : readyEvent;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.options.readyTimeoutMs);

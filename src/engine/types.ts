@@ -23,9 +23,9 @@ export interface ServerSpec {
   extraPorts?: Record<string, number>;
   /** Scheme of the primary URL. @default 'http' */
   scheme?: 'http' | 'https';
-  /** 'event': the server writes {"event":"ready"}; 'listening': its port accepts a connection.
-   * @default 'event' */
-  ready?: 'event' | 'listening';
+  /** 'event': the server writes {"event":"ready"}; 'listening': its port accepts a connection;
+   * { line }: it prints a log line that matches (Gunicorn's "Booting worker"). @default 'event' */
+  ready?: 'event' | 'listening' | { line: RegExp };
   /** @default 10000 */
   readyTimeoutMs?: number;
   env?: Record<string, string>;

@@ -70,6 +70,13 @@ describe('Lab', () => {
     }
   });
 
+  it('takes a log line or an accepting port as the ready signal, for programs that cannot write events', async () => {
+    const byLine = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'silent' }, ready: { line: /^tiny tiny-1 on \d+$/ } }] }));
+    expect(byLine.servers()[0]!.state).toBe('up');
+    const byPort = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'silent' }, ready: 'listening' }] }));
+    expect(await (await fetch(byPort.servers()[0]!.url)).text()).toContain('tiny-1');
+  });
+
   it('explains a server that exits before it is ready, quoting its log', async () => {
     const error = await startFailure(tinyLesson({ servers: [{ env: { TINY_MODE: 'crash' } }] }));
     expect(error).toBeInstanceOf(TutorError);
