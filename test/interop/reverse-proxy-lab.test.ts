@@ -239,14 +239,29 @@ describe('reverse proxy lab, failures', () => {
   });
 
   it('503 when no backend is up, 502 when the last one dies under a request', async () => {
+    // Given active checks are paused (app-1 being down made them run every 250 ms), so only a
+    // real request can find out that app-2 is gone
+    const paused = lab.lastSeq;
+    lab.command('proxy', { cmd: 'health-checks', paused: true });
+    await lab.waitForEvent((e) => e.event === 'health-checks' && e.paused === true, 'active checks paused', paused);
+    // When app-2 stops too
     await lab.stop('app-2');
-    expect(await status(`${lab.url}/whoami`)).toBe(502); // app-2 tried, refused, nothing left
+    // Then the next request tries app-2, is refused, and has nowhere left to go: 502
+    const since = lab.lastSeq;
+    expect(await status(`${lab.url}/whoami`)).toBe(502);
+    const down = await lab.waitForEvent((e) => e.event === 'health' && e.backend === 'app-2' && e.state === 'down', 'app-2 marked down', since);
+    expect(down.via).toBe('passive');
+    // …and the one after finds no backend up at all: 503, with a hint when to come back
     const response = await curl('-i', `${lab.url}/whoami`);
     expect(response).toMatch(/^HTTP\/1\.1 503 /);
     expect(response).toMatch(/^Retry-After: \d+/m);
   });
 
   it('takes a backend back once an active check finds it healthy', async () => {
+    // Given active checks run again
+    const resumed = lab.lastSeq;
+    lab.command('proxy', { cmd: 'health-checks', paused: false });
+    await lab.waitForEvent((e) => e.event === 'health-checks' && e.paused === false, 'active checks resumed', resumed);
     const since = lab.lastSeq;
     await lab.start('app-2');
     // health checks run every 250 ms while something is down

@@ -7,6 +7,11 @@
 // requests again. Checks run faster while something is down, so a repaired backend rejoins soon.
 //
 // Every change is reported as a lab event: {"event":"health","backend":"app-2","state":"down"}.
+//
+// Active checks can be paused (stdin command {"cmd":"health-checks","paused":true}), so that only
+// real requests find out a backend is gone: handy to watch passive detection on its own, and how
+// the tests make "the last backend dies under a request" happen every time rather than racing
+// the next check.
 import http from 'node:http';
 
 export class HealthChecker {
@@ -22,6 +27,9 @@ export class HealthChecker {
     this.log = log;
     this.timer = null;
     this.stopped = false;
+    this.paused = false;
+    /** The round of checks under way, if any: pause() waits for it. */
+    this.round = null;
   }
 
   start() {
@@ -31,13 +39,15 @@ export class HealthChecker {
   /** One round of checks, then the next round: sooner while a backend is down. */
   async tick() {
     this.timer = null;
-    await Promise.all(this.backends.map((backend) => this.checkOnce(backend)));
+    this.round = Promise.all(this.backends.map((backend) => this.checkOnce(backend)));
+    await this.round;
+    this.round = null;
     const anyDown = this.backends.some((backend) => backend.state === 'down');
     this.schedule(anyDown ? Math.min(250, this.intervalMs) : this.intervalMs);
   }
 
   schedule(delayMs) {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), delayMs);
     this.timer.unref();
@@ -61,6 +71,26 @@ export class HealthChecker {
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  /**
+   * No more active checks until resume(). Resolves once a round already under way has finished,
+   * so nothing checked before the pause can still mark a backend down after it.
+   */
+  async pause() {
+    this.paused = true;
+    clearTimeout(this.timer);
+    this.timer = null;
+    await this.round;
+    this.emit({ event: 'health-checks', paused: true });
+  }
+
+  /** Active checks again, starting now. */
+  resume() {
+    if (!this.paused) return;
+    this.paused = false;
+    this.emit({ event: 'health-checks', paused: false });
+    if (!this.stopped && !this.round) this.tick();
   }
 
   /** One active check: GET /health, a 2xx within the timeout means up. */

@@ -18,7 +18,8 @@
 // Settings (environment): RP_BACKENDS (names, comma separated; default: every other lab server),
 // RP_BALANCE (round-robin | least-conn), RP_STATIC_DIR, RP_RATE_CAPACITY, RP_RATE_PER_SECOND,
 // RP_MAX_BODY (bytes), RP_TIMEOUT_MS (wait for a backend's headers), RP_HEALTH_INTERVAL_MS,
-// RP_TLS_DIR.
+// RP_TLS_DIR. Stdin command: {"cmd":"health-checks","paused":true|false} stops or restarts the
+// active health checks (see health.mjs).
 import { cpSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -279,6 +280,11 @@ if (lab.ports.https !== undefined) {
 }
 await health.waitForBackends();
 health.start();
+lab.onCommand((command) => {
+  if (command.cmd !== 'health-checks') return;
+  if (command.paused) health.pause();
+  else health.resume();
+});
 lab.onShutdown(async () => {
   health.stop();
   for (const server of listeners) {
