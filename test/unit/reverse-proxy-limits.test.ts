@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { BodyLimit, declaredTooLarge } from '../../src/servers/reverse-proxy/body-limit.mjs';
 import { RateLimiter } from '../../src/servers/reverse-proxy/rate-limit.mjs';
+import { reasonPhrase } from '../../src/servers/reverse-proxy/reason-phrase.mjs';
 
 describe('RateLimiter', () => {
   function limiter(capacity = 5, refillPerSecond = 1) {
@@ -68,5 +69,18 @@ describe('body limit', () => {
     const sink = new Writable({ write: (chunk, _enc, done) => (received.push(chunk), done()) });
     await pipeline(Readable.from([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]), new BodyLimit(1000), sink);
     expect(Buffer.concat(received).length).toBe(1000);
+  });
+});
+
+describe('reason phrases', () => {
+  it('names 413 and 422 as RFC 9110 does, where node still has the older names', () => {
+    expect(reasonPhrase(413)).toBe('Content Too Large');
+    expect(reasonPhrase(422)).toBe('Unprocessable Content');
+  });
+
+  it('keeps node\'s phrase where it already matches, and gives an unknown code none', () => {
+    expect(reasonPhrase(429)).toBe('Too Many Requests');
+    expect(reasonPhrase(502)).toBe('Bad Gateway');
+    expect(reasonPhrase(599)).toBe('');
   });
 });

@@ -32,6 +32,7 @@ import { ResponseCache, freshnessLifetime, requestWantsFresh } from './cache.mjs
 import { clientAddress, newRequestId, requestHeadersForBackend, responseHeadersForClient } from './forwarding.mjs';
 import { HealthChecker } from './health.mjs';
 import { RateLimiter } from './rate-limit.mjs';
+import { reasonPhrase } from './reason-phrase.mjs';
 import { sendOwn, sendResponse } from './respond.mjs';
 import { serveStatic } from './serve-static.mjs';
 import { loadCertificate } from './tls.mjs';
@@ -232,7 +233,7 @@ function clientError(error, socket) {
   const [method = '', target = ''] = String(error.rawPacket ?? '').split('\r\n')[0].split(' ');
   const body = `bad request: ${error.code ?? error.message}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
   lab.emit({

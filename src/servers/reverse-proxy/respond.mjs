@@ -7,6 +7,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { addVary, chooseEncoding, createCompressor, isCompressible, weakenEtag } from './compression.mjs';
 import { getHeader, withoutHeader } from './forwarding.mjs';
+import { reasonPhrase } from './reason-phrase.mjs';
 
 /**
  * @param {import('node:http').IncomingMessage} req
@@ -34,6 +35,7 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
   }
 
   res.statusCode = status;
+  res.statusMessage = reasonPhrase(status);
   for (const [name, value] of headers) res.appendHeader(name, value);
 
   if (body === undefined || req.method === 'HEAD' || status === 204 || status === 304) {

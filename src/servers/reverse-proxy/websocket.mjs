@@ -6,7 +6,7 @@
 // backend answers `101 Switching Protocols` it stops speaking HTTP: it relays raw bytes in both
 // directions until either side closes.
 import http from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import { reasonPhrase } from './reason-phrase.mjs';
 
 /**
  * @param {{ req, clientSocket: import('node:net').Socket, head: Buffer, backend,
@@ -60,7 +60,7 @@ export function relayUpgrade({ req, clientSocket, head, backend, headers, report
 }
 
 function statusLine(response) {
-  return `HTTP/1.1 ${response.statusCode} ${response.statusMessage || STATUS_CODES[response.statusCode] || ''}\r\n`;
+  return `HTTP/1.1 ${response.statusCode} ${response.statusMessage || reasonPhrase(response.statusCode)}\r\n`;
 }
 
 function rawHeaderLines(raw) {
