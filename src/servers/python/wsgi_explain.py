@@ -6,6 +6,20 @@ import traceback
 # (words found in the complaint, or the name of the validate function that complained,
 #  explanation, the sentence of PEP 3333 it rests on)
 EXPLANATIONS = [
+    # This server's own checks of the head, made before anything is sent (wsgi_response.py).
+    ('which is not a latin-1 character',
+     'A header holds a character that latin-1 cannot carry (such as "€" or an emoji), so the server '
+     'could not send it and answered 500 instead. HTTP headers are bytes; WSGI carries them as str '
+     'holding latin-1 characters only. Keep headers ASCII: put text like this in the body, or '
+     'percent-encode it.',
+     'strings passed to start_response() as a status or as response headers must follow RFC 2616 '
+     'with respect to encoding. That is, they must either be ISO-8859-1 characters, or use RFC 2047 '
+     'MIME encoding'),
+    ('is not a number of bytes',
+     'Content-Length must be the body\'s size in bytes, written with digits only: '
+     'str(len(body)), with body already encoded to bytes.',
+     'If the application supplies a Content-Length header, the server should not transmit more '
+     'bytes to the client than the header allows'),
     ('You should not return a string as your application iterator',
      'Your app returned a str or bytes object. A WSGI app returns an iterable of bytes: '
      'wrap the body in a list and encode it, e.g. return [body.encode("utf-8")].',
@@ -121,7 +135,8 @@ def explain(error):
     where = _validate_frame(error)
     for words, explanation, quote in EXPLANATIONS:
         if words in text or words == where:
-            return f'{explanation}\nPEP 3333: "{quote}".\n(wsgiref.validate said: {text or where})'
+            said = 'the server' if type(error).__name__ == 'HeaderError' else 'wsgiref.validate'
+            return f'{explanation}\nPEP 3333: "{quote}".\n({said} said: {text or where})'
     if where:
         return f'wsgiref.validate found a WSGI mistake in {where}: {text}'
     return None

@@ -151,30 +151,49 @@ class Response:
         return not (100 <= code < 200 or code in (204, 304))
 
     def _head(self):
-        """The status line and header section; decides the framing of the body."""
-        self.headers_sent = True
+        """The status line and header section; decides the framing of the body. Everything that
+        can fail (a Content-Length that is not a number, a character latin-1 cannot carry) fails
+        here, before headers_sent is set: then the server can still answer 500 and say why."""
         headers = [(str(n), str(v)) for n, v in self.headers]
+        content_length = None
         for name, value in headers:
             if name.lower() == 'content-length':
-                self.content_length = int(value)
-        if self.content_length is None and self._body_allowed() and not self.head_only:
+                if not value.strip().isdigit() or not value.strip().isascii():
+                    raise HeaderError(f'Content-Length {value!r} is not a number of bytes')
+                content_length = int(value)
+        keep_alive, chunked = self.keep_alive, False
+        if content_length is None and self._body_allowed() and not self.head_only:
             if self.request.version >= (1, 1):
-                self.chunked = True
+                chunked = True
                 headers.append(('Transfer-Encoding', 'chunked'))
             else:
-                self.keep_alive = False   # HTTP/1.0 without a length: the close ends the body
-        if self.keep_alive and self.others_waiting():
-            self.keep_alive = False       # give this worker to the next client (wsgi_worker.py)
+                keep_alive = False        # HTTP/1.0 without a length: the close ends the body
+        if keep_alive and self.others_waiting():
+            keep_alive = False            # give this worker to the next client (wsgi_worker.py)
         headers.append(('X-Worker-Pid', str(self.pid)))
         names = {n.lower() for n, _ in headers}
         if 'date' not in names:
             headers.append(('Date', http_date()))
         if 'server' not in names:
             headers.append(('Server', SERVER_SOFTWARE))
-        headers.append(('Connection', 'keep-alive' if self.keep_alive else 'close'))
-        self.sent_headers = headers
+        headers.append(('Connection', 'keep-alive' if keep_alive else 'close'))
         lines = [f'HTTP/1.1 {self.status}\r\n'] + [f'{n}: {v}\r\n' for n, v in headers] + ['\r\n']
-        return ''.join(lines).encode('latin-1')
+        try:
+            head = ''.join(lines).encode('latin-1')
+        except UnicodeEncodeError as error:
+            bad = ''.join(lines)[error.start:error.end]
+            line = next((l.strip() for l in lines if bad in l), '')
+            raise HeaderError(f'{line!r} has {bad!r}, which is not a latin-1 character') from None
+        # Only now is the response decided: nothing above can fail any more.
+        self.content_length, self.chunked, self.keep_alive = content_length, chunked, keep_alive
+        self.sent_headers = headers
+        self.headers_sent = True
+        return head
+
+
+class HeaderError(AssertionError):
+    """A status or header the server cannot put on the wire. An AssertionError, like
+    wsgiref.validate's complaints, so wsgi_explain.py explains it the same way."""
 
 
 def error_response(sock, status, reason, text, keep_alive=False, pid=None):

@@ -8,6 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE_DIR = os.path.dirname(os.path.abspath(__file__))
 from labserver import LabServer, pid_alive, read_response, split_response, wait_for  # noqa: E402
 
 APP = r'''
@@ -108,6 +109,15 @@ def app(environ, start_response):
     if path == '/pid-then-sleep':
         open(os.path.join(os.path.dirname(__file__), 'busy.pid'), 'w').write(str(os.getpid()))
         time.sleep(30)
+    if path == '/euro-header':
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('X-Price', '5 €')])
+        return [b'five euros']
+    if path == '/length-words':
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', 'ten')])
+        return [b'0123456789']
+    if path == '/length-short':
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '24')])
+        return [b'only 14 bytes.']
     if path == '/empty':
         start_response('204 No Content', [])
         return []
@@ -307,6 +317,128 @@ class WsgiServerTest(unittest.TestCase):
         status, _, body = split_response(self.server.get('/dict-headers'))
         self.assertEqual(status, 500)
         self.assertIn(b'list of (name, value) tuples', body)
+
+
+    # -- a head that cannot be sent ------------------------------------------------------------
+    def test_a_header_value_outside_latin_1_gets_a_500_that_says_so(self):
+        # Given an app whose header value has a "€", which latin-1 cannot carry,
+        # when a client asks for it,
+        status, _, body = split_response(self.server.get('/euro-header'))
+        # then the client gets a 500 (not an empty reply) that explains the rule,
+        self.assertEqual(status, 500)
+        self.assertIn(b'latin-1', body)
+        self.assertIn(b'PEP 3333', body)
+        self.assertNotIn(b'five euros', body)
+        # and the server reports the 500 it sent, not the app's 200.
+        event = self.server.wait_event(lambda e: e.get('target') == '/euro-header', what='its event')
+        self.assertEqual(event['status'], 500)
+        self.assertIn('latin-1', event['error'])
+
+    def test_a_content_length_that_is_not_a_number_gets_a_500_that_says_so(self):
+        status, _, body = split_response(self.server.get('/length-words'))
+        self.assertEqual(status, 500)
+        self.assertIn(b"Content-Length 'ten' is not a number of bytes", body)
+        event = self.server.wait_event(lambda e: e.get('target') == '/length-words', what='its event')
+        self.assertEqual(event['status'], 500)
+        self.assertIn('digits', event['error'])
+
+    def test_a_body_shorter_than_its_content_length_is_reported(self):
+        status, headers, body = split_response(self.server.get('/length-short'))
+        self.assertEqual((status, headers['content-length'], body), (200, '24', b'only 14 bytes.'))
+        event = self.server.wait_event(lambda e: e.get('target') == '/length-short', what='its event')
+        self.assertIn('declared Content-Length 24 but sent only 14 bytes', event['error'])
+
+    # -- header names with "_" ------------------------------------------------------------------
+    def test_header_names_with_underscores_are_dropped_and_reported(self):
+        # Given a client that sends X_Shell_Pid as well as X-Shell-Pid (both would be HTTP_X_SHELL_PID),
+        status, _, body = split_response(self.server.get(
+            '/environ/underscore', 'X_Shell_Pid: 666\r\nX-Shell-Pid: 1234\r\n'))
+        self.assertEqual(status, 200)
+        env = json.loads(body)
+        # then only the one spelled with dashes reaches environ,
+        self.assertEqual(env['HTTP_X_SHELL_PID'][0], '1234')
+        # and the event says which header was left out.
+        event = self.server.wait_event(lambda e: e.get('target') == '/environ/underscore', what='its event')
+        self.assertEqual(event['droppedHeaders'], ['X_Shell_Pid'])
+
+
+class WorkerStopTest(unittest.TestCase):
+    def test_a_worker_told_to_stop_just_after_accept_answers_that_connection(self):
+        # Given a worker whose SIGTERM (a reload) arrives the moment accept() hands it a client,
+        import tempfile
+        from types import SimpleNamespace
+        sys.path.insert(0, os.path.dirname(HERE_DIR))
+        from gt_lab import Lab
+        from wsgi_loader import parse_mounts
+        from wsgi_worker import Worker
+
+        workspace = tempfile.mkdtemp(prefix='gt-wsgi-stop-')
+        with open(os.path.join(workspace, 'app.py'), 'w') as f:
+            f.write(APP)
+        listener = socket.create_server(('127.0.0.1', 0))
+        master_r, master_w = os.pipe()
+        events_r, events_w = os.pipe()
+
+        class SignalAfterAccept:
+            def __init__(self, sock):
+                self.sock = sock
+
+            def __getattr__(self, name):
+                return getattr(self.sock, name)
+
+            def accept(self):
+                conn, address = self.sock.accept()
+                os.kill(os.getpid(), signal.SIGTERM)
+                return conn, address
+
+        class Scoreboard:
+            def next_conn(self):
+                return 1
+
+            def set_busy(self, *args):
+                pass
+
+            def set_idle(self, *args):
+                pass
+
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(master_w)
+                os.close(events_r)
+                lab = Lab({'GT_EVENTS_FD': str(events_w), 'GT_WORKSPACE': workspace})
+                config = SimpleNamespace(workers=1, keepalive=5.0, timeout=10, max_body=1 << 20)
+                mounts = parse_mounts('app:app', [], workspace, True)
+                Worker(lab, SignalAfterAccept(listener), mounts, config, Scoreboard(), 0, master_r, False).run()
+            finally:
+                os._exit(1)
+        os.close(events_w)
+        try:
+            # when a client connects and asks,
+            sock = socket.create_connection(listener.getsockname(), timeout=10)
+            sock.sendall(b'GET /hello HTTP/1.1\r\nHost: t\r\n\r\n')
+            data = b''
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            sock.close()
+            # then it gets its answer, with Connection: close, and the worker leaves after it.
+            status, headers, body = split_response(data)
+            self.assertEqual((status, body), (200, b'hello'))
+            self.assertEqual(headers['connection'], 'close')
+            exited = wait_for(lambda: (done := os.waitpid(pid, os.WNOHANG))[0] and done, what='the worker to leave')
+            self.assertEqual(os.waitstatus_to_exitcode(exited[1]), 0)
+        finally:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            os.close(master_w)
+            os.close(events_r)
+            listener.close()
 
 
 class WorkerLifeTest(unittest.TestCase):
