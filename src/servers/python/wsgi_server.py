@@ -73,7 +73,6 @@ class Master:
         self.config = config
         self.listener = lab.listen(config.port, backlog=2048)
         # Options for every connection, set once here: accepted sockets inherit them (on Linux).
-        # SO_RCVTIMEO also makes a worker's accept() return every --timeout seconds; it loops.
         for level, name, value in socket_options(config):
             self.listener.setsockopt(level, name, value)
         self.port = self.listener.getsockname()[1]

@@ -41,12 +41,20 @@ class Worker:
         self.socket_options_inherited = None   # learned from the first connection
         self.others_were_waiting = False   # what others_waiting() last found
         self.events = None                 # an EventBatch, made in run()
-        self.busy = False
-        self.idle_keepalive = False        # waiting for a kept-alive client's next request
-        self.stopping = False
+        self.stopping = False              # told to stop: finish this connection's request, then leave
 
     # -- life and death ---------------------------------------------------------------------
     def run(self):
+        # SIGTERM (a reload, or the master stopping) only sets a flag: the loop below checks it
+        # between requests. Leaving from inside the handler could strike just after accept()
+        # returned, and the client whose connection was already taken would get no answer.
+        # The wake-up pipe gets a byte on every signal, so a worker waiting in poll() for a new
+        # client (or a kept-alive one) sees the flag at once.
+        self.wake_r, wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        self.poller.register(self.wake_r, select.POLLIN)
         signal.signal(signal.SIGTERM, self._on_sigterm)       # graceful: finish, then leave
         signal.signal(signal.SIGINT, signal.SIG_IGN)          # Ctrl-C is the master's business
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -54,7 +62,9 @@ class Worker:
         die_with_parent()
         threading.Thread(target=self._watch_master, daemon=True).start()
         self.events = EventBatch(self.lab)   # request events, written in batches
-        self.listener.settimeout(None)
+        # Every worker waits in poll() and then tries accept(): the one that wins the new client
+        # serves it, the others get BlockingIOError and wait again (as Gunicorn's sync workers do).
+        self.listener.setblocking(False)
         for mount in self.mounts:
             if not mount.prefix:               # the main app loads now, mounted ones on first use
                 error = mount.load()
@@ -62,28 +72,32 @@ class Worker:
                     self.lab.log(f'[worker {self.pid}] {error.summary}\n{error.text}')
         while not self.stopping:
             if not self.others_were_waiting:
-                self.events.flush()      # accept() may wait: say everything before
+                self.events.flush()      # poll() may wait: say everything before
+            self.others_were_waiting = False
+            self.poller.poll()           # a new client, or a signal
+            self._drain_wake_pipe()
+            if self.stopping:
+                break
             try:
                 conn, address = self.listener.accept()
-            except (InterruptedError, BlockingIOError):   # a signal, or SO_RCVTIMEO (see below)
+            except (InterruptedError, BlockingIOError):   # another worker took it
                 continue
-            self.busy = True
             try:
                 self.serve_connection(conn, address)
             finally:
                 conn.close()
-                self.busy = False
         self.events.flush()
         os._exit(0)
 
     def _on_sigterm(self, signum, frame):
         self.stopping = True
-        if not self.busy or self.idle_keepalive:
-            # Idle in accept() or between requests: nothing to finish (and this thread is not
-            # inside events.flush(), so taking its lock here cannot deadlock).
-            if self.events:
-                self.events.flush()
-            os._exit(0)
+
+    def _drain_wake_pipe(self):
+        try:
+            while os.read(self.wake_r, 512):
+                pass
+        except BlockingIOError:
+            pass
 
     def _watch_master(self):
         # The master holds the write end of this pipe and never writes. read() returns b'' only
@@ -146,11 +160,8 @@ class Worker:
         keep-alive at all). Any newcomer ends the wait, even one that another worker, idle in
         accept(), is about to take: waiting on for our client, whose next request may be slow
         to come, measured slower than letting it reconnect."""
-        self.idle_keepalive = True
-        try:
-            ready = self.poller.poll(self.config.keepalive * 1000)
-        finally:
-            self.idle_keepalive = False
+        ready = self.poller.poll(self.config.keepalive * 1000)
+        # A request that already came is served, even when told to stop (it says Connection: close).
         return any(fd == conn.fileno() for fd, _ in ready)
 
     def others_waiting(self):
@@ -179,7 +190,9 @@ class Worker:
         self.scoreboard.set_busy(self.slot, started, f'{request.method} {request.target}')
         self.others_were_waiting = False
         response = Response(conn, request, self.pid, self.others_waiting)
-        mount, error, aborted, result = None, None, False, None
+        if self.stopping:
+            response.keep_alive = False      # the last request of a worker that is leaving
+        mount, error, aborted, result, dropped = None, None, False, None, []
         try:
             if request.body_length is not None and request.body_length > self.config.max_body:
                 raise HttpError(413, 'Content Too Large',
@@ -192,7 +205,7 @@ class Worker:
                     conn.sendall(b'HTTP/1.1 100 Continue\r\n\r\n')
 
             body = Body(reader, request, self.config.max_body, send_continue)
-            environ, mount = self.environ(request, body, address)
+            environ, mount, dropped = self.environ(request, body, address)
             app = mount.get()
             result = app(environ, response.start_response)
             self.send_result(result, response)
@@ -218,7 +231,7 @@ class Worker:
                     self.lab.log(f'[worker {self.pid}] close() raised:\n{traceback.format_exc()}')
                     error = error or explain(close_error) or f'close() raised {close_error!r}'
             self.scoreboard.set_idle(self.slot)
-        self.report(request, response, conn_id, remote, started, mount, error, aborted)
+        self.report(request, response, conn_id, remote, started, mount, error, aborted, dropped)
         return response.keep_alive
 
     def send_result(self, result, response):
@@ -287,7 +300,14 @@ class Worker:
             'wsgi.run_once': False,
             'wsgi.file_wrapper': FileWrapper,
         }
+        dropped = []
         for name, value in request.headers:
+            if '_' in name:
+                # X_Shell_Pid and X-Shell-Pid would both become HTTP_X_SHELL_PID: a client could
+                # pass off its own header as one a proxy in front set (X-Forwarded-For...), since
+                # the proxy only strips the spelling with dashes. Like Gunicorn 22+, drop them.
+                dropped.append(name)
+                continue
             key = name.upper().replace('-', '_')
             if key in ('CONTENT_TYPE', 'CONTENT_LENGTH'):
                 if key == 'CONTENT_LENGTH' and request.chunked:
@@ -296,9 +316,12 @@ class Worker:
                 continue
             key = 'HTTP_' + key
             environ[key] = f'{environ[key]},{value}' if key in environ else value
-        return environ, mount
+        if dropped:
+            self.lab.log(f'[worker {self.pid}] {request.method} {request.target}: dropped header '
+                         f'{", ".join(dropped)} (a "_" in a header name; see environ())')
+        return environ, mount, dropped
 
-    def report(self, request, response, conn_id, remote, started, mount, error, aborted):
+    def report(self, request, response, conn_id, remote, started, mount, error, aborted, dropped=()):
         ended = time.time()
         event = {
             'event': 'request', 'conn': conn_id, 'remote': remote,
@@ -314,6 +337,8 @@ class Worker:
             event['error'] = error
         if aborted:
             event['aborted'] = True
+        if dropped:
+            event['droppedHeaders'] = list(dropped)   # left out of environ: "_" in the name
         self.events.add(event)
 
 
