@@ -138,18 +138,13 @@ export default defineLesson({
             'the same page asked twice: the second answer X-Cache: HIT, with an Age header',
           );
         }
-        const forced = gets.find(
-          (r) =>
-            r.seq > hit.seq &&
-            r.target === hit.target &&
-            r.cache === 'MISS' &&
-            /no-cache/i.test(`${header(r.headers, 'cache-control') ?? ''} ${header(r.headers, 'pragma') ?? ''}`),
-        );
+        // BYPASS: the request itself told the cache not to answer from its copy (no-cache).
+        const forced = gets.find((r) => r.seq > hit.seq && r.target === hit.target && r.cache === 'BYPASS');
         if (!forced) {
           return fail(
             `The cache answered ${hit.target} (Age: ${header(hit.responseHeaders, 'age')}), but no request has told it to go back to the origin since.`,
             sawProxied(gets),
-            `a request for ${hit.target} with Cache-Control: no-cache, answered X-Cache: MISS`,
+            `a request for ${hit.target} with Cache-Control: no-cache, answered X-Cache: BYPASS`,
           );
         }
         return pass(`The proxy served ${hit.target} from its cache (Age: ${header(hit.responseHeaders, 'age')}), and went back to news.test when your request said no-cache.`);

@@ -64,9 +64,12 @@ describe('storable', () => {
     expect(decision.store ? '' : decision.reason).toContain(reason);
   });
 
-  it('may store an authorized response the origin marked public', () => {
-    expect(storable('GET', [['Authorization', 'Basic eDp5']], 200, fresh)).toEqual({ store: true });
-  });
+  it.each(['public, max-age=60', 's-maxage=60', 'must-revalidate, max-age=60'])(
+    'may store an authorized response the origin marked for sharing (%s)',
+    (cacheControl) => {
+      expect(storable('GET', [['Authorization', 'Basic eDp5']], 200, [['Cache-Control', cacheControl]])).toEqual({ store: true });
+    },
+  );
 });
 
 describe('usable: may a stored copy answer this request?', () => {
@@ -87,12 +90,32 @@ describe('usable: may a stored copy answer this request?', () => {
     expect(usable(aged, [], T0 + 11_000).hit).toBe(false);
   });
 
-  it('is a MISS when the request says no-cache, Pragma: no-cache, no-store, or a smaller max-age', () => {
-    expect(usable(stored, [['Cache-Control', 'no-cache']], T0 + 1000).hit).toBe(false);
-    expect(usable(stored, [['Pragma', 'no-cache']], T0 + 1000).hit).toBe(false);
-    expect(usable(stored, [['Cache-Control', 'no-store']], T0 + 1000).hit).toBe(false);
-    expect(usable(stored, [['Cache-Control', 'max-age=0']], T0 + 1000).hit).toBe(false);
+  it('is a BYPASS when the request says no-cache, Pragma: no-cache, no-store or max-age=0', () => {
+    for (const request of [
+      [['Cache-Control', 'no-cache']],
+      [['Pragma', 'no-cache']],
+      [['Cache-Control', 'no-store']],
+      [['Cache-Control', 'max-age=0']],
+    ] as HeaderPairs[]) {
+      expect(usable(stored, request, T0 + 1000), JSON.stringify(request)).toMatchObject({ hit: false, bypass: true });
+    }
+  });
+
+  it('ignores Pragma: no-cache when the request has Cache-Control (RFC 9111 §5.4)', () => {
+    expect(usable(stored, [['Cache-Control', 'max-age=30'], ['Pragma', 'no-cache']], T0 + 1000)).toEqual({ hit: true, age: 1 });
+  });
+
+  it('is a MISS, not a BYPASS, when the copy is older than the max-age the request accepts', () => {
     expect(usable(stored, [['Cache-Control', 'max-age=30']], T0 + 1000).hit).toBe(true);
+    const tooOld = usable(stored, [['Cache-Control', 'max-age=30']], T0 + 31_000);
+    expect(tooOld).toMatchObject({ hit: false, reason: expect.stringContaining('max-age=30') });
+    expect(tooOld).not.toHaveProperty('bypass');
+  });
+
+  it('serves a request with Authorization only from a copy marked for sharing (RFC 9111 §3.5)', () => {
+    const auth: HeaderPairs = [['Authorization', 'Basic eDp5']];
+    expect(usable(stored, auth, T0 + 1000)).toMatchObject({ hit: false, reason: expect.stringContaining('Authorization') });
+    expect(usable(entry([['Cache-Control', 'public, max-age=60']]), auth, T0 + 1000)).toEqual({ hit: true, age: 1 });
   });
 
   it('is a MISS when nothing is stored', () => {

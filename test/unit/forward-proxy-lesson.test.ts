@@ -41,13 +41,15 @@ describe('forward-proxy lesson checks', () => {
     expect(await check('who-asked', events, 'squid')).toMatchObject({ status: 'fail', saw: 'answer "squid"' });
   });
 
-  it('cache: needs a HIT with Age, then a no-cache MISS for the same page', async () => {
+  it('cache: needs a HIT with Age, then a no-cache BYPASS for the same page', async () => {
     const url = 'http://news.test/headlines';
     const miss = request('proxy', { target: url, cache: 'MISS' });
     const hit = request('proxy', { target: url, cache: 'HIT', responseHeaders: [['age', '3']] });
     expect(await check('cache', [miss])).toMatchObject({ status: 'fail', saw: expect.stringContaining('MISS') });
     expect(await check('cache', [miss, hit])).toMatchObject({ status: 'fail', expected: expect.stringContaining('no-cache') });
-    const forced = request('proxy', { target: url, cache: 'MISS', headers: [['Cache-Control', 'no-cache']] });
+    const again = request('proxy', { target: url, cache: 'MISS' });
+    expect(await check('cache', [miss, hit, again])).toMatchObject({ status: 'fail', expected: expect.stringContaining('BYPASS') });
+    const forced = request('proxy', { target: url, cache: 'BYPASS', headers: [['Cache-Control', 'no-cache']] });
     expect(await check('cache', [miss, hit, forced])).toMatchObject({ status: 'pass' });
   });
 

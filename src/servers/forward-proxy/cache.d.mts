@@ -23,12 +23,13 @@ export interface CacheEntry {
   lifetime: number;
 }
 
+export function allowsSharingAuthorized(responseDirectives: Directives): boolean;
 export function currentAge(entry: CacheEntry, now?: number): number;
 export function usable(
   entry: CacheEntry | undefined,
   requestHeaders: HeaderPairs,
   now?: number,
-): { hit: true; age: number } | { hit: false; reason: string };
+): { hit: true; age: number } | { hit: false; reason: string; bypass?: true };
 
 export class ResponseCache {
   constructor(options?: { maxEntries?: number; maxBodyBytes?: number });

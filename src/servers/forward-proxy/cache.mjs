@@ -10,9 +10,16 @@
 //   copy per variant; this one keeps none rather than serve the wrong one);
 // - a response marked `no-cache` may not be served without asking the origin again; a real cache
 //   stores it and revalidates with If-None-Match, this one simply does not store it;
-// - a request with `no-cache` (or the old `Pragma: no-cache`), `no-store` or `max-age=0` goes to
-//   the origin: a MISS, whose fresh answer then replaces the stored one (unless no-store);
+// - a request with `no-cache` (or the old `Pragma: no-cache`, when there is no Cache-Control),
+//   `no-store` or `max-age=0` goes to the origin even when a fresh copy is stored: a BYPASS, whose
+//   fresh answer then replaces the stored one (unless no-store);
 // - answers a HIT with `Age`: how many seconds the stored copy has been around (RFC 9111 §5.1).
+//
+// X-Cache says which of three things happened, with the same meaning as at the lab's reverse proxy:
+//   HIT     answered from a stored copy; the origin never heard of the request
+//   MISS    no usable copy (none stored, or stale): the origin was asked
+//   BYPASS  the request said not to use a stored copy (no-cache, no-store, max-age=0): the origin
+//           was asked, whatever was stored
 
 /**
  * Parse a Cache-Control value into a Map of lower-case directive → value (true when the
@@ -70,13 +77,21 @@ export function storable(method, requestHeaders, status, responseHeaders) {
   if (res.has('no-store')) return { store: false, reason: 'the response said no-store' };
   if (res.has('private')) return { store: false, reason: 'the response is private to one user' };
   if (res.has('no-cache')) return { store: false, reason: 'the response must be revalidated every time (no-cache)' };
-  if (headerValue(requestHeaders, 'authorization') !== undefined && !res.has('public') && !res.has('s-maxage')) {
+  if (headerValue(requestHeaders, 'authorization') !== undefined && !allowsSharingAuthorized(res)) {
     return { store: false, reason: 'the request carried Authorization' };
   }
   if (headerValue(responseHeaders, 'vary') !== undefined) return { store: false, reason: 'the response varies (Vary)' };
   const lifetime = freshnessLifetime(responseHeaders);
   if (lifetime === undefined || lifetime === 0) return { store: false, reason: 'no max-age: no explicit lifetime' };
   return { store: true };
+}
+
+/**
+ * A response to a request with Authorization is one user's; a shared cache may keep it only when
+ * the origin says so with public, s-maxage or must-revalidate (RFC 9111 §3.5).
+ */
+export function allowsSharingAuthorized(responseDirectives) {
+  return ['public', 's-maxage', 'must-revalidate'].some((name) => responseDirectives.has(name));
 }
 
 /**
@@ -89,18 +104,23 @@ export function currentAge(entry, now = Date.now()) {
 
 /**
  * Can this stored entry answer this request? Returns { hit: true, age } or
- * { hit: false, reason }.
+ * { hit: false, reason, bypass? } where `bypass` means the request itself ruled the cache out.
  */
 export function usable(entry, requestHeaders, now = Date.now()) {
-  if (!entry) return { hit: false, reason: 'not in the cache' };
   const req = parseCacheControl(headerValue(requestHeaders, 'cache-control'));
   const pragma = (headerValue(requestHeaders, 'pragma') ?? '').toLowerCase();
+  // Pragma: no-cache is HTTP/1.0's way to say it; it counts only without Cache-Control (§5.4).
   if (req.has('no-cache') || (!headerValue(requestHeaders, 'cache-control') && pragma.includes('no-cache'))) {
-    return { hit: false, reason: 'the request said no-cache: ask the origin again' };
+    return { hit: false, bypass: true, reason: 'the request said no-cache: ask the origin again' };
   }
-  if (req.has('no-store')) return { hit: false, reason: 'the request said no-store' };
-  const age = currentAge(entry, now);
+  if (req.has('no-store')) return { hit: false, bypass: true, reason: 'the request said no-store' };
   const maxAge = seconds(req, 'max-age');
+  if (maxAge === 0) return { hit: false, bypass: true, reason: 'the request accepts no stored copy (max-age=0)' };
+  if (!entry) return { hit: false, reason: 'not in the cache' };
+  if (headerValue(requestHeaders, 'authorization') !== undefined && !allowsSharingAuthorized(parseCacheControl(headerValue(entry.headers, 'cache-control')))) {
+    return { hit: false, reason: 'the request carries Authorization and the stored copy is not marked for sharing' };
+  }
+  const age = currentAge(entry, now);
   if (maxAge !== undefined && age > maxAge) {
     return { hit: false, reason: `the request accepts at most max-age=${maxAge}` };
   }

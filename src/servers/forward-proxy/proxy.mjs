@@ -127,7 +127,10 @@ function handleRequest(door) {
       return answerMaxForwardsZero(req, res, requestPairs);
     }
 
+    // X-Cache: HIT (from the stored copy), MISS (nothing usable stored) or BYPASS (the request
+    // said not to use a stored copy); the same labels as the lab's reverse proxy. See cache.mjs.
     const cacheKey = `http://${target.hostHeader}${target.path}`;
+    fields.cache = 'MISS';
     if (req.method === 'GET') {
       const lookup = usable(cache.get(cacheKey), requestPairs);
       if (lookup.hit) {
@@ -135,9 +138,9 @@ function handleRequest(door) {
         fields.age = lookup.age;
         return serveFromCache(res, cache.get(cacheKey), lookup.age);
       }
+      if (lookup.bypass) fields.cache = 'BYPASS';
       fields.cacheReason = lookup.reason;
     }
-    fields.cache = 'MISS';
     forward(req, res, { site, target, requestPairs, cacheKey, fields });
   };
 }
@@ -165,7 +168,7 @@ function forward(req, res, { site, target, requestPairs, cacheKey, fields }) {
     const answerPairs = responseHeadersForClient(pairs(answer.rawHeaders), { via: VIA, httpVersion: answer.httpVersion });
     const decision = storable(req.method, requestPairs, answer.statusCode, answerPairs);
     if (!decision.store) fields.notStored = decision.reason;
-    setHeaders(res, [...answerPairs, ['X-Cache', 'MISS']]);
+    setHeaders(res, [...answerPairs, ['X-Cache', fields.cache]]);
     res.writeHead(answer.statusCode, answer.statusMessage);
 
     const kept = [];
