@@ -1,7 +1,8 @@
 // The reverse proxy's cache (src/servers/reverse-proxy/cache.mjs) against RFC 9111: what a shared
-// cache may store, how long a copy stays fresh, how Age grows, and how Vary separates copies.
+// cache may store, how long a copy stays fresh, how Age grows, how Vary separates copies, and what
+// a request with Authorization may get from it.
 import { describe, expect, it } from 'vitest';
-import { ResponseCache, freshnessLifetime, requestWantsFresh } from '../../src/servers/reverse-proxy/cache.mjs';
+import { ResponseCache, freshnessLifetime, requestWantsFresh, storeLifetime } from '../../src/servers/reverse-proxy/cache.mjs';
 
 function clock(start = 1_700_000_000_000) {
   const time = { now: start };
@@ -34,11 +35,61 @@ describe('freshnessLifetime', () => {
 });
 
 describe('requestWantsFresh', () => {
-  it('honours no-cache, max-age=0 and Pragma: no-cache from the client', () => {
+  it('honours no-cache, max-age=0, no-store and Pragma: no-cache from the client', () => {
     expect(requestWantsFresh({ 'cache-control': 'no-cache' })).toBe(true);
     expect(requestWantsFresh({ 'cache-control': 'max-age=0' })).toBe(true);
+    expect(requestWantsFresh({ 'cache-control': 'no-store' })).toBe(true);
     expect(requestWantsFresh({ pragma: 'no-cache' })).toBe(true);
+    expect(requestWantsFresh({ pragma: 'No-Cache' })).toBe(true);
     expect(requestWantsFresh({})).toBe(false);
+  });
+
+  it('counts Pragma: no-cache only when the request has no Cache-Control (RFC 9111 §5.4)', () => {
+    // Given a request whose Cache-Control accepts a stored copy, and an old Pragma beside it
+    // Then Cache-Control decides: the copy may be used
+    expect(requestWantsFresh({ 'cache-control': 'max-age=30', pragma: 'no-cache' })).toBe(false);
+    expect(requestWantsFresh({ pragma: 'something-else' })).toBe(false);
+  });
+});
+
+describe('a request with Authorization (RFC 9111 §3.5)', () => {
+  const authorized = { authorization: 'Bearer alice' };
+
+  it.each([
+    ['max-age=60', 0],
+    ['public, max-age=60', 60],
+    ['s-maxage=30', 30],
+    ['must-revalidate, max-age=60', 60],
+  ])('with a response saying %j may be kept for %i s', (cacheControl, seconds) => {
+    expect(storeLifetime(authorized, 200, { 'cache-control': cacheControl })).toBe(seconds);
+    expect(storeLifetime({}, 200, { 'cache-control': cacheControl })).toBeGreaterThan(0);
+  });
+
+  it('is not stored unless the response allows it', () => {
+    const cache = new ResponseCache();
+    expect(cache.store('/account', authorized, response({ 'cache-control': 'max-age=60' }))).toBe(false);
+    expect(cache.lookup('/account', {})).toBeUndefined();
+    expect(cache.store('/news', authorized, response({ 'cache-control': 'public, max-age=60' }))).toBe(true);
+    expect(cache.lookup('/news', {})).toBeDefined();
+  });
+
+  it('is not served a stored copy unless that copy allows it', () => {
+    // Given two copies stored for anonymous requests: one plain, one marked public
+    const cache = new ResponseCache();
+    cache.store('/plain', {}, response({ 'cache-control': 'max-age=60' }));
+    cache.store('/shared', {}, response({ 'cache-control': 'public, max-age=60' }));
+    // Then a request with Authorization gets only the public one; anonymous ones still get both
+    expect(cache.lookup('/plain', authorized)).toBeUndefined();
+    expect(cache.lookup('/shared', authorized)).toBeDefined();
+    expect(cache.lookup('/plain', {})).toBeDefined();
+  });
+});
+
+describe('storeLifetime', () => {
+  it('keeps nothing for a request that said no-store', () => {
+    expect(storeLifetime({ 'cache-control': 'no-store' }, 200, { 'cache-control': 'max-age=60' })).toBe(0);
+    const cache = new ResponseCache();
+    expect(cache.store('/slow', { 'cache-control': 'no-store' }, response({ 'cache-control': 'max-age=60' }))).toBe(false);
   });
 });
 

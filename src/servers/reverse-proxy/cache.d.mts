@@ -1,6 +1,8 @@
 // Types for cache.mjs, so the TypeScript tests can import it. The lab server itself is plain JS.
 type Headers = Record<string, string | string[] | undefined>;
 export function freshnessLifetime(status: number, headers: Headers): number;
+export function storeLifetime(requestHeaders: Headers, status: number, headers: Headers): number;
+export function sharedDespiteAuthorization(headers: Headers): boolean;
 export function parseCacheControl(value: string | undefined): Map<string, string | true>;
 export function requestWantsFresh(headers: Headers): boolean;
 export class ResponseCache {

@@ -9,7 +9,12 @@
 //                        simply does not store such responses)
 // A stored response is "fresh" while its age is below that lifetime; the proxy then answers from
 // memory, adds `Age: <seconds>`, and the backend never hears of the request. The client can ask
-// for a fresh copy with `Cache-Control: no-cache` (or max-age=0) on its request.
+// for a fresh copy with `Cache-Control: no-cache` (or max-age=0) on its request; HTTP/1.0's
+// `Pragma: no-cache` means the same, but only in a request without Cache-Control (RFC 9111 §5.4).
+//
+// A request with `Authorization` is one user's: its answer may be kept, and a stored copy may
+// answer it, only when the backend marked the response for sharing with `public`, `s-maxage` or
+// `must-revalidate` (RFC 9111 §3.5). Otherwise one user's account page could reach another.
 //
 // Vary lists request headers the response depends on; a stored copy is reused only for requests
 // that have the same values for them. `Vary: *` means "never reuse".
@@ -42,6 +47,22 @@ export function freshnessLifetime(status, headers) {
   return 0; // no explicit lifetime: this cache does not guess (RFC 9111 §4.2.2 would allow it)
 }
 
+/**
+ * How long this cache may keep the answer to this request: freshnessLifetime, but 0 when the
+ * request said no-store, or carried Authorization and the response is not marked for sharing.
+ */
+export function storeLifetime(requestHeaders, status, headers) {
+  if (requestHeaders['cache-control'] !== undefined && parseCacheControl(requestHeaders['cache-control']).has('no-store')) return 0;
+  if (requestHeaders.authorization !== undefined && !sharedDespiteAuthorization(headers)) return 0;
+  return freshnessLifetime(status, headers);
+}
+
+/** Whether a response may be shared even though the request carried Authorization (§3.5). */
+export function sharedDespiteAuthorization(headers) {
+  const cc = parseCacheControl(headers['cache-control']);
+  return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate');
+}
+
 /** `Cache-Control: public, max-age=60` → Map { 'public' → true, 'max-age' → '60' }. */
 export function parseCacheControl(value) {
   const directives = new Map();
@@ -54,11 +75,17 @@ export function parseCacheControl(value) {
   return directives;
 }
 
-/** Whether the client asked us to skip stored copies (they may still be refreshed). */
+/**
+ * Whether the client asked us to skip stored copies: no-cache, max-age=0 or no-store (the answer
+ * may still refresh the stored copy, unless no-store). Pragma: no-cache counts only when there is
+ * no Cache-Control, which replaces it (RFC 9111 §5.4).
+ */
 export function requestWantsFresh(headers) {
-  if (headers['cache-control'] === undefined && headers.pragma === undefined) return false;
+  if (headers['cache-control'] === undefined) {
+    return headers.pragma !== undefined && parseCacheControl(headers.pragma).has('no-cache');
+  }
   const cc = parseCacheControl(headers['cache-control']);
-  return cc.has('no-cache') || cc.get('max-age') === '0' || headers.pragma === 'no-cache';
+  return cc.has('no-cache') || cc.has('no-store') || cc.get('max-age') === '0';
 }
 
 export class ResponseCache {
@@ -78,8 +105,10 @@ export class ResponseCache {
    */
   lookup(key, requestHeaders) {
     const variants = this.entries.get(key) ?? [];
+    const authorized = requestHeaders.authorization !== undefined;
     for (const entry of variants) {
       if (!sameVariant(entry, requestHeaders)) continue;
+      if (authorized && !entry.sharedDespiteAuthorization) return undefined;
       const age = this.ageOf(entry);
       if (age >= entry.lifetime) {
         this.remove(key, entry); // stale: forget it, the backend will be asked
@@ -103,7 +132,7 @@ export class ResponseCache {
    * the decision; `pairs` are the header pairs replayed on a HIT.
    */
   store(key, requestHeaders, { status, headers, pairs, body }) {
-    const lifetime = freshnessLifetime(status, headers);
+    const lifetime = storeLifetime(requestHeaders, status, headers);
     if (lifetime === 0 || body.length > this.maxEntryBytes) return false;
     const varyNames = (headers.vary ?? '')
       .split(',')
@@ -116,6 +145,7 @@ export class ResponseCache {
       lifetime,
       storedAt: this.now(),
       initialAge: Math.max(0, Number(headers.age) || 0),
+      sharedDespiteAuthorization: sharedDespiteAuthorization(headers),
       vary: Object.fromEntries(varyNames.map((name) => [name, requestHeaders[name] ?? null])),
     };
     const variants = (this.entries.get(key) ?? []).filter((old) => {

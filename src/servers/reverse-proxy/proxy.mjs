@@ -28,7 +28,7 @@ import { labServer } from '../lib/lab-server.mjs';
 import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
 import { declaredTooLarge } from './body-limit.mjs';
-import { ResponseCache, freshnessLifetime, requestWantsFresh } from './cache.mjs';
+import { ResponseCache, requestWantsFresh, storeLifetime } from './cache.mjs';
 import { clientAddress, newRequestId, requestHeadersForBackend, responseHeadersForClient } from './forwarding.mjs';
 import { HealthChecker } from './health.mjs';
 import { RateLimiter } from './rate-limit.mjs';
@@ -108,7 +108,9 @@ async function handle(req, res, proto) {
     return own(413, `the body is larger than this proxy accepts (${settings.maxBody} bytes)`, [['Connection', 'close']]);
   }
 
-  // The cache: GET and HEAD only; one entry per host and target.
+  // The cache: GET and HEAD only; one entry per host and target. X-Cache: HIT (the stored copy),
+  // MISS (no usable copy: a backend is asked), BYPASS (the request said not to use a stored copy);
+  // the same labels as the lab's forward proxy.
   const cacheKey = `${req.headers.host ?? ''}${req.url}`;
   const cacheable = req.method === 'GET' || req.method === 'HEAD';
   if (cacheable) {
@@ -173,7 +175,7 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
     let body = response;
     if (cacheable) {
       pairs.push(['X-Cache', fields.cache]);
-      if (req.method === 'GET' && freshnessLifetime(response.statusCode, response.headers) > 0) {
+      if (req.method === 'GET' && storeLifetime(req.headers, response.statusCode, response.headers) > 0) {
         // Keep a copy of the body as it streams past; stored once it has all arrived.
         body = recordInto(response, cache, cacheKey, req.headers, { status: response.statusCode, headers: response.headers, pairs });
       }
