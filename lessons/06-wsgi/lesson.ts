@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
 import { defineLesson, type CheckContext, type RequestEvent, type SolveContext } from '../../src/engine/types.js';
+import { editTimeout, get, type Fetched } from './app-client.js';
 
 const SLOW_SECONDS = 1;
 
@@ -21,18 +22,6 @@ async function writeApp(ctx: SolveContext, name: string): Promise<void> {
 /** The request events of the WSGI server, optionally only those whose path starts with prefix. */
 function wsgiRequests(ctx: CheckContext, prefix = ''): RequestEvent[] {
   return ctx.requests('wsgi').filter((r) => (r.target ?? '').startsWith(prefix));
-}
-
-interface Fetched {
-  status: number;
-  headers: Headers;
-  body: string;
-}
-
-/** Call the learner's app the way a client would. */
-async function get(ctx: CheckContext, path: string): Promise<Fetched> {
-  const response = await fetch(`${ctx.url('wsgi')}${path}`, { signal: ctx.signal, redirect: 'manual' });
-  return { status: response.status, headers: response.headers, body: await response.text() };
 }
 
 /** When the server answered 500, its body starts with the explanation (or the traceback). */
@@ -57,7 +46,9 @@ async function helloProblem(ctx: CheckContext) {
   const name = randomName();
   const cases: [string, string][] = [[`/hello?name=${name}`, name], ['/hello', 'world']];
   for (const [path, who] of cases) {
-    const response = await get(ctx, path);
+    const answer = await get(ctx, path);
+    if (!answer.ok) return answer.problem;
+    const { response } = answer;
     const explanation = serverExplanation(response);
     if (response.status === 500) {
       return fail(`GET ${path} made your app fail, so the server answered 500.`, explanation.join(' ') || quote(response),
@@ -71,7 +62,7 @@ async function helloProblem(ctx: CheckContext) {
       return fail(`GET ${path} says its body is "${contentType || 'nothing'}".`, quote(response), 'Content-Type: application/json');
     }
     const cache = response.headers.get('cache-control') ?? '';
-    if (cache.trim().toLowerCase() !== 'no-store') {
+    if (!hasDirective(cache, 'no-store')) {
       return fail(`GET ${path} has ${cache ? `Cache-Control: ${cache}` : 'no Cache-Control header'}.`, quote(response), 'Cache-Control: no-store');
     }
     let parsed: unknown;
@@ -87,6 +78,11 @@ async function helloProblem(ctx: CheckContext) {
     }
   }
   return null;
+}
+
+/** Does a Cache-Control value list this directive? ("private, No-Store" lists no-store.) */
+export function hasDirective(cacheControl: string, directive: string): boolean {
+  return cacheControl.split(',').some((part) => part.split('=')[0]!.trim().toLowerCase() === directive);
 }
 
 /** The time span of a set of requests as the server saw them, in seconds. */
@@ -187,7 +183,7 @@ export default defineLesson({
         'Headers are a list of (name, value) tuples of str: [("Content-Type", "application/json"), ("Cache-Control", "no-store")].',
         'urllib.parse.parse_qs(environ["QUERY_STRING"]) gives {"name": ["Ada"]}.',
       ],
-      timeoutMs: 8000,
+      timeoutMs: editTimeout(2),
       check: async (ctx) => {
         const problem = await helloProblem(ctx);
         return problem ?? pass('/hello answers 200 OK with application/json, Cache-Control: no-store and the right JSON, for any name.');
@@ -209,11 +205,13 @@ export default defineLesson({
         'Give the inner app your own start_response, which appends the header and calls the real one (pass exc_info on).',
         'At the bottom of app.py: app = add_header(app).',
       ],
-      timeoutMs: 8000,
+      timeoutMs: editTimeout(5),
       check: async (ctx) => {
         const paths: [string, number][] = [['/', 200], ['/nowhere', 404], ['/hello?name=Mw', 200]];
         for (const [path, status] of paths) {
-          const response = await get(ctx, path);
+          const answer = await get(ctx, path);
+          if (!answer.ok) return answer.problem;
+          const { response } = answer;
           const explanation = serverExplanation(response);
           if (response.status !== status) {
             return fail(`GET ${path} answered ${response.status}; your middleware should not change the status.`,
