@@ -27,7 +27,10 @@ const common = {
   // Ink can talk to React devtools when asked to; that package is optional and not shipped.
   external: ['react-devtools-core'],
   // Code blocks are shown plain; see the stub for why.
-  alias: { 'cli-highlight': join(root, 'scripts', 'cli-highlight-stub.mjs') },
+  alias: {
+    'cli-highlight': join(root, 'scripts', 'cli-highlight-stub.mjs'),
+    'is-in-ci': join(root, 'scripts', 'is-in-ci.mjs'),
+  },
   // Some bundled CommonJS packages call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __gtCreateRequire } from 'node:module'; const require = __gtCreateRequire(import.meta.url);" },
 };

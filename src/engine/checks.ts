@@ -32,7 +32,8 @@ export async function runCheck(step: Step, context: Omit<CheckContext, 'signal'>
     }, timeoutMs);
   });
   try {
-    const result = await Promise.race([step.check({ ...context, signal: controller.signal }), timeout]);
+    // Object.assign keeps the context's live getters (events, servers) live.
+    const result = await Promise.race([step.check(Object.assign(context, { signal: controller.signal })), timeout]);
     if (result === 'timeout') {
       return { ...base, status: 'error', message: `The tutor's check for this step took longer than ${timeoutMs} ms and was stopped. This is the tutor's fault, not yours; try the check again.`, details: [] };
     }

@@ -275,13 +275,16 @@ export class Lab implements LabHandle {
   /** What a check sees: URLs, the events since the step began, the answer, this run's secrets. */
   context(stepId: string, answer?: string): Omit<CheckContext, 'signal'> {
     const since = this.marks.get(stepId) ?? 0;
-    const events = this.eventList.filter((event) => event.seq > since);
+    // Live views: a check that sends its own request (an edit check exercising the learner's app)
+    // sees the events that request caused.
+    const eventsSince = () => this.eventList.filter((event) => event.seq > since);
     const maps = this.portMaps();
     const portOf = (server: string, port = 'port') => {
       const value = maps[server]?.[port];
       if (value === undefined) throw new Error(`the lab has no server "${server}" with a port "${port}"`);
       return value;
     };
+    const lab = this;
     return {
       lesson: this.lesson.id,
       step: stepId,
@@ -290,23 +293,27 @@ export class Lab implements LabHandle {
         return `${scheme}://127.0.0.1:${portOf(server, port)}`;
       },
       port: portOf,
-      events,
-      requests: (server) => events.filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
+      get events() {
+        return eventsSince();
+      },
+      requests: (server) => eventsSince().filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
       ...(answer !== undefined ? { answer: answer.trim() } : {}),
       secrets: { ...this.secrets },
       workspace: this.lessonWorkspace,
-      servers: this.servers(),
+      get servers() {
+        return lab.servers();
+      },
     };
   }
 
   /** A context for a step's solve(): what the walk test (a stand-in learner) gets. */
   solveContext(stepId: string, env: Record<string, string>): SolveContext {
-    return {
-      ...this.context(stepId),
+    // Object.assign, not a spread: the context's live getters must stay getters.
+    return Object.assign(this.context(stepId), {
       signal: new AbortController().signal,
-      run: (command) => runShown(this.fill(command, 'command'), { env, cwd: this.lessonWorkspace }),
-      control: (action, server) => this.control(action, server),
-    };
+      run: (command: string) => runShown(this.fill(command, 'command'), { env, cwd: this.lessonWorkspace }),
+      control: (action: 'stop' | 'start' | 'restart', server: string) => this.control(action, server),
+    });
   }
 
   /** Stop, start or restart one server. Actions on one server run one after another, so two

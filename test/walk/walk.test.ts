@@ -7,7 +7,7 @@ import { loadCatalog } from '../../src/engine/catalog.js';
 import { missingRequirements } from '../../src/engine/checks.js';
 import { Lab } from '../../src/engine/lab.js';
 import { lessonAvailability } from '../../src/engine/requirements.js';
-import type { CheckOutcome, LoadedLesson, SolveContext, Step } from '../../src/engine/types.js';
+import type { CheckOutcome, LoadedLesson, Step } from '../../src/engine/types.js';
 import { awkwardDir, cleanEnv } from '../helpers/env.js';
 import { survivors } from '../helpers/processes.js';
 
@@ -73,15 +73,14 @@ function walkLesson(lesson: LoadedLesson): void {
 async function act(lab: Lab, step: Step, env: Record<string, string>) {
   const ran: string[] = [];
   const transcript: string[] = [];
-  const base = lab.solveContext(step.id, env);
-  const context: SolveContext = {
-    ...base,
-    run: async (command) => {
-      ran.push(command);
-      const result = await base.run(command);
-      transcript.push(`$ ${lab.fill(command, 'command')}\n(exit ${result.exitCode})\n${result.stdout.slice(0, 2000)}${result.stderr.slice(0, 1000)}`);
-      return result;
-    },
+  const context = lab.solveContext(step.id, env);
+  const run = context.run;
+  // Record every command the stand-in learner runs (the context keeps its live getters).
+  context.run = async (command) => {
+    ran.push(command);
+    const result = await run(command);
+    transcript.push(`$ ${lab.fill(command, 'command')}\n(exit ${result.exitCode})\n${result.stdout.slice(0, 2000)}${result.stderr.slice(0, 1000)}`);
+    return result;
   };
   let answer: string | undefined;
   if (step.solve) answer = (await step.solve(context)) ?? undefined;
