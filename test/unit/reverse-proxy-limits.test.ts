@@ -1,9 +1,10 @@
 // The token bucket behind 429 (src/servers/reverse-proxy/rate-limit.mjs) and the body limit
 // behind 413 (body-limit.mjs), with a fake clock: no test here waits for real time to pass.
-import { Readable, Writable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { BodyLimit, declaredTooLarge } from '../../src/servers/reverse-proxy/body-limit.mjs';
+import { BodyLimit, declaredTooLarge, discardBody } from '../../src/servers/reverse-proxy/body-limit.mjs';
 import { RateLimiter } from '../../src/servers/reverse-proxy/rate-limit.mjs';
 import { reasonPhrase } from '../../src/servers/reverse-proxy/reason-phrase.mjs';
 
@@ -69,6 +70,30 @@ describe('body limit', () => {
     const sink = new Writable({ write: (chunk, _enc, done) => (received.push(chunk), done()) });
     await pipeline(Readable.from([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]), new BodyLimit(1000), sink);
     expect(Buffer.concat(received).length).toBe(1000);
+  });
+});
+
+describe('discardBody, after a 413 from Content-Length', () => {
+  /** A request whose socket remembers whether it was cut. */
+  function upload() {
+    const req = Object.assign(new PassThrough(), { socket: { destroyed: false, destroy() { this.destroyed = true; } } });
+    return req as unknown as IncomingMessage & PassThrough & { socket: { destroyed: boolean } };
+  }
+
+  it('reads what the client still sends, so it gets the 413 instead of a reset', () => {
+    const req = upload();
+    discardBody(req, 10);
+    req.write(Buffer.alloc(6));
+    req.write(Buffer.alloc(4));
+    expect(req.socket.destroyed).toBe(false);
+  });
+
+  it('cuts the connection once more than maxBytes arrived', () => {
+    const req = upload();
+    discardBody(req, 10);
+    req.write(Buffer.alloc(6));
+    req.write(Buffer.alloc(5));
+    expect(req.socket.destroyed).toBe(true);
   });
 });
 

@@ -35,3 +35,19 @@ export class BodyLimit extends Transform {
     else callback(null, chunk);
   }
 }
+
+/**
+ * After a 413 from Content-Length alone: read and drop whatever body the client still sends, up to
+ * `maxBytes`, then keep the connection. Closing at once would look tidier, but the kernel answers
+ * bytes that arrive after a close with a reset (RST), and a client still busy sending (nginx
+ * relaying an upload, curl without `Expect: 100-continue`) gets that reset instead of the 413. A
+ * client that waited for "100 Continue" sends nothing and closes itself. Past `maxBytes` the
+ * connection is cut: nobody gets to make the proxy read 10 GB.
+ */
+export function discardBody(req, maxBytes) {
+  let dropped = 0;
+  req.on('data', (chunk) => {
+    dropped += chunk.length;
+    if (dropped > maxBytes) req.socket.destroy();
+  });
+}

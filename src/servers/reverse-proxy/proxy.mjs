@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { labServer } from '../lib/lab-server.mjs';
 import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
-import { declaredTooLarge } from './body-limit.mjs';
+import { declaredTooLarge, discardBody } from './body-limit.mjs';
 import { ResponseCache, requestWantsFresh, storeLifetime } from './cache.mjs';
 import { clientAddress, newRequestId, requestHeadersForBackend, responseHeadersForClient } from './forwarding.mjs';
 import { HealthChecker } from './health.mjs';
@@ -105,7 +105,8 @@ async function handle(req, res, proto) {
   }
   if (declaredTooLarge(req.headers, settings.maxBody)) {
     fields.bodyLimit = 'content-length';
-    return own(413, `the body is larger than this proxy accepts (${settings.maxBody} bytes)`, [['Connection', 'close']]);
+    discardBody(req, settings.maxBody * 8); // so the client reads the 413, not a reset
+    return own(413, `the body is larger than this proxy accepts (${settings.maxBody} bytes)`);
   }
 
   // The cache: GET and HEAD only; one entry per host and target. X-Cache: HIT (the stored copy),
