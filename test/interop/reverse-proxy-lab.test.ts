@@ -240,8 +240,10 @@ describe('reverse proxy lab, failures', () => {
   });
 
   it('503 when no backend is up, 502 when the last one dies under a request', async () => {
-    // Given active checks are paused (app-1 being down made them run every 250 ms), so only a
-    // real request can find out that app-2 is gone
+    // Given app-1 is gone (the test before leaves it so; stopping it again does nothing), and
+    // active checks are paused (a backend down makes them run every 250 ms), so only a real
+    // request can find out that app-2 is gone too
+    await lab.stop('app-1');
     const paused = lab.lastSeq;
     lab.command('proxy', { cmd: 'health-checks', paused: true });
     await lab.waitForEvent((e) => e.event === 'health-checks' && e.paused === true, 'active checks paused', paused);
