@@ -23,7 +23,7 @@
 import http from 'node:http';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labServer, pairs } from '../lib/lab-server.mjs';
+import { labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
 import { ResponseCache, headerValue, storable, usable } from './cache.mjs';
 import { connectHandler, writeRawResponse } from './tunnel.mjs';
 import {
@@ -269,25 +269,13 @@ function setHeaders(res, headerPairs) {
 function handleClientError(door) {
   return (error, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const firstLine = error.rawPacket ? error.rawPacket.toString('latin1').split('\r\n')[0].slice(0, 200) : '';
-    const [method = '', target = ''] = firstLine.split(' ');
+    const status = unparsableStatus(error);
     writeRawResponse(socket, status, [['Via', `1.1 ${VIA}`]], [
       `${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${VIA})`,
       '',
       `This proxy could not read that request: ${error.code ?? error.message}.`,
     ]);
-    lab.emit({
-      event: 'request',
-      conn: lab.connectionId(socket),
-      remote: `${socket.remoteAddress}:${socket.remotePort}`,
-      method,
-      target,
-      headers: [],
-      status,
-      door: door.name,
-      error: `${error.code ?? 'error'}: ${error.message}`,
-    });
+    const firstLine = lab.reportUnparsable(error, socket, status, { door: door.name });
     accessLog(`${socket.remoteAddress} ${door.name} ${JSON.stringify(firstLine)} ${status} PARSE-ERROR`);
   };
 }

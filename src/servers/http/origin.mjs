@@ -8,7 +8,7 @@
 //   GET  /secret        a response carrying this lab run's token in a header
 //   POST /echo          what you posted, and how the server understood it
 import { createServer, STATUS_CODES } from 'node:http';
-import { labServer } from '../lib/lab-server.mjs';
+import { labServer, unparsableStatus } from '../lib/lab-server.mjs';
 
 const lab = labServer();
 const MAX_BODY = 1024 * 1024;
@@ -103,22 +103,11 @@ function send(res, status, body) {
 // them, and keep serving everyone else.
 server.on('clientError', (error, socket) => {
   if (!socket.writable) return socket.destroy();
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
+  const status = unparsableStatus(error);
   const reason = STATUS_CODES[status];
-  const text = `${reason}: ${tooLarge ? 'the request headers are too large' : 'that is not a valid HTTP request'}\n`;
+  const text = `${reason}: ${status === 431 ? 'the request headers are too large' : 'that is not a valid HTTP request'}\n`;
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-  lab.emit({
-    event: 'request',
-    conn: lab.connectionId(socket),
-    remote: `${socket.remoteAddress}:${socket.remotePort}`,
-    // It could not be parsed, so there is no method or target to report.
-    method: '',
-    target: '',
-    headers: [],
-    status,
-    error: `${error.code}: ${error.message}`,
-  });
+  lab.reportUnparsable(error, socket, status);
 });
 
 await lab.listen(server);

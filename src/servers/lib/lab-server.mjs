@@ -150,6 +150,28 @@ export function labServer() {
     return fields;
   }
 
+  /**
+   * Report a request node:http could not parse (its 'clientError'), after the server has answered
+   * it: it becomes a lab event like any other, with what can be read of its first line.
+   * Returns that first line.
+   */
+  function reportUnparsable(error, socket, status, extra = {}) {
+    const firstLine = error.rawPacket ? error.rawPacket.toString('latin1').split('\r\n')[0].slice(0, 200) : '';
+    const [method = '', target = ''] = firstLine.split(' ');
+    emit({
+      event: 'request',
+      conn: connectionId(socket),
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      method,
+      target,
+      headers: [],
+      status,
+      error: `${error.code ?? 'error'}: ${error.message}`,
+      ...extra,
+    });
+    return firstLine;
+  }
+
   return {
     name,
     host: '127.0.0.1',
@@ -165,6 +187,7 @@ export function labServer() {
     listen,
     observe,
     connectionId,
+    reportUnparsable,
     ready: (fields = {}) => emit({ event: 'ready', ...fields }),
     onCommand: (handler) => commandHandlers.push(handler),
     onShutdown: (hook) => shutdownHooks.push(hook),
@@ -188,4 +211,12 @@ function responsePairs(res) {
     else out.push([key, String(value)]);
   }
   return out;
+}
+
+/** The status for a request node:http could not parse: 431 for oversized headers, 408 for one
+ * that took too long to arrive, 400 for anything else that is not HTTP. */
+export function unparsableStatus(error) {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
 }

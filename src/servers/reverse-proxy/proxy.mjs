@@ -24,7 +24,7 @@ import { cpSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
-import { labServer } from '../lib/lab-server.mjs';
+import { labServer, unparsableStatus } from '../lib/lab-server.mjs';
 import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
 import { declaredTooLarge, discardBody } from './body-limit.mjs';
@@ -228,27 +228,17 @@ function pairsFromRaw(raw) {
   return out;
 }
 
-// A request node cannot parse never reaches handle(): answer 400 (431 for huge headers) here,
-// report it, and keep serving everyone else.
+// A request node cannot parse never reaches handle(): answer 400 (431 for huge headers, 408 for
+// one too slow to arrive) here, report it, and keep serving everyone else.
 function clientError(error, socket) {
   if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const [method = '', target = ''] = String(error.rawPacket ?? '').split('\r\n')[0].split(' ');
+  const status = unparsableStatus(error);
   const body = `bad request: ${error.code ?? error.message}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-  lab.emit({
-    event: 'request',
-    conn: lab.connectionId(socket),
-    remote: `${socket.remoteAddress}:${socket.remotePort}`,
-    method,
-    target,
-    headers: [],
-    status,
-    error: error.code ?? error.message,
-  });
+  lab.reportUnparsable(error, socket, status);
 }
 
 function serve(server, proto) {
