@@ -7,8 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabChild, PortTakenError } from './child.js';
-import { runCheck, runShown, type StepOutcome } from './checks.js';
-import { findRunningLab, newToken, removeRecord, removeRecordSync, startControlServer, writeRecord } from './control.js';
+import { checkContext, solveContext } from './check-context.js';
+import { runCheck, type StepOutcome } from './checks.js';
+import { findRunningLab } from './control.js';
+import { LabControl } from './lab-control.js';
 import { EXIT, TutorError, usageError } from './errors.js';
 import { fillPlaceholders, type FillMode, type PortMap } from './placeholders.js';
 import { freePort, releasePort } from './ports.js';
@@ -17,7 +19,7 @@ import { Progress } from './progress.js';
 import { findPython, lessonAvailability } from './requirements.js';
 import { registerLab, unregisterLab } from './shutdown.js';
 import { tutorCommand } from './tutor-command.js';
-import type { CheckContext, LabChange, LabEvent, LabHandle, LoadedLesson, RequestEvent, ServerSnapshot, ServerSpec, SolveContext } from './types.js';
+import type { CheckContext, LabChange, LabEvent, LabHandle, LoadedLesson, ServerSnapshot, ServerSpec, SolveContext } from './types.js';
 import { ensureStarter } from './workspace.js';
 
 const MAX_EVENTS = 5000;
@@ -52,7 +54,7 @@ export class Lab implements LabHandle {
   private seq = 0;
   private runDir = '';
   private python = 'python3';
-  private controlServer: { close(): void } | undefined;
+  private controlEndpoint: LabControl | undefined;
   private tornDown: Promise<void> | undefined;
 
   private constructor(
@@ -111,7 +113,7 @@ export class Lab implements LabHandle {
         await Promise.all([...this.members.values()].map((member) => member.child.stop()));
       }
     }
-    if (this.options.control !== false) await this.startControl();
+    if (this.options.control !== false) this.controlEndpoint = await LabControl.open(this, this.options.workspace, this.options.progress);
     this.booted = true;
   }
 
@@ -189,50 +191,9 @@ export class Lab implements LabHandle {
     this.setState(member, 'up');
   }
 
-  private async startControl(): Promise<void> {
-    const token = newToken();
-    const { server, url } = await startControlServer(token, async (route, body) => {
-      if (route === '/state') return { lesson: this.lesson.id, pid: process.pid, servers: this.servers(), events: this.seq };
-      if (route === '/events') return this.events();
-      if (route === '/check') return this.checkFromControl(body.step as string | undefined, body.answer as string | undefined);
-      if (route === '/ctl') {
-        await this.control(body.action as 'stop' | 'start' | 'restart', String(body.server));
-        return { servers: this.servers() };
-      }
-      throw new Error(`unknown control route ${route}`);
-    });
-    this.controlServer = server;
-    this.recordToken = { url, token };
-    await this.writeRecord();
-  }
-
-  private recordToken: { url: string; token: string } | undefined;
-
   /** Where `check` and `ctl` reach this lab, when it has a control endpoint. */
   get controlUrl(): string | undefined {
-    return this.recordToken?.url;
-  }
-
-  private async writeRecord(): Promise<void> {
-    if (!this.recordToken || this.tornDown) return;
-    await writeRecord(this.options.workspace, {
-      lesson: this.lesson.id,
-      pid: process.pid,
-      control: this.recordToken.url,
-      token: this.recordToken.token,
-      startedAt: new Date().toISOString(),
-      servers: this.servers(),
-    });
-  }
-
-  /** A check asked for by `gateway-tutor check` in another terminal. */
-  private async checkFromControl(stepId: string | undefined, answer: string | undefined): Promise<StepOutcome> {
-    const progress = this.options.progress;
-    await progress?.reload();
-    const id = stepId ?? this.lesson.steps.find((step) => !progress?.isPassed(this.lesson.id, step.id))?.id ?? this.lesson.steps.at(-1)!.id;
-    const outcome = await this.check(id, answer);
-    if (outcome.status === 'pass') await progress?.markPassed(this.lesson.id, id);
-    return outcome;
+    return this.controlEndpoint?.url;
   }
 
   servers(): ServerSnapshot[] {
@@ -267,53 +228,37 @@ export class Lab implements LabHandle {
     if (!step) {
       throw usageError(`The ${this.lesson.id} lesson has no step "${stepId}".`, `Its steps: ${this.lesson.steps.map((s) => s.id).join(', ')}`);
     }
-    const outcome = await runCheck(step, this.context(stepId, answer));
+    const outcome = await runCheck(step, checkContext(this, stepId, answer));
     // Check messages may name ports and commands ({{origin.url}}, {{tutor}}): fill them too.
     return { ...outcome, message: this.fill(outcome.message), details: outcome.details.map((detail) => this.fill(detail)) };
   }
 
-  /** What a check sees: URLs, the events since the step began, the answer, this run's secrets. */
-  context(stepId: string, answer?: string): Omit<CheckContext, 'signal'> {
+  /** The events since `stepId` began (since the lab started, for a step never begun). */
+  eventsSince(stepId: string): LabEvent[] {
     const since = this.marks.get(stepId) ?? 0;
-    // Live views: a check that sends its own request (an edit check exercising the learner's app)
-    // sees the events that request caused.
-    const eventsSince = () => this.eventList.filter((event) => event.seq > since);
-    const maps = this.portMaps();
-    const portOf = (server: string, port = 'port') => {
-      const value = maps[server]?.[port];
-      if (value === undefined) throw new Error(`the lab has no server "${server}" with a port "${port}"`);
-      return value;
-    };
-    const lab = this;
-    return {
-      lesson: this.lesson.id,
-      step: stepId,
-      url: (server, port) => {
-        const scheme = port ? (port === 'https' ? 'https' : 'http') : (this.members.get(server)?.spec.scheme ?? 'http');
-        return `${scheme}://127.0.0.1:${portOf(server, port)}`;
-      },
-      port: portOf,
-      get events() {
-        return eventsSince();
-      },
-      requests: (server) => eventsSince().filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
-      ...(answer !== undefined ? { answer: answer.trim() } : {}),
-      secrets: { ...this.secrets },
-      workspace: this.lessonWorkspace,
-      get servers() {
-        return lab.servers();
-      },
-    };
+    return this.eventList.filter((event) => event.seq > since);
   }
 
-  /** A context for a step's solve(): what the walk test (a stand-in learner) gets. */
+  /** Base URL of a server, or of one of its extra ports ('https' ports get https). */
+  url(server: string, port?: string): string {
+    const scheme = port ? (port === 'https' ? 'https' : 'http') : (this.members.get(server)?.spec.scheme ?? 'http');
+    return `${scheme}://127.0.0.1:${this.port(server, port)}`;
+  }
+
+  port(server: string, port = 'port'): number {
+    const value = this.members.get(server)?.ports[port];
+    if (value === undefined) throw new Error(`the lab has no server "${server}" with a port "${port}"`);
+    return value;
+  }
+
+  /** What a check sees (see check-context.ts). */
+  context(stepId: string, answer?: string): Omit<CheckContext, 'signal'> {
+    return checkContext(this, stepId, answer);
+  }
+
+  /** What the walk test, standing in for a learner, gets for a step's solve(). */
   solveContext(stepId: string, env: Record<string, string>): SolveContext {
-    // Object.assign, not a spread: the context's live getters must stay getters.
-    return Object.assign(this.context(stepId), {
-      signal: new AbortController().signal,
-      run: (command: string) => runShown(this.fill(command, 'command'), { env, cwd: this.lessonWorkspace }),
-      control: (action: 'stop' | 'start' | 'restart', server: string) => this.control(action, server),
-    });
+    return solveContext(this, stepId, env);
   }
 
   /** Stop, start or restart one server. Actions on one server run one after another, so two
@@ -348,14 +293,13 @@ export class Lab implements LabHandle {
         );
       }
     }
-    await this.writeRecord();
+    if (!this.tornDown) await this.controlEndpoint?.update();
   }
 
   teardown(): Promise<void> {
     this.tornDown ??= (async () => {
       await Promise.all([...this.members.values()].map((member) => member.child?.stop()));
-      this.controlServer?.close();
-      if (this.recordToken) await removeRecord(this.options.workspace, this.lesson.id);
+      await this.controlEndpoint?.close();
       if (this.runDir) await rm(this.runDir, { recursive: true, force: true });
       for (const member of this.members.values()) for (const port of Object.values(member.ports)) releasePort(port);
       unregisterLab(this);
@@ -374,7 +318,7 @@ export class Lab implements LabHandle {
         /* gone */
       }
     }
-    if (this.recordToken) removeRecordSync(this.options.workspace, this.lesson.id);
+    this.controlEndpoint?.closeNow();
   }
 
   private portMaps(): Record<string, PortMap> {

@@ -1,0 +1,80 @@
+// A running lab's side of `check` and `ctl` from other terminals: it serves the token-protected
+// control endpoint and keeps the lab record (<workspace>/.labs/<lesson>.json) up to date. The
+// record's pid, URL and token are how another terminal finds this lab; it goes when the lab does.
+import { newToken, removeRecord, removeRecordSync, startControlServer, writeRecord } from './control.js';
+import type { StepOutcome } from './checks.js';
+import type { Progress } from './progress.js';
+import type { LabEvent, LoadedLesson, ServerSnapshot } from './types.js';
+
+/** What the endpoint needs of a lab. */
+export interface Controllable {
+  readonly lesson: LoadedLesson;
+  servers(): ServerSnapshot[];
+  events(): readonly LabEvent[];
+  check(stepId: string, answer?: string): Promise<StepOutcome>;
+  control(action: 'stop' | 'start' | 'restart', server: string): Promise<void>;
+}
+
+export class LabControl {
+  private closed = false;
+
+  private constructor(
+    private readonly lab: Controllable,
+    private readonly workspace: string,
+    readonly url: string,
+    private readonly token: string,
+    private readonly server: { close(): void },
+  ) {}
+
+  static async open(lab: Controllable, workspace: string, progress?: Progress): Promise<LabControl> {
+    const token = newToken();
+    const { server, url } = await startControlServer(token, async (route, body) => {
+      if (route === '/state') return { lesson: lab.lesson.id, pid: process.pid, servers: lab.servers(), events: lab.events().length };
+      if (route === '/events') return lab.events();
+      if (route === '/check') return checkFor(lab, progress, body.step as string | undefined, body.answer as string | undefined);
+      if (route === '/ctl') {
+        await lab.control(body.action as 'stop' | 'start' | 'restart', String(body.server));
+        return { servers: lab.servers() };
+      }
+      throw new Error(`unknown control route ${route}`);
+    });
+    const control = new LabControl(lab, workspace, url, token, server);
+    await control.update();
+    return control;
+  }
+
+  /** Write the record again (a restarted server has a new pid). */
+  async update(): Promise<void> {
+    if (this.closed) return;
+    await writeRecord(this.workspace, {
+      lesson: this.lab.lesson.id,
+      pid: process.pid,
+      control: this.url,
+      token: this.token,
+      startedAt: new Date().toISOString(),
+      servers: this.lab.servers(),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.server.close();
+    await removeRecord(this.workspace, this.lab.lesson.id);
+  }
+
+  /** For the synchronous 'exit' handler. */
+  closeNow(): void {
+    removeRecordSync(this.workspace, this.lab.lesson.id);
+  }
+}
+
+/** A check asked for from another terminal: STEP defaults to the first one not yet passed, and a
+ * pass is saved to progress here, in the lab's process. */
+async function checkFor(lab: Controllable, progress: Progress | undefined, stepId: string | undefined, answer: string | undefined): Promise<StepOutcome> {
+  const { lesson } = lab;
+  await progress?.reload();
+  const id = stepId ?? lesson.steps.find((step) => !progress?.isPassed(lesson.id, step.id))?.id ?? lesson.steps.at(-1)!.id;
+  const outcome = await lab.check(id, answer);
+  if (outcome.status === 'pass') await progress?.markPassed(lesson.id, id);
+  return outcome;
+}
