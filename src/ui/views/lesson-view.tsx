@@ -59,6 +59,7 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
   const mainWidth = size.columns - (showSteps ? STEPS_WIDTH : 0) - 1;
   const lines = useMarkdown(session.fill(lesson.texts[step.id] ?? '', 'markdown'), mainWidth, theme.noColor);
   const commands = (step.commands ?? []).map((c) => session.fill(c, 'command'));
+  const hints = (step.hints ?? []).map((hint) => session.fill(hint));
 
   useLessonKeys({
     session, snapshot, mode, setMode, isActive, onBack, onQuit, onHelp,
@@ -75,7 +76,7 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
     onCancel: () => setMode('step'),
   });
 
-  if (linear) return <LinearLesson snapshot={snapshot} lines={lines} commands={commands} answer={answer.value} typing={mode === 'answer'} nextTitle={nextTitle} />;
+  if (linear) return <LinearLesson snapshot={snapshot} lines={lines} commands={commands} hints={hints} answer={answer.value} typing={mode === 'answer'} nextTitle={nextTitle} />;
 
   // Heights: everything but the step text has a known size; the text gets what is left.
   const rows = size.rows - 1; // one spare row: Ink redraws the whole screen when output fills it
@@ -93,7 +94,7 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
     statusRows += 1;
   }
   if (hintsShown > 0) {
-    status.push(<Hints key="hints" hints={(step.hints ?? []).map((hint) => session.fill(hint))} shown={hintsShown} />);
+    status.push(<Hints key="hints" hints={hints} shown={hintsShown} />);
     statusRows += (step.hints ?? []).slice(0, hintsShown).reduce((n, h) => n + Math.ceil((h.length + 12) / mainWidth), 0);
   }
   if (result || checking) {

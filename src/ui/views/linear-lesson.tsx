@@ -9,12 +9,14 @@ export interface LinearLessonProps {
   snapshot: SessionSnapshot;
   lines: TextLine[] | undefined;
   commands: string[];
+  /** The step's hints, placeholders filled. */
+  hints: string[];
   answer: string;
   typing: boolean;
   nextTitle?: string;
 }
 
-export function LinearLesson({ snapshot, lines, commands, answer, typing, nextTitle }: LinearLessonProps) {
+export function LinearLesson({ snapshot, lines, commands, hints, answer, typing, nextTitle }: LinearLessonProps) {
   const { lesson, step, index, passed, result, hintsShown, servers, requests, watchPath, complete } = snapshot;
   const last = requests.slice(-3);
   return (
@@ -30,7 +32,7 @@ export function LinearLesson({ snapshot, lines, commands, answer, typing, nextTi
       ))}
       {snapshot.skipped.has(step.id) ? <Text>This step is skipped on this machine: {snapshot.skipped.get(step.id)}.</Text> : null}
       {watchPath ? <Text>File to edit: {watchPath}. Saving it re-checks the step.</Text> : null}
-      {(step.hints ?? []).slice(0, hintsShown).map((h, i) => (
+      {hints.slice(0, hintsShown).map((h, i) => (
         <Text key={`h${i}`}>Hint {i + 1}: {h}</Text>
       ))}
       {result ? <Text>Check {result.status === 'pass' ? 'passed' : result.status === 'error' ? 'could not run' : 'not passed yet'}: {result.message} {result.details.join(' ')}</Text> : null}
