@@ -31,9 +31,9 @@ Usage:
                                           stop or start one lab server (drills)
   gateway-tutor reset [LESSON] [--yes]    forget progress and restore starter files
   gateway-tutor doctor                    what is installed, what is missing
-  gateway-tutor ws URL                    a small WebSocket client
-  gateway-tutor bench URL [-c N] [-n N]   concurrent load with latency percentiles
-  gateway-tutor fcgi ADDR [PATH]          send one FastCGI request and show every record
+  gateway-tutor ws URL                    a WebSocket client (comes with the asgi lesson)
+  gateway-tutor bench URL [-c N] [-n N]   load and latency (comes with sync-vs-async)
+  gateway-tutor fcgi ADDR [PATH]          one FastCGI request (comes with fastcgi)
 
 Options:
   --workspace DIR   where your files and progress live (default ~/gateway-tutor,
