@@ -50,9 +50,6 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
     if (!compressor) return void res.end(body);
     body = Readable.from([body]);
   }
-  // A small body of known length (a typical API answer: a few hundred bytes) is gathered first
-  // and sent with res.end(body): headers and body leave together, and there is no pipe to set up.
-  if (!compressor && Number(lower['content-length']) <= SMALL_BODY) return sendWhole(body, res, fields);
   // Count bytes before and after compression: the lab event reports both.
   fields.plainBytes = 0;
   body.on('data', (chunk) => (fields.plainBytes += chunk.length));
@@ -62,22 +59,6 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
   } catch (error) {
     bodyBroke(res, fields, error);
   }
-}
-
-/** Up to this many bytes, a body of known length is gathered, then sent in one piece. */
-const SMALL_BODY = 16 * 1024;
-
-/** Read all of a small `body`, then end `res` with it. */
-function sendWhole(body, res, fields) {
-  const chunks = [];
-  body.on('data', (chunk) => chunks.push(chunk));
-  body.on('end', () => {
-    const whole = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    fields.plainBytes = whole.length;
-    res.end(whole);
-  });
-  body.on('error', (error) => bodyBroke(res, fields, error));
-  res.on('close', () => res.writableFinished || body.destroy());
 }
 
 /**
