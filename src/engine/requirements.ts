@@ -46,7 +46,9 @@ async function pythonImports(module: string): Promise<RequirementStatus['detail'
 const probes: Record<RequirementId, () => Promise<RequirementStatus>> = {
   curl: async () => {
     const { ok, out } = await run('curl', ['--version']);
-    return { id: 'curl', ok, detail: ok ? (out.split('\n')[0] ?? 'curl') : 'install curl (apt-get install curl, brew install curl)' };
+    // "curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1 OpenSSL/…": the first two words say enough.
+    const version = out.split('\n')[0]?.split(' ').slice(0, 2).join(' ') ?? 'curl';
+    return { id: 'curl', ok, detail: ok ? version : 'install curl (apt-get install curl, brew install curl)' };
   },
   python3: async () => {
     const python = await findPython();
