@@ -39,7 +39,8 @@ interface Member {
   /** Control actions on this server, one after another. */
   queue: Promise<void>;
   spec: ServerSpec;
-  child: LabChild;
+  /** The running process; a fresh one for every start (they are told every server's URL). */
+  child?: LabChild;
   ports: PortMap;
   snapshot: ServerSnapshot;
 }
@@ -56,6 +57,8 @@ export class Lab implements LabHandle {
   private python = 'python3';
   private controlEndpoint: LabControl | undefined;
   private tornDown: Promise<void> | undefined;
+  /** Server start/stop events are reported once the lab is up, not for its own start. */
+  private booted = false;
 
   private constructor(
     readonly lesson: LoadedLesson,
@@ -110,15 +113,12 @@ export class Lab implements LabHandle {
         break;
       } catch (error) {
         if (!(error instanceof PortTakenError) || attempt === 3) throw error;
-        await Promise.all([...this.members.values()].map((member) => member.child.stop()));
+        await Promise.all([...this.members.values()].map((member) => member.child?.stop()));
       }
     }
     if (this.options.control !== false) this.controlEndpoint = await LabControl.open(this, this.options.workspace, this.options.progress);
     this.booted = true;
   }
-
-  /** Server start/stop events are reported once the lab is up, not for its own start. */
-  private booted = false;
 
   private async allocatePorts(preferred: boolean): Promise<void> {
     for (const member of this.members.values()) for (const port of Object.values(member.ports)) releasePort(port);
@@ -136,9 +136,8 @@ export class Lab implements LabHandle {
         state: 'starting',
         pid: null,
       };
-      this.members.set(spec.name, { queue: Promise.resolve(), spec, ports, snapshot, child: undefined as unknown as LabChild });
+      this.members.set(spec.name, { queue: Promise.resolve(), spec, ports, snapshot });
     }
-    for (const member of this.members.values()) member.child = this.makeChild(member);
   }
 
   private makeChild(member: Member): LabChild {
@@ -178,16 +177,18 @@ export class Lab implements LabHandle {
   }
 
   private async startMember(member: Member): Promise<void> {
+    const child = this.makeChild(member);
+    member.child = child;
     this.setState(member, 'starting');
-    const started = member.child.start();
-    member.snapshot.pid = member.child.pid;
+    const started = child.start();
+    member.snapshot.pid = child.pid;
     try {
       await started;
     } catch (error) {
       this.setState(member, 'crashed', (error as Error).message);
       throw error;
     }
-    member.snapshot.pid = member.child.pid;
+    member.snapshot.pid = child.pid;
     this.setState(member, 'up');
   }
 
@@ -205,7 +206,7 @@ export class Lab implements LabHandle {
   }
 
   logs(server: string): string[] {
-    return [...(this.members.get(server)?.child.logs ?? [])];
+    return [...(this.members.get(server)?.child?.logs ?? [])];
   }
 
   subscribe(listener: (change: LabChange) => void): () => void {
@@ -277,11 +278,10 @@ export class Lab implements LabHandle {
   private async act(member: Member, action: 'stop' | 'start' | 'restart'): Promise<void> {
     if (this.tornDown) throw usageError(`The ${this.lesson.id} lab is stopping.`);
     if (action === 'stop' || action === 'restart') {
-      await member.child.stop();
+      await member.child?.stop();
       this.setState(member, 'stopped');
     }
     if ((action === 'start' || action === 'restart') && member.snapshot.state !== 'up') {
-      member.child = this.makeChild(member);
       try {
         await this.startMember(member);
       } catch (error) {
