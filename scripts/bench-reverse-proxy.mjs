@@ -20,6 +20,7 @@
 // --bare adds a third line: a ten-line Node proxy (http.request + pipe, no features, no events),
 // what plain node:http costs here, as a floor for the lab proxy.
 import { execFile, spawn } from 'node:child_process';
+import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -109,25 +110,10 @@ async function listening(port) {
 
 async function startNginx(backendPort) {
   const prefix = join(work, 'nginx');
-  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir), { recursive: true });
   const port = await freePort();
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    `${process.getuid?.() === 0 ? 'user root root;' : ''}
-worker_processes 1;
-daemon off;
-error_log ${prefix}/logs/error.log warn;
-pid ${prefix}/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://app;
+  const locations = `location / {
+      proxy_pass http://backend;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       # What the lab proxy tells the backend (forwarding.mjs), so the backend does the same work.
@@ -141,11 +127,8 @@ http {
       proxy_set_header Accept-Encoding "";
       add_header X-Request-Id $request_id;
       add_header Via "1.1 nginx";
-    }
-  }
-}
-`,
-  );
+    }`;
+  writeFileSync(join(prefix, 'nginx.conf'), nginxConf({ prefix, port, upstream: `server 127.0.0.1:${backendPort};`, keepalive: 64, locations }));
   const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   await listening(port);

@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './env.js';
 import { waitFor } from './processes.js';
+import { nginxConf } from '../../scripts/nginx-conf.mjs';
 
 /** Path of a program on PATH (or in /usr/sbin, where Debian puts nginx), or undefined. */
 export function which(program: string): string | undefined {
@@ -55,27 +56,7 @@ export class Nginx {
     const prefix = tempDir('nginx');
     for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir), { recursive: true });
     const port = await freePort();
-    const runAs = process.getuid?.() === 0 ? 'user root root;' : '';
-    const conf = `${runAs}
-worker_processes 1;
-daemon off;
-error_log ${prefix}/logs/error.log warn;
-pid ${prefix}/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/tmp/body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-  upstream backend { ${upstream} keepalive 32; }
-  server {
-    listen 127.0.0.1:${port};
-    ${locations}
-  }
-}
-`;
+    const conf = nginxConf({ prefix, port, upstream, locations });
     writeFileSync(join(prefix, 'nginx.conf'), conf);
     const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
