@@ -8,7 +8,7 @@
 //   GET  /secret        a response carrying this lab run's token in a header
 //   POST /echo          what you posted, and how the server understood it
 import { createServer, STATUS_CODES } from 'node:http';
-import { labServer, unparsableStatus } from '../lib/lab-server.mjs';
+import { labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
 
 const lab = labServer();
 const MAX_BODY = 1024 * 1024;
@@ -41,9 +41,7 @@ function route(req, res, url, body, report) {
   }
   if (url.pathname === '/headers') {
     // rawHeaders keeps the order and spelling you sent; req.headers would lower-case them.
-    const headers = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
-    return send(res, 200, { method: req.method, target: req.url, headers });
+    return send(res, 200, { method: req.method, target: req.url, headers: pairs(req.rawHeaders) });
   }
   const status = /^\/status\/(\d{3})$/.exec(url.pathname);
   if (status) {
