@@ -1,20 +1,10 @@
 // Test helpers about real processes: is a pid still running (a zombie counts as gone), and wait
 // until a condition holds, by polling with a deadline (never a fixed sleep that hopes).
 import { readdirSync, readFileSync } from 'node:fs';
+import { isAlive } from '../../src/engine/control.js';
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** True while `pid` runs; a zombie counts as gone (the engine's own test, used here too). */
+export const alive = isAlive;
 
 /** Resolves with the first truthy value of `probe`, or throws `what` after `timeoutMs`. */
 export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
