@@ -31,7 +31,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const serversDir = existsSync(join(root, 'src/servers/reverse-proxy')) ? join(root, 'src/servers/reverse-proxy') : join(root, 'dist/servers/reverse-proxy');
+const serversDir = existsSync(join(root, 'src/servers/reverse-proxy'))
+  ? join(root, 'src/servers/reverse-proxy')
+  : join(root, 'dist/servers/reverse-proxy');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
@@ -52,7 +54,9 @@ function which(program) {
 const wrk = which('wrk');
 const nginx = which('nginx');
 if (!wrk || !nginx) {
-  console.log(`reverse-proxy: skipped, needs ${[!wrk && 'wrk', !nginx && 'nginx'].filter(Boolean).join(' and ')} (apt-get install wrk nginx-light)`);
+  console.log(
+    `reverse-proxy: skipped, needs ${[!wrk && 'wrk', !nginx && 'nginx'].filter(Boolean).join(' and ')} (apt-get install wrk nginx-light)`,
+  );
   process.exit(0);
 }
 
@@ -77,7 +81,15 @@ function freePort() {
 /** Start a lab server with the protocol env; resolves with its ready event. */
 function labServer(name, program, env) {
   const child = spawn(process.execPath, [program.startsWith('/') ? program : join(serversDir, program)], {
-    env: { ...process.env, GT_SERVER: name, GT_EVENTS_FD: '3', GT_WORKSPACE: join(work, 'ws'), GT_RUN_DIR: join(work, 'run'), GT_LESSON_DIR: join(root, 'lessons/03-reverse-proxy'), ...env },
+    env: {
+      ...process.env,
+      GT_SERVER: name,
+      GT_EVENTS_FD: '3',
+      GT_WORKSPACE: join(work, 'ws'),
+      GT_RUN_DIR: join(work, 'run'),
+      GT_LESSON_DIR: join(root, 'lessons/03-reverse-proxy'),
+      ...env,
+    },
     stdio: ['pipe', 'ignore', 'inherit', 'pipe'],
   });
   children.push(child);
@@ -99,7 +111,10 @@ function labServer(name, program, env) {
 async function listening(port) {
   for (let attempt = 0; attempt < 200; attempt++) {
     const ok = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -128,8 +143,13 @@ async function startNginx(backendPort) {
       add_header X-Request-Id $request_id;
       add_header Via "1.1 nginx";
     }`;
-  writeFileSync(join(prefix, 'nginx.conf'), nginxConf({ prefix, port, upstream: `server 127.0.0.1:${backendPort};`, keepalive: 64, locations }));
-  const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    nginxConf({ prefix, port, upstream: `server 127.0.0.1:${backendPort};`, keepalive: 64, locations }),
+  );
+  const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(child);
   await listening(port);
   return port;
@@ -138,7 +158,11 @@ async function startNginx(backendPort) {
 /** One wrk run: requests per second and p99 latency in milliseconds. Asynchronous on purpose:
  * this script must keep draining the servers' event pipes while wrk runs, as the tutor does. */
 async function measure(url) {
-  const { stdout: out } = await promisify(execFile)(wrk, [`-t2`, `-c${values.connections}`, `-d${values.duration}s`, '--latency', url], { encoding: 'utf8' });
+  const { stdout: out } = await promisify(execFile)(
+    wrk,
+    [`-t2`, `-c${values.connections}`, `-d${values.duration}s`, '--latency', url],
+    { encoding: 'utf8' },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const [, amount, unit] = /99%\s+([\d.]+)(us|ms|s)/.exec(out) ?? [];
   const p99 = Number(amount) * { us: 0.001, ms: 1, s: 1000 }[unit];
@@ -207,10 +231,14 @@ console.log(
   `reverse-proxy: wrk -t2 -c${values.connections} -d${values.duration}s GET /whoami, median of ${runs}; one process each ` +
     `(nginx worker_processes 1, lab proxy one Node process), keep-alive to the backend; load average ${fmt(loadBefore)} → ${fmt(loadavg()[0])} on ${availableParallelism()} cores`,
 );
-console.log(`reverse-proxy rps: lab ${Math.round(labRps)} nginx ${Math.round(nginxRps)} ratio ${fmt(labRps / nginxRps)}`);
+console.log(
+  `reverse-proxy rps: lab ${Math.round(labRps)} nginx ${Math.round(nginxRps)} ratio ${fmt(labRps / nginxRps)}`,
+);
 console.log(`reverse-proxy p99: lab ${fmt(labP99)}ms nginx ${fmt(nginxP99)}ms ratio ${fmt(nginxP99 / labP99)}`);
 if (bareUrl) {
   const bareRps = median(bare.map((r) => r.rps));
-  console.log(`reverse-proxy bare Node proxy: rps ${Math.round(bareRps)} ratio ${fmt(bareRps / nginxRps)}, p99 ${fmt(median(bare.map((r) => r.p99)))}ms`);
+  console.log(
+    `reverse-proxy bare Node proxy: rps ${Math.round(bareRps)} ratio ${fmt(bareRps / nginxRps)}, p99 ${fmt(median(bare.map((r) => r.p99)))}ms`,
+  );
 }
 process.exit(0);

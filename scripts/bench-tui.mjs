@@ -29,12 +29,18 @@ function viaScript(argv, env, text, ink) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${quoted}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${quoted}`, '/dev/null'], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     child.stdin.on('error', () => {}); // a program that exits by itself (node -e) closes the pty first
     let seen = '';
     let elapsed;
     let inkAt;
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no "${text}" within 10 s:\n${seen}`)); }, 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no "${text}" within 10 s:\n${seen}`));
+    }, 10_000);
     child.stdout.on('data', (chunk) => {
       seen += chunk.toString('utf8');
       if (elapsed === undefined && stripVTControlCharacters(seen).includes(text)) elapsed = performance.now() - started;
@@ -81,7 +87,9 @@ try {
     node.push(await measure([process.execPath, '-e', 'console.log("ready")'], env, 'ready'));
   }
   const fmt = (v) => `${v.toFixed(1)} ms`;
-  console.log(`tui: first frame of the lesson map  median ${fmt(median(map))}  (${RUNS} runs, ${measure === viaScript ? 'script pty' : 'tmux'}; min ${fmt(Math.min(...map))}, max ${fmt(Math.max(...map))})`);
+  console.log(
+    `tui: first frame of the lesson map  median ${fmt(median(map))}  (${RUNS} runs, ${measure === viaScript ? 'script pty' : 'tmux'}; min ${fmt(Math.min(...map))}, max ${fmt(Math.max(...map))})`,
+  );
   if (ink.length) console.log(`     Ink's first frame (keys live)   median ${fmt(median(ink))}`);
   console.log(`     bare node start, same pty       median ${fmt(median(node))}`);
 } finally {

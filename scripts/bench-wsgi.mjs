@@ -48,8 +48,9 @@ if (!python) {
   console.log('wsgi rps: skipped (no python3 found; set PYTHON)');
   process.exit(0);
 }
-const pythonVersion = spawnSync(python, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' })
-  .stdout.trim();
+const pythonVersion = spawnSync(python, ['-c', 'import platform; print(platform.python_version())'], {
+  encoding: 'utf8',
+}).stdout.trim();
 
 function freePort() {
   return new Promise((resolve) => {
@@ -64,7 +65,10 @@ async function waitForPort(port, child, label) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${label} exited with code ${child.exitCode}`);
     const open = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.on('error', () => resolve(false));
     });
     if (open) return;
@@ -91,7 +95,12 @@ async function runNodeLoad(url) {
   const loop = async () => {
     while (Date.now() < deadline) {
       await new Promise((resolve) => {
-        http.get(url, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', resolve);
+        http
+          .get(url, { agent }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          })
+          .on('error', resolve);
       });
       done++;
     }
@@ -108,11 +117,23 @@ writeFileSync(join(dir, 'hello.py'), HELLO);
 const children = [];
 try {
   const labPort = await freePort();
-  const labArgs = [join(root, 'src/servers/python/wsgi_server.py'), '--app', 'hello:app',
-    '--workers', String(workers), '--workspace', dir, '--port', String(labPort)];
+  const labArgs = [
+    join(root, 'src/servers/python/wsgi_server.py'),
+    '--app',
+    'hello:app',
+    '--workers',
+    String(workers),
+    '--workspace',
+    dir,
+    '--port',
+    String(labPort),
+  ];
   if (values['no-validate']) labArgs.push('--no-validate');
   // Events go to a pipe we drain, as under the tutor (fd 3), so their cost is counted.
-  const lab = spawn(python, labArgs, { stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env: { ...process.env, GT_EVENTS_FD: '3' } });
+  const lab = spawn(python, labArgs, {
+    stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+    env: { ...process.env, GT_EVENTS_FD: '3' },
+  });
   lab.stdio[3].resume();
   children.push(lab);
   await waitForPort(labPort, lab, 'the lab server');
@@ -120,23 +141,37 @@ try {
   let guniPort = null;
   if (gunicornPython) {
     guniPort = await freePort();
-    const guni = spawn(gunicornPython, ['-m', 'gunicorn', '-w', String(workers), '-b', `127.0.0.1:${guniPort}`,
-      '--chdir', dir, 'hello:app'], { stdio: 'ignore' });
+    const guni = spawn(
+      gunicornPython,
+      ['-m', 'gunicorn', '-w', String(workers), '-b', `127.0.0.1:${guniPort}`, '--chdir', dir, 'hello:app'],
+      { stdio: 'ignore' },
+    );
     children.push(guni);
     await waitForPort(guniPort, guni, 'gunicorn');
   }
 
   const tool = hasWrk() ? 'wrk' : 'node';
-  const measure = (port) => (tool === 'wrk' ? runWrk(`http://127.0.0.1:${port}/`) : runNodeLoad(`http://127.0.0.1:${port}/`));
+  const measure = (port) =>
+    tool === 'wrk' ? runWrk(`http://127.0.0.1:${port}/`) : runNodeLoad(`http://127.0.0.1:${port}/`);
   const labRates = [];
   const guniRates = [];
-  for (let i = 0; i < rounds; i++) {           // interleaved, so both see the same machine load,
-    const lab = async () => labRates.push(await measure(labPort));   // and each goes first in
-    const guni = async () => { if (guniPort) guniRates.push(await measure(guniPort)); };  // turn
-    if (i % 2 === 0) { await lab(); await guni(); } else { await guni(); await lab(); }
+  for (let i = 0; i < rounds; i++) {
+    // interleaved, so both see the same machine load,
+    const lab = async () => labRates.push(await measure(labPort)); // and each goes first in
+    const guni = async () => {
+      if (guniPort) guniRates.push(await measure(guniPort));
+    }; // turn
+    if (i % 2 === 0) {
+      await lab();
+      await guni();
+    } else {
+      await guni();
+      await lab();
+    }
   }
   const labRps = Math.round(median(labRates));
-  const note = `(${tool}, ${workers} workers, ${connections} connections, median of ${rounds}×${seconds}s, ` +
+  const note =
+    `(${tool}, ${workers} workers, ${connections} connections, median of ${rounds}×${seconds}s, ` +
     `${gunicornPython ? 'both under' : 'lab under'} ${python} ${pythonVersion}` +
     `${values['no-validate'] ? ', without wsgiref.validate' : ''})`;
   if (guniPort) {

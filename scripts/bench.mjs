@@ -90,7 +90,9 @@ for (let i = 0; i < RUNS; i++) {
     }),
   );
 }
-const command = median(Array.from({ length: RUNS }, () => time(() => cli('check', 'http-basics', 'verbose-get', '--json'))));
+const command = median(
+  Array.from({ length: RUNS }, () => time(() => cli('check', 'http-basics', 'verbose-get', '--json'))),
+);
 console.log(`  check (lab round trip)    ${ms(median(endpoint))}`);
 console.log(`  check (whole command)     ${ms(command)}   (target < 100 ms)`);
 await stopLab(child);

@@ -32,7 +32,9 @@ const common = {
     'is-in-ci': join(root, 'scripts', 'is-in-ci.mjs'),
   },
   // Some bundled CommonJS packages call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __gtCreateRequire } from 'node:module'; const require = __gtCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __gtCreateRequire } from 'node:module'; const require = __gtCreateRequire(import.meta.url);",
+  },
 };
 
 await build({

@@ -1,1 +1,7 @@
-export function nginxConf(options: { prefix: string; port: number; upstream: string; keepalive?: number; locations: string }): string;
+export function nginxConf(options: {
+  prefix: string;
+  port: number;
+  upstream: string;
+  keepalive?: number;
+  locations: string;
+}): string;

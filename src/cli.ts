@@ -47,7 +47,9 @@ Options:
 Exit codes: 0 ok or check passed, 1 check failed, 2 usage error or no running lab,
 3 something the lesson needs is missing.`;
 
-export type CliValues = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+export type CliValues = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+};
 
 export async function main(argv: string[]): Promise<number> {
   let values: CliValues;
@@ -59,7 +61,9 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (error) {
     const flags = Object.entries(OPTIONS).map(([name, o]) => `--${name}${'short' in o ? ` (-${o.short})` : ''}`);
-    process.stderr.write(`${(error as Error).message}\nValid options: ${flags.join(', ')}\nSee gateway-tutor --help.\n`);
+    process.stderr.write(
+      `${(error as Error).message}\nValid options: ${flags.join(', ')}\nSee gateway-tutor --help.\n`,
+    );
     return EXIT.usage;
   }
   if (values.version) {
@@ -95,7 +99,10 @@ export async function main(argv: string[]): Promise<number> {
           const { catalogFor } = await import('./commands/output.js');
           const catalog = await catalogFor(values);
           if (!catalog.find(command)) {
-            throw usageError(`"${command}" is neither a command nor a lesson.`, `Commands: ${COMMANDS.join(', ')}\nLessons: ${catalog.lessons.map((l) => l.id).join(', ')}`);
+            throw usageError(
+              `"${command}" is neither a command nor a lesson.`,
+              `Commands: ${COMMANDS.join(', ')}\nLessons: ${catalog.lessons.map((l) => l.id).join(', ')}`,
+            );
           }
         }
         const { runTui } = await import('./commands/tui.js');

@@ -5,7 +5,15 @@ import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.
 import { defineLesson, type RequestEvent } from '../../src/engine/types.js';
 
 /** Headers curl sends by itself; anything else is one the learner added. */
-const CURL_DEFAULTS = new Set(['host', 'user-agent', 'accept', 'content-length', 'content-type', 'expect', 'connection']);
+const CURL_DEFAULTS = new Set([
+  'host',
+  'user-agent',
+  'accept',
+  'content-length',
+  'content-type',
+  'expect',
+  'connection',
+]);
 
 function headerNames(request: RequestEvent): string {
   return request.headers.map(([name]) => name).join(', ') || 'none';
@@ -40,13 +48,18 @@ export default defineLesson({
       text: 'steps/verbose-get.md',
       commands: ['curl -v {{origin.url}}/'],
       hints: [
-        'Copy the command as shown: the port is this lab\'s real one.',
+        "Copy the command as shown: the port is this lab's real one.",
         'Lines starting with > are what curl sent; < is what came back; * is curl talking to you.',
       ],
       check: async (ctx) => {
         const gets = ctx.requests('origin').filter((r) => r.method === 'GET' && r.target === '/');
-        if (gets.length > 0) return pass(`The origin saw your GET / from ${gets[0]!.remote} and answered ${gets[0]!.status}.`);
-        return fail('The origin has not seen a GET for / yet.', sawRequests(ctx.requests('origin')), 'GET / (run the command shown)');
+        if (gets.length > 0)
+          return pass(`The origin saw your GET / from ${gets[0]!.remote} and answered ${gets[0]!.status}.`);
+        return fail(
+          'The origin has not seen a GET for / yet.',
+          sawRequests(ctx.requests('origin')),
+          'GET / (run the command shown)',
+        );
       },
     },
     {
@@ -65,7 +78,9 @@ export default defineLesson({
         }
         const last = requests.at(-1);
         return fail(
-          last ? 'Your request to /headers carried only the headers curl adds by itself.' : 'The origin has not seen a request for /headers yet.',
+          last
+            ? 'Your request to /headers carried only the headers curl adds by itself.'
+            : 'The origin has not seen a request for /headers yet.',
           last ? `headers ${headerNames(last)}` : sawRequests(ctx.requests('origin')),
           'a request to /headers with a header of your own, such as X-Learner: hello',
         );
@@ -83,9 +98,19 @@ export default defineLesson({
       ],
       check: async (ctx) => {
         const asked = ctx.requests('origin').some((r) => r.target.startsWith('/secret'));
-        if (ctx.answer === ctx.secrets.token) return pass('That is this lab run\'s token: you read it from a response header.');
-        if (!asked) return fail('That is not the token, and the origin has not seen a request for /secret yet.', `answer "${ctx.answer}"`, 'the X-Secret-Token value from GET /secret');
-        return fail('That is not the token this lab run made.', `answer "${ctx.answer}"`, 'the value of the X-Secret-Token response header (8 hex digits)');
+        if (ctx.answer === ctx.secrets.token)
+          return pass("That is this lab run's token: you read it from a response header.");
+        if (!asked)
+          return fail(
+            'That is not the token, and the origin has not seen a request for /secret yet.',
+            `answer "${ctx.answer}"`,
+            'the X-Secret-Token value from GET /secret',
+          );
+        return fail(
+          'That is not the token this lab run made.',
+          `answer "${ctx.answer}"`,
+          'the value of the X-Secret-Token response header (8 hex digits)',
+        );
       },
       solve: async (ctx) => {
         const { stdout } = await ctx.run('curl -i {{origin.url}}/secret');
@@ -112,16 +137,34 @@ export default defineLesson({
       check: async (ctx) => {
         const posts = ctx.requests('origin').filter((r) => r.method === 'POST');
         const echoed = posts.filter((r) => r.target.split('?')[0] === '/echo');
-        if (echoed.some((r) => r.json === true)) return pass('The origin received a POST whose body it could read as JSON, because you said so in Content-Type.');
+        if (echoed.some((r) => r.json === true))
+          return pass(
+            'The origin received a POST whose body it could read as JSON, because you said so in Content-Type.',
+          );
         const last = echoed.at(-1);
         if (!last && posts.length) {
           const elsewhere = posts.at(-1)!;
-          return fail(`Your POST went to ${elsewhere.target}, which answered ${elsewhere.status}; the origin reads bodies at /echo.`, `POST ${elsewhere.target}`, 'a POST to /echo');
+          return fail(
+            `Your POST went to ${elsewhere.target}, which answered ${elsewhere.status}; the origin reads bodies at /echo.`,
+            `POST ${elsewhere.target}`,
+            'a POST to /echo',
+          );
         }
-        if (!last) return fail('The origin has not seen a POST yet.', sawRequests(ctx.requests('origin')), 'a POST to /echo with a JSON body');
+        if (!last)
+          return fail(
+            'The origin has not seen a POST yet.',
+            sawRequests(ctx.requests('origin')),
+            'a POST to /echo with a JSON body',
+          );
         const type = header(last.headers, 'content-type') ?? 'no Content-Type';
-        const why = last.parseError ? `the body is not valid JSON (${String(last.parseError)})` : `it was labelled ${type}`;
-        return fail(`Your POST arrived, but the origin did not read it as JSON: ${why}.`, `POST ${last.target} with ${type}`, 'Content-Type: application/json and a valid JSON body');
+        const why = last.parseError
+          ? `the body is not valid JSON (${String(last.parseError)})`
+          : `it was labelled ${type}`;
+        return fail(
+          `Your POST arrived, but the origin did not read it as JSON: ${why}.`,
+          `POST ${last.target} with ${type}`,
+          'Content-Type: application/json and a valid JSON body',
+        );
       },
     },
     {
@@ -138,7 +181,10 @@ export default defineLesson({
           byConn.set(request.conn, [...(byConn.get(request.conn) ?? []), request]);
         }
         const reused = [...byConn.values()].find((requests) => requests.length >= 2);
-        if (reused) return pass(`The origin saw ${reused.length} requests (${reused.map((r) => r.target).join(', ')}) arrive on one TCP connection (#${reused[0]!.conn}).`);
+        if (reused)
+          return pass(
+            `The origin saw ${reused.length} requests (${reused.map((r) => r.target).join(', ')}) arrive on one TCP connection (#${reused[0]!.conn}).`,
+          );
         const count = ctx.requests('origin').length;
         return fail(
           'Every request so far came on a connection of its own.',

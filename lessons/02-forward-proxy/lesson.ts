@@ -6,12 +6,15 @@ import { defineLesson, type CheckContext, type RequestEvent } from '../../src/en
 
 /** The name the proxy signs in Via: the same rule as proxyName() in rules.mjs. */
 function viaName(secret: string | undefined): string {
-  return `proxy-${(secret ?? '').replace(/[^a-z0-9]/gi, '').slice(0, 10).toLowerCase()}`;
+  return `proxy-${(secret ?? '')
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 10)
+    .toLowerCase()}`;
 }
 
 /** "GET http://news.test/ → 200 MISS": a proxy request with what the proxy did about it. */
 function describeProxied(request: RequestEvent): string {
-  const verdict = request.blocked ? 'blocked' : request.cache ?? (request.tunnel ? 'tunnel' : '');
+  const verdict = request.blocked ? 'blocked' : (request.cache ?? (request.tunnel ? 'tunnel' : ''));
   return `${describeRequest(request)}${verdict ? ` ${String(verdict)}` : ''}`;
 }
 
@@ -37,7 +40,12 @@ export default defineLesson({
       extraPorts: { auth: 8211 },
     },
     { name: 'news', role: 'origin: news.test', program: { node: '@servers/forward-proxy/origin.mjs' }, port: 8220 },
-    { name: 'blocked', role: 'origin: blocked.test (filtered)', program: { node: '@servers/forward-proxy/origin.mjs' }, port: 8221 },
+    {
+      name: 'blocked',
+      role: 'origin: blocked.test (filtered)',
+      program: { node: '@servers/forward-proxy/origin.mjs' },
+      port: 8221,
+    },
     {
       name: 'secure',
       role: 'origin: secure.test (HTTPS)',
@@ -64,10 +72,19 @@ export default defineLesson({
           const atOrigin = ctx.requests('news').find((r) => header(r.headers, 'via'));
           return pass(
             `The proxy received "${served.method} ${served.target}" (absolute-form) and fetched it from news.test.`,
-            atOrigin ? [`news.test saw "${atOrigin.method} ${atOrigin.target}" with Host: ${header(atOrigin.headers, 'host')}: origin-form, as if you had asked it directly.`] : undefined,
+            atOrigin
+              ? [
+                  `news.test saw "${atOrigin.method} ${atOrigin.target}" with Host: ${header(atOrigin.headers, 'host')}: origin-form, as if you had asked it directly.`,
+                ]
+              : undefined,
           );
         }
-        if (proxied.length) return fail('The proxy saw your request for news.test but could not serve it.', sawProxied(proxied), 'GET http://news.test/ answered 200');
+        if (proxied.length)
+          return fail(
+            'The proxy saw your request for news.test but could not serve it.',
+            sawProxied(proxied),
+            'GET http://news.test/ answered 200',
+          );
         return fail(
           'The proxy has not fetched news.test for you yet.',
           sawProxied(ctx.requests('proxy')),
@@ -87,25 +104,37 @@ export default defineLesson({
       ],
       check: async (ctx) => {
         const expected = viaName(ctx.secrets.viaName);
-        const given = (ctx.answer ?? '').toLowerCase().replace(/^via:\s*/, '').replace(/^1\.1\s+/, '').trim();
+        const given = (ctx.answer ?? '')
+          .toLowerCase()
+          .replace(/^via:\s*/, '')
+          .replace(/^1\.1\s+/, '')
+          .trim();
         const whoami = ctx.requests('news').filter((r) => r.target.startsWith('/whoami'));
         const direct = whoami.find((r) => !header(r.headers, 'via'));
         const proxied = whoami.find((r) => header(r.headers, 'via'));
         if (given === expected) {
           const details = [
             direct ? `Directly, news.test saw a connection from ${direct.remote}: curl's own.` : undefined,
-            proxied ? `Through the proxy it saw ${proxied.remote}: the proxy's connection, with Via: ${header(proxied.headers, 'via')}.` : undefined,
+            proxied
+              ? `Through the proxy it saw ${proxied.remote}: the proxy's connection, with Via: ${header(proxied.headers, 'via')}.`
+              : undefined,
           ].filter((line): line is string => line !== undefined);
           return pass(`Yes: this run's proxy signs itself "${expected}" in Via.`, details);
         }
         if (!proxied) {
           return fail(
-            ctx.answer ? 'That is not the name, and news.test has not seen a request through the proxy yet.' : 'Type the name the proxy wrote in Via.',
+            ctx.answer
+              ? 'That is not the name, and news.test has not seen a request through the proxy yet.'
+              : 'Type the name the proxy wrote in Via.',
             `answer "${ctx.answer ?? ''}"; news.test saw ${sawRequests(whoami)}`,
             'the name in the Via header that news.test received through the proxy',
           );
         }
-        return fail('That is not the name this run\'s proxy signs in Via.', `answer "${ctx.answer ?? ''}"`, `the name after "1.1" in "Via:" on the /whoami that came through the proxy`);
+        return fail(
+          "That is not the name this run's proxy signs in Via.",
+          `answer "${ctx.answer ?? ''}"`,
+          `the name after "1.1" in "Via:" on the /whoami that came through the proxy`,
+        );
       },
       solve: async (ctx) => {
         await ctx.run('curl -sS {{news.url}}/whoami');
@@ -129,7 +158,9 @@ export default defineLesson({
         'Cache-Control: no-cache in a request means "do not answer from a stored copy".',
       ],
       check: async (ctx) => {
-        const gets = mainDoor(ctx).filter((r) => r.method === 'GET' && r.target.toLowerCase().startsWith('http://news.test'));
+        const gets = mainDoor(ctx).filter(
+          (r) => r.method === 'GET' && r.target.toLowerCase().startsWith('http://news.test'),
+        );
         const hit = gets.find((r) => r.cache === 'HIT' && header(r.responseHeaders, 'age') !== undefined);
         if (!hit) {
           return fail(
@@ -147,7 +178,9 @@ export default defineLesson({
             `a request for ${hit.target} with Cache-Control: no-cache, answered X-Cache: BYPASS`,
           );
         }
-        return pass(`The proxy served ${hit.target} from its cache (Age: ${header(hit.responseHeaders, 'age')}), and went back to news.test when your request said no-cache.`);
+        return pass(
+          `The proxy served ${hit.target} from its cache (Age: ${header(hit.responseHeaders, 'age')}), and went back to news.test when your request said no-cache.`,
+        );
       },
     },
     {
@@ -177,17 +210,22 @@ export default defineLesson({
       kind: 'answer',
       title: 'HTTPS through a CONNECT tunnel',
       text: 'steps/tunnel.md',
-      commands: ['https_proxy={{proxy.url}} curl -v --cacert {{workspace}}/ca.pem https://secure.test/', 'tail -n 3 {{workspace}}/proxy-access.log'],
+      commands: [
+        'https_proxy={{proxy.url}} curl -v --cacert {{workspace}}/ca.pem https://secure.test/',
+        'tail -n 3 {{workspace}}/proxy-access.log',
+      ],
       hints: [
         'In the -v output, find the CONNECT line and the "200 Connection established" answer.',
         'The code is in the page body, which travelled inside TLS.',
       ],
       check: async (ctx) => {
-        const tunnels = mainDoor(ctx).filter((r) => r.method === 'CONNECT' && r.tunnel === true && /^secure\.test:443$/i.test(r.target));
+        const tunnels = mainDoor(ctx).filter(
+          (r) => r.method === 'CONNECT' && r.tunnel === true && /^secure\.test:443$/i.test(r.target),
+        );
         const code = ctx.secrets.secureCode;
         if (ctx.answer !== code) {
           return fail(
-            ctx.answer ? 'That is not the code on secure.test\'s page.' : 'Type the code from secure.test\'s page.',
+            ctx.answer ? "That is not the code on secure.test's page." : "Type the code from secure.test's page.",
             `answer "${ctx.answer ?? ''}"; the proxy saw ${sawProxied(mainDoor(ctx))}`,
             'the code printed in the body of https://secure.test/, fetched through the proxy',
           );
@@ -200,15 +238,14 @@ export default defineLesson({
           );
         }
         const closed = ctx.events.find((e) => e.event === 'tunnel' && e.target === tunnels[0]!.target);
-        return pass(
-          'Right. The proxy carried that code without being able to read it.',
-          [
-            `All it logged: CONNECT ${tunnels[0]!.target}${closed ? `, ${String(closed.bytesUp)} bytes up and ${String(closed.bytesDown)} down` : ''}. No path, no headers, no code.`,
-          ],
-        );
+        return pass('Right. The proxy carried that code without being able to read it.', [
+          `All it logged: CONNECT ${tunnels[0]!.target}${closed ? `, ${String(closed.bytesUp)} bytes up and ${String(closed.bytesDown)} down` : ''}. No path, no headers, no code.`,
+        ]);
       },
       solve: async (ctx) => {
-        const { stdout } = await ctx.run('https_proxy={{proxy.url}} curl -v --cacert {{workspace}}/ca.pem https://secure.test/');
+        const { stdout } = await ctx.run(
+          'https_proxy={{proxy.url}} curl -v --cacert {{workspace}}/ca.pem https://secure.test/',
+        );
         await ctx.run('tail -n 3 {{workspace}}/proxy-access.log');
         return /Your code:\s*(\S+)/.exec(stdout)?.[1] ?? '';
       },
@@ -231,12 +268,14 @@ export default defineLesson({
         const challenged = staff.find((r) => r.status === 407 && header(r.responseHeaders, 'proxy-authenticate'));
         if (!challenged) {
           return fail(
-            'The proxy\'s auth port has not asked anyone for credentials yet.',
+            "The proxy's auth port has not asked anyone for credentials yet.",
             sawProxied(staff),
             'a request to the auth port without credentials, answered 407 with Proxy-Authenticate',
           );
         }
-        const admitted = staff.find((r) => r.seq > challenged.seq && r.auth === 'ok' && r.status !== null && r.status < 400);
+        const admitted = staff.find(
+          (r) => r.seq > challenged.seq && r.auth === 'ok' && r.status !== null && r.status < 400,
+        );
         if (!admitted) {
           const wrong = staff.filter((r) => r.auth === 'wrong').length;
           return fail(
@@ -245,11 +284,20 @@ export default defineLesson({
             'the same request again with -U learner:opensesame, answered by news.test',
           );
         }
-        const atOrigin = ctx.requests('news').filter((r) => r.seq < admitted.seq).at(-1);
+        const atOrigin = ctx
+          .requests('news')
+          .filter((r) => r.seq < admitted.seq)
+          .at(-1);
         if (atOrigin && header(atOrigin.headers, 'proxy-authorization')) {
-          return fail('The credentials reached news.test: a proxy must consume them.', describeRequest(atOrigin), 'no Proxy-Authorization at the origin');
+          return fail(
+            'The credentials reached news.test: a proxy must consume them.',
+            describeRequest(atOrigin),
+            'no Proxy-Authorization at the origin',
+          );
         }
-        return pass('The proxy asked with 407, you answered with Proxy-Authorization, and it kept the credentials to itself: news.test never saw them.');
+        return pass(
+          'The proxy asked with 407, you answered with Proxy-Authorization, and it kept the credentials to itself: news.test never saw them.',
+        );
       },
     },
   ],

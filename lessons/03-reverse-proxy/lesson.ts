@@ -70,7 +70,7 @@ export default defineLesson({
       text: 'steps/rotate.md',
       commands: ['for i in 1 2 3 4 5 6; do curl -s {{proxy.url}}/whoami; done'],
       hints: [
-        'Send several requests to the proxy\'s own port, not to an app\'s.',
+        "Send several requests to the proxy's own port, not to an app's.",
         'Each line of the answer names the app that served it.',
       ],
       check: async (ctx) => {
@@ -79,13 +79,17 @@ export default defineLesson({
         const upApps = ctx.servers.filter((s) => APPS.includes(s.name) && s.state === 'up').length;
         const wanted = Math.max(2, Math.min(3, upApps));
         if (seen.size >= wanted) {
-          return pass(`The proxy spread your ${answered.length} requests over ${names(seen)}: round robin, one after another.`);
+          return pass(
+            `The proxy spread your ${answered.length} requests over ${names(seen)}: round robin, one after another.`,
+          );
         }
         return fail(
           answered.length === 0
             ? 'The proxy has not passed any request to a backend yet.'
             : `Only ${seen.size} backend${seen.size === 1 ? '' : 's'} answered so far.`,
-          answered.length ? `backends ${names(seen)} for ${answered.length} requests` : sawRequests(ctx.requests('proxy')),
+          answered.length
+            ? `backends ${names(seen)} for ${answered.length} requests`
+            : sawRequests(ctx.requests('proxy')),
           `requests through the proxy answered by at least ${wanted} different backends`,
         );
       },
@@ -122,7 +126,12 @@ export default defineLesson({
         if (ok.length < 3) {
           return fail(
             `The proxy marked ${dead} down, but answered only ${ok.length} request${ok.length === 1 ? '' : 's'} with 200 since.`,
-            after.length ? after.slice(-6).map((r) => r.status).join(' ') : 'no requests after it went down',
+            after.length
+              ? after
+                  .slice(-6)
+                  .map((r) => r.status)
+                  .join(' ')
+              : 'no requests after it went down',
             'at least three requests through the proxy answered 200 while it is down',
           );
         }
@@ -137,7 +146,9 @@ export default defineLesson({
         const seenUp = healthEvents(ctx).some((e) => e.backend === dead && e.state === 'up' && e.seq > down.seq);
         return pass(
           `${dead} went down (${String(down.via)} detection), ${ok.length} requests still got 200 from ${names(ok.map((r) => r.backend))}, and ${dead} is running again` +
-            (seenUp ? ': the health checks already put it back in rotation.' : ': the next health check puts it back in rotation.'),
+            (seenUp
+              ? ': the health checks already put it back in rotation.'
+              : ': the next health check puts it back in rotation.'),
         );
       },
     },
@@ -148,17 +159,22 @@ export default defineLesson({
       text: 'steps/request-id.md',
       commands: ['curl -s -i {{proxy.url}}/headers'],
       hints: [
-        'The backend\'s answer lists every header it received, as JSON.',
+        "The backend's answer lists every header it received, as JSON.",
         'Look for X-Request-Id, in the JSON or in the response headers above it.',
       ],
       check: async (ctx) => {
         const answer = (ctx.answer ?? '').trim().toLowerCase();
         const seenByApps = appRequests(ctx).filter((r) => typeof r.requestId === 'string');
         const match = seenByApps.find((r) => r.requestId === answer);
-        if (match) return pass(`Yes: ${match.server} received request id ${answer}, the same id the proxy returned to you. Both logs can now be matched.`);
+        if (match)
+          return pass(
+            `Yes: ${match.server} received request id ${answer}, the same id the proxy returned to you. Both logs can now be matched.`,
+          );
         return fail(
           answer ? 'No backend received a request with that id during this step.' : 'Type the request id you found.',
-          answer ? `answer "${answer}"; the backends saw ${seenByApps.length} request${seenByApps.length === 1 ? '' : 's'} since this step began` : 'no answer',
+          answer
+            ? `answer "${answer}"; the backends saw ${seenByApps.length} request${seenByApps.length === 1 ? '' : 's'} since this step began`
+            : 'no answer',
           'the X-Request-Id value from your request to /headers (16 hex digits)',
         );
       },
@@ -188,21 +204,28 @@ export default defineLesson({
         if (gzipSizes.size === 0) {
           return fail(
             'The proxy has not sent /big with gzip during this step.',
-            bigs.length ? `/big sent as ${names(bigs.map((r) => r.encoding ?? 'plain'))}` : sawRequests(ctx.requests('proxy')),
+            bigs.length
+              ? `/big sent as ${names(bigs.map((r) => r.encoding ?? 'plain'))}`
+              : sawRequests(ctx.requests('proxy')),
             "a request for /big with 'Accept-Encoding: gzip'",
           );
         }
         if (answer !== undefined && gzipSizes.has(answer)) {
           const plain = Number(bigs.find((r) => r.encoding === 'gzip')?.plainBytes);
-          return pass(`Right: ${answer} bytes with gzip instead of ${plain}, ${Math.round((answer / plain) * 1000) / 10}% of the plain size.`);
+          return pass(
+            `Right: ${answer} bytes with gzip instead of ${plain}, ${Math.round((answer / plain) * 1000) / 10}% of the plain size.`,
+          );
         }
         const plainSizes = new Set(bigs.map((r) => Number(r.plainBytes)));
         const brSizes = new Set(bigs.filter((r) => r.encoding === 'br').map((r) => Number(r.compressedBytes)));
         const why =
-          answer === undefined ? 'That is not a number of bytes.'
-          : plainSizes.has(answer) ? 'That is the plain size, before compression.'
-          : brSizes.has(answer) ? 'That is the brotli size; the question asks for gzip.'
-          : 'That is not the size the proxy sent with gzip.';
+          answer === undefined
+            ? 'That is not a number of bytes.'
+            : plainSizes.has(answer)
+              ? 'That is the plain size, before compression.'
+              : brSizes.has(answer)
+                ? 'That is the brotli size; the question asks for gzip.'
+                : 'That is not the size the proxy sent with gzip.';
         return fail(why, `answer "${ctx.answer ?? ''}"`, 'the byte count of /big fetched with Accept-Encoding: gzip');
       },
       solve: async (ctx) => {
@@ -230,7 +253,9 @@ export default defineLesson({
         const hit = slows.find((r) => r.cache === 'HIT');
         if (hit) {
           const miss = slows.find((r) => r.cache === 'MISS' || r.cache === 'BYPASS'); // both went to an app
-          const timing = miss ? ` (${Math.round(Number(miss.durationMs))} ms from the app, ${Math.round(Number(hit.durationMs))} ms from the cache)` : '';
+          const timing = miss
+            ? ` (${Math.round(Number(miss.durationMs))} ms from the app, ${Math.round(Number(hit.durationMs))} ms from the cache)`
+            : '';
           return pass(`The proxy answered /slow from its cache: X-Cache: HIT, and no backend was asked${timing}.`);
         }
         return fail(
@@ -252,11 +277,23 @@ export default defineLesson({
       ],
       hints: ['Everything under /static/ comes from the static folder in your workspace.'],
       check: async (ctx) => {
-        const files = proxied(ctx, '/static/').filter((r) => r.static === true && (r.status === 200 || r.status === 304));
+        const files = proxied(ctx, '/static/').filter(
+          (r) => r.static === true && (r.status === 200 || r.status === 304),
+        );
         const leaked = appRequests(ctx).filter((r) => r.target.startsWith('/static/'));
-        if (leaked.length) return fail('A backend received a /static/ request: the proxy should have answered it.', sawRequests(leaked), 'static files served by the proxy alone');
-        if (files.length) return pass(`The proxy served ${files[0]!.target} from its folder (${files[0]!.status}); no backend saw it.`);
-        return fail('The proxy has not served a static file yet.', sawRequests(proxied(ctx, '/static/')), 'GET /static/index.html answered 200 by the proxy');
+        if (leaked.length)
+          return fail(
+            'A backend received a /static/ request: the proxy should have answered it.',
+            sawRequests(leaked),
+            'static files served by the proxy alone',
+          );
+        if (files.length)
+          return pass(`The proxy served ${files[0]!.target} from its folder (${files[0]!.status}); no backend saw it.`);
+        return fail(
+          'The proxy has not served a static file yet.',
+          sawRequests(proxied(ctx, '/static/')),
+          'GET /static/index.html answered 200 by the proxy',
+        );
       },
     },
     {
@@ -268,16 +305,23 @@ export default defineLesson({
         "for i in $(seq 1 10); do curl -s -o /dev/null -w '%{http_code} ' {{proxy.url}}/api/quote; done; echo",
         'curl -s -i {{proxy.url}}/api/quote',
       ],
-      hints: ['Send more than five requests to /api/quote within a second or two.', 'curl -i shows the Retry-After header of a 429.'],
+      hints: [
+        'Send more than five requests to /api/quote within a second or two.',
+        'curl -i shows the Retry-After header of a 429.',
+      ],
       check: async (ctx) => {
         const api = proxied(ctx, '/api/');
         const limited = api.filter((r) => r.status === 429);
         if (limited.length) {
           const retryAfter = header(limited[0]!.responseHeaders, 'retry-after');
-          return pass(`The proxy refused ${limited.length} of your ${api.length} requests with 429 and Retry-After: ${retryAfter}; the app never saw those.`);
+          return pass(
+            `The proxy refused ${limited.length} of your ${api.length} requests with 429 and Retry-After: ${retryAfter}; the app never saw those.`,
+          );
         }
         return fail(
-          api.length ? `All ${api.length} requests to /api/ were let through.` : 'The proxy has not seen a request for /api/ yet.',
+          api.length
+            ? `All ${api.length} requests to /api/ were let through.`
+            : 'The proxy has not seen a request for /api/ yet.',
           api.length ? `statuses ${api.map((r) => r.status).join(' ')}` : sawRequests(ctx.requests('proxy')),
           'a burst to /api/quote that empties the bucket and gets 429',
         );
@@ -297,12 +341,18 @@ export default defineLesson({
       check: async (ctx) => {
         const refused = ctx.requests('proxy').filter((r) => r.status === 413);
         if (refused.length) {
-          const how = names(refused.map((r) => (r.bodyLimit === 'streamed' ? 'counted while streaming (chunked)' : 'refused from Content-Length')));
+          const how = names(
+            refused.map((r) =>
+              r.bodyLimit === 'streamed' ? 'counted while streaming (chunked)' : 'refused from Content-Length',
+            ),
+          );
           return pass(`The proxy answered 413 Content Too Large: ${how}. The app did not have to read those bodies.`);
         }
         const bodies = ctx.requests('proxy').filter((r) => r.method === 'POST' || r.method === 'PUT');
         return fail(
-          bodies.length ? 'Your bodies were all within the limit.' : 'The proxy has not seen a request with a body yet.',
+          bodies.length
+            ? 'Your bodies were all within the limit.'
+            : 'The proxy has not seen a request with a body yet.',
           bodies.length ? sawRequests(bodies) : sawRequests(ctx.requests('proxy')),
           'a POST with a body over 1 MiB, answered 413',
         );
@@ -325,9 +375,15 @@ export default defineLesson({
         if (behind) {
           const proto = header(behind.headers, 'x-forwarded-proto');
           if (proto === 'https') {
-            return pass(`You spoke HTTPS to the proxy; ${behind.server} got plain HTTP with X-Forwarded-Proto: https, so it still knows the client used TLS.`);
+            return pass(
+              `You spoke HTTPS to the proxy; ${behind.server} got plain HTTP with X-Forwarded-Proto: https, so it still knows the client used TLS.`,
+            );
           }
-          return fail('The request came in over HTTPS, but the backend was not told.', `X-Forwarded-Proto: ${proto ?? 'missing'}`, 'X-Forwarded-Proto: https at the backend');
+          return fail(
+            'The request came in over HTTPS, but the backend was not told.',
+            `X-Forwarded-Proto: ${proto ?? 'missing'}`,
+            'X-Forwarded-Proto: https at the backend',
+          );
         }
         return fail(
           'The proxy has not passed an HTTPS request to a backend yet.',

@@ -31,30 +31,59 @@ export async function get(ctx: CheckContext, path: string): Promise<Answer> {
   const controller = new AbortController();
   const stop = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', stop, { once: true });
-  const timer = setTimeout(() => controller.abort(new DOMException('the app was too slow', 'TimeoutError')), APP_WAIT_MS);
-  const outcome = await exchange(`${ctx.url('wsgi')}${path}`, controller.signal)
-    .finally(() => { clearTimeout(timer); ctx.signal.removeEventListener('abort', stop); });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('the app was too slow', 'TimeoutError')),
+    APP_WAIT_MS,
+  );
+  const outcome = await exchange(`${ctx.url('wsgi')}${path}`, controller.signal).finally(() => {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', stop);
+  });
   if (outcome.kind === 'ok') return { ok: true, response: outcome.response };
   const said = serverSaid(ctx, path);
   const fromServer = said ? [`The server's log for your last GET ${path.split('?')[0]}: ${said}`] : [];
   if (outcome.kind === 'timeout') {
-    return { ok: false, problem: fail(`Your app did not answer GET ${path} within ${APP_WAIT_MS / 1000} s, so the check stopped waiting.`,
-      'no response yet: the worker was still running your app', `an answer within ${APP_WAIT_MS / 1000} s`,
-      [...fromServer, 'Try it with curl: if it hangs too, look for a sleep, a loop that never ends, or a read of wsgi.input without a size.']) };
+    return {
+      ok: false,
+      problem: fail(
+        `Your app did not answer GET ${path} within ${APP_WAIT_MS / 1000} s, so the check stopped waiting.`,
+        'no response yet: the worker was still running your app',
+        `an answer within ${APP_WAIT_MS / 1000} s`,
+        [
+          ...fromServer,
+          'Try it with curl: if it hangs too, look for a sleep, a loop that never ends, or a read of wsgi.input without a size.',
+        ],
+      ),
+    };
   }
   if (outcome.kind === 'short') {
     const { declared, received, status } = outcome;
-    const wire = declared !== undefined
-      ? `status ${status}, Content-Length ${declared}, then the connection closed after ${received} bytes`
-      : `status ${status}, then the connection closed after ${received} bytes of the body`;
-    return { ok: false, problem: fail(`GET ${path} started a response that never finished.`, said ?? wire,
-      'a complete response: a Content-Length equal to the number of bytes in the body',
-      [...(said ? [`On the wire: ${wire}.`] : []),
-        'Compute the length from the encoded body: body = ....encode("utf-8"); ("Content-Length", str(len(body))), or leave Content-Length out and let the server frame the body.']) };
+    const wire =
+      declared !== undefined
+        ? `status ${status}, Content-Length ${declared}, then the connection closed after ${received} bytes`
+        : `status ${status}, then the connection closed after ${received} bytes of the body`;
+    return {
+      ok: false,
+      problem: fail(
+        `GET ${path} started a response that never finished.`,
+        said ?? wire,
+        'a complete response: a Content-Length equal to the number of bytes in the body',
+        [
+          ...(said ? [`On the wire: ${wire}.`] : []),
+          'Compute the length from the encoded body: body = ....encode("utf-8"); ("Content-Length", str(len(body))), or leave Content-Length out and let the server frame the body.',
+        ],
+      ),
+    };
   }
-  return { ok: false, problem: fail(`GET ${path} got no response at all: the connection closed (curl says "Empty reply from server").`,
-    said ?? outcome.message, 'a status line and headers from the server',
-    [...fromServer, 'Look at the lab log for the traceback, and run the curl command of this step to see it happen.']) };
+  return {
+    ok: false,
+    problem: fail(
+      `GET ${path} got no response at all: the connection closed (curl says "Empty reply from server").`,
+      said ?? outcome.message,
+      'a status line and headers from the server',
+      [...fromServer, 'Look at the lab log for the traceback, and run the curl command of this step to see it happen.'],
+    ),
+  };
 }
 
 type Outcome =
@@ -75,15 +104,24 @@ function exchange(url: string, signal: AbortSignal): Promise<Outcome> {
       });
       res.on('end', () => {
         const headers = new Headers();
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-        resolve({ kind: 'ok', response: { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') } });
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+          headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        resolve({
+          kind: 'ok',
+          response: { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') },
+        });
       });
-      res.on('error', () => {});    // reported by 'close' below
+      res.on('error', () => {}); // reported by 'close' below
       res.on('close', () => {
         if (res.complete) return;
         if (timedOut()) return resolve({ kind: 'timeout' });
         const length = res.headers['content-length'];
-        resolve({ kind: 'short', status: res.statusCode ?? 0, received, ...(length !== undefined ? { declared: Number(length) } : {}) });
+        resolve({
+          kind: 'short',
+          status: res.statusCode ?? 0,
+          received,
+          ...(length !== undefined ? { declared: Number(length) } : {}),
+        });
       });
     });
     req.on('error', (error) => resolve(timedOut() ? { kind: 'timeout' } : { kind: 'nothing', message: error.message }));
@@ -96,7 +134,8 @@ function exchange(url: string, signal: AbortSignal): Promise<Outcome> {
 function serverSaid(ctx: CheckContext, path: string): string | undefined {
   const reloaded = ctx.events.filter((e) => e.server === 'wsgi' && e.event === 'reload').at(-1)?.seq ?? 0;
   const bare = path.split('?')[0];
-  const last = ctx.requests('wsgi')
+  const last = ctx
+    .requests('wsgi')
     .filter((r: RequestEvent) => r.seq > reloaded && (r.target ?? '').split('?')[0] === bare)
     .at(-1);
   return last?.error ? String(last.error).split('\n')[0] : undefined;

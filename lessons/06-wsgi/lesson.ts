@@ -44,26 +44,41 @@ function randomName(): string {
 /** Is /hello?name=… answered exactly as the step asks? Returns the failure, or null. */
 async function helloProblem(ctx: CheckContext) {
   const name = randomName();
-  const cases: [string, string][] = [[`/hello?name=${name}`, name], ['/hello', 'world']];
+  const cases: [string, string][] = [
+    [`/hello?name=${name}`, name],
+    ['/hello', 'world'],
+  ];
   for (const [path, who] of cases) {
     const answer = await get(ctx, path);
     if (!answer.ok) return answer.problem;
     const { response } = answer;
     const explanation = serverExplanation(response);
     if (response.status === 500) {
-      return fail(`GET ${path} made your app fail, so the server answered 500.`, explanation.join(' ') || quote(response),
-        `200 OK with {"hello": "${who}"}`, explanation);
+      return fail(
+        `GET ${path} made your app fail, so the server answered 500.`,
+        explanation.join(' ') || quote(response),
+        `200 OK with {"hello": "${who}"}`,
+        explanation,
+      );
     }
     if (response.status !== 200) {
       return fail(`GET ${path} answered ${response.status}.`, quote(response), 'status "200 OK"');
     }
     const contentType = response.headers.get('content-type') ?? '';
     if (!/^application\/json\b/i.test(contentType)) {
-      return fail(`GET ${path} says its body is "${contentType || 'nothing'}".`, quote(response), 'Content-Type: application/json');
+      return fail(
+        `GET ${path} says its body is "${contentType || 'nothing'}".`,
+        quote(response),
+        'Content-Type: application/json',
+      );
     }
     const cache = response.headers.get('cache-control') ?? '';
     if (!hasDirective(cache, 'no-store')) {
-      return fail(`GET ${path} has ${cache ? `Cache-Control: ${cache}` : 'no Cache-Control header'}.`, quote(response), 'Cache-Control: no-store');
+      return fail(
+        `GET ${path} has ${cache ? `Cache-Control: ${cache}` : 'no Cache-Control header'}.`,
+        quote(response),
+        'Cache-Control: no-store',
+      );
     }
     let parsed: unknown;
     try {
@@ -71,10 +86,18 @@ async function helloProblem(ctx: CheckContext) {
     } catch {
       return fail(`GET ${path} is not valid JSON.`, quote(response), `{"hello": "${who}"}`);
     }
-    const ok = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
-      Object.keys(parsed).length === 1 && (parsed as Record<string, unknown>).hello === who;
+    const ok =
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      Object.keys(parsed).length === 1 &&
+      (parsed as Record<string, unknown>).hello === who;
     if (!ok) {
-      return fail(`GET ${path} returned JSON, but not the asked object.`, response.body.slice(0, 200), `{"hello": "${who}"}`);
+      return fail(
+        `GET ${path} returned JSON, but not the asked object.`,
+        response.body.slice(0, 200),
+        `{"hello": "${who}"}`,
+      );
     }
   }
   return null;
@@ -127,11 +150,19 @@ export default defineLesson({
         const answered = wsgiRequests(ctx).filter((r) => r.status === 200 && typeof r.pid === 'number');
         const last = answered.at(-1);
         if (!last) {
-          return fail('The WSGI server has not answered a request in this step yet.', sawRequests(wsgiRequests(ctx)), `a GET ${ctx.url('wsgi')}/ answered 200`);
+          return fail(
+            'The WSGI server has not answered a request in this step yet.',
+            sawRequests(wsgiRequests(ctx)),
+            `a GET ${ctx.url('wsgi')}/ answered 200`,
+          );
         }
         const pids = [...new Set(answered.map((r) => r.pid))];
-        return pass(`Worker ${String(last.pid)} answered (X-Worker-Pid: ${header(last.responseHeaders, 'x-worker-pid') ?? '?'}).` +
-          (pids.length > 1 ? ` Over your ${answered.length} requests, workers ${pids.join(' and ')} took turns.` : ' Run it a few more times: the other worker answers too, sometimes.'));
+        return pass(
+          `Worker ${String(last.pid)} answered (X-Worker-Pid: ${header(last.responseHeaders, 'x-worker-pid') ?? '?'}).` +
+            (pids.length > 1
+              ? ` Over your ${answered.length} requests, workers ${pids.join(' and ')} took turns.`
+              : ' Run it a few more times: the other worker answers too, sometimes.'),
+        );
       },
     },
     {
@@ -152,16 +183,25 @@ export default defineLesson({
         const key = /HTTP_[A-Z0-9_]+/i.exec(answer)?.[0];
         const value = /(?:=|:|\s)\s*'?(\d+)'?\s*$/.exec(answer)?.[1] ?? /^\s*'?(\d+)'?\s*$/.exec(answer)?.[1];
         if (sent.length === 0) {
-          return fail('The server has not seen a request to /environ with an X-Shell-Pid header in this step.',
-            sawRequests(wsgiRequests(ctx)), 'curl -H "X-Shell-Pid: $$" …/environ');
+          return fail(
+            'The server has not seen a request to /environ with an X-Shell-Pid header in this step.',
+            sawRequests(wsgiRequests(ctx)),
+            'curl -H "X-Shell-Pid: $$" …/environ',
+          );
         }
         if (key?.toUpperCase() !== 'HTTP_X_SHELL_PID') {
-          return fail(key ? `${key} is not where your header went.` : 'Your answer names no environ key.',
-            answer || 'an empty answer', 'the environ key of X-Shell-Pid and its value, like HTTP_…=1234');
+          return fail(
+            key ? `${key} is not where your header went.` : 'Your answer names no environ key.',
+            answer || 'an empty answer',
+            'the environ key of X-Shell-Pid and its value, like HTTP_…=1234',
+          );
         }
         if (!value || !sent.includes(value)) {
-          return fail('Right key. Now the value: the one on that line of the environ dump.',
-            value ? `${value}` : 'no value', `one of the values the server saw: ${[...new Set(sent)].join(', ')}`);
+          return fail(
+            'Right key. Now the value: the one on that line of the environ dump.',
+            value ? `${value}` : 'no value',
+            `one of the values the server saw: ${[...new Set(sent)].join(', ')}`,
+          );
         }
         return pass(`Yes: X-Shell-Pid arrived as environ["HTTP_X_SHELL_PID"] = '${value}'. CGI's rule, kept by WSGI.`);
       },
@@ -186,7 +226,10 @@ export default defineLesson({
       timeoutMs: editTimeout(2),
       check: async (ctx) => {
         const problem = await helloProblem(ctx);
-        return problem ?? pass('/hello answers 200 OK with application/json, Cache-Control: no-store and the right JSON, for any name.');
+        return (
+          problem ??
+          pass('/hello answers 200 OK with application/json, Cache-Control: no-store and the right JSON, for any name.')
+        );
       },
       solve: async (ctx) => {
         await writeApp(ctx, 'app_hello.py');
@@ -207,25 +250,38 @@ export default defineLesson({
       ],
       timeoutMs: editTimeout(5),
       check: async (ctx) => {
-        const paths: [string, number][] = [['/', 200], ['/nowhere', 404], ['/hello?name=Mw', 200]];
+        const paths: [string, number][] = [
+          ['/', 200],
+          ['/nowhere', 404],
+          ['/hello?name=Mw', 200],
+        ];
         for (const [path, status] of paths) {
           const answer = await get(ctx, path);
           if (!answer.ok) return answer.problem;
           const { response } = answer;
           const explanation = serverExplanation(response);
           if (response.status !== status) {
-            return fail(`GET ${path} answered ${response.status}; your middleware should not change the status.`,
-              explanation.join(' ') || quote(response), `${status}, as the app alone answers`, explanation);
+            return fail(
+              `GET ${path} answered ${response.status}; your middleware should not change the status.`,
+              explanation.join(' ') || quote(response),
+              `${status}, as the app alone answers`,
+              explanation,
+            );
           }
           const value = response.headers.get('x-middleware');
           if (value !== 'wsgi-tutor') {
-            return fail(`GET ${path} came back ${value === null ? 'without X-Middleware' : `with X-Middleware: ${value}`}.`,
-              quote(response), 'X-Middleware: wsgi-tutor on every response (/, /hello, even a 404)');
+            return fail(
+              `GET ${path} came back ${value === null ? 'without X-Middleware' : `with X-Middleware: ${value}`}.`,
+              quote(response),
+              'X-Middleware: wsgi-tutor on every response (/, /hello, even a 404)',
+            );
           }
         }
         const problem = await helloProblem(ctx);
         if (problem) return { ...problem, message: `The header is there, but /hello broke: ${problem.message}` };
-        return pass('Every response, even the 404, carries X-Middleware: wsgi-tutor, and the app\'s own headers are intact.');
+        return pass(
+          "Every response, even the 404, carries X-Middleware: wsgi-tutor, and the app's own headers are intact.",
+        );
       },
       solve: async (ctx) => {
         await writeApp(ctx, 'app_middleware.py');
@@ -240,14 +296,17 @@ export default defineLesson({
       commands: ["for i in 1 2 3 4; do curl -s -o /dev/null -w '%{time_total}s\\n' {{wsgi.url}}/slow & done; wait"],
       hints: [
         'Each curl prints how long it waited in total. Look at the largest number.',
-        'Two workers take two requests at a time; the other two wait in the listening socket\'s queue.',
+        "Two workers take two requests at a time; the other two wait in the listening socket's queue.",
       ],
       timeoutMs: 10000,
       check: async (ctx) => {
         const slow = wsgiRequests(ctx, '/slow').filter((r) => r.status === 200 && r.start !== undefined);
         if (slow.length < 4) {
-          return fail(`The server has answered ${slow.length} /slow request${slow.length === 1 ? '' : 's'} in this step.`,
-            sawRequests(wsgiRequests(ctx)), 'four /slow requests sent at the same time');
+          return fail(
+            `The server has answered ${slow.length} /slow request${slow.length === 1 ? '' : 's'} in this step.`,
+            sawRequests(wsgiRequests(ctx)),
+            'four /slow requests sent at the same time',
+          );
         }
         const batch = slow.slice(-4);
         const pids = new Set(batch.map((r) => r.pid));
@@ -255,24 +314,36 @@ export default defineLesson({
         const firstEnd = Math.min(...sorted.map((r) => Number(r.end)));
         const secondRound = sorted.filter((r) => Number(r.start) >= firstEnd - 50);
         if (secondRound.length === 0 || pids.size < 2) {
-          return fail('The last four /slow requests did not run as two rounds on two workers.',
+          return fail(
+            'The last four /slow requests did not run as two rounds on two workers.',
             `workers ${[...pids].join(', ')}; ${secondRound.length} started after the first finished`,
-            'four requests sent together (note the & in the command)');
+            'four requests sent together (note the & in the command)',
+          );
         }
         const observed = span(batch);
         const low = Math.max(SLOW_SECONDS * 1.5, observed * 0.8);
         const high = observed * 1.3 + 0.3;
         const given = Number(/\d+(?:[.,]\d+)?/.exec(ctx.answer ?? '')?.[0]?.replace(',', '.'));
         if (!Number.isFinite(given) || given < low || given > high) {
-          return fail('That is not how long the slowest request took.', ctx.answer ? `${ctx.answer}` : 'no answer',
-            `a number of seconds; the server saw the four take ${observed.toFixed(2)}s from first start to last end`);
+          return fail(
+            'That is not how long the slowest request took.',
+            ctx.answer ? `${ctx.answer}` : 'no answer',
+            `a number of seconds; the server saw the four take ${observed.toFixed(2)}s from first start to last end`,
+          );
         }
-        return pass(`Right: about ${observed.toFixed(1)}s. Workers ${[...pids].join(' and ')} each ran two /slow requests, one after the other; ` +
-          `${secondRound.length} requests waited for a free worker. A sync worker handles one request at a time.`);
+        return pass(
+          `Right: about ${observed.toFixed(1)}s. Workers ${[...pids].join(' and ')} each ran two /slow requests, one after the other; ` +
+            `${secondRound.length} requests waited for a free worker. A sync worker handles one request at a time.`,
+        );
       },
       solve: async (ctx) => {
-        const { stdout } = await ctx.run("for i in 1 2 3 4; do curl -s -o /dev/null -w '%{time_total}s\\n' {{wsgi.url}}/slow & done; wait");
-        const times = stdout.split('\n').map((l) => Number.parseFloat(l)).filter((n) => Number.isFinite(n));
+        const { stdout } = await ctx.run(
+          "for i in 1 2 3 4; do curl -s -o /dev/null -w '%{time_total}s\\n' {{wsgi.url}}/slow & done; wait",
+        );
+        const times = stdout
+          .split('\n')
+          .map((l) => Number.parseFloat(l))
+          .filter((n) => Number.isFinite(n));
         return `${Math.max(...times).toFixed(2)}`;
       },
     },
@@ -289,10 +360,17 @@ export default defineLesson({
         const ok = flask.filter((r) => r.status === 200 && r.app === 'flask_app:app');
         if (ok.length === 0) {
           const last = flask.at(-1);
-          return fail(last ? `The Flask app answered ${last.status ?? 'nothing'}.` : 'The server has not seen a request under /flask in this step.',
-            last?.error ? String(last.error).split('\n')[0] : sawRequests(wsgiRequests(ctx)), 'a request under /flask/ answered 200 by flask_app:app');
+          return fail(
+            last
+              ? `The Flask app answered ${last.status ?? 'nothing'}.`
+              : 'The server has not seen a request under /flask in this step.',
+            last?.error ? String(last.error).split('\n')[0] : sawRequests(wsgiRequests(ctx)),
+            'a request under /flask/ answered 200 by flask_app:app',
+          );
         }
-        return pass(`Flask answered ${ok[0]!.target} in worker ${String(ok[0]!.pid)}: the same server, the same app(environ, start_response) call. Flask saw SCRIPT_NAME="/flask".`);
+        return pass(
+          `Flask answered ${ok[0]!.target} in worker ${String(ok[0]!.pid)}: the same server, the same app(environ, start_response) call. Flask saw SCRIPT_NAME="/flask".`,
+        );
       },
     },
     {

@@ -11,7 +11,10 @@ export async function check(values: CliValues, args: string[]): Promise<number> 
   const lesson = await lessonFor(values, args[0], 'check');
   const stepId = args[1];
   if (stepId && !lesson.steps.some((step) => step.id === stepId)) {
-    throw usageError(`The ${lesson.id} lesson has no step "${stepId}".`, `Its steps: ${lesson.steps.map((s) => s.id).join(', ')}`);
+    throw usageError(
+      `The ${lesson.id} lesson has no step "${stepId}".`,
+      `Its steps: ${lesson.steps.map((s) => s.id).join(', ')}`,
+    );
   }
   const record = await findRunningLab(resolveWorkspace(values.workspace), lesson.id);
   if (!record) {
@@ -25,15 +28,28 @@ export async function check(values: CliValues, args: string[]): Promise<number> 
     ...(values.answer !== undefined ? { answer: values.answer } : {}),
   });
   if (values.json) {
-    printJson({ lesson: outcome.lesson, step: outcome.step, status: outcome.status, message: outcome.message, details: outcome.details });
+    printJson({
+      lesson: outcome.lesson,
+      step: outcome.step,
+      status: outcome.status,
+      message: outcome.message,
+      details: outcome.details,
+    });
   } else {
     const title = lesson.steps.find((s) => s.id === outcome.step)?.title ?? outcome.step;
-    const mark = outcome.status === 'pass' ? paint.green('✔ pass') : outcome.status === 'fail' ? paint.red('✘ not yet') : paint.yellow('! error');
+    const mark =
+      outcome.status === 'pass'
+        ? paint.green('✔ pass')
+        : outcome.status === 'fail'
+          ? paint.red('✘ not yet')
+          : paint.yellow('! error');
     process.stdout.write(`${mark}  ${lesson.id} / ${outcome.step}: ${title}\n${outcome.message}\n`);
     for (const detail of outcome.details) process.stdout.write(`  ${detail}\n`);
     if (outcome.status === 'pass') {
       const next = lesson.steps[lesson.steps.findIndex((s) => s.id === outcome.step) + 1];
-      process.stdout.write(next ? paint.dim(`Next: ${next.id} (${next.title})\n`) : paint.dim('That was the last step of this lesson.\n'));
+      process.stdout.write(
+        next ? paint.dim(`Next: ${next.id} (${next.title})\n`) : paint.dim('That was the last step of this lesson.\n'),
+      );
     }
   }
   if (outcome.missing?.length) return EXIT.missing;

@@ -14,11 +14,18 @@ export async function doctor(values: CliValues, _args: string[]): Promise<number
   const ports = await Promise.all(
     catalog.lessons.flatMap((lesson) =>
       lesson.servers.flatMap((server) =>
-        [server.port, ...Object.values(server.extraPorts ?? {})].map(async (port) => ({ lesson: lesson.id, server: server.name, port, free: await isPortFree(port) })),
+        [server.port, ...Object.values(server.extraPorts ?? {})].map(async (port) => ({
+          lesson: lesson.id,
+          server: server.name,
+          port,
+          free: await isPortFree(port),
+        })),
       ),
     ),
   );
-  const lessons = await Promise.all(catalog.lessons.map(async (lesson) => ({ id: lesson.id, ...(await lessonAvailability(lesson)) })));
+  const lessons = await Promise.all(
+    catalog.lessons.map(async (lesson) => ({ id: lesson.id, ...(await lessonAvailability(lesson)) })),
+  );
   const proxy = proxyTrouble(process.env);
   if (values.json) {
     printJson({ node: process.version, tools, ports, lessons, proxy });
@@ -26,7 +33,8 @@ export async function doctor(values: CliValues, _args: string[]): Promise<number
   }
   const ok = (good: boolean) => (good ? paint.green('✔') : paint.yellow('✘'));
   process.stdout.write(`${ok(true)} node ${process.version}\n`);
-  for (const tool of tools) process.stdout.write(`${ok(tool.ok)} ${tool.id.padEnd(9)} ${tool.ok ? tool.detail : paint.yellow(tool.detail)}\n`);
+  for (const tool of tools)
+    process.stdout.write(`${ok(tool.ok)} ${tool.id.padEnd(9)} ${tool.ok ? tool.detail : paint.yellow(tool.detail)}\n`);
   const busy = ports.filter((p) => !p.free);
   process.stdout.write(
     busy.length === 0
@@ -36,7 +44,9 @@ export async function doctor(values: CliValues, _args: string[]): Promise<number
   for (const line of proxy) process.stdout.write(`${paint.yellow('!')} ${line}\n`);
   process.stdout.write('\nLessons:\n');
   for (const lesson of lessons) {
-    process.stdout.write(`  ${ok(lesson.available)} ${lesson.id.padEnd(16)} ${lesson.available ? 'ready' : paint.yellow(lesson.missing.map((m) => m.why).join('; '))}\n`);
+    process.stdout.write(
+      `  ${ok(lesson.available)} ${lesson.id.padEnd(16)} ${lesson.available ? 'ready' : paint.yellow(lesson.missing.map((m) => m.why).join('; '))}\n`,
+    );
   }
   return 0;
 }
@@ -44,8 +54,12 @@ export async function doctor(values: CliValues, _args: string[]): Promise<number
 /** Proxy variables that would route curl's requests for the lab through another proxy. */
 export function proxyTrouble(env: NodeJS.ProcessEnv): string[] {
   const noProxy = (env.no_proxy ?? env.NO_PROXY ?? '').split(',').map((s) => s.trim());
-  const bypassed = noProxy.some((entry) => entry === '*' || entry === '127.0.0.1' || entry === 'localhost' || entry.startsWith('127.'));
-  const set = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'].filter((name) => env[name]);
+  const bypassed = noProxy.some(
+    (entry) => entry === '*' || entry === '127.0.0.1' || entry === 'localhost' || entry.startsWith('127.'),
+  );
+  const set = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'].filter(
+    (name) => env[name],
+  );
   if (set.length === 0 || bypassed) return [];
   return [
     `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set and no_proxy does not name 127.0.0.1: curl would send the lab's requests to that proxy.`,

@@ -15,19 +15,30 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
   const progress = await Progress.open(workspace);
   const running = await Lab.start(lesson, { workspace, progress });
   const json = Boolean(values.json);
-  onSignalExit(() => (json ? printJson({ event: 'stopped' }) : process.stdout.write('\nLab stopped; every server is down.\n')));
+  onSignalExit(() =>
+    json ? printJson({ event: 'stopped' }) : process.stdout.write('\nLab stopped; every server is down.\n'),
+  );
 
   const servers = running.servers();
   if (json) {
-    const record = { event: 'ready', lesson: lesson.id, control: running.controlUrl, servers: servers.map(({ name, role, url, pid, ports }) => ({ name, role, url, pid, ports })) };
+    const record = {
+      event: 'ready',
+      lesson: lesson.id,
+      control: running.controlUrl,
+      servers: servers.map(({ name, role, url, pid, ports }) => ({ name, role, url, pid, ports })),
+    };
     printJson(record);
   } else {
     process.stdout.write(`${paint.bold(lesson.title)}: the lab is ready.\n`);
     for (const server of servers) {
       const preferred = lesson.servers.find((s) => s.name === server.name)?.port;
       const moved = preferred && preferred !== server.port ? paint.yellow(` (port ${preferred} was busy)`) : '';
-      const extra = Object.entries(server.ports).map(([name, port]) => ` ${name}:${port}`).join('');
-      process.stdout.write(`  ${server.name.padEnd(10)} ${server.role.padEnd(18)} ${server.url}${extra}  pid ${server.pid}${moved}\n`);
+      const extra = Object.entries(server.ports)
+        .map(([name, port]) => ` ${name}:${port}`)
+        .join('');
+      process.stdout.write(
+        `  ${server.name.padEnd(10)} ${server.role.padEnd(18)} ${server.url}${extra}  pid ${server.pid}${moved}\n`,
+      );
     }
     process.stdout.write(`Run the lesson's commands in another terminal, then: gateway-tutor check ${lesson.id}\n`);
     process.stdout.write(`Requests appear below as the lab sees them. Ctrl-C stops the lab.\n\n`);
@@ -51,7 +62,8 @@ function describe(event: LabEvent): string {
     const what = request.error ? paint.red(` ${request.error}`) : '';
     return `${time}  ${event.server.padEnd(10)} ${request.method || '?'} ${request.target || ''}  ${painted}${duration}${what}`;
   }
-  if (event.event === 'server') return `${time}  ${paint.yellow(`server ${String(event.name)} is ${String(event.state)}`)}${event.reason ? ` (${String(event.reason)})` : ''}`;
+  if (event.event === 'server')
+    return `${time}  ${paint.yellow(`server ${String(event.name)} is ${String(event.state)}`)}${event.reason ? ` (${String(event.reason)})` : ''}`;
   const { seq: _seq, time: _time, server, event: kind, ...rest } = event;
   return `${time}  ${server.padEnd(10)} ${kind} ${paint.dim(JSON.stringify(rest))}`;
 }

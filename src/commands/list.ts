@@ -38,7 +38,9 @@ export async function list(values: CliValues, _args: string[]): Promise<number> 
         : passed > 0
           ? `${passed}/${lesson.steps.length} steps`
           : paint.dim(`${lesson.steps.length} steps`);
-    process.stdout.write(`${String(lesson.order).padStart(2)}. ${lesson.id.padEnd(16)} ${lesson.title.padEnd(44)} ${state}\n`);
+    process.stdout.write(
+      `${String(lesson.order).padStart(2)}. ${lesson.id.padEnd(16)} ${lesson.title.padEnd(44)} ${state}\n`,
+    );
   }
   return 0;
 }

@@ -5,7 +5,10 @@ import type { LoadedLesson } from '../engine/types.js';
 import type { CliValues } from '../cli.js';
 
 export async function catalogFor(values: CliValues, only?: string): Promise<Catalog> {
-  const catalog = await loadCatalog({ ...(values.lessons ? { lessonsDir: values.lessons } : {}), ...(only ? { only } : {}) });
+  const catalog = await loadCatalog({
+    ...(values.lessons ? { lessonsDir: values.lessons } : {}),
+    ...(only ? { only } : {}),
+  });
   for (const problem of catalog.problems) process.stderr.write(`warning: lesson left out: ${problem}\n`);
   return catalog;
 }
@@ -20,7 +23,11 @@ export async function lessonFor(values: CliValues, id: string | undefined, comma
 /** The lesson named on the command line, or a usage error listing the valid ids. */
 export function lessonById(catalog: Catalog, id: string | undefined, command: string): LoadedLesson {
   const ids = catalog.lessons.map((lesson) => lesson.id).join(', ');
-  if (!id) throw usageError(`${command} needs a lesson.`, `Lessons: ${ids}\nFor example: gateway-tutor ${command} ${catalog.lessons[0]?.id ?? 'http-basics'}`);
+  if (!id)
+    throw usageError(
+      `${command} needs a lesson.`,
+      `Lessons: ${ids}\nFor example: gateway-tutor ${command} ${catalog.lessons[0]?.id ?? 'http-basics'}`,
+    );
   const lesson = catalog.find(id);
   if (!lesson) throw usageError(`There is no lesson "${id}".`, `Lessons: ${ids}`);
   return lesson;

@@ -14,7 +14,8 @@ export async function reset(values: CliValues, args: string[]): Promise<number> 
     ? `your progress in ${args[0]} and your files in ${lessonWorkspace(workspace, args[0])}`
     : `all your progress and every lesson's files in ${workspace}`;
   if (!values.yes) {
-    if (!process.stdin.isTTY) throw usageError(`reset would forget ${what}.`, 'Run it in a terminal to be asked, or add --yes.');
+    if (!process.stdin.isTTY)
+      throw usageError(`reset would forget ${what}.`, 'Run it in a terminal to be asked, or add --yes.');
     const prompt = createInterface({ input: process.stdin, output: process.stdout });
     const reply = await prompt.question(`Forget ${what}? Type yes to go on: `);
     prompt.close();

@@ -28,10 +28,16 @@ export async function runTui(options: TuiOptions): Promise<number> {
     Progress.open(options.workspace),
   ]);
   if (options.lessonId && !catalog.find(options.lessonId)) {
-    throw usageError(`There is no lesson "${options.lessonId}".`, `Lessons: ${catalog.lessons.map((l) => l.id).join(', ')}`);
+    throw usageError(
+      `There is no lesson "${options.lessonId}".`,
+      `Lessons: ${catalog.lessons.map((l) => l.id).join(', ')}`,
+    );
   }
   // Looking for python3, curl… runs programs; the map is drawn first and told when they answer.
-  const check = () => Promise.all(catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) })));
+  const check = () =>
+    Promise.all(
+      catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) })),
+    );
   if (!tty) {
     process.stdout.write(headless(await check(), progress));
     return 0;
@@ -65,7 +71,10 @@ export async function runTui(options: TuiOptions): Promise<number> {
   });
   unmount = () => app.instance.unmount();
   // Only now: the programs it runs would compete with Ink's loading for the CPU.
-  void check().then((checked) => app.update({ entries: checked }), () => {});
+  void check().then(
+    (checked) => app.update({ entries: checked }),
+    () => {},
+  );
   try {
     await app.instance.waitUntilExit();
   } finally {
@@ -80,7 +89,10 @@ export async function runTui(options: TuiOptions): Promise<number> {
 async function drawFirstFrame(entries: MapEntry[], progress: Progress): Promise<number> {
   const { columns = 80, rows = 24 } = process.stdout;
   if (process.env.INK_SCREEN_READER === 'true' || columns < 60 || rows < 16) return 0;
-  const [{ mapFrameText }, { resumeIndex }] = await Promise.all([import('../ui/map-text.js'), import('../ui/lesson-states.js')]);
+  const [{ mapFrameText }, { resumeIndex }] = await Promise.all([
+    import('../ui/map-text.js'),
+    import('../ui/lesson-states.js'),
+  ]);
   const lines = mapFrameText(entries, progress, resumeIndex(entries, progress), columns);
   if (lines.length >= rows) return 0;
   // Keys pressed before Ink listens must neither echo (moving the cursor off the frame) nor be
@@ -103,7 +115,7 @@ export class LabKeeper implements LessonOpener {
   async open(lesson: LoadedLesson): Promise<LessonSession> {
     await this.closing; // the previous lab of this lesson must be gone before its record is free
     const { Lab } = await import('../engine/lab.js');
-    let lab;
+    let lab: Awaited<ReturnType<typeof Lab.start>>;
     try {
       lab = await Lab.start(lesson, { workspace: this.workspace, progress: this.progress });
     } catch (error) {
@@ -132,16 +144,24 @@ export class LabKeeper implements LessonOpener {
 }
 
 function headless(entries: MapEntry[], progress: Progress): string {
-  const lines = ['gateway-tutor shows its lessons in a terminal; this is not one, so here is what it can do without.', '', 'Lessons:'];
+  const lines = [
+    'gateway-tutor shows its lessons in a terminal; this is not one, so here is what it can do without.',
+    '',
+    'Lessons:',
+  ];
   for (const { lesson, available, missing } of entries) {
     const passed = progress.passed(lesson.id).filter((id) => lesson.steps.some((s) => s.id === id)).length;
-    const state = !available ? `needs ${missing.map((m) => m.id).join(', ')}` : passed === lesson.steps.length ? 'done' : `${passed}/${lesson.steps.length} steps`;
+    const state = !available
+      ? `needs ${missing.map((m) => m.id).join(', ')}`
+      : passed === lesson.steps.length
+        ? 'done'
+        : `${passed}/${lesson.steps.length} steps`;
     lines.push(`  ${String(lesson.order).padStart(2)}. ${lesson.id.padEnd(16)} ${lesson.title.padEnd(44)} ${state}`);
   }
   lines.push(
     '',
     'Without the lesson screens:',
-    '  gateway-tutor lab LESSON              run a lesson\'s lab in the foreground (Ctrl-C stops it)',
+    "  gateway-tutor lab LESSON              run a lesson's lab in the foreground (Ctrl-C stops it)",
     '  gateway-tutor check LESSON [STEP] [--answer TEXT]',
     '                                        check a step against that running lab',
     '  gateway-tutor ctl LESSON (stop|start|restart) SERVER',

@@ -101,10 +101,14 @@ function validate(lesson: LessonDefinition, file: string, folderId: string): str
   for (const step of lesson.steps ?? []) {
     if (steps.has(step.id)) say(`step id "${step.id}" is used twice`);
     steps.add(step.id);
-    if (!KINDS.includes(step.kind)) say(`step "${step.id}" has kind "${step.kind}"; expected one of ${KINDS.join(', ')}`);
-    if (step.kind !== 'read' && typeof step.check !== 'function') say(`step "${step.id}" is a ${step.kind} step but has no check`);
-    if (step.kind === 'answer' && typeof step.solve !== 'function') say(`answer step "${step.id}" needs a solve() for the walk test`);
-    for (const command of step.commands ?? []) problems.push(...placeholderProblems(lesson, command, `${file}: step "${step.id}" command`));
+    if (!KINDS.includes(step.kind))
+      say(`step "${step.id}" has kind "${step.kind}"; expected one of ${KINDS.join(', ')}`);
+    if (step.kind !== 'read' && typeof step.check !== 'function')
+      say(`step "${step.id}" is a ${step.kind} step but has no check`);
+    if (step.kind === 'answer' && typeof step.solve !== 'function')
+      say(`answer step "${step.id}" needs a solve() for the walk test`);
+    for (const command of step.commands ?? [])
+      problems.push(...placeholderProblems(lesson, command, `${file}: step "${step.id}" command`));
   }
   return problems;
 }
@@ -117,11 +121,20 @@ function placeholderProblems(lesson: LessonDefinition, text: string, where: stri
     if ((name === 'workspace' || name === 'tutor') && field === undefined) continue;
     const server = lesson.servers?.find((s) => s.name === name);
     if (!server) {
-      problems.push(`${where}: ${whole} names no server of this lesson (servers: ${lesson.servers?.map((s) => s.name).join(', ')})`);
+      problems.push(
+        `${where}: ${whole} names no server of this lesson (servers: ${lesson.servers?.map((s) => s.name).join(', ')})`,
+      );
       continue;
     }
-    const fields = ['url', 'port', 'host', ...Object.keys(server.extraPorts ?? {}), ...Object.keys(server.extraPorts ?? {}).map((p) => `${p}-url`)];
-    if (field && !fields.includes(field)) problems.push(`${where}: ${whole}: server "${name}" has no "${field}" (try ${fields.join(', ')})`);
+    const fields = [
+      'url',
+      'port',
+      'host',
+      ...Object.keys(server.extraPorts ?? {}),
+      ...Object.keys(server.extraPorts ?? {}).map((p) => `${p}-url`),
+    ];
+    if (field && !fields.includes(field))
+      problems.push(`${where}: ${whole}: server "${name}" has no "${field}" (try ${fields.join(', ')})`);
   }
   return problems;
 }

@@ -15,7 +15,10 @@ export function checkContext(lab: Lab, stepId: string, answer?: string): Omit<Ch
     get events() {
       return lab.eventsSince(stepId);
     },
-    requests: (server) => lab.eventsSince(stepId).filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
+    requests: (server) =>
+      lab
+        .eventsSince(stepId)
+        .filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
     ...(answer !== undefined ? { answer: answer.trim() } : {}),
     secrets: { ...lab.secrets },
     workspace: lab.lessonWorkspace,

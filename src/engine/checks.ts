@@ -14,13 +14,24 @@ export async function runCheck(step: Step, context: Omit<CheckContext, 'signal'>
   const base = { lesson: context.lesson, step: step.id };
   const missing = await missingRequirements(step);
   if (missing.length > 0) {
-    return { ...base, status: 'fail', message: `This step needs what this machine does not have, so it is skipped.`, details: missing, missing };
+    return {
+      ...base,
+      status: 'fail',
+      message: `This step needs what this machine does not have, so it is skipped.`,
+      details: missing,
+      missing,
+    };
   }
   if (step.kind === 'read' || !step.check) {
     return { ...base, status: 'pass', message: 'Read: on to the next step.', details: [] };
   }
   if (step.kind === 'answer' && !context.answer) {
-    return { ...base, status: 'fail', message: 'This step wants an answer: type it in, or pass it with --answer TEXT.', details: [] };
+    return {
+      ...base,
+      status: 'fail',
+      message: 'This step wants an answer: type it in, or pass it with --answer TEXT.',
+      details: [],
+    };
   }
   const timeoutMs = step.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
@@ -35,7 +46,12 @@ export async function runCheck(step: Step, context: Omit<CheckContext, 'signal'>
     // Object.assign keeps the context's live getters (events, servers) live.
     const result = await Promise.race([step.check(Object.assign(context, { signal: controller.signal })), timeout]);
     if (result === 'timeout') {
-      return { ...base, status: 'error', message: `The tutor's check for this step took longer than ${timeoutMs} ms and was stopped. This is the tutor's fault, not yours; try the check again.`, details: [] };
+      return {
+        ...base,
+        status: 'error',
+        message: `The tutor's check for this step took longer than ${timeoutMs} ms and was stopped. This is the tutor's fault, not yours; try the check again.`,
+        details: [],
+      };
     }
     return { ...base, status: result.status, message: result.message, details: describe(result) };
   } catch (error) {

@@ -94,10 +94,15 @@ export class LabChild {
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.options.readyTimeoutMs);
     });
-    const outcome = await Promise.race([ready.then(() => 'ready' as const), this.exited.then(() => 'exited' as const), timeout]);
+    const outcome = await Promise.race([
+      ready.then(() => 'ready' as const),
+      this.exited.then(() => 'exited' as const),
+      timeout,
+    ]);
     clearTimeout(timer);
     if (outcome === 'ready') return;
-    if (outcome === 'exited' && exitInfo?.code === PORT_TAKEN_EXIT) throw new PortTakenError(`${name}: port ${this.options.port} was taken`);
+    if (outcome === 'exited' && exitInfo?.code === PORT_TAKEN_EXIT)
+      throw new PortTakenError(`${name}: port ${this.options.port} was taken`);
     if (outcome === 'timeout') await this.stop();
     const how =
       outcome === 'timeout'
@@ -105,7 +110,11 @@ export class LabChild {
         : `exited before it was ready (${exitInfo?.signal ? `signal ${exitInfo.signal}` : `exit code ${exitInfo?.code}`})`;
     throw new TutorError(
       `Lab server "${name}" ${how}.`,
-      this.logs.length ? `Its last log lines:\n${this.tail(15).map((l) => `  ${l}`).join('\n')}` : 'It printed nothing.',
+      this.logs.length
+        ? `Its last log lines:\n${this.tail(15)
+            .map((l) => `  ${l}`)
+            .join('\n')}`
+        : 'It printed nothing.',
     );
   }
 

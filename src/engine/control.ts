@@ -97,15 +97,26 @@ async function answers(record: LabRecord): Promise<boolean> {
 
 /** One JSON request to a lab's control endpoint, with node:http (fetch would load undici, which
  * costs more than the whole check). */
-function request(record: LabRecord, route: string, body: Record<string, unknown> | undefined, timeoutMs: number): Promise<{ status: number; data: Record<string, unknown> }> {
+function request(
+  record: LabRecord,
+  route: string,
+  body: Record<string, unknown> | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; data: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const payload = body ? JSON.stringify(body) : undefined;
     const req = httpRequest(`${record.control}${route}`, {
       method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${record.token}`, 'content-type': 'application/json', ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) },
+      headers: {
+        authorization: `Bearer ${record.token}`,
+        'content-type': 'application/json',
+        ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}),
+      },
       timeout: timeoutMs,
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('the lab did not answer in time'), { name: 'TimeoutError' })));
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('the lab did not answer in time'), { name: 'TimeoutError' })),
+    );
     req.on('error', reject);
     req.on('response', (res) => {
       let text = '';
@@ -124,7 +135,10 @@ function request(record: LabRecord, route: string, body: Record<string, unknown>
 }
 
 /** The control endpoint: 127.0.0.1 only, token required, JSON in and out. */
-export async function startControlServer(token: string, handle: ControlHandler): Promise<{ server: Server; url: string }> {
+export async function startControlServer(
+  token: string,
+  handle: ControlHandler,
+): Promise<{ server: Server; url: string }> {
   const expected = Buffer.from(`Bearer ${token}`);
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -142,7 +156,11 @@ export async function startControlServer(token: string, handle: ControlHandler):
     } catch (error) {
       // A TutorError travels whole, so `ctl` in another terminal prints what the lab would have.
       const { message, hint, exitCode } = error as TutorError;
-      send(error instanceof TutorError ? 422 : 500, { error: message, hint: hint ?? '', exitCode: exitCode ?? EXIT.failed });
+      send(error instanceof TutorError ? 422 : 500, {
+        error: message,
+        hint: hint ?? '',
+        exitCode: exitCode ?? EXIT.failed,
+      });
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -175,7 +193,11 @@ export async function callLab<T>(record: LabRecord, route: string, body?: Record
   }
   const data = response.data as T & { error?: string; hint?: string; exitCode?: number };
   if (response.status === 401) {
-    throw new TutorError(`The ${record.lesson} lab did not accept this terminal's token.`, `Its record may be from another run: stop the lab and start it again.`, EXIT.usage);
+    throw new TutorError(
+      `The ${record.lesson} lab did not accept this terminal's token.`,
+      `Its record may be from another run: stop the lab and start it again.`,
+      EXIT.usage,
+    );
   }
   if (response.status !== 200) {
     const hint = data.hint || (response.status === 500 ? 'This is a bug in the tutor; the lab keeps running.' : '');

@@ -29,9 +29,11 @@ export class LabControl {
   static async open(lab: Controllable, workspace: string, progress?: Progress): Promise<LabControl> {
     const token = newToken();
     const { server, url } = await startControlServer(token, async (route, body) => {
-      if (route === '/state') return { lesson: lab.lesson.id, pid: process.pid, servers: lab.servers(), events: lab.events().length };
+      if (route === '/state')
+        return { lesson: lab.lesson.id, pid: process.pid, servers: lab.servers(), events: lab.events().length };
       if (route === '/events') return lab.events();
-      if (route === '/check') return checkFor(lab, progress, body.step as string | undefined, body.answer as string | undefined);
+      if (route === '/check')
+        return checkFor(lab, progress, body.step as string | undefined, body.answer as string | undefined);
       if (route === '/ctl') {
         await lab.control(body.action as 'stop' | 'start' | 'restart', String(body.server));
         return { servers: lab.servers() };
@@ -70,10 +72,16 @@ export class LabControl {
 
 /** A check asked for from another terminal: STEP defaults to the first one not yet passed, and a
  * pass is saved to progress here, in the lab's process. */
-async function checkFor(lab: Controllable, progress: Progress | undefined, stepId: string | undefined, answer: string | undefined): Promise<StepOutcome> {
+async function checkFor(
+  lab: Controllable,
+  progress: Progress | undefined,
+  stepId: string | undefined,
+  answer: string | undefined,
+): Promise<StepOutcome> {
   const { lesson } = lab;
   await progress?.reload();
-  const id = stepId ?? lesson.steps.find((step) => !progress?.isPassed(lesson.id, step.id))?.id ?? lesson.steps.at(-1)!.id;
+  const id =
+    stepId ?? lesson.steps.find((step) => !progress?.isPassed(lesson.id, step.id))?.id ?? lesson.steps.at(-1)!.id;
   const outcome = await lab.check(id, answer);
   if (outcome.status === 'pass') await progress?.markPassed(lesson.id, id);
   return outcome;

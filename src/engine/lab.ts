@@ -15,11 +15,20 @@ import { EXIT, TutorError, usageError } from './errors.js';
 import { fillPlaceholders, type FillMode, type PortMap } from './placeholders.js';
 import { freePort, releasePort } from './ports.js';
 import { resolveProgram } from './programs.js';
-import { Progress } from './progress.js';
+import type { Progress } from './progress.js';
 import { findPython, lessonAvailability } from './requirements.js';
 import { registerLab, unregisterLab } from './shutdown.js';
 import { tutorCommand } from './tutor-command.js';
-import type { CheckContext, LabChange, LabEvent, LabHandle, LoadedLesson, ServerSnapshot, ServerSpec, SolveContext } from './types.js';
+import type {
+  CheckContext,
+  LabChange,
+  LabEvent,
+  LabHandle,
+  LoadedLesson,
+  ServerSnapshot,
+  ServerSpec,
+  SolveContext,
+} from './types.js';
 import { ensureStarter } from './workspace.js';
 
 const MAX_EVENTS = 5000;
@@ -92,7 +101,11 @@ export class Lab implements LabHandle {
     const { available, missing } = await availability;
     let error = await booted;
     if (!available) {
-      error = new TutorError(`The ${lesson.id} lesson cannot run on this machine yet.`, missing.map((m) => `  ${m.id}: ${m.why}`).join('\n'), EXIT.missing);
+      error = new TutorError(
+        `The ${lesson.id} lesson cannot run on this machine yet.`,
+        missing.map((m) => `  ${m.id}: ${m.why}`).join('\n'),
+        EXIT.missing,
+      );
     }
     if (error) {
       await lab.teardown();
@@ -102,7 +115,8 @@ export class Lab implements LabHandle {
   }
 
   private async boot(): Promise<void> {
-    if (this.lesson.servers.some((server) => 'python' in server.program)) this.python = (await findPython())?.path ?? 'python3';
+    if (this.lesson.servers.some((server) => 'python' in server.program))
+      this.python = (await findPython())?.path ?? 'python3';
     this.runDir = await mkdtemp(join(tmpdir(), `gateway-tutor-${this.lesson.id}-`));
     // A server that loses its port to another program between our check and its listen exits 98;
     // then every port is picked afresh, because the other servers were told the old URLs.
@@ -116,7 +130,8 @@ export class Lab implements LabHandle {
         await Promise.all([...this.members.values()].map((member) => member.child?.stop()));
       }
     }
-    if (this.options.control !== false) this.controlEndpoint = await LabControl.open(this, this.options.workspace, this.options.progress);
+    if (this.options.control !== false)
+      this.controlEndpoint = await LabControl.open(this, this.options.workspace, this.options.progress);
     this.booted = true;
   }
 
@@ -125,7 +140,8 @@ export class Lab implements LabHandle {
     this.members.clear();
     for (const spec of this.lesson.servers) {
       const ports: PortMap = { port: await freePort(preferred ? spec.port : undefined) };
-      for (const [name, port] of Object.entries(spec.extraPorts ?? {})) ports[name] = await freePort(preferred ? port : undefined);
+      for (const [name, port] of Object.entries(spec.extraPorts ?? {}))
+        ports[name] = await freePort(preferred ? port : undefined);
       const scheme = spec.scheme ?? 'http';
       const snapshot: ServerSnapshot = {
         name: spec.name,
@@ -152,10 +168,13 @@ export class Lab implements LabHandle {
       GT_LESSON_DIR: this.lesson.dir,
       GT_RUN_DIR: this.runDir,
       GT_EVENTS_FD: '3',
-      GT_SERVERS: JSON.stringify(this.servers().map(({ name, role, url, port, ports }) => ({ name, role, url, port, ports }))),
+      GT_SERVERS: JSON.stringify(
+        this.servers().map(({ name, role, url, port, ports }) => ({ name, role, url, port, ports })),
+      ),
       PYTHONUNBUFFERED: '1',
     };
-    for (const [name, port] of Object.entries(member.ports)) if (name !== 'port') env[`GT_PORT_${envName(name)}`] = String(port);
+    for (const [name, port] of Object.entries(member.ports))
+      if (name !== 'port') env[`GT_PORT_${envName(name)}`] = String(port);
     for (const other of this.members.values()) env[`GT_URL_${envName(other.spec.name)}`] = other.snapshot.url;
     return new LabChild({
       name: spec.name,
@@ -170,7 +189,11 @@ export class Lab implements LabHandle {
       onExit: ({ code, signal, expected }) => {
         if (expected) this.setState(member, 'stopped');
         else if (member.snapshot.state !== 'starting') {
-          this.setState(member, 'crashed', `exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+          this.setState(
+            member,
+            'crashed',
+            `exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+          );
         }
       },
     });
@@ -216,7 +239,12 @@ export class Lab implements LabHandle {
 
   fill(text: string, mode: FillMode = 'text'): string {
     const schemes = Object.fromEntries(this.lesson.servers.map((spec) => [spec.name, spec.scheme ?? 'http']));
-    const values = { servers: this.portMaps(), schemes, workspace: this.lessonWorkspace, tutor: tutorCommand(this.options.workspace) };
+    const values = {
+      servers: this.portMaps(),
+      schemes,
+      workspace: this.lessonWorkspace,
+      tutor: tutorCommand(this.options.workspace),
+    };
     return fillPlaceholders(text, values, mode);
   }
 
@@ -227,11 +255,18 @@ export class Lab implements LabHandle {
   async check(stepId: string, answer?: string): Promise<StepOutcome> {
     const step = this.lesson.steps.find((s) => s.id === stepId);
     if (!step) {
-      throw usageError(`The ${this.lesson.id} lesson has no step "${stepId}".`, `Its steps: ${this.lesson.steps.map((s) => s.id).join(', ')}`);
+      throw usageError(
+        `The ${this.lesson.id} lesson has no step "${stepId}".`,
+        `Its steps: ${this.lesson.steps.map((s) => s.id).join(', ')}`,
+      );
     }
     const outcome = await runCheck(step, checkContext(this, stepId, answer));
     // Check messages may name ports and commands ({{origin.url}}, {{tutor}}): fill them too.
-    return { ...outcome, message: this.fill(outcome.message), details: outcome.details.map((detail) => this.fill(detail)) };
+    return {
+      ...outcome,
+      message: this.fill(outcome.message),
+      details: outcome.details.map((detail) => this.fill(detail)),
+    };
   }
 
   /** The events since `stepId` began (since the lab started, for a step never begun). */
@@ -267,9 +302,15 @@ export class Lab implements LabHandle {
   control(action: 'stop' | 'start' | 'restart', server: string): Promise<void> {
     const member = this.members.get(server);
     if (!member) {
-      return Promise.reject(usageError(`The ${this.lesson.id} lab has no server "${server}".`, `Its servers: ${[...this.members.keys()].join(', ')}`));
+      return Promise.reject(
+        usageError(
+          `The ${this.lesson.id} lab has no server "${server}".`,
+          `Its servers: ${[...this.members.keys()].join(', ')}`,
+        ),
+      );
     }
-    if (!['stop', 'start', 'restart'].includes(action)) return Promise.reject(usageError(`Unknown action "${action}": use stop, start or restart.`));
+    if (!['stop', 'start', 'restart'].includes(action))
+      return Promise.reject(usageError(`Unknown action "${action}": use stop, start or restart.`));
     const next = member.queue.then(() => this.act(member, action));
     member.queue = next.catch(() => {});
     return next;
@@ -327,7 +368,13 @@ export class Lab implements LabHandle {
 
   private record(server: string, raw: Record<string, unknown>): void {
     if (raw.event === 'ready') return;
-    const event = { ...raw, server, seq: ++this.seq, time: Date.now(), event: String(raw.event ?? 'unknown') } as LabEvent;
+    const event = {
+      ...raw,
+      server,
+      seq: ++this.seq,
+      time: Date.now(),
+      event: String(raw.event ?? 'unknown'),
+    } as LabEvent;
     this.eventList.push(event);
     if (this.eventList.length > MAX_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
     this.notify({ type: 'event', event });
@@ -336,7 +383,7 @@ export class Lab implements LabHandle {
   private setState(member: Member, state: ServerSnapshot['state'], reason?: string): void {
     const previous = member.snapshot.state;
     member.snapshot.state = state;
-    member.snapshot.pid = state === 'up' || state === 'starting' ? member.child?.pid ?? null : null;
+    member.snapshot.pid = state === 'up' || state === 'starting' ? (member.child?.pid ?? null) : null;
     if (reason) member.snapshot.reason = reason;
     else delete member.snapshot.reason;
     this.notify({ type: 'server', server: { ...member.snapshot } });

@@ -51,7 +51,8 @@ export function fillPlaceholders(text: string, values: FillValues, mode: FillMod
     if (field === 'host') return `127.0.0.1:${ports.port}`;
     if (ports[field] !== undefined) return String(ports[field]);
     const extra = field.endsWith('-url') ? field.slice(0, -4) : undefined;
-    if (extra && ports[extra] !== undefined) return `${extra === 'https' ? 'https' : 'http'}://127.0.0.1:${ports[extra]}`;
+    if (extra && ports[extra] !== undefined)
+      return `${extra === 'https' ? 'https' : 'http'}://127.0.0.1:${ports[extra]}`;
     return whole;
   });
 }

@@ -65,11 +65,19 @@ const probes: Record<RequirementId, () => Promise<RequirementStatus>> = {
   },
 };
 
-async function module(id: 'flask' | 'gunicorn' | 'uvicorn', name: string, debianPackage: string): Promise<RequirementStatus> {
+async function module(
+  id: 'flask' | 'gunicorn' | 'uvicorn',
+  name: string,
+  debianPackage: string,
+): Promise<RequirementStatus> {
   const version = await pythonImports(id);
   return version
     ? { id, ok: true, detail: `${name} ${version}` }
-    : { id, ok: false, detail: `needs ${name} for the lesson's Python (pip install ${id}, or apt-get install ${debianPackage} and PYTHON=/usr/bin/python3)` };
+    : {
+        id,
+        ok: false,
+        detail: `needs ${name} for the lesson's Python (pip install ${id}, or apt-get install ${debianPackage} and PYTHON=/usr/bin/python3)`,
+      };
 }
 
 const cache = new Map<RequirementId, Promise<RequirementStatus>>();

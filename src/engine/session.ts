@@ -5,7 +5,16 @@
 // no Ink: the TUI subscribes to it, and tests drive it with a fake lab.
 import { join } from 'node:path';
 import { checkRequirement } from './requirements.js';
-import type { CheckOutcome, LabChange, LabHandle, LoadedLesson, RequestEvent, RequirementId, ServerSnapshot, Step } from './types.js';
+import type {
+  CheckOutcome,
+  LabChange,
+  LabHandle,
+  LoadedLesson,
+  RequestEvent,
+  RequirementId,
+  ServerSnapshot,
+  Step,
+} from './types.js';
 import { watchFile } from './watch-file.js';
 
 /** The part of Progress (progress.ts) a session uses. */
@@ -53,7 +62,8 @@ export interface SessionOptions {
 }
 
 /** Requests for the log: a health check a lab server marks as such is background noise there. */
-const isRequest = (event: { event: string; healthCheck?: unknown }): event is RequestEvent => event.event === 'request' && event.healthCheck !== true;
+const isRequest = (event: { event: string; healthCheck?: unknown }): event is RequestEvent =>
+  event.event === 'request' && event.healthCheck !== true;
 
 export class LessonSession {
   readonly lesson: LoadedLesson;
@@ -77,7 +87,11 @@ export class LessonSession {
     const passed = new Set(this.lesson.steps.filter((s) => progress.isPassed(this.lesson.id, s.id)).map((s) => s.id));
     const resume = progress.current(this.lesson.id);
     let index = this.lesson.steps.findIndex((s) => s.id === resume);
-    if (index < 0) index = Math.max(0, this.lesson.steps.findIndex((s) => !passed.has(s.id)));
+    if (index < 0)
+      index = Math.max(
+        0,
+        this.lesson.steps.findIndex((s) => !passed.has(s.id)),
+      );
     this.state = {
       lesson: this.lesson,
       index,
@@ -100,7 +114,9 @@ export class LessonSession {
   }
 
   private syncPassed(): void {
-    const fresh = this.lesson.steps.filter((s) => !this.state.passed.has(s.id) && this.progress.isPassed(this.lesson.id, s.id));
+    const fresh = this.lesson.steps.filter(
+      (s) => !this.state.passed.has(s.id) && this.progress.isPassed(this.lesson.id, s.id),
+    );
     if (fresh.length === 0) return;
     const passed = new Set([...this.state.passed, ...fresh.map((s) => s.id)]);
     this.update({ passed, complete: this.isComplete(passed, this.state.skipped) });
@@ -163,7 +179,14 @@ export class LessonSession {
     const step = this.state.step;
     if (step.kind === 'read' && !step.check) {
       // A read step has nothing to observe: asking to go on is the pass.
-      const result: StepResult = { lesson: this.lesson.id, step: step.id, status: 'pass', message: 'Read.', details: [], auto: false };
+      const result: StepResult = {
+        lesson: this.lesson.id,
+        step: step.id,
+        status: 'pass',
+        message: 'Read.',
+        details: [],
+        auto: false,
+      };
       await this.record(step, result);
       return result;
     }

@@ -6,7 +6,11 @@ import { basename, dirname } from 'node:path';
 /** Calls onChange after the file is saved: fs.watch on its folder (editors often replace the file
  * rather than write it), plus polling of its size and mtime for file systems where watching
  * silently fails. Returns a function that stops both. */
-export function watchFile(path: string, onChange: () => void, options: { pollMs?: number; settleMs?: number } = {}): () => void {
+export function watchFile(
+  path: string,
+  onChange: () => void,
+  options: { pollMs?: number; settleMs?: number } = {},
+): () => void {
   let timer: NodeJS.Timeout | undefined;
   let lastSeen = '';
   let stopped = false;

@@ -2,7 +2,7 @@
 // too small to draw in. It holds no lab itself: `opener` (from runTui) starts and stops labs,
 // and quitting goes through `onQuit` so the lab is torn down before the process exits.
 import { Box, Text, useApp, useInput, useIsScreenReaderEnabled, useStdin } from 'ink';
-import { useMemo, useState } from 'react';
+import { type ReactNode, useMemo, useState } from 'react';
 import type { LoadedLesson } from '../engine/types.js';
 import { useLessonSession, type LessonOpener } from './hooks/use-lesson-session.js';
 import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
@@ -34,7 +34,16 @@ export interface AppProps {
 
 export const MIN_SIZE: Size = { columns: 60, rows: 16 };
 
-export function App({ entries, progress, opener, initialLesson, onQuit, noColor = false, screenReader, size: sizeOverride }: AppProps) {
+export function App({
+  entries,
+  progress,
+  opener,
+  initialLesson,
+  onQuit,
+  noColor = false,
+  screenReader,
+  size: sizeOverride,
+}: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const detected = useIsScreenReaderEnabled();
@@ -68,11 +77,12 @@ export function App({ entries, progress, opener, initialLesson, onQuit, noColor 
   };
   const next = open ? nextLesson(entries, progress, open.id)?.lesson.title : undefined;
 
-  let body;
+  let body: ReactNode;
   if (tooSmall) {
     body = (
       <Text wrap="wrap">
-        This terminal is {size.columns}×{size.rows}; gateway-tutor needs at least {MIN_SIZE.columns}×{MIN_SIZE.rows}. Make it bigger, or press q to quit.
+        This terminal is {size.columns}×{size.rows}; gateway-tutor needs at least {MIN_SIZE.columns}×{MIN_SIZE.rows}.
+        Make it bigger, or press q to quit.
       </Text>
     );
   } else if (help) {
@@ -93,7 +103,18 @@ export function App({ entries, progress, opener, initialLesson, onQuit, noColor 
       {/* The lesson stays mounted under help and the size guard, so its lab keeps running. */}
       {open ? (
         <Box display={help || tooSmall ? 'none' : 'flex'}>
-          <LessonScreen key={open.id} lesson={open} opener={opener} size={size} linear={linear} nextTitle={next} isActive={!help && !tooSmall} onBack={back} onQuit={quit} onHelp={() => setHelp(true)} />
+          <LessonScreen
+            key={open.id}
+            lesson={open}
+            opener={opener}
+            size={size}
+            linear={linear}
+            nextTitle={next}
+            isActive={!help && !tooSmall}
+            onBack={back}
+            onQuit={quit}
+            onHelp={() => setHelp(true)}
+          />
         </Box>
       ) : null}
     </ThemeContext.Provider>

@@ -52,7 +52,11 @@ export function nextLesson(entries: MapEntry[], progress: MapProgress, lessonId:
 export function resumeIndex(entries: MapEntry[], progress: MapProgress, preferred?: string): number {
   const id = preferred ?? progress.lastLesson();
   const at = entries.findIndex((e) => e.lesson.id === id);
-  if (at < 0) return Math.max(0, entries.findIndex((e) => lessonState(e, progress) !== 'passed'));
+  if (at < 0)
+    return Math.max(
+      0,
+      entries.findIndex((e) => lessonState(e, progress) !== 'passed'),
+    );
   if (lessonState(entries[at]!, progress) !== 'passed') return at;
   const next = nextLesson(entries, progress, id!);
   return next ? entries.indexOf(next) : at;

@@ -6,7 +6,12 @@ import { lessonState, stateLabel, type LessonState, type MapEntry, type MapProgr
 
 export const TITLE = 'gateway-tutor';
 export const TAGLINE = '· how a web request reaches Python code';
-export const MAP_KEYS: [string, string][] = [['↑/↓', 'choose'], ['Enter', 'open'], ['?', 'help'], ['q', 'quit']];
+export const MAP_KEYS: [string, string][] = [
+  ['↑/↓', 'choose'],
+  ['Enter', 'open'],
+  ['?', 'help'],
+  ['q', 'quit'],
+];
 export const SYMBOL: Record<LessonState, string> = { passed: '✓', started: '◐', new: '·', unavailable: '✗' };
 
 /** Width the horizontal drawing needs; narrower terminals get the one-line form. */
@@ -35,7 +40,12 @@ export function diagramBoxes(layer: LessonDefinition['layer']): DiagramBox[] {
     const inner = Math.max(...l.lines.map((s) => s.length)) + 2;
     const [h, v, tl, tr, bl, br] = marked ? ['═', '║', '╔', '╗', '╚', '╝'] : ['─', '│', '┌', '┐', '└', '┘'];
     const pad = (s: string) => ` ${s}${' '.repeat(inner - 2 - s.length)} `;
-    return { id: l.id, marked, name: l.lines[0], rows: [tl + h.repeat(inner) + tr, ...l.lines.map((s) => v + pad(s) + v), bl + h.repeat(inner) + br] };
+    return {
+      id: l.id,
+      marked,
+      name: l.lines[0],
+      rows: [tl + h.repeat(inner) + tr, ...l.lines.map((s) => v + pad(s) + v), bl + h.repeat(inner) + br],
+    };
   });
 }
 
@@ -53,7 +63,13 @@ export function mapRows(entries: MapEntry[], progress: MapProgress, selected: nu
     const state = lessonState(e, progress);
     return {
       state,
-      text: { pointer: i === selected ? '❯ ' : '  ', symbol: SYMBOL[state], order: String(e.lesson.order).padStart(2), title: e.lesson.title.padEnd(titleWidth), label: stateLabel(e, progress) },
+      text: {
+        pointer: i === selected ? '❯ ' : '  ',
+        symbol: SYMBOL[state],
+        order: String(e.lesson.order).padStart(2),
+        title: e.lesson.title.padEnd(titleWidth),
+        label: stateLabel(e, progress),
+      },
     };
   });
 }
@@ -61,7 +77,8 @@ export function mapRows(entries: MapEntry[], progress: MapProgress, selected: nu
 /** The map's first frame, uncoloured, every line cut to fit so the terminal never wraps it. */
 export function mapFrameText(entries: MapEntry[], progress: MapProgress, selected: number, columns: number): string[] {
   const lines = [`${TITLE} ${TAGLINE}`, ''];
-  for (const { text } of mapRows(entries, progress, selected)) lines.push(`${text.pointer}${text.symbol} ${text.order}  ${text.title}  ${text.label}`);
+  for (const { text } of mapRows(entries, progress, selected))
+    lines.push(`${text.pointer}${text.symbol} ${text.order}  ${text.title}  ${text.label}`);
   lines.push('');
   const current = entries[selected];
   if (current) {

@@ -27,7 +27,9 @@ async function load(): Promise<Render> {
       marked.use({
         renderer: {
           text(token) {
-            return typeof token === 'object' && 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : false;
+            return typeof token === 'object' && 'tokens' in token && token.tokens
+              ? this.parser.parseInline(token.tokens)
+              : false;
           },
         },
       });

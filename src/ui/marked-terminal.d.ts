@@ -14,5 +14,8 @@ declare module 'marked-terminal' {
     [style: string]: unknown;
   }
 
-  export function markedTerminal(options?: TerminalRendererOptions, highlightOptions?: Record<string, unknown>): MarkedExtension;
+  export function markedTerminal(
+    options?: TerminalRendererOptions,
+    highlightOptions?: Record<string, unknown>,
+  ): MarkedExtension;
 }

@@ -27,13 +27,22 @@ function tutor(workspace: string, args: string[]) {
 
 /** Start `lab LESSON --json` and wait for its ready line. */
 async function startLab(workspace: string, lesson = 'http-basics') {
-  const child = execa(process.execPath, [binPath, 'lab', lesson, '--json'], { env: commandEnv(workspace), reject: false, buffer: false });
+  const child = execa(process.execPath, [binPath, 'lab', lesson, '--json'], {
+    env: commandEnv(workspace),
+    reject: false,
+    buffer: false,
+  });
   running.push(child);
   const lines: Record<string, unknown>[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  createInterface({ input: child.stdout! }).on('line', (line) =>
+    lines.push(JSON.parse(line) as Record<string, unknown>),
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const ready = (await waitFor(() => lines.find((l) => l.event === 'ready') ?? (child.exitCode !== null && Promise.reject(new Error(stderr))), 'the ready line')) as unknown as Ready;
+  const ready = (await waitFor(
+    () => lines.find((l) => l.event === 'ready') ?? (child.exitCode !== null && Promise.reject(new Error(stderr))),
+    'the ready line',
+  )) as unknown as Ready;
   return { child, ready, lines };
 }
 
@@ -57,7 +66,12 @@ describe('gateway-tutor (built)', () => {
     const result = await tutor(tempDir('cli'), ['list', '--json']);
     expect(result.exitCode).toBe(0);
     const lessons = JSON.parse(result.stdout) as { id: string; steps: number; passed: number; available: boolean }[];
-    expect(lessons.find((l) => l.id === 'http-basics')).toMatchObject({ steps: 7, passed: 0, available: true, requires: ['curl'] });
+    expect(lessons.find((l) => l.id === 'http-basics')).toMatchObject({
+      steps: 7,
+      passed: 0,
+      available: true,
+      requires: ['curl'],
+    });
   });
 
   it('says how to start a lab when check or ctl has none to talk to', async () => {
@@ -86,13 +100,19 @@ describe('gateway-tutor (built)', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ step: 'anatomy', status: 'pass' });
     const notYet = await tutor(workspace, ['check', 'http-basics', 'verbose-get', '--json']);
     expect(notYet.exitCode).toBe(1);
-    expect(JSON.parse(notYet.stdout)).toMatchObject({ status: 'fail', details: ['The lab saw: no requests yet', 'Expected: GET / (run the command shown)'] });
+    expect(JSON.parse(notYet.stdout)).toMatchObject({
+      status: 'fail',
+      details: ['The lab saw: no requests yet', 'Expected: GET / (run the command shown)'],
+    });
     await execa('curl', ['-s', `${origin.url}/`]);
     await waitFor(() => lines.some((l) => l.event === 'request' && l.target === '/'), 'the request event');
     const passed = await tutor(workspace, ['check', 'http-basics', '--json']);
     expect(passed.exitCode).toBe(0);
     expect(JSON.parse(passed.stdout)).toMatchObject({ lesson: 'http-basics', step: 'verbose-get', status: 'pass' });
-    expect(JSON.parse(readFileSync(join(workspace, 'progress.json'), 'utf8')).lessons['http-basics'].passed).toEqual(['anatomy', 'verbose-get']);
+    expect(JSON.parse(readFileSync(join(workspace, 'progress.json'), 'utf8')).lessons['http-basics'].passed).toEqual([
+      'anatomy',
+      'verbose-get',
+    ]);
 
     const wrong = await tutor(workspace, ['check', 'http-basics', 'find-token', '--answer', 'deadbeef', '--json']);
     expect(wrong.exitCode).toBe(1);
@@ -171,13 +191,22 @@ describe('gateway-tutor (built)', () => {
     const env = { ...commandEnv(workspace), PATH: bin, PYTHON: '' };
     const run = (args: string[]) => execa(process.execPath, [binPath, ...args], { env, reject: false });
 
-    const lessons = JSON.parse((await run(['list', '--json'])).stdout) as { id: string; available: boolean; missing?: { id: string; why: string }[] }[];
-    expect(lessons.find((l) => l.id === 'wsgi')).toMatchObject({ available: false, missing: [{ id: 'python3', why: expect.stringContaining('Python 3.9 or newer') }] });
+    const lessons = JSON.parse((await run(['list', '--json'])).stdout) as {
+      id: string;
+      available: boolean;
+      missing?: { id: string; why: string }[];
+    }[];
+    expect(lessons.find((l) => l.id === 'wsgi')).toMatchObject({
+      available: false,
+      missing: [{ id: 'python3', why: expect.stringContaining('Python 3.9 or newer') }],
+    });
     expect(lessons.find((l) => l.id === 'http-basics')).toMatchObject({ available: true });
 
     const lab = await run(['lab', 'wsgi']);
     expect(lab.exitCode).toBe(3);
-    expect(lab.stderr).toMatch(/The wsgi lesson cannot run on this machine yet\.\n\s+python3: needs Python 3.9 or newer/);
+    expect(lab.stderr).toMatch(
+      /The wsgi lesson cannot run on this machine yet\.\n\s+python3: needs Python 3.9 or newer/,
+    );
   });
 
   it('resets a lesson only when told yes', async () => {

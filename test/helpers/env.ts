@@ -11,7 +11,7 @@ export function tempDir(prefix: string): string {
 
 /** A folder whose path has a space and a quote in it, as a learner's might. */
 export function awkwardDir(prefix: string): string {
-  const dir = join(tempDir(prefix), "my labs", "ada's");
+  const dir = join(tempDir(prefix), 'my labs', "ada's");
   mkdirSync(dir, { recursive: true });
   return dir;
 }

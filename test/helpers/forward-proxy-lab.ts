@@ -79,7 +79,11 @@ export class ForwardProxyLab {
   }
 
   /** Resolve when an event matching `predicate` has arrived (the lab reports after answering). */
-  async waitFor(predicate: (event: LabEventRecord) => boolean, what: string, timeoutMs = 5000): Promise<LabEventRecord> {
+  async waitFor(
+    predicate: (event: LabEventRecord) => boolean,
+    what: string,
+    timeoutMs = 5000,
+  ): Promise<LabEventRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.find(predicate);
@@ -132,7 +136,13 @@ export class ForwardProxyLab {
   }
 
   private spawnServer(name: string, program: string, args: string[], scheme: 'http' | 'https'): Promise<void> {
-    const servers = [...this.running.values()].map(({ name: n, url, port, ports }) => ({ name: n, role: n, url, port, ports }));
+    const servers = [...this.running.values()].map(({ name: n, url, port, ports }) => ({
+      name: n,
+      role: n,
+      url,
+      port,
+      ports,
+    }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       GT_SERVER: name,
@@ -151,7 +161,8 @@ export class ForwardProxyLab {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     });
     const log: string[] = [];
-    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+    for (const stream of [child.stdout, child.stderr])
+      stream?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
     return new Promise((resolveReady, reject) => {
       child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before ready:\n${log.join('')}`)));
       createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {
@@ -171,10 +182,23 @@ export class ForwardProxyLab {
 }
 
 /** Run curl; never throws on a non-zero exit (tests assert on it). */
-export function curl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function curl(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn('curl', ['-sS', '--max-time', '10', ...args], {
-      env: { ...process.env, http_proxy: '', https_proxy: '', HTTPS_PROXY: '', ALL_PROXY: '', all_proxy: '', NO_PROXY: '', no_proxy: '', ...env },
+      env: {
+        ...process.env,
+        http_proxy: '',
+        https_proxy: '',
+        HTTPS_PROXY: '',
+        ALL_PROXY: '',
+        all_proxy: '',
+        NO_PROXY: '',
+        no_proxy: '',
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -252,7 +276,9 @@ export class Squid {
         'http_access deny all',
       ].join('\n') + '\n',
     );
-    const child = spawn(squidPath, ['-N', '-d', '1', '-f', join(dir, 'squid.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(squidPath, ['-N', '-d', '1', '-f', join(dir, 'squid.conf')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let log = '';
     await new Promise<void>((ready, failed) => {
       const onData = (chunk: Buffer) => {
@@ -261,7 +287,9 @@ export class Squid {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
-      child.once('exit', (code) => failed(new Error(`squid exited with ${code} before accepting connections:\n${log}`)));
+      child.once('exit', (code) =>
+        failed(new Error(`squid exited with ${code} before accepting connections:\n${log}`)),
+      );
     });
     return new Squid(`http://127.0.0.1:${port}`, child, dir);
   }

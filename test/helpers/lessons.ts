@@ -5,7 +5,9 @@ import { tempDir } from './env.js';
 
 export const tinyServer = join(import.meta.dirname, '..', 'fixtures', 'tiny-server.mjs');
 
-export function tinyLesson(overrides: { servers?: Partial<ServerSpec>[]; steps?: Step[]; secrets?: string[] } = {}): LoadedLesson {
+export function tinyLesson(
+  overrides: { servers?: Partial<ServerSpec>[]; steps?: Step[]; secrets?: string[] } = {},
+): LoadedLesson {
   const servers = (overrides.servers ?? [{}]).map((server, index) => ({
     name: `tiny-${index + 1}`,
     role: 'test server',

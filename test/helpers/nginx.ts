@@ -58,7 +58,9 @@ export class Nginx {
     const port = await freePort();
     const conf = nginxConf({ prefix, port, upstream, locations });
     writeFileSync(join(prefix, 'nginx.conf'), conf);
-    const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

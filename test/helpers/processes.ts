@@ -7,7 +7,11 @@ import { isAlive } from '../../src/engine/control.js';
 export const alive = isAlive;
 
 /** Resolves with the first truthy value of `probe`, or throws `what` after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let delay = 10;
   for (;;) {

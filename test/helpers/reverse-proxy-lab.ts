@@ -85,9 +85,12 @@ export class ReverseProxyLab {
       GT_RUN_DIR: join(this.root, 'run'),
       GT_SECRETS: JSON.stringify({ bigseed: 'testseed' }),
       GT_SERVERS: JSON.stringify([...this.appNames, 'proxy'].map((n) => ({ name: n }))),
-      ...(isProxy ? { GT_PORT_HTTPS: '0', RP_BACKENDS: this.appNames.join(','), ...this.options.proxyEnv } : this.options.appEnv),
+      ...(isProxy
+        ? { GT_PORT_HTTPS: '0', RP_BACKENDS: this.appNames.join(','), ...this.options.proxyEnv }
+        : this.options.appEnv),
     };
-    for (const app of this.appNames) if (this.ports.has(app)) env[`GT_URL_${app.toUpperCase().replaceAll('-', '_')}`] = this.appUrl(app);
+    for (const app of this.appNames)
+      if (this.ports.has(app)) env[`GT_URL_${app.toUpperCase().replaceAll('-', '_')}`] = this.appUrl(app);
     const child = spawn(process.execPath, [join(SERVERS_DIR, isProxy ? 'proxy.mjs' : 'backend.mjs')], {
       env,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -106,7 +109,12 @@ export class ReverseProxyLab {
     });
     const event = await ready;
     this.ports.set(name, Number(event.port));
-    this.running.set(name, { child, exited, port: Number(event.port), extra: event.https ? { https: Number(event.https) } : {} });
+    this.running.set(name, {
+      child,
+      exited,
+      port: Number(event.port),
+      extra: event.https ? { https: Number(event.https) } : {},
+    });
   }
 
   /** SIGTERM, and wait until the process is gone. */

@@ -23,7 +23,10 @@ function header(pairs: [string, string][] | undefined, name: string): string | u
 
 async function lastRequest(server: string, target: string): Promise<RequestRecord> {
   await lab.waitFor((e) => e.event === 'request' && e.server === server && e.target === target, `${server} ${target}`);
-  return lab.requests(server).filter((r) => r.target === target).at(-1)!;
+  return lab
+    .requests(server)
+    .filter((r) => r.target === target)
+    .at(-1)!;
 }
 
 /** Send raw bytes to the proxy and read until it closes the connection. */
@@ -61,19 +64,28 @@ describe('forward proxy: plain HTTP', () => {
 
   it('removes hop-by-hop headers, including those named in Connection, and appends to Via', async () => {
     await curl([
-      '-x', proxy,
-      '-H', 'Connection: keep-alive, X-Secret-Hop',
-      '-H', 'X-Secret-Hop: 1',
-      '-H', 'Keep-Alive: timeout=5',
-      '-H', 'TE: trailers',
-      '-H', 'Upgrade: websocket',
-      '-H', 'Via: 1.0 earlier-proxy',
-      '-H', 'X-End-To-End: kept',
+      '-x',
+      proxy,
+      '-H',
+      'Connection: keep-alive, X-Secret-Hop',
+      '-H',
+      'X-Secret-Hop: 1',
+      '-H',
+      'Keep-Alive: timeout=5',
+      '-H',
+      'TE: trailers',
+      '-H',
+      'Upgrade: websocket',
+      '-H',
+      'Via: 1.0 earlier-proxy',
+      '-H',
+      'X-End-To-End: kept',
       'http://news.test/headers',
     ]);
     const atOrigin = await lastRequest('news', '/headers');
     const seen = atOrigin.headers.map(([name]) => name.toLowerCase());
-    for (const hop of ['x-secret-hop', 'keep-alive', 'te', 'upgrade', 'proxy-connection']) expect(seen).not.toContain(hop);
+    for (const hop of ['x-secret-hop', 'keep-alive', 'te', 'upgrade', 'proxy-connection'])
+      expect(seen).not.toContain(hop);
     // The proxy's own connection to the origin may have a Connection header of its own, never the client's.
     expect(header(atOrigin.headers, 'connection') ?? 'keep-alive').toBe('keep-alive');
     expect(seen).toContain('x-end-to-end');
@@ -90,7 +102,11 @@ describe('forward proxy: plain HTTP', () => {
     expect(responseHeader(forced.stdout, 'x-cache')).toBe('BYPASS');
     // the origin was asked again, and its fresh answer replaced the stored copy
     await lab.waitFor(
-      (e) => e.event === 'request' && e.server === 'news' && e.target === '/headlines' && /no-cache/.test(header((e as RequestRecord).headers, 'cache-control') ?? ''),
+      (e) =>
+        e.event === 'request' &&
+        e.server === 'news' &&
+        e.target === '/headlines' &&
+        /no-cache/.test(header((e as RequestRecord).headers, 'cache-control') ?? ''),
       'news.test asked again for /headlines',
     );
     const third = await curl(['-i', '-x', proxy, 'http://news.test/headlines']);
@@ -108,7 +124,7 @@ describe('forward proxy: plain HTTP', () => {
     const out = await curl(['-i', '-x', proxy, 'http://blocked.test/']);
     expect(statusOf(out.stdout)).toBe(403);
     expect(responseHeader(out.stdout, 'x-proxy-error')).toBe('blocked-by-filter');
-    expect(out.stdout).toContain("filter list");
+    expect(out.stdout).toContain('filter list');
     expect(await lastRequest('proxy', 'http://blocked.test/')).toMatchObject({ status: 403, blocked: true });
     expect(lab.requests('blocked')).toHaveLength(0);
   });
@@ -131,7 +147,11 @@ describe('forward proxy: CONNECT and proxy credentials', () => {
     const out = await curl(['--cacert', join(lab.workspace, 'ca.pem'), '-x', proxy, 'https://secure.test/']);
     expect(out.stderr).toBe('');
     expect(out.stdout).toContain('Your code: code-1234');
-    expect(await lastRequest('proxy', 'secure.test:443')).toMatchObject({ method: 'CONNECT', status: 200, tunnel: true });
+    expect(await lastRequest('proxy', 'secure.test:443')).toMatchObject({
+      method: 'CONNECT',
+      status: 200,
+      tunnel: true,
+    });
     const tunnel = await lab.waitFor((e) => e.event === 'tunnel', 'the tunnel to close');
     expect(tunnel.bytesDown).toBeGreaterThan(0);
     // The proxy saw the host and port, never the path: that travelled inside TLS.
@@ -154,11 +174,28 @@ describe('forward proxy: CONNECT and proxy credentials', () => {
     await lab.waitFor(() => lab.requests('proxy').length >= 3, 'three proxy reports');
     expect(lab.requests('proxy').map((r) => r.auth)).toEqual(['missing', 'wrong', 'ok']);
 
-    const tunnel = await curl(['-i', '--cacert', join(lab.workspace, 'ca.pem'), '-x', authProxy, 'https://secure.test/']);
+    const tunnel = await curl([
+      '-i',
+      '--cacert',
+      join(lab.workspace, 'ca.pem'),
+      '-x',
+      authProxy,
+      'https://secure.test/',
+    ]);
     expect(tunnel.stderr).toMatch(/407/);
-    const admitted = await curl(['--cacert', join(lab.workspace, 'ca.pem'), '-x', authProxy, '-U', 'learner:opensesame', 'https://secure.test/']);
+    const admitted = await curl([
+      '--cacert',
+      join(lab.workspace, 'ca.pem'),
+      '-x',
+      authProxy,
+      '-U',
+      'learner:opensesame',
+      'https://secure.test/',
+    ]);
     expect(admitted.stdout).toContain('Your code:');
-    expect(readFileSync(join(lab.workspace, 'proxy-access.log'), 'utf8')).toMatch(/auth:learner GET http:\/\/news\.test\/whoami 200/);
+    expect(readFileSync(join(lab.workspace, 'proxy-access.log'), 'utf8')).toMatch(
+      /auth:learner GET http:\/\/news\.test\/whoami 200/,
+    );
   });
 });
 
@@ -179,19 +216,30 @@ describe('forward proxy: bad input gets a clear status, and the proxy keeps serv
   });
 
   it('answers malformed request lines with 400 and keeps serving', async () => {
-    const cases = ['GARBAGE\r\n\r\n', 'GET http://news.test/ HTTP/9.9 extra\r\n\r\n', 'GET /\r\n\r\n', 'CONNECT nohostport HTTP/1.1\r\nHost: x\r\n\r\n'];
+    const cases = [
+      'GARBAGE\r\n\r\n',
+      'GET http://news.test/ HTTP/9.9 extra\r\n\r\n',
+      'GET /\r\n\r\n',
+      'CONNECT nohostport HTTP/1.1\r\nHost: x\r\n\r\n',
+    ];
     for (const bytes of cases) {
       const answer = await raw(lab.port('proxy'), bytes);
       expect(answer, JSON.stringify(bytes)).toMatch(/^HTTP\/1\.1 400 /);
     }
-    const huge = await raw(lab.port('proxy'), `GET http://news.test/ HTTP/1.1\r\nHost: news.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const huge = await raw(
+      lab.port('proxy'),
+      `GET http://news.test/ HTTP/1.1\r\nHost: news.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(huge).toMatch(/^HTTP\/1\.1 431 /);
     const direct = await curl(['-i', proxy + '/']);
     expect(statusOf(direct.stdout)).toBe(400);
     expect(direct.stdout).toContain('forward proxy');
     const stillServing = await curl(['-x', proxy, 'http://news.test/']);
     expect(stillServing.stdout).toContain('the lab gazette');
-    await lab.waitFor((e) => e.event === 'request' && e.status === 400 && typeof e.error === 'string', 'a parse error report');
+    await lab.waitFor(
+      (e) => e.event === 'request' && e.status === 400 && typeof e.error === 'string',
+      'a parse error report',
+    );
   });
 });
 
@@ -200,7 +248,19 @@ describe('forward proxy: bodies and broken origins', () => {
     const file = join(lab.workspace, 'upload.bin');
     const payload = randomBytes(3 * 1024 * 1024);
     writeFileSync(file, payload);
-    const out = await curl(['-x', proxy, '--data-binary', `@${file}`, '-H', 'Content-Type: application/octet-stream', '-o', `${file}.back`, '-w', '%{size_download} %{http_code}', 'http://news.test/echo']);
+    const out = await curl([
+      '-x',
+      proxy,
+      '--data-binary',
+      `@${file}`,
+      '-H',
+      'Content-Type: application/octet-stream',
+      '-o',
+      `${file}.back`,
+      '-w',
+      '%{size_download} %{http_code}',
+      'http://news.test/echo',
+    ]);
     expect(out.stdout).toBe(`${payload.length} 200`);
     expect(readFileSync(`${file}.back`).equals(payload)).toBe(true);
   });

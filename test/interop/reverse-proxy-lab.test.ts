@@ -70,29 +70,47 @@ describe('reverse proxy lab, through curl', () => {
     expect(gzipped.length).toBeLessThan(plain.length / 10);
     expect(brotli.length).toBeLessThan(gzipped.length);
     // (events arrive on their own pipe, a moment after curl has its answer: wait for them)
-    const event = await lab.waitForEvent((e) => e.server === 'proxy' && e.target === '/big' && e.encoding === 'gzip', 'the gzip event');
+    const event = await lab.waitForEvent(
+      (e) => e.server === 'proxy' && e.target === '/big' && e.encoding === 'gzip',
+      'the gzip event',
+    );
     expect(event).toMatchObject({ plainBytes: plain.length, compressedBytes: gzipped.length });
   });
 
   it('serves /slow from the cache the second time, with Age, without asking a backend', async () => {
     const first = await curl('-D', '-', `${lab.url}/slow?ms=200`);
-    await lab.waitForEvent((e) => e.server !== 'proxy' && e.event === 'request' && e.target === '/slow?ms=200', 'a backend computing /slow');
-    const appRequestsBefore = lab.requests().filter((e) => e.server !== 'proxy' && String(e.target).startsWith('/slow')).length;
+    await lab.waitForEvent(
+      (e) => e.server !== 'proxy' && e.event === 'request' && e.target === '/slow?ms=200',
+      'a backend computing /slow',
+    );
+    const appRequestsBefore = lab
+      .requests()
+      .filter((e) => e.server !== 'proxy' && String(e.target).startsWith('/slow')).length;
     const second = await curl('-D', '-', `${lab.url}/slow?ms=200`);
     expect(first).toMatch(/^X-Cache: MISS/m);
     expect(second).toMatch(/^X-Cache: HIT/m);
     expect(second).toMatch(/^Age: \d+/m);
     expect(second.split('\r\n\r\n')[1]).toBe(first.split('\r\n\r\n')[1]);
-    const appRequestsAfter = lab.requests().filter((e) => e.server !== 'proxy' && String(e.target).startsWith('/slow')).length;
+    const appRequestsAfter = lab
+      .requests()
+      .filter((e) => e.server !== 'proxy' && String(e.target).startsWith('/slow')).length;
     expect(appRequestsAfter).toBe(appRequestsBefore);
-    expect(await curl('-D', '-', '-o', '/dev/null', '-H', 'Cache-Control: no-cache', `${lab.url}/slow?ms=200`)).toMatch(/^X-Cache: BYPASS/m);
+    expect(await curl('-D', '-', '-o', '/dev/null', '-H', 'Cache-Control: no-cache', `${lab.url}/slow?ms=200`)).toMatch(
+      /^X-Cache: BYPASS/m,
+    );
   });
 
   it('streams a body to a backend and back unchanged', async () => {
     const file = join(lab.root, 'upload.bin');
     const bytes = randomBytes(900_000);
     writeFileSync(file, bytes);
-    const echoed = await curl('--data-binary', `@${file}`, '-H', 'Content-Type: application/octet-stream', `${lab.url}/echo`);
+    const echoed = await curl(
+      '--data-binary',
+      `@${file}`,
+      '-H',
+      'Content-Type: application/octet-stream',
+      `${lab.url}/echo`,
+    );
     expect(Buffer.from(echoed, 'latin1').equals(bytes)).toBe(true);
     const chunked = await curl('-H', 'Transfer-Encoding: chunked', '--data-binary', `@${file}`, `${lab.url}/upload`);
     expect(JSON.parse(chunked).received).toBe(900_000);
@@ -104,10 +122,20 @@ describe('reverse proxy lab, through curl', () => {
     const head = await curl('-D', '-', '-o', '/dev/null', '--data-binary', `@${file}`, `${lab.url}/upload`);
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 413 Content Too Large'); // RFC 9110's name, not node's older one
     expect(await status('-H', 'Expect:', '--data-binary', `@${file}`, `${lab.url}/upload`)).toBe(413);
-    expect(await status('-H', 'Transfer-Encoding: chunked', '--data-binary', `@${file}`, `${lab.url}/upload`)).toBe(413);
-    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 413 && e.bodyLimit === 'content-length', 'a 413 from Content-Length');
-    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 413 && e.bodyLimit === 'streamed', 'a 413 counted while streaming');
-    expect(lab.requests().some((e) => e.server !== 'proxy' && e.target === '/upload' && e.received === 2_000_000)).toBe(false);
+    expect(await status('-H', 'Transfer-Encoding: chunked', '--data-binary', `@${file}`, `${lab.url}/upload`)).toBe(
+      413,
+    );
+    await lab.waitForEvent(
+      (e) => e.server === 'proxy' && e.status === 413 && e.bodyLimit === 'content-length',
+      'a 413 from Content-Length',
+    );
+    await lab.waitForEvent(
+      (e) => e.server === 'proxy' && e.status === 413 && e.bodyLimit === 'streamed',
+      'a 413 counted while streaming',
+    );
+    expect(lab.requests().some((e) => e.server !== 'proxy' && e.target === '/upload' && e.received === 2_000_000)).toBe(
+      false,
+    );
     expect(await status(`${lab.url}/whoami`)).toBe(200);
   });
 
@@ -118,7 +146,9 @@ describe('reverse proxy lab, through curl', () => {
     expect(codes).toContain(429);
     const refused = await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 429, 'a 429 event');
     expect(refused.rateLimited).toBe(true);
-    expect((refused.responseHeaders as [string, string][]).find(([n]) => n === 'retry-after')?.[1]).toMatch(/^[1-9]\d*$/);
+    expect((refused.responseHeaders as [string, string][]).find(([n]) => n === 'retry-after')?.[1]).toMatch(
+      /^[1-9]\d*$/,
+    );
     expect(await status(`${lab.url}/whoami`)).toBe(200); // other paths are not limited
   });
 
@@ -158,10 +188,19 @@ describe('reverse proxy lab, through curl', () => {
     const port = portOf(lab.url);
     expect(await raw(port, 'NONSENSE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await raw(port, 'GET / HTTP/1.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /); // no Host
-    expect(await raw(port, 'GET http://elsewhere.test/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
-    expect(await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
-    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 400 && e.method === 'NONSENSE' && typeof e.error === 'string', 'the 400 reported');
+    expect(await raw(port, 'GET http://elsewhere.test/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+    expect(await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
+    expect(await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+    await lab.waitForEvent(
+      (e) => e.server === 'proxy' && e.status === 400 && e.method === 'NONSENSE' && typeof e.error === 'string',
+      'the 400 reported',
+    );
     expect(await status(`${lab.url}/whoami`)).toBe(200);
   });
 
@@ -177,7 +216,9 @@ describe('reverse proxy lab, through curl', () => {
   it('passes a WebSocket upgrade through to a backend and relays frames both ways', async () => {
     const echoed = await new Promise<string>((resolve, reject) => {
       const socket = connect(portOf(lab.url), '127.0.0.1', () => {
-        socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+        socket.write(
+          'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        );
       });
       let buffer = Buffer.alloc(0);
       let upgraded = false;
@@ -186,12 +227,16 @@ describe('reverse proxy lab, through curl', () => {
         if (!upgraded) {
           const end = buffer.indexOf('\r\n\r\n');
           if (end === -1) return;
-          expect(buffer.subarray(0, end).toString()).toMatch(/^HTTP\/1\.1 101 [\s\S]*Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/);
+          expect(buffer.subarray(0, end).toString()).toMatch(
+            /^HTTP\/1\.1 101 [\s\S]*Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/,
+          );
           upgraded = true;
           buffer = buffer.subarray(end + 4);
           const payload = Buffer.from('through the proxy');
           const mask = Buffer.from([7, 7, 7, 7]);
-          socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4]!)]));
+          socket.write(
+            Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4]!)]),
+          );
         }
         if (upgraded && buffer.length >= 2 && buffer.length >= 2 + buffer[1]!) {
           resolve(buffer.subarray(2, 2 + buffer[1]!).toString());
@@ -201,7 +246,10 @@ describe('reverse proxy lab, through curl', () => {
       socket.on('error', reject);
     });
     expect(echoed).toBe('through the proxy');
-    await lab.waitForEvent((e) => e.server === 'proxy' && e.status === 101 && e.upgrade === 'websocket', 'the upgrade reported');
+    await lab.waitForEvent(
+      (e) => e.server === 'proxy' && e.status === 101 && e.upgrade === 'websocket',
+      'the upgrade reported',
+    );
   });
 });
 
@@ -221,8 +269,14 @@ describe('reverse proxy lab, failures', () => {
     expect(await status(`${lab.url}/whoami`)).toBe(504);
     lab.command('app-1', { cmd: 'slow', on: false });
     lab.command('app-2', { cmd: 'slow', on: false });
-    await lab.waitForEvent((e) => e.event === 'mode' && e.server === 'app-1' && e.slow === false, 'app-1 back to normal');
-    await lab.waitForEvent((e) => e.event === 'mode' && e.server === 'app-2' && e.slow === false, 'app-2 back to normal');
+    await lab.waitForEvent(
+      (e) => e.event === 'mode' && e.server === 'app-1' && e.slow === false,
+      'app-1 back to normal',
+    );
+    await lab.waitForEvent(
+      (e) => e.event === 'mode' && e.server === 'app-2' && e.slow === false,
+      'app-2 back to normal',
+    );
   });
 
   it('retries a GET on another backend, but answers 502 for a POST it must not resend', async () => {
@@ -233,7 +287,11 @@ describe('reverse proxy lab, failures', () => {
     const posts = [await status('-d', 'x=1', `${lab.url}/upload`), await status('-d', 'x=1', `${lab.url}/upload`)];
     // Then the POST that went to app-1 failed with 502 (never silently resent)…
     expect(posts).toContain(502);
-    const down = await lab.waitForEvent((e) => e.event === 'health' && e.backend === 'app-1' && e.state === 'down', 'app-1 marked down', since);
+    const down = await lab.waitForEvent(
+      (e) => e.event === 'health' && e.backend === 'app-1' && e.state === 'down',
+      'app-1 marked down',
+      since,
+    );
     expect(down.via).toBe('passive');
     // …and after that, GETs all land on app-2
     for (let i = 0; i < 3; i++) expect(await curl(`${lab.url}/whoami`)).toMatch(/^app-2 /);
@@ -252,7 +310,11 @@ describe('reverse proxy lab, failures', () => {
     // Then the next request tries app-2, is refused, and has nowhere left to go: 502
     const since = lab.lastSeq;
     expect(await status(`${lab.url}/whoami`)).toBe(502);
-    const down = await lab.waitForEvent((e) => e.event === 'health' && e.backend === 'app-2' && e.state === 'down', 'app-2 marked down', since);
+    const down = await lab.waitForEvent(
+      (e) => e.event === 'health' && e.backend === 'app-2' && e.state === 'down',
+      'app-2 marked down',
+      since,
+    );
     expect(down.via).toBe('passive');
     // …and the one after finds no backend up at all: 503, with a hint when to come back
     const response = await curl('-i', `${lab.url}/whoami`);
@@ -268,7 +330,11 @@ describe('reverse proxy lab, failures', () => {
     const since = lab.lastSeq;
     await lab.start('app-2');
     // health checks run every 250 ms while something is down
-    await lab.waitForEvent((e) => e.event === 'health' && e.backend === 'app-2' && e.state === 'up', 'app-2 back up', since);
+    await lab.waitForEvent(
+      (e) => e.event === 'health' && e.backend === 'app-2' && e.state === 'up',
+      'app-2 back up',
+      since,
+    );
     expect(await curl(`${lab.url}/whoami`)).toMatch(/^app-2 /);
   });
 });

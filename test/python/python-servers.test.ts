@@ -8,15 +8,25 @@ import { findPython } from '../../src/engine/requirements.js';
 const root = join(import.meta.dirname, '..', '..');
 const python = await findPython();
 
-describe.skipIf(!python)(`Python lab servers (unittest)${python ? '' : ' (skipped: no Python 3.9+ found; set PYTHON)'}`, () => {
-  it('src/servers/python/tests pass', async () => {
-    const tests = join(root, 'src/servers/python/tests');
-    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(python!.path, ['-W', 'ignore::ResourceWarning', '-m', 'unittest', 'discover', '-s', tests, '-t', tests],
-        { cwd: root, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
-        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${stdout}${stderr}` }));
-    });
-    expect(code, `python -m unittest failed:\n${output}`).toBe(0);
-    expect(output).toMatch(/\bOK\b/);
-  }, 180_000);
-});
+describe.skipIf(!python)(
+  `Python lab servers (unittest)${python ? '' : ' (skipped: no Python 3.9+ found; set PYTHON)'}`,
+  () => {
+    it('src/servers/python/tests pass', async () => {
+      const tests = join(root, 'src/servers/python/tests');
+      const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+        execFile(
+          python!.path,
+          ['-W', 'ignore::ResourceWarning', '-m', 'unittest', 'discover', '-s', tests, '-t', tests],
+          { cwd: root, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
+          (error, stdout, stderr) =>
+            resolve({
+              code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+              output: `${stdout}${stderr}`,
+            }),
+        );
+      });
+      expect(code, `python -m unittest failed:\n${output}`).toBe(0);
+      expect(output).toMatch(/\bOK\b/);
+    }, 180_000);
+  },
+);

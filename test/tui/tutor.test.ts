@@ -28,7 +28,10 @@ async function openHttpBasics(args: string[] = ['http-basics']) {
   workspaces.push(workspace);
   const terminal = new TmuxTerminal();
   terminals.push(terminal);
-  terminal.start([process.execPath, binPath, ...args], { ...commandEnv(workspace), GATEWAY_TUTOR_WORKSPACE: workspace });
+  terminal.start([process.execPath, binPath, ...args], {
+    ...commandEnv(workspace),
+    GATEWAY_TUTOR_WORKSPACE: workspace,
+  });
   const file = join(workspace, '.labs', 'http-basics.json');
   if (args.length === 0) {
     // From the lesson map: http-basics is the first lesson and selected for a new learner
@@ -36,7 +39,10 @@ async function openHttpBasics(args: string[] = ['http-basics']) {
     terminal.keys('Enter');
   }
   await terminal.waitFor(/HTTP with curl · step 1\/7/);
-  const record: Record_ = await waitFor(() => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record_) : undefined), 'the lab record');
+  const record: Record_ = await waitFor(
+    () => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record_) : undefined),
+    'the lab record',
+  );
   const pids = [record.pid, ...record.servers.map((s) => s.pid).filter((p): p is number => p !== null)];
   return { workspace, terminal, pids };
 }

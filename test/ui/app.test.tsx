@@ -6,7 +6,13 @@ import { KEY, entry, renderApp } from './helpers/render-app.js';
 
 afterEach(() => cleanup());
 
-const lessons = () => [entry(warmUp()), entry(warmUp({ id: 'proxy', title: 'Reverse proxy', layer: 'proxy', order: 3, summary: 'One address, many backends' })), entry(pythonLesson(), [{ id: 'python3', why: 'needs python3' }])];
+const lessons = () => [
+  entry(warmUp()),
+  entry(
+    warmUp({ id: 'proxy', title: 'Reverse proxy', layer: 'proxy', order: 3, summary: 'One address, many backends' }),
+  ),
+  entry(pythonLesson(), [{ id: 'python3', why: 'needs python3' }]),
+];
 
 describe('lesson map', () => {
   it('lists every lesson with its state and moves the selection with the keys', async () => {
@@ -78,7 +84,10 @@ describe('lesson view', () => {
 
   it('passes a probe step when the lab sees the request, and logs the request', async () => {
     const app = renderApp(lessons(), {
-      judge: (_s, events) => (events.some((e) => e.event === 'request' && e.target === '/') ? { status: 'pass', message: 'The origin saw GET / with curl.', details: [] } : { status: 'fail', message: 'No GET / yet.', details: [] }),
+      judge: (_s, events) =>
+        events.some((e) => e.event === 'request' && e.target === '/')
+          ? { status: 'pass', message: 'The origin saw GET / with curl.', details: [] }
+          : { status: 'fail', message: 'No GET / yet.', details: [] },
     });
     await app.press(KEY.enter);
     await app.waitFor('step 1/5');
@@ -99,7 +108,14 @@ describe('lesson view', () => {
 
   it('types an answer; a wrong one shows the failure and its details, a right one passes', async () => {
     const app = renderApp(lessons(), {
-      judge: (_s, _e, answer) => (answer === 'fake-token' ? { status: 'pass', message: 'That is this run’s token.', details: [] } : { status: 'fail', message: `"${answer}" is not the token.`, details: ['The token changes every run: look at X-Secret.'] }),
+      judge: (_s, _e, answer) =>
+        answer === 'fake-token'
+          ? { status: 'pass', message: 'That is this run’s token.', details: [] }
+          : {
+              status: 'fail',
+              message: `"${answer}" is not the token.`,
+              details: ['The token changes every run: look at X-Secret.'],
+            },
     });
     await app.press(KEY.enter);
     await app.waitFor('step 1/5');
@@ -131,7 +147,14 @@ describe('lesson view', () => {
     const app = renderApp(lessons());
     await app.press(KEY.enter);
     await app.waitFor('step 1/5');
-    app.labs[0]!.request({ target: '/headers', headers: [['User-Agent', 'curl/8.5.0'], ['X-Mine', 'hello']], responseHeaders: [['Content-Type', 'application/json']] });
+    app.labs[0]!.request({
+      target: '/headers',
+      headers: [
+        ['User-Agent', 'curl/8.5.0'],
+        ['X-Mine', 'hello'],
+      ],
+      responseHeaders: [['Content-Type', 'application/json']],
+    });
     await app.waitFor('GET /headers 200');
     await app.press('l', KEY.enter);
     const frame = await app.waitFor('→ GET /headers HTTP/1.1');
@@ -213,7 +236,10 @@ describe('colour and help', () => {
 describe('pasting an answer', () => {
   it('types and submits a pasted answer that ends with Enter', async () => {
     const app = renderApp(lessons(), {
-      judge: (_s, _e, answer) => (answer === 'fake-token' ? { status: 'pass', message: 'Pasted right.', details: [] } : { status: 'fail', message: `got "${answer}"`, details: [] }),
+      judge: (_s, _e, answer) =>
+        answer === 'fake-token'
+          ? { status: 'pass', message: 'Pasted right.', details: [] }
+          : { status: 'fail', message: `got "${answer}"`, details: [] },
     });
     await app.press(KEY.enter);
     await app.waitFor('step 1/5');

@@ -10,7 +10,7 @@ describe('renderMarkdown', () => {
     expect(text).not.toMatch(/\*\*|`/);
   });
 
-  it('keeps a code block\'s lines whole, to be cut at the edge rather than wrapped', async () => {
+  it("keeps a code block's lines whole, to be cut at the edge rather than wrapped", async () => {
     const long = `curl ${'x'.repeat(100)}`;
     const lines = await renderMarkdown(`Text.\n\n\`\`\`\n${long}\n\`\`\`\n`, 40, true);
     const code = lines.find((l) => l.text.includes('curl'))!;

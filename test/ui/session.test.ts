@@ -10,15 +10,24 @@ import { warmUp } from './helpers/lessons.js';
 function until(session: LessonSession, condition: () => boolean, ms = 3000): Promise<void> {
   return new Promise((resolve, reject) => {
     if (condition()) return resolve();
-    const timer = setTimeout(() => { stop(); reject(new Error('condition not met in time')); }, ms);
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error('condition not met in time'));
+    }, ms);
     const stop = session.subscribe(() => {
-      if (condition()) { clearTimeout(timer); stop(); resolve(); }
+      if (condition()) {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      }
     });
   });
 }
 
 const sessions: LessonSession[] = [];
-afterEach(() => { for (const s of sessions.splice(0)) s.dispose(); });
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.dispose();
+});
 
 function open(lab: FakeLab, progress = new FakeProgress(), lessonWorkspace = '/nowhere') {
   const session = new LessonSession(lab, progress, { lessonWorkspace, pollMs: 50, settleMs: 20 });
@@ -45,7 +54,8 @@ describe('LessonSession', () => {
     const lab = new FakeLab(warmUp(), (_step, events) =>
       events.some((e) => e.event === 'request' && e.target === '/')
         ? { status: 'pass', message: 'The origin saw GET /.', details: [] }
-        : { status: 'fail', message: 'No GET / yet.', details: [] });
+        : { status: 'fail', message: 'No GET / yet.', details: [] },
+    );
     const progress = new FakeProgress({ 'warm-up': ['look'] });
     const session = open(lab, progress);
     expect(session.snapshot().step.id).toBe('get');
@@ -84,7 +94,10 @@ describe('LessonSession', () => {
 
   it('checks an answer step on demand with the typed answer', async () => {
     const lab = new FakeLab(warmUp(), (_s, _e, answer) =>
-      answer === 'fake-token' ? { status: 'pass', message: 'Right token.', details: [] } : { status: 'fail', message: `"${answer}" is not the token.`, details: ['The token is in X-Secret.'] });
+      answer === 'fake-token'
+        ? { status: 'pass', message: 'Right token.', details: [] }
+        : { status: 'fail', message: `"${answer}" is not the token.`, details: ['The token is in X-Secret.'] },
+    );
     const session = open(lab);
     session.open(2);
     const wrong = await session.check('nope');
@@ -115,7 +128,9 @@ describe('LessonSession', () => {
 
   describe('edit steps', () => {
     let dir = '';
-    afterEach(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+    afterEach(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
     it('re-runs the check when the watched file is saved', async () => {
       // Given an edit step watching app.py, whose check reads the file's content
@@ -123,7 +138,11 @@ describe('LessonSession', () => {
       const file = join(dir, 'app.py');
       await writeFile(file, 'status = 500\n');
       let content = 'status = 500\n';
-      const lab = new FakeLab(warmUp(), () => (content.includes('200') ? { status: 'pass', message: 'It answers 200.', details: [] } : { status: 'fail', message: 'It answers 500.', details: [] }));
+      const lab = new FakeLab(warmUp(), () =>
+        content.includes('200')
+          ? { status: 'pass', message: 'It answers 200.', details: [] }
+          : { status: 'fail', message: 'It answers 500.', details: [] },
+      );
       const session = open(lab, new FakeProgress(), dir);
       session.open(3);
       expect(session.snapshot().watchPath).toBe(file);
@@ -141,10 +160,14 @@ describe('LessonSession', () => {
     const lesson = warmUp();
     lesson.steps[4]!.requires = ['flask'];
     const progress = new FakeProgress({ 'warm-up': ['look', 'get', 'token'] });
-    const session = new LessonSession(new FakeLab(lesson, () => ({ status: 'pass', message: 'ok', details: [] })), progress, {
-      lessonWorkspace: '/nowhere',
-      requirement: async (id) => ({ ok: id !== 'flask', detail: 'pip install flask' }),
-    });
+    const session = new LessonSession(
+      new FakeLab(lesson, () => ({ status: 'pass', message: 'ok', details: [] })),
+      progress,
+      {
+        lessonWorkspace: '/nowhere',
+        requirement: async (id) => ({ ok: id !== 'flask', detail: 'pip install flask' }),
+      },
+    );
     sessions.push(session);
     // Then the step is marked skipped with the reason
     await until(session, () => session.snapshot().skipped.size > 0);

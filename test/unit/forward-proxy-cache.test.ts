@@ -54,20 +54,34 @@ describe('storable', () => {
     ['GET', [], 200, [['Cache-Control', 'no-store']], 'response said no-store'],
     ['GET', [], 200, [['Cache-Control', 'private, max-age=60']], 'private'],
     ['GET', [], 200, [['Cache-Control', 'no-cache, max-age=60']], 'no-cache'],
-    ['GET', [], 200, [['Cache-Control', 'max-age=60'], ['Vary', 'Accept']], 'Vary'],
+    [
+      'GET',
+      [],
+      200,
+      [
+        ['Cache-Control', 'max-age=60'],
+        ['Vary', 'Accept'],
+      ],
+      'Vary',
+    ],
     ['GET', [], 200, [['Cache-Control', 'max-age=0']], 'no max-age'],
     ['GET', [], 200, [['Content-Type', 'text/plain']], 'no max-age'],
     ['GET', [['Authorization', 'Basic eDp5']], 200, [['Cache-Control', 'max-age=60']], 'Authorization'],
-  ] as [string, HeaderPairs, number, HeaderPairs, string][])('refuses %s with %j → %i %j (%s)', (method, req, status, res, reason) => {
-    const decision = storable(method, req, status, res);
-    expect(decision.store).toBe(false);
-    expect(decision.store ? '' : decision.reason).toContain(reason);
-  });
+  ] as [string, HeaderPairs, number, HeaderPairs, string][])(
+    'refuses %s with %j → %i %j (%s)',
+    (method, req, status, res, reason) => {
+      const decision = storable(method, req, status, res);
+      expect(decision.store).toBe(false);
+      expect(decision.store ? '' : decision.reason).toContain(reason);
+    },
+  );
 
   it.each(['public, max-age=60', 's-maxage=60', 'must-revalidate, max-age=60'])(
     'may store an authorized response the origin marked for sharing (%s)',
     (cacheControl) => {
-      expect(storable('GET', [['Authorization', 'Basic eDp5']], 200, [['Cache-Control', cacheControl]])).toEqual({ store: true });
+      expect(storable('GET', [['Authorization', 'Basic eDp5']], 200, [['Cache-Control', cacheControl]])).toEqual({
+        store: true,
+      });
     },
   );
 });
@@ -84,7 +98,10 @@ describe('usable: may a stored copy answer this request?', () => {
   });
 
   it('counts the Age the origin sent as part of the age', () => {
-    const aged = entry([['Cache-Control', 'max-age=60'], ['Age', '50']]);
+    const aged = entry([
+      ['Cache-Control', 'max-age=60'],
+      ['Age', '50'],
+    ]);
     expect(currentAge(aged, T0 + 5_000)).toBe(55);
     expect(usable(aged, [], T0 + 5_000)).toEqual({ hit: true, age: 55 });
     expect(usable(aged, [], T0 + 11_000).hit).toBe(false);
@@ -102,7 +119,16 @@ describe('usable: may a stored copy answer this request?', () => {
   });
 
   it('ignores Pragma: no-cache when the request has Cache-Control (RFC 9111 §5.4)', () => {
-    expect(usable(stored, [['Cache-Control', 'max-age=30'], ['Pragma', 'no-cache']], T0 + 1000)).toEqual({ hit: true, age: 1 });
+    expect(
+      usable(
+        stored,
+        [
+          ['Cache-Control', 'max-age=30'],
+          ['Pragma', 'no-cache'],
+        ],
+        T0 + 1000,
+      ),
+    ).toEqual({ hit: true, age: 1 });
   });
 
   it('is a MISS, not a BYPASS, when the copy is older than the max-age the request accepts', () => {
@@ -114,7 +140,10 @@ describe('usable: may a stored copy answer this request?', () => {
 
   it('serves a request with Authorization only from a copy marked for sharing (RFC 9111 §3.5)', () => {
     const auth: HeaderPairs = [['Authorization', 'Basic eDp5']];
-    expect(usable(stored, auth, T0 + 1000)).toMatchObject({ hit: false, reason: expect.stringContaining('Authorization') });
+    expect(usable(stored, auth, T0 + 1000)).toMatchObject({
+      hit: false,
+      reason: expect.stringContaining('Authorization'),
+    });
     expect(usable(entry([['Cache-Control', 'public, max-age=60']]), auth, T0 + 1000)).toEqual({ hit: true, age: 1 });
   });
 
@@ -126,7 +155,8 @@ describe('usable: may a stored copy answer this request?', () => {
 describe('ResponseCache', () => {
   it('keeps at most maxEntries, dropping the oldest, and refuses bodies over the limit', () => {
     const cache = new ResponseCache({ maxEntries: 2, maxBodyBytes: 4 });
-    const put = (url: string, body = 'ok') => cache.put(url, { status: 200, headers: [['Cache-Control', 'max-age=9']], body: Buffer.from(body) });
+    const put = (url: string, body = 'ok') =>
+      cache.put(url, { status: 200, headers: [['Cache-Control', 'max-age=9']], body: Buffer.from(body) });
     put('a');
     put('b');
     put('c');

@@ -38,30 +38,58 @@ describe('requestHeadersForOrigin', () => {
   });
 
   it('sets Host from the target, whatever the client sent', () => {
-    const out = requestHeadersForOrigin([['Host', 'evil.example']], { method: 'GET', hostHeader: 'news.test:8080', via: 'p' });
+    const out = requestHeadersForOrigin([['Host', 'evil.example']], {
+      method: 'GET',
+      hostHeader: 'news.test:8080',
+      via: 'p',
+    });
     expect(out.filter(([name]) => name.toLowerCase() === 'host')).toEqual([['Host', 'news.test:8080']]);
   });
 
   it('appends its Via entry after earlier proxies, with the version it received', () => {
-    const out = requestHeadersForOrigin([['Via', '1.1 first'], ['via', '1.0 second']], { method: 'GET', hostHeader: 'h', via: 'proxy-x', httpVersion: '1.0' });
-    expect(out.filter(([name]) => name.toLowerCase() === 'via')).toEqual([['Via', '1.1 first, 1.0 second, 1.0 proxy-x']]);
+    const out = requestHeadersForOrigin(
+      [
+        ['Via', '1.1 first'],
+        ['via', '1.0 second'],
+      ],
+      { method: 'GET', hostHeader: 'h', via: 'proxy-x', httpVersion: '1.0' },
+    );
+    expect(out.filter(([name]) => name.toLowerCase() === 'via')).toEqual([
+      ['Via', '1.1 first, 1.0 second, 1.0 proxy-x'],
+    ]);
   });
 
   it('decrements Max-Forwards on OPTIONS and TRACE only', () => {
     const pairs: HeaderPairs = [['Max-Forwards', '3']];
-    expect(value(requestHeadersForOrigin(pairs, { method: 'TRACE', hostHeader: 'h', via: 'p' }), 'max-forwards')).toBe('2');
-    expect(value(requestHeadersForOrigin(pairs, { method: 'OPTIONS', hostHeader: 'h', via: 'p' }), 'max-forwards')).toBe('2');
-    expect(value(requestHeadersForOrigin(pairs, { method: 'GET', hostHeader: 'h', via: 'p' }), 'max-forwards')).toBe('3');
+    expect(value(requestHeadersForOrigin(pairs, { method: 'TRACE', hostHeader: 'h', via: 'p' }), 'max-forwards')).toBe(
+      '2',
+    );
+    expect(
+      value(requestHeadersForOrigin(pairs, { method: 'OPTIONS', hostHeader: 'h', via: 'p' }), 'max-forwards'),
+    ).toBe('2');
+    expect(value(requestHeadersForOrigin(pairs, { method: 'GET', hostHeader: 'h', via: 'p' }), 'max-forwards')).toBe(
+      '3',
+    );
   });
 });
 
 describe('responseHeadersForClient', () => {
   it('drops hop-by-hop fields of the origin connection and adds Via', () => {
     const out = responseHeadersForClient(
-      [['Content-Type', 'text/plain'], ['Connection', 'close, X-Internal'], ['X-Internal', '1'], ['Transfer-Encoding', 'chunked'], ['Keep-Alive', 'timeout=5'], ['Via', '1.1 origin-cdn']],
+      [
+        ['Content-Type', 'text/plain'],
+        ['Connection', 'close, X-Internal'],
+        ['X-Internal', '1'],
+        ['Transfer-Encoding', 'chunked'],
+        ['Keep-Alive', 'timeout=5'],
+        ['Via', '1.1 origin-cdn'],
+      ],
       { via: 'proxy-x' },
     );
-    expect(out).toEqual([['Content-Type', 'text/plain'], ['Via', '1.1 origin-cdn, 1.1 proxy-x']]);
+    expect(out).toEqual([
+      ['Content-Type', 'text/plain'],
+      ['Via', '1.1 origin-cdn, 1.1 proxy-x'],
+    ]);
   });
 });
 
@@ -77,9 +105,19 @@ describe('answersItself (Max-Forwards: 0)', () => {
 
 describe('parseAbsoluteTarget', () => {
   it('splits the URL, keeps the path as written, and leaves a default port out of Host', () => {
-    expect(parseAbsoluteTarget('http://News.Test/a/../b?q=1')).toEqual({ scheme: 'http', host: 'news.test', port: 80, hostHeader: 'news.test', path: '/a/../b?q=1' });
+    expect(parseAbsoluteTarget('http://News.Test/a/../b?q=1')).toEqual({
+      scheme: 'http',
+      host: 'news.test',
+      port: 80,
+      hostHeader: 'news.test',
+      path: '/a/../b?q=1',
+    });
     expect(parseAbsoluteTarget('http://news.test:80')).toMatchObject({ port: 80, hostHeader: 'news.test', path: '/' });
-    expect(parseAbsoluteTarget('http://news.test:8080?x')).toMatchObject({ port: 8080, hostHeader: 'news.test:8080', path: '/?x' });
+    expect(parseAbsoluteTarget('http://news.test:8080?x')).toMatchObject({
+      port: 8080,
+      hostHeader: 'news.test:8080',
+      path: '/?x',
+    });
     expect(parseAbsoluteTarget('https://secure.test/')).toMatchObject({ scheme: 'https', port: 443 });
   });
 
@@ -93,7 +131,14 @@ describe('parseAbsoluteTarget', () => {
 describe('parseAuthority (CONNECT targets)', () => {
   it('needs host:port with a valid port', () => {
     expect(parseAuthority('Secure.Test:443')).toEqual({ host: 'secure.test', port: 443 });
-    for (const bad of ['secure.test', 'secure.test:', 'secure.test:0', 'secure.test:70000', 'http://secure.test:443', 'a b:1']) {
+    for (const bad of [
+      'secure.test',
+      'secure.test:',
+      'secure.test:0',
+      'secure.test:70000',
+      'http://secure.test:443',
+      'a b:1',
+    ]) {
       expect(parseAuthority(bad), bad).toBeNull();
     }
   });

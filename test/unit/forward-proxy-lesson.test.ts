@@ -6,7 +6,18 @@ import type { CheckContext, LabEvent, RequestEvent } from '../../src/engine/type
 
 let seq = 0;
 function request(server: string, fields: Partial<RequestEvent>): RequestEvent {
-  return { seq: ++seq, time: 0, server, event: 'request', method: 'GET', target: '/', headers: [], status: 200, responseHeaders: [], ...fields };
+  return {
+    seq: ++seq,
+    time: 0,
+    server,
+    event: 'request',
+    method: 'GET',
+    target: '/',
+    headers: [],
+    status: 200,
+    responseHeaders: [],
+    ...fields,
+  };
 }
 
 function context(events: LabEvent[], answer?: string): CheckContext {
@@ -16,7 +27,8 @@ function context(events: LabEvent[], answer?: string): CheckContext {
     url: (server) => `http://127.0.0.1:${server === 'proxy' ? 8210 : 8220}`,
     port: () => 8210,
     events,
-    requests: (server) => events.filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
+    requests: (server) =>
+      events.filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
     ...(answer !== undefined ? { answer } : {}),
     secrets: { viaName: 'ab12cd34', secureCode: 'c0de5678' },
     workspace: '/tmp/ws',
@@ -25,19 +37,32 @@ function context(events: LabEvent[], answer?: string): CheckContext {
   };
 }
 
-const check = (id: string, events: LabEvent[], answer?: string) => lesson.steps.find((s) => s.id === id)!.check!(context(events, answer));
+const check = (id: string, events: LabEvent[], answer?: string) =>
+  lesson.steps.find((s) => s.id === id)!.check!(context(events, answer));
 
 describe('forward-proxy lesson checks', () => {
   it('through-the-proxy: a direct request to the origin is not enough', async () => {
     const direct = [request('news', { target: '/', headers: [['Host', '127.0.0.1:8220']] })];
-    expect(await check('through-the-proxy', direct)).toMatchObject({ status: 'fail', expected: expect.stringContaining('curl -x http://127.0.0.1:8210') });
-    const proxied = [request('news', { headers: [['Host', 'news.test'], ['Via', '1.1 proxy-ab12cd34']] }), request('proxy', { target: 'http://news.test/', cache: 'MISS' })];
+    expect(await check('through-the-proxy', direct)).toMatchObject({
+      status: 'fail',
+      expected: expect.stringContaining('curl -x http://127.0.0.1:8210'),
+    });
+    const proxied = [
+      request('news', {
+        headers: [
+          ['Host', 'news.test'],
+          ['Via', '1.1 proxy-ab12cd34'],
+        ],
+      }),
+      request('proxy', { target: 'http://news.test/', cache: 'MISS' }),
+    ];
     expect(await check('through-the-proxy', proxied)).toMatchObject({ status: 'pass' });
   });
 
   it('who-asked: accepts the Via name with or without "1.1", and nothing else', async () => {
     const events = [request('news', { target: '/whoami', headers: [['Via', '1.1 proxy-ab12cd34']] })];
-    for (const answer of ['proxy-ab12cd34', '1.1 proxy-ab12cd34', 'Via: 1.1 Proxy-AB12CD34']) expect((await check('who-asked', events, answer)).status, answer).toBe('pass');
+    for (const answer of ['proxy-ab12cd34', '1.1 proxy-ab12cd34', 'Via: 1.1 Proxy-AB12CD34'])
+      expect((await check('who-asked', events, answer)).status, answer).toBe('pass');
     expect(await check('who-asked', events, 'squid')).toMatchObject({ status: 'fail', saw: 'answer "squid"' });
   });
 
@@ -46,27 +71,49 @@ describe('forward-proxy lesson checks', () => {
     const miss = request('proxy', { target: url, cache: 'MISS' });
     const hit = request('proxy', { target: url, cache: 'HIT', responseHeaders: [['age', '3']] });
     expect(await check('cache', [miss])).toMatchObject({ status: 'fail', saw: expect.stringContaining('MISS') });
-    expect(await check('cache', [miss, hit])).toMatchObject({ status: 'fail', expected: expect.stringContaining('no-cache') });
+    expect(await check('cache', [miss, hit])).toMatchObject({
+      status: 'fail',
+      expected: expect.stringContaining('no-cache'),
+    });
     const again = request('proxy', { target: url, cache: 'MISS' });
-    expect(await check('cache', [miss, hit, again])).toMatchObject({ status: 'fail', expected: expect.stringContaining('BYPASS') });
+    expect(await check('cache', [miss, hit, again])).toMatchObject({
+      status: 'fail',
+      expected: expect.stringContaining('BYPASS'),
+    });
     const forced = request('proxy', { target: url, cache: 'BYPASS', headers: [['Cache-Control', 'no-cache']] });
     expect(await check('cache', [miss, hit, forced])).toMatchObject({ status: 'pass' });
   });
 
   it('tunnel: the right code still fails without a tunnel through the proxy', async () => {
-    expect(await check('tunnel', [], 'c0de5678')).toMatchObject({ status: 'fail', message: expect.stringContaining('no tunnel') });
+    expect(await check('tunnel', [], 'c0de5678')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('no tunnel'),
+    });
     const tunnel = request('proxy', { method: 'CONNECT', target: 'secure.test:443', tunnel: true });
     expect(await check('tunnel', [tunnel], 'wrong')).toMatchObject({ status: 'fail' });
     expect(await check('tunnel', [tunnel], 'c0de5678')).toMatchObject({ status: 'pass' });
   });
 
   it('credentials: fails if the credentials reached the origin', async () => {
-    const challenged = request('proxy', { door: 'auth', auth: 'missing', status: 407, responseHeaders: [['proxy-authenticate', 'Basic realm="x"']] });
+    const challenged = request('proxy', {
+      door: 'auth',
+      auth: 'missing',
+      status: 407,
+      responseHeaders: [['proxy-authenticate', 'Basic realm="x"']],
+    });
     const leaked = request('news', { target: '/whoami', headers: [['Proxy-Authorization', 'Basic eA==']] });
     const admitted = request('proxy', { door: 'auth', auth: 'ok', status: 200 });
-    expect(await check('credentials', [challenged])).toMatchObject({ status: 'fail', expected: expect.stringContaining('learner:opensesame') });
-    expect(await check('credentials', [challenged, leaked, admitted])).toMatchObject({ status: 'fail', expected: 'no Proxy-Authorization at the origin' });
+    expect(await check('credentials', [challenged])).toMatchObject({
+      status: 'fail',
+      expected: expect.stringContaining('learner:opensesame'),
+    });
+    expect(await check('credentials', [challenged, leaked, admitted])).toMatchObject({
+      status: 'fail',
+      expected: 'no Proxy-Authorization at the origin',
+    });
     const clean = request('news', { target: '/whoami', headers: [['Via', '1.1 proxy-ab12cd34']] });
-    expect(await check('credentials', [challenged, clean, request('proxy', { door: 'auth', auth: 'ok', status: 200 })])).toMatchObject({ status: 'pass' });
+    expect(
+      await check('credentials', [challenged, clean, request('proxy', { door: 'auth', auth: 'ok', status: 200 })]),
+    ).toMatchObject({ status: 'pass' });
   });
 });

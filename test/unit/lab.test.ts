@@ -71,7 +71,9 @@ describe('Lab', () => {
   });
 
   it('takes a log line or an accepting port as the ready signal, for programs that cannot write events', async () => {
-    const byLine = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'silent' }, ready: { line: /^tiny tiny-1 on \d+$/ } }] }));
+    const byLine = await start(
+      tinyLesson({ servers: [{ env: { TINY_MODE: 'silent' }, ready: { line: /^tiny tiny-1 on \d+$/ } }] }),
+    );
     expect(byLine.servers()[0]!.state).toBe('up');
     const byPort = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'silent' }, ready: 'listening' }] }));
     expect(await (await fetch(byPort.servers()[0]!.url)).text()).toContain('tiny-1');
@@ -106,7 +108,12 @@ describe('Lab', () => {
     expect(after.state).toBe('up');
     expect(after.pid).not.toBe(before.pid);
     expect(after.port).toBe(before.port);
-    expect(lab.events().filter((e) => e.event === 'server').map((e) => e.state)).toEqual(['stopped', 'up']);
+    expect(
+      lab
+        .events()
+        .filter((e) => e.event === 'server')
+        .map((e) => e.state),
+    ).toEqual(['stopped', 'up']);
   });
 
   it('runs two starts of one server one after the other, leaving exactly one copy', async () => {
@@ -114,7 +121,9 @@ describe('Lab', () => {
     await lab.control('stop', 'tiny-1');
     const before = descendants(process.pid).filter((pid) => commandLine(pid).includes('tiny-server.mjs'));
     await Promise.all([lab.control('start', 'tiny-1'), lab.control('start', 'tiny-1')]);
-    const copies = descendants(process.pid).filter((pid) => commandLine(pid).includes('tiny-server.mjs') && !before.includes(pid));
+    const copies = descendants(process.pid).filter(
+      (pid) => commandLine(pid).includes('tiny-server.mjs') && !before.includes(pid),
+    );
     expect(copies).toEqual([lab.servers()[0]!.pid]);
     await lab.control('stop', 'tiny-1');
     expect(await survivors(copies)).toEqual([]);
@@ -128,9 +137,10 @@ describe('Lab', () => {
     expect(lab.servers()[0]!.reason).toMatch(/SIGKILL/);
   });
 
-  it('tears down the whole process tree, the servers\' own children included', async () => {
+  it("tears down the whole process tree, the servers' own children included", async () => {
     const lab = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'workers' } }] }));
-    const workers = (await waitFor(() => lab.events().find((e) => e.event === 'workers'), 'workers event')).pids as number[];
+    const workers = (await waitFor(() => lab.events().find((e) => e.event === 'workers'), 'workers event'))
+      .pids as number[];
     const pids = [lab.servers()[0]!.pid!, ...workers];
     expect(pids.every(alive)).toBe(true);
     await lab.teardown();
@@ -146,7 +156,10 @@ describe('Lab', () => {
           kind: 'probe',
           title: 'Probe',
           text: 'probe.md',
-          check: async (ctx) => (ctx.requests('tiny-1').some((r) => r.target === '/now') ? pass('seen') : fail('not seen', `${ctx.requests().length} requests`, 'GET /now')),
+          check: async (ctx) =>
+            ctx.requests('tiny-1').some((r) => r.target === '/now')
+              ? pass('seen')
+              : fail('not seen', `${ctx.requests().length} requests`, 'GET /now'),
         },
       ],
     });
@@ -156,7 +169,11 @@ describe('Lab', () => {
     await waitFor(() => lab.events().length === 1, 'first event');
     lab.beginStep('probe');
     const before = await lab.check('probe');
-    expect(before).toMatchObject({ status: 'fail', message: 'not seen', details: ['The lab saw: 0 requests', 'Expected: GET /now'] });
+    expect(before).toMatchObject({
+      status: 'fail',
+      message: 'not seen',
+      details: ['The lab saw: 0 requests', 'Expected: GET /now'],
+    });
     await fetch(`${url}/now`);
     await waitFor(() => lab.events().length === 2, 'second event');
     expect((await lab.check('probe')).status).toBe('pass');
@@ -166,17 +183,31 @@ describe('Lab', () => {
     expect(other.secrets.token).not.toBe(lab.secrets.token);
   });
 
-  it('reports a check that throws or hangs as the tutor\'s error, not the learner\'s failure', async () => {
+  it("reports a check that throws or hangs as the tutor's error, not the learner's failure", async () => {
     const lab = await start(
       tinyLesson({
         steps: [
-          { id: 'throws', kind: 'probe', title: 'T', text: 't.md', check: async () => { throw new Error('boom'); } },
+          {
+            id: 'throws',
+            kind: 'probe',
+            title: 'T',
+            text: 't.md',
+            check: async () => {
+              throw new Error('boom');
+            },
+          },
           { id: 'hangs', kind: 'probe', title: 'H', text: 'h.md', timeoutMs: 100, check: () => new Promise(() => {}) },
         ],
       }),
     );
-    expect(await lab.check('throws')).toMatchObject({ status: 'error', message: expect.stringMatching(/not your mistake.*boom/) });
-    expect(await lab.check('hangs')).toMatchObject({ status: 'error', message: expect.stringMatching(/longer than 100 ms/) });
+    expect(await lab.check('throws')).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/not your mistake.*boom/),
+    });
+    expect(await lab.check('hangs')).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/longer than 100 ms/),
+    });
     await expect(lab.check('nope')).rejects.toThrow(/no step "nope"/);
   });
 });

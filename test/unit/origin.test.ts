@@ -30,7 +30,10 @@ describe('origin server', () => {
     const port = lab.servers()[0]!.port;
     expect(await raw(port, 'HELLO THERE\r\n\r\n')).toMatch(/^HTTP\/1.1 400 Bad Request/);
     await waitFor(() => lab.events().find((e) => e.status === 400), 'the 400 event');
-    expect(lab.events().find((e) => e.status === 400)).toMatchObject({ event: 'request', error: expect.stringMatching(/^HPE_/) });
+    expect(lab.events().find((e) => e.status === 400)).toMatchObject({
+      event: 'request',
+      error: expect.stringMatching(/^HPE_/),
+    });
     expect((await fetch(`${lab.servers()[0]!.url}/`)).status).toBe(200);
   });
 
@@ -42,7 +45,10 @@ describe('origin server', () => {
   });
 
   it('sends no body and no Content-Length with a 204', async () => {
-    const answer = await raw(lab.servers()[0]!.port, 'GET /status/204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const answer = await raw(
+      lab.servers()[0]!.port,
+      'GET /status/204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     expect(answer).toMatch(/^HTTP\/1.1 204 No Content\r\n/);
     expect(answer.toLowerCase()).not.toContain('content-length');
     expect(answer.endsWith('\r\n\r\n')).toBe(true);
@@ -50,11 +56,21 @@ describe('origin server', () => {
 
   it('echoes JSON it was told is JSON, and says how it understood a body that was not labelled', async () => {
     const url = `${lab.servers()[0]!.url}/echo`;
-    const json = await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })).json();
+    const json = await (
+      await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
+    ).json();
     expect(json).toMatchObject({ understoodAs: 'JSON', json: { a: 1 } });
-    const form = await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '{"a":1}' })).json();
+    const form = await (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '{"a":1}',
+      })
+    ).json();
     expect(form).toMatchObject({ understoodAs: 'not JSON (no application/json Content-Type)' });
-    const shouting = await (await fetch(url, { method: 'POST', headers: { 'content-type': 'Application/JSON; charset=utf-8' }, body: 'null' })).json();
+    const shouting = await (
+      await fetch(url, { method: 'POST', headers: { 'content-type': 'Application/JSON; charset=utf-8' }, body: 'null' })
+    ).json();
     expect(shouting).toMatchObject({ understoodAs: 'JSON', json: null });
     expect((await fetch(url)).status).toBe(405);
   });

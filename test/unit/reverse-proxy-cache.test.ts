@@ -2,7 +2,12 @@
 // cache may store, how long a copy stays fresh, how Age grows, how Vary separates copies, and what
 // a request with Authorization may get from it.
 import { describe, expect, it } from 'vitest';
-import { ResponseCache, freshnessLifetime, requestWantsFresh, storeLifetime } from '../../src/servers/reverse-proxy/cache.mjs';
+import {
+  ResponseCache,
+  freshnessLifetime,
+  requestWantsFresh,
+  storeLifetime,
+} from '../../src/servers/reverse-proxy/cache.mjs';
 
 function clock(start = 1_700_000_000_000) {
   const time = { now: start };
@@ -10,7 +15,12 @@ function clock(start = 1_700_000_000_000) {
 }
 
 const body = Buffer.from('slow answer');
-const response = (headers: Record<string, string>, status = 200) => ({ status, headers, pairs: Object.entries(headers), body });
+const response = (headers: Record<string, string>, status = 200) => ({
+  status,
+  headers,
+  pairs: Object.entries(headers),
+  body,
+});
 
 describe('freshnessLifetime', () => {
   it.each([
@@ -89,7 +99,9 @@ describe('storeLifetime', () => {
   it('keeps nothing for a request that said no-store', () => {
     expect(storeLifetime({ 'cache-control': 'no-store' }, 200, { 'cache-control': 'max-age=60' })).toBe(0);
     const cache = new ResponseCache();
-    expect(cache.store('/slow', { 'cache-control': 'no-store' }, response({ 'cache-control': 'max-age=60' }))).toBe(false);
+    expect(cache.store('/slow', { 'cache-control': 'no-store' }, response({ 'cache-control': 'max-age=60' }))).toBe(
+      false,
+    );
   });
 });
 
@@ -108,7 +120,7 @@ describe('ResponseCache', () => {
     expect(cache.totalBytes).toBe(0);
   });
 
-  it('counts the Age the backend reported as part of the copy\'s age', () => {
+  it("counts the Age the backend reported as part of the copy's age", () => {
     const { time, now } = clock();
     const cache = new ResponseCache({ now });
     cache.store('/a', {}, response({ 'cache-control': 'max-age=60', age: '50' }));
@@ -120,8 +132,16 @@ describe('ResponseCache', () => {
 
   it('keeps one copy per value of the headers named in Vary', () => {
     const cache = new ResponseCache();
-    cache.store('/v', { 'accept-language': 'en' }, { ...response({ 'cache-control': 'max-age=60', vary: 'Accept-Language' }), body: Buffer.from('hello') });
-    cache.store('/v', { 'accept-language': 'fr' }, { ...response({ 'cache-control': 'max-age=60', vary: 'Accept-Language' }), body: Buffer.from('bonjour') });
+    cache.store(
+      '/v',
+      { 'accept-language': 'en' },
+      { ...response({ 'cache-control': 'max-age=60', vary: 'Accept-Language' }), body: Buffer.from('hello') },
+    );
+    cache.store(
+      '/v',
+      { 'accept-language': 'fr' },
+      { ...response({ 'cache-control': 'max-age=60', vary: 'Accept-Language' }), body: Buffer.from('bonjour') },
+    );
     expect(String(cache.lookup('/v', { 'accept-language': 'en' })?.body)).toBe('hello');
     expect(String(cache.lookup('/v', { 'accept-language': 'fr' })?.body)).toBe('bonjour');
     expect(cache.lookup('/v', { 'accept-language': 'de' })).toBeUndefined();

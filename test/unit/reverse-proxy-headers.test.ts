@@ -21,12 +21,16 @@ function request(raw: string[], remoteAddress = '127.0.0.1'): IncomingMessage {
   return { rawHeaders: raw, headers, httpVersion: '1.1', socket: { remoteAddress } } as unknown as IncomingMessage;
 }
 
-const value = (pairs: [string, string][], name: string) => pairs.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+const value = (pairs: [string, string][], name: string) =>
+  pairs.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
 
 describe('requestHeadersForBackend', () => {
   it('tells the backend who the client was, how it came and what it asked for', () => {
     // Given a plain request from 127.0.0.1 for host shop.test
-    const pairs = requestHeadersForBackend(request(['Host', 'shop.test', 'Accept', '*/*']), { proto: 'https', requestId: 'abc123' });
+    const pairs = requestHeadersForBackend(request(['Host', 'shop.test', 'Accept', '*/*']), {
+      proto: 'https',
+      requestId: 'abc123',
+    });
     // Then every forwarding header is there, once
     expect(value(pairs, 'x-forwarded-for')).toEqual(['127.0.0.1']);
     expect(value(pairs, 'x-forwarded-proto')).toEqual(['https']);
@@ -40,7 +44,10 @@ describe('requestHeadersForBackend', () => {
   it('appends to X-Forwarded-For, Forwarded and Via what earlier hops wrote, keeping their claims on the left', () => {
     // Given a request whose X-Forwarded-For came from an earlier hop (or was made up by the client)
     const pairs = requestHeadersForBackend(
-      request(['Host', 'a', 'X-Forwarded-For', '203.0.113.7', 'Forwarded', 'for=203.0.113.7', 'Via', '1.0 edge'], '10.0.0.2'),
+      request(
+        ['Host', 'a', 'X-Forwarded-For', '203.0.113.7', 'Forwarded', 'for=203.0.113.7', 'Via', '1.0 edge'],
+        '10.0.0.2',
+      ),
       { proto: 'http', requestId: 'r' },
     );
     // Then the claim stays, and the address this proxy saw is the right-most entry: the one to trust
@@ -50,37 +57,73 @@ describe('requestHeadersForBackend', () => {
   });
 
   it('replaces a client-supplied request id and X-Forwarded-Proto: the proxy is the edge', () => {
-    const pairs = requestHeadersForBackend(request(['Host', 'a', 'X-Request-Id', 'forged', 'X-Forwarded-Proto', 'https']), {
-      proto: 'http',
-      requestId: 'fresh',
-    });
+    const pairs = requestHeadersForBackend(
+      request(['Host', 'a', 'X-Request-Id', 'forged', 'X-Forwarded-Proto', 'https']),
+      {
+        proto: 'http',
+        requestId: 'fresh',
+      },
+    );
     expect(value(pairs, 'x-request-id')).toEqual(['fresh']);
     expect(value(pairs, 'x-forwarded-proto')).toEqual(['http']);
   });
 
   it('drops hop-by-hop fields, the ones Connection names, Expect and Accept-Encoding', () => {
     const pairs = requestHeadersForBackend(
-      request(['Host', 'a', 'Connection', 'keep-alive, X-Debug', 'X-Debug', '1', 'Keep-Alive', 'timeout=5', 'TE', 'trailers', 'Expect', '100-continue', 'Accept-Encoding', 'gzip', 'X-Kept', 'yes']),
+      request([
+        'Host',
+        'a',
+        'Connection',
+        'keep-alive, X-Debug',
+        'X-Debug',
+        '1',
+        'Keep-Alive',
+        'timeout=5',
+        'TE',
+        'trailers',
+        'Expect',
+        '100-continue',
+        'Accept-Encoding',
+        'gzip',
+        'X-Kept',
+        'yes',
+      ]),
       { proto: 'http', requestId: 'r' },
     );
     const names = pairs.map(([name]) => name.toLowerCase());
-    for (const gone of ['connection', 'x-debug', 'keep-alive', 'te', 'expect', 'accept-encoding']) expect(names).not.toContain(gone);
+    for (const gone of ['connection', 'x-debug', 'keep-alive', 'te', 'expect', 'accept-encoding'])
+      expect(names).not.toContain(gone);
     expect(value(pairs, 'x-kept')).toEqual(['yes']);
   });
 });
 
 describe('forwardedElement (RFC 7239 §4, §6)', () => {
   it('quotes IPv6 addresses in brackets and any value with a colon', () => {
-    expect(forwardedElement({ forAddress: '::1', proto: 'http', host: '127.0.0.1:8300' })).toBe('for="[::1]";proto=http;host="127.0.0.1:8300"');
+    expect(forwardedElement({ forAddress: '::1', proto: 'http', host: '127.0.0.1:8300' })).toBe(
+      'for="[::1]";proto=http;host="127.0.0.1:8300"',
+    );
   });
   it('leaves plain tokens unquoted', () => {
-    expect(forwardedElement({ forAddress: '192.0.2.60', proto: 'https', host: 'example.com' })).toBe('for=192.0.2.60;proto=https;host=example.com');
+    expect(forwardedElement({ forAddress: '192.0.2.60', proto: 'https', host: 'example.com' })).toBe(
+      'for=192.0.2.60;proto=https;host=example.com',
+    );
   });
 });
 
 describe('responseHeadersForClient', () => {
   it('removes hop-by-hop fields from the backend answer and appends Via', () => {
-    const pairs = responseHeadersForClient(['Content-Type', 'text/plain', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'Via', '1.1 app']);
+    const pairs = responseHeadersForClient([
+      'Content-Type',
+      'text/plain',
+      'Connection',
+      'keep-alive',
+      'Keep-Alive',
+      'timeout=5',
+      'Transfer-Encoding',
+      'chunked',
+      'Via',
+      '1.1 app',
+    ]);
     expect(pairs).toEqual([
       ['Content-Type', 'text/plain'],
       ['Via', '1.1 app, 1.1 gateway-tutor-proxy'],
@@ -112,7 +155,9 @@ describe('isCompressible', () => {
     expect(isCompressible({ ...base, method: 'HEAD' })).toBe(false);
     expect(isCompressible({ ...base, status: 304 })).toBe(false);
     expect(isCompressible({ ...base, headers: { ...base.headers, 'content-encoding': 'gzip' } })).toBe(false);
-    expect(isCompressible({ ...base, headers: { ...base.headers, 'cache-control': 'public, no-transform' } })).toBe(false);
+    expect(isCompressible({ ...base, headers: { ...base.headers, 'cache-control': 'public, no-transform' } })).toBe(
+      false,
+    );
   });
   it('adds Accept-Encoding to Vary once and weakens strong ETags', () => {
     expect(addVary(undefined)).toBe('Accept-Encoding');

@@ -67,7 +67,12 @@ describe('body limit', () => {
 
   it('passes a body at the limit through unchanged', async () => {
     const received: Buffer[] = [];
-    const sink = new Writable({ write: (chunk, _enc, done) => (received.push(chunk), done()) });
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        received.push(chunk);
+        done();
+      },
+    });
     await pipeline(Readable.from([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]), new BodyLimit(1000), sink);
     expect(Buffer.concat(received).length).toBe(1000);
   });
@@ -76,7 +81,14 @@ describe('body limit', () => {
 describe('discardBody, after a 413 from Content-Length', () => {
   /** A request whose socket remembers whether it was cut. */
   function upload() {
-    const req = Object.assign(new PassThrough(), { socket: { destroyed: false, destroy() { this.destroyed = true; } } });
+    const req = Object.assign(new PassThrough(), {
+      socket: {
+        destroyed: false,
+        destroy() {
+          this.destroyed = true;
+        },
+      },
+    });
     return req as unknown as IncomingMessage & PassThrough & { socket: { destroyed: boolean } };
   }
 
@@ -103,7 +115,7 @@ describe('reason phrases', () => {
     expect(reasonPhrase(422)).toBe('Unprocessable Content');
   });
 
-  it('keeps node\'s phrase where it already matches, and gives an unknown code none', () => {
+  it("keeps node's phrase where it already matches, and gives an unknown code none", () => {
     expect(reasonPhrase(429)).toBe('Too Many Requests');
     expect(reasonPhrase(502)).toBe('Bad Gateway');
     expect(reasonPhrase(599)).toBe('');

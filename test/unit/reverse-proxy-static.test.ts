@@ -3,7 +3,12 @@
 import { mkdirSync, symlinkSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contentTypeFor, etagFor, notModified, resolveStaticPath } from '../../src/servers/reverse-proxy/static-files.mjs';
+import {
+  contentTypeFor,
+  etagFor,
+  notModified,
+  resolveStaticPath,
+} from '../../src/servers/reverse-proxy/static-files.mjs';
 import { tempDir } from '../helpers/env.js';
 
 let root: string;
@@ -27,7 +32,10 @@ beforeAll(() => {
 describe('resolveStaticPath', () => {
   it('finds files, sub-folder index pages, and links that stay inside', async () => {
     expect(await resolveStaticPath(root, 'index.html')).toMatchObject({ status: 200, file: join(root, 'index.html') });
-    expect(await resolveStaticPath(root, 'docs/')).toMatchObject({ status: 200, file: join(root, 'docs', 'index.html') });
+    expect(await resolveStaticPath(root, 'docs/')).toMatchObject({
+      status: 200,
+      file: join(root, 'docs', 'index.html'),
+    });
     expect(await resolveStaticPath(root, 'alias.html')).toMatchObject({ status: 200, file: join(root, 'index.html') });
     expect(await resolveStaticPath(root, 'in%64ex.html')).toMatchObject({ status: 200 });
   });
@@ -65,7 +73,9 @@ describe('conditional requests', () => {
     expect(notModified({ 'if-modified-since': stats.mtime.toUTCString() }, file)).toBe(true);
     expect(notModified({ 'if-modified-since': new Date(stats.mtimeMs - 10_000).toUTCString() }, file)).toBe(false);
     // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2)
-    expect(notModified({ 'if-none-match': '"other"', 'if-modified-since': stats.mtime.toUTCString() }, file)).toBe(false);
+    expect(notModified({ 'if-none-match': '"other"', 'if-modified-since': stats.mtime.toUTCString() }, file)).toBe(
+      false,
+    );
   });
 
   it('names content types from the extension', () => {

@@ -22,9 +22,12 @@ it('finds lessons, and every lesson folder loads without problems', () => {
 for (const lesson of catalog.lessons) {
   if (only && only !== lesson.id) continue;
   const availability = await lessonAvailability(lesson);
-  describe.skipIf(!availability.available)(`${lesson.id}${availability.available ? '' : ` (skipped: ${availability.missing.map((m) => m.why).join('; ')})`}`, () => {
-    walkLesson(lesson);
-  });
+  describe.skipIf(!availability.available)(
+    `${lesson.id}${availability.available ? '' : ` (skipped: ${availability.missing.map((m) => m.why).join('; ')})`}`,
+    () => {
+      walkLesson(lesson);
+    },
+  );
 }
 
 function walkLesson(lesson: LoadedLesson): void {
@@ -64,7 +67,10 @@ function walkLesson(lesson: LoadedLesson): void {
         expect(ran, `the shown command "${command}" was never run`).toContain(command);
       }
       const after = await checkUntilPass(lab, step, answer);
-      expect(after.status, `"${step.id}" must pass after the learner acts: ${after.message}\n${after.details.join('\n')}\n${transcript.join('\n')}`).toBe('pass');
+      expect(
+        after.status,
+        `"${step.id}" must pass after the learner acts: ${after.message}\n${after.details.join('\n')}\n${transcript.join('\n')}`,
+      ).toBe('pass');
     });
   }
 }
@@ -79,7 +85,9 @@ async function act(lab: Lab, step: Step, env: Record<string, string>) {
   context.run = async (command) => {
     ran.push(command);
     const result = await run(command);
-    transcript.push(`$ ${lab.fill(command, 'command')}\n(exit ${result.exitCode})\n${result.stdout.slice(0, 2000)}${result.stderr.slice(0, 1000)}`);
+    transcript.push(
+      `$ ${lab.fill(command, 'command')}\n(exit ${result.exitCode})\n${result.stdout.slice(0, 2000)}${result.stderr.slice(0, 1000)}`,
+    );
     return result;
   };
   let answer: string | undefined;

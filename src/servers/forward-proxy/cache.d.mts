@@ -36,6 +36,9 @@ export class ResponseCache {
   readonly maxEntries: number;
   readonly maxBodyBytes: number;
   get(url: string): CacheEntry | undefined;
-  put(url: string, response: { status: number; statusMessage?: string; headers: HeaderPairs; body: Buffer; now?: number }): boolean;
+  put(
+    url: string,
+    response: { status: number; statusMessage?: string; headers: HeaderPairs; body: Buffer; now?: number },
+  ): boolean;
   delete(url: string): void;
 }

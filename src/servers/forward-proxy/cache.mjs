@@ -35,7 +35,13 @@ export function parseCacheControl(value) {
     if (rest.length === 0) {
       directives.set(name, true);
     } else {
-      directives.set(name, rest.join('=').trim().replace(/^"(.*)"$/, '$1'));
+      directives.set(
+        name,
+        rest
+          .join('=')
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+      );
     }
   }
   return directives;
@@ -117,14 +123,18 @@ export function usable(entry, requestHeaders, now = Date.now()) {
   const maxAge = seconds(req, 'max-age');
   if (maxAge === 0) return { hit: false, bypass: true, reason: 'the request accepts no stored copy (max-age=0)' };
   if (!entry) return { hit: false, reason: 'not in the cache' };
-  if (headerValue(requestHeaders, 'authorization') !== undefined && !allowsSharingAuthorized(parseCacheControl(headerValue(entry.headers, 'cache-control')))) {
+  if (
+    headerValue(requestHeaders, 'authorization') !== undefined &&
+    !allowsSharingAuthorized(parseCacheControl(headerValue(entry.headers, 'cache-control')))
+  ) {
     return { hit: false, reason: 'the request carries Authorization and the stored copy is not marked for sharing' };
   }
   const age = currentAge(entry, now);
   if (maxAge !== undefined && age > maxAge) {
     return { hit: false, reason: `the request accepts at most max-age=${maxAge}` };
   }
-  if (age >= entry.lifetime) return { hit: false, reason: `stale: ${Math.floor(age)}s old, fresh for ${entry.lifetime}s` };
+  if (age >= entry.lifetime)
+    return { hit: false, reason: `stale: ${Math.floor(age)}s old, fresh for ${entry.lifetime}s` };
   return { hit: true, age: Math.floor(age) };
 }
 

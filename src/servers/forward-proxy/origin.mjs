@@ -77,7 +77,10 @@ function handle(req, res) {
   }
   if (path === '/echo') {
     // The request body, streamed straight back: shows a proxy passing bodies both ways.
-    res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    res.writeHead(200, {
+      'Content-Type': req.headers['content-type'] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+    });
     return req.pipe(res);
   }
   // Drain any request body before answering, so keep-alive connections stay usable.
@@ -97,7 +100,9 @@ function handle(req, res) {
     case '/live':
       return text(res, 200, 'no-store', [`${site} live ticker at ${new Date().toISOString()}`]);
     case '/account':
-      return text(res, 200, 'private, max-age=60', [`${site}: your account page (private: a shared cache must not keep it)`]);
+      return text(res, 200, 'private, max-age=60', [
+        `${site}: your account page (private: a shared cache must not keep it)`,
+      ]);
     case '/whoami':
       return text(res, 200, 'no-store', [
         `${site} saw this request:`,
@@ -107,8 +112,14 @@ function handle(req, res) {
         ...headerPairs.map(([name, value]) => `    ${name}: ${value}`),
       ]);
     case '/headers': {
-      const body = JSON.stringify({ site, remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, headers: headerPairs }) + '\n';
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+      const body =
+        JSON.stringify({ site, remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`, headers: headerPairs }) +
+        '\n';
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        'Content-Length': Buffer.byteLength(body),
+      });
       return res.end(body);
     }
     default:
@@ -120,7 +131,10 @@ let server;
 if (tls) {
   const dir = join(lab.lessonDir, 'tls');
   // Named after the server (secure-cert.pem), not the site: the build skips files named *.test.*.
-  server = https.createServer({ cert: readFileSync(join(dir, `${lab.name}-cert.pem`)), key: readFileSync(join(dir, `${lab.name}-key.pem`)) }, handle);
+  server = https.createServer(
+    { cert: readFileSync(join(dir, `${lab.name}-cert.pem`)), key: readFileSync(join(dir, `${lab.name}-key.pem`)) },
+    handle,
+  );
   mkdirSync(lab.workspace, { recursive: true });
   copyFileSync(join(dir, 'ca.pem'), join(lab.workspace, 'ca.pem'));
   // A failed TLS handshake (a client that does not trust our CA) is not a request: log it only.

@@ -50,7 +50,10 @@ const accessLogPath = join(lab.workspace, 'proxy-access.log');
 
 // A fresh log for each lab run.
 try {
-  writeFileSync(accessLogPath, `# ${lab.name} access log, since ${new Date().toISOString()}: time client door[:user] request status verdict\n`);
+  writeFileSync(
+    accessLogPath,
+    `# ${lab.name} access log, since ${new Date().toISOString()}: time client door[:user] request status verdict\n`,
+  );
 } catch {
   // No workspace folder (run by hand): the console is the log.
 }
@@ -165,7 +168,10 @@ function forward(req, res, { site, target, requestPairs, cacheKey, fields }) {
   });
 
   upstream.on('response', (answer) => {
-    const answerPairs = responseHeadersForClient(pairs(answer.rawHeaders), { via: VIA, httpVersion: answer.httpVersion });
+    const answerPairs = responseHeadersForClient(pairs(answer.rawHeaders), {
+      via: VIA,
+      httpVersion: answer.httpVersion,
+    });
     const decision = storable(req.method, requestPairs, answer.statusCode, answerPairs);
     if (!decision.store) fields.notStored = decision.reason;
     setHeaders(res, [...answerPairs, ['X-Cache', fields.cache]]);
@@ -181,7 +187,12 @@ function forward(req, res, { site, target, requestPairs, cacheKey, fields }) {
     });
     answer.on('end', () => {
       if (decision.store) {
-        cache.put(cacheKey, { status: answer.statusCode, statusMessage: answer.statusMessage, headers: answerPairs, body: Buffer.concat(kept) });
+        cache.put(cacheKey, {
+          status: answer.statusCode,
+          statusMessage: answer.statusMessage,
+          headers: answerPairs,
+          body: Buffer.concat(kept),
+        });
       } else if (req.method === 'GET' && !headerValue(requestPairs, 'cache-control')?.includes('no-store')) {
         // The origin no longer lets us keep this page: forget any older copy.
         cache.delete(cacheKey);
@@ -196,7 +207,9 @@ function forward(req, res, { site, target, requestPairs, cacheKey, fields }) {
     fields.upstreamError = error.message;
     if (res.headersSent) return res.destroy();
     if (error.message === 'timeout') {
-      return proxyPage(res, 504, 'origin-timeout', [`${site.name} did not answer within ${UPSTREAM_TIMEOUT_MS / 1000} s.`]);
+      return proxyPage(res, 504, 'origin-timeout', [
+        `${site.name} did not answer within ${UPSTREAM_TIMEOUT_MS / 1000} s.`,
+      ]);
     }
     proxyPage(res, 502, 'origin-unreachable', [`${site.name} could not be reached: ${error.message}.`]);
   });
@@ -217,7 +230,11 @@ function serveFromCache(res, entry, age) {
 /** Max-Forwards: 0 on OPTIONS or TRACE means "you are the last hop: answer yourself". */
 function answerMaxForwardsZero(req, res, requestPairs) {
   if (req.method === 'OPTIONS') {
-    setHeaders(res, [['Allow', 'GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, CONNECT'], ['Via', `1.1 ${VIA}`], ['Content-Length', '0']]);
+    setHeaders(res, [
+      ['Allow', 'GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, CONNECT'],
+      ['Via', `1.1 ${VIA}`],
+      ['Content-Length', '0'],
+    ]);
     res.writeHead(200);
     return res.end();
   }
@@ -226,7 +243,11 @@ function answerMaxForwardsZero(req, res, requestPairs) {
   const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
   for (const [name, value] of requestPairs) if (!secret.has(name.toLowerCase())) lines.push(`${name}: ${value}`);
   const body = lines.join('\r\n') + '\r\n\r\n';
-  setHeaders(res, [['Content-Type', 'message/http'], ['Via', `1.1 ${VIA}`], ['Content-Length', String(Buffer.byteLength(body))]]);
+  setHeaders(res, [
+    ['Content-Type', 'message/http'],
+    ['Via', `1.1 ${VIA}`],
+    ['Content-Length', String(Buffer.byteLength(body))],
+  ]);
   res.writeHead(200);
   res.end(body);
 }
@@ -243,7 +264,9 @@ function askForCredentials(res, state) {
 
 /** The proxy's own pages (errors and refusals), marked so they cannot pass for the origin's. */
 function proxyPage(res, status, code, lines) {
-  const body = [`${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${VIA})`, '', ...lines, ''].join('\n');
+  const body = [`${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${VIA})`, '', ...lines, ''].join(
+    '\n',
+  );
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.setHeader('Via', `1.1 ${VIA}`);
@@ -270,11 +293,16 @@ function handleClientError(door) {
   return (error, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     const status = unparsableStatus(error);
-    writeRawResponse(socket, status, [['Via', `1.1 ${VIA}`]], [
-      `${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${VIA})`,
-      '',
-      `This proxy could not read that request: ${error.code ?? error.message}.`,
-    ]);
+    writeRawResponse(
+      socket,
+      status,
+      [['Via', `1.1 ${VIA}`]],
+      [
+        `${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${VIA})`,
+        '',
+        `This proxy could not read that request: ${error.code ?? error.message}.`,
+      ],
+    );
     const firstLine = lab.reportUnparsable(error, socket, status, { door: door.name });
     accessLog(`${socket.remoteAddress} ${door.name} ${JSON.stringify(firstLine)} ${status} PARSE-ERROR`);
   };

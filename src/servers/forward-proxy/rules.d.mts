@@ -23,7 +23,13 @@ export function requestHeadersForOrigin(
   pairs: HeaderPairs,
   options: { method: string; hostHeader: string; via: string; httpVersion?: string },
 ): HeaderPairs;
-export function responseHeadersForClient(pairs: HeaderPairs, options: { via: string; httpVersion?: string }): HeaderPairs;
+export function responseHeadersForClient(
+  pairs: HeaderPairs,
+  options: { via: string; httpVersion?: string },
+): HeaderPairs;
 export function answersItself(method: string, pairs: HeaderPairs): boolean;
-export function checkProxyAuth(value: string | undefined, credentials?: { user: string; password: string }): 'ok' | 'missing' | 'wrong';
+export function checkProxyAuth(
+  value: string | undefined,
+  credentials?: { user: string; password: string },
+): 'ok' | 'missing' | 'wrong';
 export function proxyName(secret: string | undefined): string;

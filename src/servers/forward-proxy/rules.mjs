@@ -137,7 +137,10 @@ export function checkProxyAuth(value, credentials = STAFF_CREDENTIALS) {
 
 /** The name this proxy writes in Via: made from this lab run's secret, so it is new each run. */
 export function proxyName(secret) {
-  const suffix = String(secret ?? '').replace(/[^a-z0-9]/gi, '').slice(0, 10).toLowerCase();
+  const suffix = String(secret ?? '')
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 10)
+    .toLowerCase();
   return `proxy-${suffix || Math.random().toString(36).slice(2, 8)}`;
 }
 

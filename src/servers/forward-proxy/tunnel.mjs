@@ -59,11 +59,12 @@ export function connectHandler({ lab, door, sites, via, accessLog }) {
         ...extra,
       });
     const refuse = (status, code, message, extra = {}, more = []) => {
-      const headers = writeRawResponse(clientSocket, status, [['Via', `1.1 ${via}`], ['X-Proxy-Error', code], ...more], [
-        `${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${via})`,
-        '',
-        message,
-      ]);
+      const headers = writeRawResponse(
+        clientSocket,
+        status,
+        [['Via', `1.1 ${via}`], ['X-Proxy-Error', code], ...more],
+        [`${status} ${http.STATUS_CODES[status]} (from the lab's forward proxy, ${via})`, '', message],
+      );
       report(status, extra, headers);
       accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} ${status} ${code}`);
     };
@@ -73,25 +74,38 @@ export function connectHandler({ lab, door, sites, via, accessLog }) {
     if (door.credentials) {
       auth = checkProxyAuth(headerValue(requestPairs, 'proxy-authorization'), door.credentials);
       if (auth !== 'ok') {
-        return refuse(407, `credentials-${auth}`, 'This door of the proxy needs credentials (curl -U user:password).', { auth }, [
-          ['Proxy-Authenticate', 'Basic realm="gateway-tutor staff proxy"'],
-        ]);
+        return refuse(
+          407,
+          `credentials-${auth}`,
+          'This door of the proxy needs credentials (curl -U user:password).',
+          { auth },
+          [['Proxy-Authenticate', 'Basic realm="gateway-tutor staff proxy"']],
+        );
       }
     }
     const authFields = auth ? { auth } : {};
     const where = parseAuthority(req.url);
     if (!where) return refuse(400, 'bad-authority', `CONNECT needs host:port, not "${req.url}".`, authFields);
     if (BLOCKED_SITES.has(where.host)) {
-      return refuse(403, 'blocked-by-filter', `${where.host} is on this proxy's filter list.`, { ...authFields, blocked: true, host: where.host });
+      return refuse(403, 'blocked-by-filter', `${where.host} is on this proxy's filter list.`, {
+        ...authFields,
+        blocked: true,
+        host: where.host,
+      });
     }
     const site = sites.get(`${where.host}:${where.port}`);
     // Tunnels go only to the HTTPS port of lab sites. A proxy that tunnels to any port would let
     // clients reach mail servers, databases and SSH through it.
-    if (!site || !site.tls) {
+    if (!site?.tls) {
       return refuse(
         403,
         'tunnel-not-allowed',
-        `Tunnels go only to port 443 of this lab's HTTPS sites (${[...sites.values()].filter((s) => s.tls).map((s) => `${s.name}:443`).join(', ') || 'none'}).`,
+        `Tunnels go only to port 443 of this lab's HTTPS sites (${
+          [...sites.values()]
+            .filter((s) => s.tls)
+            .map((s) => `${s.name}:443`)
+            .join(', ') || 'none'
+        }).`,
         { ...authFields, refused: true, host: where.host, port: where.port },
       );
     }
@@ -104,7 +118,11 @@ export function connectHandler({ lab, door, sites, via, accessLog }) {
       opened = true;
       const responseHeaders = [['Via', `1.1 ${via}`]];
       clientSocket.write(`HTTP/1.1 200 Connection established\r\nVia: 1.1 ${via}\r\n\r\n`);
-      report(200, { ...authFields, tunnel: true, host: where.host, port: where.port, upstream: site.url }, responseHeaders);
+      report(
+        200,
+        { ...authFields, tunnel: true, host: where.host, port: where.port, upstream: site.url },
+        responseHeaders,
+      );
       accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} 200 TUNNEL opened`);
       if (head.length) upstream.write(head);
       // From here on the proxy is a pipe: it counts bytes, and cannot read them (TLS).
@@ -121,8 +139,18 @@ export function connectHandler({ lab, door, sites, via, accessLog }) {
       upstream.destroy();
       if (!opened) return;
       const durationMs = Math.round(performance.now() - started);
-      lab.emit({ event: 'tunnel', target: req.url, host: where.host, port: where.port, bytesUp, bytesDown, durationMs });
-      accessLog(`${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} TUNNEL closed: ${bytesUp} bytes up, ${bytesDown} down, ${durationMs} ms`);
+      lab.emit({
+        event: 'tunnel',
+        target: req.url,
+        host: where.host,
+        port: where.port,
+        bytesUp,
+        bytesDown,
+        durationMs,
+      });
+      accessLog(
+        `${clientSocket.remoteAddress} ${door.name} CONNECT ${req.url} TUNNEL closed: ${bytesUp} bytes up, ${bytesDown} down, ${durationMs} ms`,
+      );
     };
     upstream.on('error', (error) => {
       if (!opened && !closed && !clientSocket.destroyed) {

@@ -82,7 +82,10 @@ function route(req, res, url, body, report) {
       ...(parseError ? { error: parseError } : {}),
     });
   }
-  return send(res, 404, { error: `nothing at ${url.pathname}`, try: ['/', '/headers', '/status/404', '/secret', '/echo'] });
+  return send(res, 404, {
+    error: `nothing at ${url.pathname}`,
+    try: ['/', '/headers', '/status/404', '/secret', '/echo'],
+  });
 }
 
 function send(res, status, body) {
@@ -104,7 +107,9 @@ server.on('clientError', (error, socket) => {
   const status = unparsableStatus(error);
   const reason = STATUS_CODES[status];
   const text = `${reason}: ${status === 431 ? 'the request headers are too large' : 'that is not a valid HTTP request'}\n`;
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
   lab.reportUnparsable(error, socket, status);
 });
 

@@ -34,7 +34,9 @@ lab.onCommand((command) => {
 const seed = lab.secrets.bigseed ?? 'gateway-tutor';
 const bigLines = [];
 for (let line = 1; line <= 4000; line++) {
-  bigLines.push(`${String(line).padStart(5, '0')} ${seed} the quick brown fox jumps over the lazy dog, again and again\n`);
+  bigLines.push(
+    `${String(line).padStart(5, '0')} ${seed} the quick brown fox jumps over the lazy dog, again and again\n`,
+  );
 }
 const big = Buffer.from(bigLines.join(''));
 
@@ -64,7 +66,12 @@ async function handle(req, res) {
     case '/whoami':
       return send(res, 200, `${me} (pid ${process.pid}) answered ${req.method} ${req.url}\n`);
     case '/headers': {
-      const report = { server: me, method: req.method, target: req.url, headers: Object.fromEntries(pairs(req.rawHeaders)) };
+      const report = {
+        server: me,
+        method: req.method,
+        target: req.url,
+        headers: Object.fromEntries(pairs(req.rawHeaders)),
+      };
       return send(res, 200, JSON.stringify(report, null, 2) + '\n', 'application/json');
     }
     case '/big':
@@ -76,16 +83,25 @@ async function handle(req, res) {
       return send(res, 200, body, 'text/plain; charset=utf-8', { 'Cache-Control': 'public, max-age=60' });
     }
     case '/api/quote':
-      return send(res, 200, JSON.stringify({ server: me, quote: 'Be liberal in what you accept.' }) + '\n', 'application/json');
+      return send(
+        res,
+        200,
+        JSON.stringify({ server: me, quote: 'Be liberal in what you accept.' }) + '\n',
+        'application/json',
+      );
     case '/upload': {
-      if (req.method !== 'POST' && req.method !== 'PUT') return send(res, 405, 'POST a body here\n', undefined, { Allow: 'POST, PUT' });
+      if (req.method !== 'POST' && req.method !== 'PUT')
+        return send(res, 405, 'POST a body here\n', undefined, { Allow: 'POST, PUT' });
       let received = 0;
       for await (const chunk of req) received += chunk.length;
       fields.received = received;
       return send(res, 200, JSON.stringify({ server: me, received }) + '\n', 'application/json');
     }
     case '/echo':
-      res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream', 'X-Served-By': me });
+      res.writeHead(200, {
+        'Content-Type': req.headers['content-type'] ?? 'application/octet-stream',
+        'X-Served-By': me,
+      });
       req.pipe(res); // backpressure: we read the upload only as fast as the proxy takes the echo
       return;
     default:
@@ -106,7 +122,15 @@ const server = http.createServer((req, res) => {
   });
 });
 server.on('upgrade', (req, socket) => {
-  lab.emit({ event: 'request', method: req.method, target: req.url, headers: pairs(req.rawHeaders), status: 101, upgrade: 'websocket', requestId: req.headers['x-request-id'] ?? null });
+  lab.emit({
+    event: 'request',
+    method: req.method,
+    target: req.url,
+    headers: pairs(req.rawHeaders),
+    status: 101,
+    upgrade: 'websocket',
+    requestId: req.headers['x-request-id'] ?? null,
+  });
   acceptWebSocket(req, socket);
 });
 // Keep idle connections from the proxy longer than the proxy keeps them (see upstream.mjs).

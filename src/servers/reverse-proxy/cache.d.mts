@@ -10,6 +10,13 @@ export class ResponseCache {
   maxEntryBytes: number;
   totalBytes: number;
   entries: Map<string, unknown[]>;
-  lookup(key: string, requestHeaders: Headers): { status: number; headers: [string, string][]; body: Buffer; age: number } | undefined;
-  store(key: string, requestHeaders: Headers, response: { status: number; headers: Headers; pairs: [string, string][]; body: Buffer }): boolean;
+  lookup(
+    key: string,
+    requestHeaders: Headers,
+  ): { status: number; headers: [string, string][]; body: Buffer; age: number } | undefined;
+  store(
+    key: string,
+    requestHeaders: Headers,
+    response: { status: number; headers: Headers; pairs: [string, string][]; body: Buffer },
+  ): boolean;
 }

@@ -52,7 +52,11 @@ export function freshnessLifetime(status, headers) {
  * request said no-store, or carried Authorization and the response is not marked for sharing.
  */
 export function storeLifetime(requestHeaders, status, headers) {
-  if (requestHeaders['cache-control'] !== undefined && parseCacheControl(requestHeaders['cache-control']).has('no-store')) return 0;
+  if (
+    requestHeaders['cache-control'] !== undefined &&
+    parseCacheControl(requestHeaders['cache-control']).has('no-store')
+  )
+    return 0;
   if (requestHeaders.authorization !== undefined && !sharedDespiteAuthorization(headers)) return 0;
   return freshnessLifetime(status, headers);
 }

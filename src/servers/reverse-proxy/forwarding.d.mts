@@ -4,7 +4,10 @@ export const VIA_NAME: string;
 export function newRequestId(): string;
 export function forwardedElement(node: { forAddress?: string; proto?: string; host?: string }): string;
 export function clientAddress(socket: { remoteAddress?: string }): string;
-export function requestHeadersForBackend(req: IncomingMessage, options: { proto: string; requestId: string }): [string, string][];
+export function requestHeadersForBackend(
+  req: IncomingMessage,
+  options: { proto: string; requestId: string },
+): [string, string][];
 export function responseHeadersForClient(rawHeaders: string[], options?: { httpVersion?: string }): [string, string][];
 export function pairsOf(raw: string[]): [string, string][];
 export function forwardablePairs(raw: string[], drop: Set<string>): [string, string][];

@@ -60,7 +60,8 @@ const backendNames = env.RP_BACKENDS
   : lab.servers.map((server) => server.name).filter((name) => name !== lab.name);
 const backends = backendNames.map((name) => {
   const url = lab.urls[name];
-  if (!url) throw new Error(`backend ${name} has no URL (GT_URL_${name.toUpperCase().replaceAll('-', '_')} is not set)`);
+  if (!url)
+    throw new Error(`backend ${name} has no URL (GT_URL_${name.toUpperCase().replaceAll('-', '_')} is not set)`);
   return new Backend(name, url);
 });
 const balancer = new Balancer(backends, settings.balance);
@@ -86,13 +87,18 @@ async function handle(req, res, proto) {
   const own = (status, message, headers = []) => sendOwn(req, res, status, message, { fields, headers });
 
   // A reverse proxy takes origin-form targets ("/path"); absolute URLs are for forward proxies.
-  if (!req.url.startsWith('/')) return own(400, 'this is a reverse proxy: ask for a path such as /whoami, not a full URL');
+  if (!req.url.startsWith('/'))
+    return own(400, 'this is a reverse proxy: ask for a path such as /whoami, not a full URL');
   const path = req.url.split('?')[0];
 
   if (path === '/proxy-status') return own(200, statusReport());
   if (path.startsWith(settings.staticPrefix)) {
     fields.static = true;
-    return serveStatic(req, res, { root: settings.staticDir, urlPath: path.slice(settings.staticPrefix.length), fields });
+    return serveStatic(req, res, {
+      root: settings.staticDir,
+      urlPath: path.slice(settings.staticPrefix.length),
+      fields,
+    });
   }
   if (path.startsWith(settings.ratePrefix)) {
     const verdict = limiter.take(clientAddress(req.socket));
@@ -158,7 +164,9 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
       if (error.kind === 'client-gone') return;
       if (error.kind === 'too-large') {
         fields.bodyLimit = 'streamed';
-        return own(413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [['Connection', 'close']]);
+        return own(413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [
+          ['Connection', 'close'],
+        ]);
       }
       if (error.kind === 'timeout') {
         fields.error = error.message;
@@ -178,7 +186,11 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
       pairs.push(['X-Cache', fields.cache]);
       if (req.method === 'GET' && storeLifetime(req.headers, response.statusCode, response.headers) > 0) {
         // Keep a copy of the body as it streams past; stored once it has all arrived.
-        body = recordInto(response, cache, cacheKey, req.headers, { status: response.statusCode, headers: response.headers, pairs });
+        body = recordInto(response, cache, cacheKey, req.headers, {
+          status: response.statusCode,
+          headers: response.headers,
+          pairs,
+        });
       }
     }
     return sendResponse(req, res, { status: response.statusCode, pairs, body, fields });
@@ -266,7 +278,11 @@ const listeners = [plain];
 const port = await lab.listen(plain);
 let httpsPort = null;
 if (lab.ports.https !== undefined) {
-  const { key, cert, caFile } = loadCertificate({ tlsDir: settings.tlsDir, runDir: lab.runDir, workspace: lab.workspace });
+  const { key, cert, caFile } = loadCertificate({
+    tlsDir: settings.tlsDir,
+    runDir: lab.runDir,
+    workspace: lab.workspace,
+  });
   const secure = serve(https.createServer({ key, cert }), 'https');
   listeners.push(secure);
   httpsPort = await lab.listen(secure, lab.ports.https);
@@ -286,5 +302,7 @@ lab.onShutdown(async () => {
     server.closeAllConnections();
   }
 });
-console.log(`reverse proxy on 127.0.0.1:${port} → ${backends.map((b) => `${b.name} ${b.url}`).join(', ')} (${settings.balance})`);
+console.log(
+  `reverse proxy on 127.0.0.1:${port} → ${backends.map((b) => `${b.name} ${b.url}`).join(', ')} (${settings.balance})`,
+);
 lab.ready({ port, backends: backendNames, ...(httpsPort ? { https: httpsPort } : {}) });

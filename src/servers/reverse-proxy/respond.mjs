@@ -55,7 +55,12 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
   body.on('data', (chunk) => (fields.plainBytes += chunk.length));
   if (!compressor) return relay(body, res, fields);
   try {
-    await pipeline(body, compressor, counter((bytes) => (fields.compressedBytes = bytes)), res);
+    await pipeline(
+      body,
+      compressor,
+      counter((bytes) => (fields.compressedBytes = bytes)),
+      res,
+    );
   } catch (error) {
     bodyBroke(res, fields, error);
   }

@@ -9,7 +9,10 @@ import { sendOwn, sendResponse } from './respond.mjs';
  */
 export async function serveStatic(req, res, { root, urlPath, fields }) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return sendOwn(req, res, 405, 'static files can only be read: GET or HEAD', { fields, headers: [['Allow', 'GET, HEAD']] });
+    return sendOwn(req, res, 405, 'static files can only be read: GET or HEAD', {
+      fields,
+      headers: [['Allow', 'GET, HEAD']],
+    });
   }
   const found = await resolveStaticPath(root, urlPath);
   if (found.status !== 200) {

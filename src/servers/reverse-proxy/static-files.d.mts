@@ -6,4 +6,7 @@ export function resolveStaticPath(
   urlPath: string,
 ): Promise<{ status: 200; file: string; stats: Stats } | { status: 400 | 403 | 404; reason: string }>;
 export function etagFor(stats: Stats): string;
-export function notModified(requestHeaders: Record<string, string | undefined>, file: { etag: string; mtime: Date }): boolean;
+export function notModified(
+  requestHeaders: Record<string, string | undefined>,
+  file: { etag: string; mtime: Date },
+): boolean;

@@ -53,7 +53,8 @@ export async function resolveStaticPath(root, urlPath) {
   if (segments.some((segment) => segment === '.' || segment === '..')) {
     return { status: 403, reason: 'dot segments ("." or "..") are refused: they could climb out of the static folder' };
   }
-  if (segments.some((segment) => segment.startsWith('.'))) return { status: 404, reason: 'hidden files are not served' };
+  if (segments.some((segment) => segment.startsWith('.')))
+    return { status: 404, reason: 'hidden files are not served' };
 
   let realRoot;
   let realFile;

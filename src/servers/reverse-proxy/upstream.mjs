@@ -18,7 +18,13 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
 /** One keep-alive connection pool to all backends: no TCP handshake per request. Small
  * requests go out at once (noDelay turns off Nagle's algorithm, which would hold them back). */
-export const backendAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, timeout: 4000, noDelay: true });
+export const backendAgent = new http.Agent({
+  keepAlive: true,
+  maxSockets: 256,
+  maxFreeSockets: 256,
+  timeout: 4000,
+  noDelay: true,
+});
 
 export class UpstreamError extends Error {
   /** @param {'connect' | 'timeout' | 'too-large' | 'client-gone'} kind */

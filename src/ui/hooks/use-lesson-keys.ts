@@ -18,7 +18,17 @@ export interface LessonKeys {
   onHelp(): void;
 }
 
-export function useLessonKeys({ session, snapshot, mode, setMode, scrollBy, isActive, onBack, onQuit, onHelp }: LessonKeys): void {
+export function useLessonKeys({
+  session,
+  snapshot,
+  mode,
+  setMode,
+  scrollBy,
+  isActive,
+  onBack,
+  onQuit,
+  onHelp,
+}: LessonKeys): void {
   const { isRawModeSupported } = useStdin();
   const { step, passed, servers } = snapshot;
   const handle = (input: string, key: Key): void => {
@@ -51,7 +61,10 @@ export function useLessonKeys({ session, snapshot, mode, setMode, scrollBy, isAc
     if (input === 'a' && step.kind === 'answer') return setMode('answer');
     if (/^[1-9]$/.test(input)) {
       const server = servers[Number(input) - 1];
-      if (server) void session.control(server.state === 'up' || server.state === 'starting' ? 'stop' : 'start', server.name).catch(() => {});
+      if (server)
+        void session
+          .control(server.state === 'up' || server.state === 'starting' ? 'stop' : 'start', server.name)
+          .catch(() => {});
       return;
     }
     if (input === 'c') {
@@ -70,9 +83,23 @@ export function useLessonKeys({ session, snapshot, mode, setMode, scrollBy, isAc
 
 /** The footer's keys for this mode and step. */
 export function footerKeys(snapshot: SessionSnapshot, mode: LessonMode): [string, string][] {
-  if (mode === 'answer') return [['Enter', 'check answer'], ['Esc', 'stop typing']];
-  if (mode === 'log') return [['↑/↓', 'choose'], ['Enter', 'details'], ['Esc', 'back'], ['q', 'quit']];
-  if (mode === 'detail') return [['Esc', 'back to the log'], ['q', 'quit']];
+  if (mode === 'answer')
+    return [
+      ['Enter', 'check answer'],
+      ['Esc', 'stop typing'],
+    ];
+  if (mode === 'log')
+    return [
+      ['↑/↓', 'choose'],
+      ['Enter', 'details'],
+      ['Esc', 'back'],
+      ['q', 'quit'],
+    ];
+  if (mode === 'detail')
+    return [
+      ['Esc', 'back to the log'],
+      ['q', 'quit'],
+    ];
   const { step, passed, index, lesson } = snapshot;
   const keys: [string, string][] = [];
   if (snapshot.complete && index === lesson.steps.length - 1) keys.push(['m', 'map: the next lesson']);

@@ -10,7 +10,15 @@ export function useMarkdown(markdown: string, width: number, noColor: boolean): 
     let live = true;
     renderMarkdown(markdown, width, noColor).then(
       (rendered) => live && setLines({ key, lines: rendered }),
-      (error: unknown) => live && setLines({ key, lines: [{ text: `Could not render this text: ${String(error)}`, keep: false }, ...markdown.split('\n').map((text) => ({ text, keep: true }))] }),
+      (error: unknown) =>
+        live &&
+        setLines({
+          key,
+          lines: [
+            { text: `Could not render this text: ${String(error)}`, keep: false },
+            ...markdown.split('\n').map((text) => ({ text, keep: true })),
+          ],
+        }),
     );
     return () => {
       live = false;

@@ -20,7 +20,14 @@ export function CommandBox({ commands, width }: CommandBoxProps) {
   const theme = useTheme();
   if (commands.length === 0) return null;
   return (
-    <Box flexDirection="column" width={width} borderStyle="single" borderLeft={false} borderRight={false} borderColor={theme.border}>
+    <Box
+      flexDirection="column"
+      width={width}
+      borderStyle="single"
+      borderLeft={false}
+      borderRight={false}
+      borderColor={theme.border}
+    >
       {commands.flatMap((command, i) =>
         commandLines(command, width - 2).map((line, j) => (
           <Text key={`${i}-${j}`} color={theme.accent}>

@@ -13,7 +13,10 @@ export function Footer({ keys }: FooterProps) {
       {keys.map(([key, what], i) => (
         <Text key={key}>
           {i > 0 ? <Text color={theme.muted}> · </Text> : ''}
-          <Text bold color={theme.accent}>{key}</Text> <Text color={theme.muted}>{what}</Text>
+          <Text bold color={theme.accent}>
+            {key}
+          </Text>{' '}
+          <Text color={theme.muted}>{what}</Text>
         </Text>
       ))}
     </Text>

@@ -3,7 +3,13 @@ import { Box, Text } from 'ink';
 import { useTheme } from '../theme.js';
 
 const SECTIONS: [string, [string, string][]][] = [
-  ['Lesson map', [['↑/↓ j/k', 'choose a lesson'], ['Enter', 'open it (starts its lab)']]],
+  [
+    'Lesson map',
+    [
+      ['↑/↓ j/k', 'choose a lesson'],
+      ['Enter', 'open it (starts its lab)'],
+    ],
+  ],
   [
     'Lesson',
     [
@@ -17,7 +23,13 @@ const SECTIONS: [string, [string, string][]][] = [
       ['m Esc', 'back to the map (stops the lab)'],
     ],
   ],
-  ['Anywhere', [['?', 'this help'], ['q Ctrl-C', 'quit (stops the lab)']]],
+  [
+    'Anywhere',
+    [
+      ['?', 'this help'],
+      ['q Ctrl-C', 'quit (stops the lab)'],
+    ],
+  ],
 ];
 
 export function Help() {
@@ -31,12 +43,18 @@ export function Help() {
           {keys.map(([key, what]) => (
             <Text key={key} wrap="truncate-end">
               {'  '}
-              <Text bold color={theme.accent}>{key.padEnd(12)}</Text> {what}
+              <Text bold color={theme.accent}>
+                {key.padEnd(12)}
+              </Text>{' '}
+              {what}
             </Text>
           ))}
         </Box>
       ))}
-      <Text color={theme.muted}>{'\n'}Probe and drill steps pass by themselves when the lab sees the right request; edit steps re-check when you save the file. Press any key to close.</Text>
+      <Text color={theme.muted}>
+        {'\n'}Probe and drill steps pass by themselves when the lab sees the right request; edit steps re-check when you
+        save the file. Press any key to close.
+      </Text>
     </Box>
   );
 }

@@ -15,16 +15,25 @@ export function LabPanel({ servers, controls = false }: LabPanelProps) {
   const theme = useTheme();
   const nameWidth = Math.max(4, ...servers.map((s) => s.name.length));
   const roleWidth = Math.max(4, ...servers.map((s) => s.role.length));
-  const color = (state: ServerSnapshot['state']) => (state === 'up' ? theme.pass : state === 'starting' ? theme.warn : theme.fail);
+  const color = (state: ServerSnapshot['state']) =>
+    state === 'up' ? theme.pass : state === 'starting' ? theme.warn : theme.fail;
   return (
     <Box flexDirection="column">
-      <Text color={theme.muted} wrap="truncate-end">── lab {'─'.repeat(60)}</Text>
+      <Text color={theme.muted} wrap="truncate-end">
+        ── lab {'─'.repeat(60)}
+      </Text>
       {servers.map((s, i) => (
         <Text key={s.name} wrap="truncate-end">
           {controls && i < 9 ? <Text color={theme.accent}>[{i + 1}] </Text> : null}
-          <Text color={color(s.state)}>{MARK[s.state]}</Text> <Text bold>{s.name.padEnd(nameWidth)}</Text>  <Text color={theme.muted}>{s.role.padEnd(roleWidth)}</Text>  {s.url}  <Text color={color(s.state)}>{s.state}</Text>
+          <Text color={color(s.state)}>{MARK[s.state]}</Text> <Text bold>{s.name.padEnd(nameWidth)}</Text>
+          {'  '}
+          <Text color={theme.muted}>{s.role.padEnd(roleWidth)}</Text>
+          {'  '}
+          {s.url}
+          {'  '}
+          <Text color={color(s.state)}>{s.state}</Text>
           {s.pid ? `  pid ${s.pid}` : ''}
-          {s.reason && s.state !== 'up' ? <Text color={theme.muted}>  {s.reason}</Text> : null}
+          {s.reason && s.state !== 'up' ? <Text color={theme.muted}>{`  ${s.reason}`}</Text> : null}
         </Text>
       ))}
     </Box>

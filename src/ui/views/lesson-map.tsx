@@ -43,9 +43,18 @@ export function LessonMap({ entries, progress, selected, width, linear = false }
           const isSelected = i === selected;
           const color = state === 'passed' ? theme.pass : state === 'unavailable' ? theme.muted : undefined;
           return (
-            <Text key={entries[i]!.lesson.id} wrap="truncate-end" color={isSelected ? theme.accent : undefined} bold={isSelected}>
+            <Text
+              key={entries[i]!.lesson.id}
+              wrap="truncate-end"
+              color={isSelected ? theme.accent : undefined}
+              bold={isSelected}
+            >
               {text.pointer}
-              <Text color={color}>{text.symbol}</Text> {text.order}  {text.title}  <Text color={color ?? theme.muted}>{text.label}</Text>
+              <Text color={color}>{text.symbol}</Text> {text.order}
+              {'  '}
+              {text.title}
+              {'  '}
+              <Text color={color ?? theme.muted}>{text.label}</Text>
             </Text>
           );
         })}

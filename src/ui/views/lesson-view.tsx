@@ -41,10 +41,20 @@ export interface LessonViewProps {
 
 const STEPS_WIDTH = 28;
 
-export function LessonView({ session, size, linear = false, nextTitle, isActive = true, onBack, onQuit, onHelp }: LessonViewProps) {
+export function LessonView({
+  session,
+  size,
+  linear = false,
+  nextTitle,
+  isActive = true,
+  onBack,
+  onQuit,
+  onHelp,
+}: LessonViewProps) {
   const theme = useTheme();
   const snapshot = useSession(session);
-  const { lesson, step, index, passed, skipped, result, checking, hintsShown, servers, requests, watchPath, complete } = snapshot;
+  const { lesson, step, index, passed, skipped, result, checking, hintsShown, servers, requests, watchPath, complete } =
+    snapshot;
   const [mode, setMode] = useState<LessonMode>('step');
   const [scroll, setScroll] = useState(0);
   const answer = useTextFieldState();
@@ -62,12 +72,22 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
   const hints = (step.hints ?? []).map((hint) => session.fill(hint));
 
   useLessonKeys({
-    session, snapshot, mode, setMode, isActive, onBack, onQuit, onHelp,
+    session,
+    snapshot,
+    mode,
+    setMode,
+    isActive,
+    onBack,
+    onQuit,
+    onHelp,
     scrollBy: (by) => setScroll((s) => Math.max(0, Math.min(s + by, (lines?.length ?? 0) - 3))),
   });
   useSelectionInput(log.dispatch, { isActive: isActive && mode === 'log' });
   useTextField({
-    value: answer.value, cursor: answer.cursor, dispatch: answer.dispatch, isActive: isActive && mode === 'answer',
+    value: answer.value,
+    cursor: answer.cursor,
+    dispatch: answer.dispatch,
+    isActive: isActive && mode === 'answer',
     onSubmit: (value) => {
       if (value.trim() === '') return;
       setMode('step');
@@ -76,7 +96,18 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
     onCancel: () => setMode('step'),
   });
 
-  if (linear) return <LinearLesson snapshot={snapshot} lines={lines} commands={commands} hints={hints} answer={answer.value} typing={mode === 'answer'} nextTitle={nextTitle} />;
+  if (linear)
+    return (
+      <LinearLesson
+        snapshot={snapshot}
+        lines={lines}
+        commands={commands}
+        hints={hints}
+        answer={answer.value}
+        typing={mode === 'answer'}
+        nextTitle={nextTitle}
+      />
+    );
 
   // Heights: everything but the step text has a known size; the text gets what is left.
   const rows = size.rows - 1; // one spare row: Ink redraws the whole screen when output fills it
@@ -86,23 +117,42 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
   let statusRows = 0;
   const skipReason = skipped.get(step.id);
   if (skipReason) {
-    status.push(<Text key="skip" color={theme.warn} wrap="truncate-end">– This step is skipped on this machine ({skipReason}). Read it; n goes on.</Text>);
+    status.push(
+      <Text key="skip" color={theme.warn} wrap="truncate-end">
+        – This step is skipped on this machine ({skipReason}). Read it; n goes on.
+      </Text>,
+    );
     statusRows += 1;
   }
   if (watchPath) {
-    status.push(<Text key="watch" wrap="truncate-start">✎ edit <Text bold>{watchPath}</Text> — saving re-checks</Text>);
+    status.push(
+      <Text key="watch" wrap="truncate-start">
+        ✎ edit <Text bold>{watchPath}</Text> — saving re-checks
+      </Text>,
+    );
     statusRows += 1;
   }
   if (hintsShown > 0) {
     status.push(<Hints key="hints" hints={hints} shown={hintsShown} />);
-    statusRows += (step.hints ?? []).slice(0, hintsShown).reduce((n, h) => n + Math.ceil((h.length + 12) / mainWidth), 0);
+    statusRows += (step.hints ?? [])
+      .slice(0, hintsShown)
+      .reduce((n, h) => n + Math.ceil((h.length + 12) / mainWidth), 0);
   }
   if (result || checking) {
     status.push(<CheckResult key="result" result={result} checking={checking} />);
     statusRows += checkResultLines(result, checking, mainWidth);
   }
   if (step.kind === 'answer') {
-    status.push(<TextField key="answer" label="answer ›" value={answer.value} cursor={answer.cursor} focused={mode === 'answer'} placeholder="press a to type" />);
+    status.push(
+      <TextField
+        key="answer"
+        label="answer ›"
+        value={answer.value}
+        cursor={answer.cursor}
+        focused={mode === 'answer'}
+        placeholder="press a to type"
+      />,
+    );
     statusRows += 1;
   }
   if (complete) {
@@ -120,12 +170,22 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
     <Box flexDirection="column" width={size.columns}>
       <Text wrap="truncate-end">
         <Text bold>{lesson.title}</Text>
-        <Text color={theme.muted}> · step {index + 1}/{lesson.steps.length} · </Text>
-        <Text bold color={theme.accent}>{step.title}</Text>
-        <Text color={theme.muted}> [{step.kind}]{passed.has(step.id) ? ' ✓' : ''}</Text>
+        <Text color={theme.muted}>
+          {' '}
+          · step {index + 1}/{lesson.steps.length} ·{' '}
+        </Text>
+        <Text bold color={theme.accent}>
+          {step.title}
+        </Text>
+        <Text color={theme.muted}>
+          {' '}
+          [{step.kind}]{passed.has(step.id) ? ' ✓' : ''}
+        </Text>
       </Text>
       <Box height={mainRows} overflow="hidden">
-        {showSteps ? <StepsList steps={lesson.steps} current={index} passed={passed} skipped={skipped} width={STEPS_WIDTH} /> : null}
+        {showSteps ? (
+          <StepsList steps={lesson.steps} current={index} passed={passed} skipped={skipped} width={STEPS_WIDTH} />
+        ) : null}
         <Box flexDirection="column" width={mainWidth}>
           {mode === 'detail' && selected ? (
             <RequestDetail request={selected} rows={mainRows} />
@@ -139,7 +199,11 @@ export function LessonView({ session, size, linear = false, nextTitle, isActive 
         </Box>
       </Box>
       <LabPanel servers={servers} controls={step.kind === 'drill'} />
-      <RequestLog requests={requests} rows={logRows} selected={mode === 'log' || mode === 'detail' ? log.index : undefined} />
+      <RequestLog
+        requests={requests}
+        rows={logRows}
+        selected={mode === 'log' || mode === 'detail' ? log.index : undefined}
+      />
       <Footer keys={footerKeys(snapshot, mode)} />
     </Box>
   );

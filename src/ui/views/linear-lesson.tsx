@@ -22,25 +22,47 @@ export function LinearLesson({ snapshot, lines, commands, hints, answer, typing,
   return (
     <Box flexDirection="column">
       <Text>
-        {lesson.title}, step {index + 1} of {lesson.steps.length}: {step.title}, a {step.kind} step{passed.has(step.id) ? ', passed' : ''}.
+        {lesson.title}, step {index + 1} of {lesson.steps.length}: {step.title}, a {step.kind} step
+        {passed.has(step.id) ? ', passed' : ''}.
       </Text>
       {(lines ?? []).map((l, i) => (
-        <Text key={i}>{stripVTControlCharacters(l.text).replace(/[\u2500-\u257f]/g, ' ').trimEnd()}</Text>
+        <Text key={i}>
+          {stripVTControlCharacters(l.text)
+            .replace(/[\u2500-\u257f]/g, ' ')
+            .trimEnd()}
+        </Text>
       ))}
       {commands.map((c, i) => (
         <Text key={`c${i}`}>Command to run: {c}</Text>
       ))}
-      {snapshot.skipped.has(step.id) ? <Text>This step is skipped on this machine: {snapshot.skipped.get(step.id)}.</Text> : null}
+      {snapshot.skipped.has(step.id) ? (
+        <Text>This step is skipped on this machine: {snapshot.skipped.get(step.id)}.</Text>
+      ) : null}
       {watchPath ? <Text>File to edit: {watchPath}. Saving it re-checks the step.</Text> : null}
       {hints.slice(0, hintsShown).map((h, i) => (
-        <Text key={`h${i}`}>Hint {i + 1}: {h}</Text>
+        <Text key={`h${i}`}>
+          Hint {i + 1}: {h}
+        </Text>
       ))}
-      {result ? <Text>Check {result.status === 'pass' ? 'passed' : result.status === 'error' ? 'could not run' : 'not passed yet'}: {result.message} {result.details.join(' ')}</Text> : null}
-      {step.kind === 'answer' ? <Text>Answer{typing ? ', typing' : ''}: {answer}</Text> : null}
+      {result ? (
+        <Text>
+          Check {result.status === 'pass' ? 'passed' : result.status === 'error' ? 'could not run' : 'not passed yet'}:{' '}
+          {result.message} {result.details.join(' ')}
+        </Text>
+      ) : null}
+      {step.kind === 'answer' ? (
+        <Text>
+          Answer{typing ? ', typing' : ''}: {answer}
+        </Text>
+      ) : null}
       {complete ? <Text>Lesson complete.{nextTitle ? ` Next lesson: ${nextTitle}.` : ''}</Text> : null}
-      <Text>Lab: {servers.map((s) => `${s.name} at ${s.url} is ${s.state}${s.pid ? `, pid ${s.pid}` : ''}`).join('; ')}.</Text>
+      <Text>
+        Lab: {servers.map((s) => `${s.name} at ${s.url} is ${s.state}${s.pid ? `, pid ${s.pid}` : ''}`).join('; ')}.
+      </Text>
       {last.map((r) => (
-        <Text key={r.seq}>Request seen by {r.server}: {r.method} {r.target}, status {r.status ?? 'none'}.</Text>
+        <Text key={r.seq}>
+          Request seen by {r.server}: {r.method} {r.target}, status {r.status ?? 'none'}.
+        </Text>
       ))}
       <Text>Keys: n next step, p previous, Enter check, a answer, h hint, m map, q quit, question mark help.</Text>
     </Box>

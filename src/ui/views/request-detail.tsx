@@ -10,7 +10,20 @@ export interface RequestDetailProps {
   rows: number;
 }
 
-const KNOWN = new Set(['seq', 'time', 'server', 'event', 'method', 'target', 'httpVersion', 'headers', 'status', 'responseHeaders', 'durationMs', 'error']);
+const KNOWN = new Set([
+  'seq',
+  'time',
+  'server',
+  'event',
+  'method',
+  'target',
+  'httpVersion',
+  'headers',
+  'status',
+  'responseHeaders',
+  'durationMs',
+  'error',
+]);
 
 export function RequestDetail({ request, rows }: RequestDetailProps) {
   const theme = useTheme();
@@ -33,7 +46,9 @@ export function RequestDetail({ request, rows }: RequestDetailProps) {
       {headerLines(request.headers)}
       <Text bold wrap="truncate-end">
         ← {request.status ?? 'no response'}
-        {request.durationMs !== undefined ? <Text color={theme.muted}> in {Math.round(request.durationMs)} ms</Text> : null}
+        {request.durationMs !== undefined ? (
+          <Text color={theme.muted}> in {Math.round(request.durationMs)} ms</Text>
+        ) : null}
         {request.error ? <Text color={theme.fail}> {request.error}</Text> : null}
       </Text>
       {headerLines(request.responseHeaders)}

@@ -26,15 +26,19 @@ export function RequestLog({ requests, rows, selected }: RequestLogProps) {
   return (
     <Box flexDirection="column" height={rows + 1}>
       <Text color={selected === undefined ? theme.muted : theme.accent} wrap="truncate-end">
-        ── requests ({requests.length}){selected === undefined ? '' : ' · ↑/↓ choose, Enter details, Esc back'} {'─'.repeat(40)}
+        ── requests ({requests.length}){selected === undefined ? '' : ' · ↑/↓ choose, Enter details, Esc back'}{' '}
+        {'─'.repeat(40)}
       </Text>
-      {requests.length === 0 ? <Text color={theme.muted}>No requests yet: run a command and it shows up here.</Text> : null}
+      {requests.length === 0 ? (
+        <Text color={theme.muted}>No requests yet: run a command and it shows up here.</Text>
+      ) : null}
       {shown.map((r, i) => {
         const isSelected = selected !== undefined && start + i === selected;
         return (
           <Text key={r.seq} wrap="truncate-end" inverse={isSelected}>
             {formatTime(r.time)} {r.server}
-            {r.conn !== undefined ? <Text color={theme.muted}> #{r.conn}</Text> : null} <Text bold>{r.method}</Text> {r.target} <Text color={statusColor(r.status)}>{r.status ?? '—'}</Text>
+            {r.conn !== undefined ? <Text color={theme.muted}> #{r.conn}</Text> : null} <Text bold>{r.method}</Text>{' '}
+            {r.target} <Text color={statusColor(r.status)}>{r.status ?? '—'}</Text>
             {r.durationMs !== undefined ? <Text color={theme.muted}> {Math.round(r.durationMs)}ms</Text> : null}
             {r.error ? <Text color={theme.fail}> {r.error}</Text> : null}
           </Text>

@@ -20,7 +20,9 @@ export function StackDiagram({ layer, width }: StackDiagramProps) {
         {boxes.map((b, i) => (
           <Text key={b.id}>
             {i > 0 ? ' → ' : ''}
-            <Text color={b.marked ? theme.accent : undefined} bold={b.marked} inverse={b.marked}>{b.name}</Text>
+            <Text color={b.marked ? theme.accent : undefined} bold={b.marked} inverse={b.marked}>
+              {b.name}
+            </Text>
           </Text>
         ))}
       </Text>
@@ -33,7 +35,9 @@ export function StackDiagram({ layer, width }: StackDiagramProps) {
           {boxes.map((b, i) => (
             <Text key={b.id}>
               {i > 0 ? joint(r) : ''}
-              <Text color={b.marked ? theme.accent : theme.border} bold={b.marked}>{b.rows[r]}</Text>
+              <Text color={b.marked ? theme.accent : theme.border} bold={b.marked}>
+                {b.rows[r]}
+              </Text>
             </Text>
           ))}
         </Text>

@@ -13,15 +13,26 @@ export interface StepTextProps {
 
 export function StepText({ lines, scroll, rows }: StepTextProps) {
   const theme = useTheme();
-  if (!lines) return <Box height={rows}><Text color={theme.muted}>…</Text></Box>;
+  if (!lines)
+    return (
+      <Box height={rows}>
+        <Text color={theme.muted}>…</Text>
+      </Box>
+    );
   const more = lines.length > scroll + rows;
   const shown = lines.slice(scroll, scroll + rows - (more ? 1 : 0));
   return (
     <Box flexDirection="column" height={rows} overflow="hidden">
       {shown.map((line, i) => (
-        <Text key={scroll + i} wrap={line.keep ? 'truncate-end' : 'wrap'}>{line.text || ' '}</Text>
+        <Text key={scroll + i} wrap={line.keep ? 'truncate-end' : 'wrap'}>
+          {line.text || ' '}
+        </Text>
       ))}
-      {more ? <Text color={theme.muted}>↓ more (j/k or ↑/↓ to scroll) {scroll + shown.length}/{lines.length}</Text> : null}
+      {more ? (
+        <Text color={theme.muted}>
+          ↓ more (j/k or ↑/↓ to scroll) {scroll + shown.length}/{lines.length}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -20,7 +20,12 @@ export function StepsList({ steps, current, passed, skipped, width }: StepsListP
         const done = passed.has(step.id);
         const mark = done ? '✓' : i === current ? '▸' : skipped?.has(step.id) ? '–' : '·';
         return (
-          <Text key={step.id} wrap="truncate-end" bold={i === current} color={i === current ? theme.accent : done ? theme.pass : theme.muted}>
+          <Text
+            key={step.id}
+            wrap="truncate-end"
+            bold={i === current}
+            color={i === current ? theme.accent : done ? theme.pass : theme.muted}
+          >
             {mark} {i + 1} {step.title}
           </Text>
         );

@@ -1,11 +1,21 @@
 // A LabHandle with no processes: tests push requests and server changes into it and decide what
 // each step's check answers. Views and sessions cannot tell it from the real Lab.
 import type {
-  CheckOutcome, LabChange, LabEvent, LabHandle, LoadedLesson, RequestEvent, ServerSnapshot,
+  CheckOutcome,
+  LabChange,
+  LabEvent,
+  LabHandle,
+  LoadedLesson,
+  RequestEvent,
+  ServerSnapshot,
 } from '../../../src/engine/types.js';
 import type { ProgressStore } from '../../../src/engine/session.js';
 
-export type FakeCheck = (stepId: string, events: readonly LabEvent[], answer?: string) => Omit<CheckOutcome, 'lesson' | 'step'>;
+export type FakeCheck = (
+  stepId: string,
+  events: readonly LabEvent[],
+  answer?: string,
+) => Omit<CheckOutcome, 'lesson' | 'step'>;
 
 export class FakeLab implements LabHandle {
   readonly secrets = { token: 'fake-token' };
@@ -16,15 +26,30 @@ export class FakeLab implements LabHandle {
   private listeners = new Set<(change: LabChange) => void>();
   private snapshots: ServerSnapshot[];
 
-  constructor(readonly lesson: LoadedLesson, public judge: FakeCheck = () => ({ status: 'fail', message: 'not yet', details: [] })) {
+  constructor(
+    readonly lesson: LoadedLesson,
+    public judge: FakeCheck = () => ({ status: 'fail', message: 'not yet', details: [] }),
+  ) {
     this.snapshots = lesson.servers.map((s, i) => ({
-      name: s.name, role: s.role, url: `http://127.0.0.1:${s.port}`, port: s.port, ports: {}, state: 'up', pid: 4000 + i,
+      name: s.name,
+      role: s.role,
+      url: `http://127.0.0.1:${s.port}`,
+      port: s.port,
+      ports: {},
+      state: 'up',
+      pid: 4000 + i,
     }));
   }
 
-  servers(): ServerSnapshot[] { return this.snapshots; }
-  events(): readonly LabEvent[] { return this.list; }
-  logs(): string[] { return []; }
+  servers(): ServerSnapshot[] {
+    return this.snapshots;
+  }
+  events(): readonly LabEvent[] {
+    return this.list;
+  }
+  logs(): string[] {
+    return [];
+  }
   subscribe(listener: (change: LabChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -46,17 +71,30 @@ export class FakeLab implements LabHandle {
   }
   async control(action: 'stop' | 'start' | 'restart', server: string): Promise<void> {
     this.calls.push(`${action} ${server}`);
-    this.snapshots = this.snapshots.map((s) => (s.name === server ? { ...s, state: action === 'stop' ? 'stopped' : 'up', pid: action === 'stop' ? null : s.pid } : s));
+    this.snapshots = this.snapshots.map((s) =>
+      s.name === server
+        ? { ...s, state: action === 'stop' ? 'stopped' : 'up', pid: action === 'stop' ? null : s.pid }
+        : s,
+    );
     const changed = this.snapshots.find((s) => s.name === server);
     if (changed) this.emit({ type: 'server', server: changed });
   }
-  async teardown(): Promise<void> { this.tornDown = true; }
+  async teardown(): Promise<void> {
+    this.tornDown = true;
+  }
 
   /** The lab observed a request. */
   request(fields: Partial<RequestEvent> & { target: string }): RequestEvent {
     const event: RequestEvent = {
-      seq: this.list.length + 1, time: Date.UTC(2025, 0, 1, 12, 0, this.list.length), server: this.snapshots[0]?.name ?? 'origin',
-      event: 'request', method: 'GET', headers: [['Host', '127.0.0.1']], status: 200, responseHeaders: [['Content-Type', 'text/plain']], durationMs: 3,
+      seq: this.list.length + 1,
+      time: Date.UTC(2025, 0, 1, 12, 0, this.list.length),
+      server: this.snapshots[0]?.name ?? 'origin',
+      event: 'request',
+      method: 'GET',
+      headers: [['Host', '127.0.0.1']],
+      status: 200,
+      responseHeaders: [['Content-Type', 'text/plain']],
+      durationMs: 3,
       ...fields,
     };
     this.list.push(event);
@@ -79,14 +117,25 @@ export class FakeProgress implements ProgressStore {
   constructor(initial: Record<string, string[]> = {}) {
     for (const [lesson, steps] of Object.entries(initial)) this.passedSteps.set(lesson, new Set(steps));
   }
-  passed(lessonId: string): string[] { return [...(this.passedSteps.get(lessonId) ?? [])]; }
-  isPassed(lessonId: string, stepId: string): boolean { return this.passedSteps.get(lessonId)?.has(stepId) ?? false; }
+  passed(lessonId: string): string[] {
+    return [...(this.passedSteps.get(lessonId) ?? [])];
+  }
+  isPassed(lessonId: string, stepId: string): boolean {
+    return this.passedSteps.get(lessonId)?.has(stepId) ?? false;
+  }
   async markPassed(lessonId: string, stepId: string): Promise<void> {
     this.saved.push(`${lessonId}/${stepId}`);
     if (!this.passedSteps.has(lessonId)) this.passedSteps.set(lessonId, new Set());
     this.passedSteps.get(lessonId)!.add(stepId);
   }
-  current(lessonId: string): string | undefined { return this.currents.get(lessonId); }
-  async setCurrent(lessonId: string, stepId: string): Promise<void> { this.currents.set(lessonId, stepId); this.last = lessonId; }
-  lastLesson(): string | undefined { return this.last; }
+  current(lessonId: string): string | undefined {
+    return this.currents.get(lessonId);
+  }
+  async setCurrent(lessonId: string, stepId: string): Promise<void> {
+    this.currents.set(lessonId, stepId);
+    this.last = lessonId;
+  }
+  lastLesson(): string | undefined {
+    return this.last;
+  }
 }

@@ -3,12 +3,24 @@ import type { LoadedLesson } from '../../../src/engine/types.js';
 
 export function warmUp(overrides: Partial<LoadedLesson> = {}): LoadedLesson {
   return {
-    id: 'warm-up', title: 'HTTP warm-up', summary: 'Requests with curl', layer: 'client', requires: [],
-    dir: '/nowhere/01-warm-up', order: 1,
+    id: 'warm-up',
+    title: 'HTTP warm-up',
+    summary: 'Requests with curl',
+    layer: 'client',
+    requires: [],
+    dir: '/nowhere/01-warm-up',
+    order: 1,
     servers: [{ name: 'origin', role: 'origin server', program: { node: 'x.mjs' }, port: 8080 }],
     steps: [
       { id: 'look', kind: 'read', title: 'What a request is', text: 'look.md' },
-      { id: 'get', kind: 'probe', title: 'GET with -v', text: 'get.md', commands: ['curl -v {{origin.url}}/'], hints: ['Copy the command.', 'Mind the port.'] },
+      {
+        id: 'get',
+        kind: 'probe',
+        title: 'GET with -v',
+        text: 'get.md',
+        commands: ['curl -v {{origin.url}}/'],
+        hints: ['Copy the command.', 'Mind the port.'],
+      },
       { id: 'token', kind: 'answer', title: 'Find the token', text: 'token.md', hints: ['Look at the headers.'] },
       { id: 'script', kind: 'edit', title: 'Edit the script', text: 'script.md', watch: 'app.py' },
       { id: 'down', kind: 'drill', title: 'Stop the origin', text: 'down.md' },

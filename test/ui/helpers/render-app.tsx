@@ -18,9 +18,27 @@ export interface Rendered extends ReturnType<typeof render> {
   press(...keys: string[]): Promise<void>;
 }
 
-export const KEY = { enter: '\r', escape: '\u001b', up: '\u001b[A', down: '\u001b[B', right: '\u001b[C', left: '\u001b[D', backspace: '\u007f', tab: '\t' };
+export const KEY = {
+  enter: '\r',
+  escape: '\u001b',
+  up: '\u001b[A',
+  down: '\u001b[B',
+  right: '\u001b[C',
+  left: '\u001b[D',
+  backspace: '\u007f',
+  tab: '\t',
+};
 
-export function renderApp(entries: MapEntry[], options: { judge?: FakeCheck; progress?: FakeProgress; props?: Partial<AppProps>; rows?: number; columns?: number } = {}): Rendered {
+export function renderApp(
+  entries: MapEntry[],
+  options: {
+    judge?: FakeCheck;
+    progress?: FakeProgress;
+    props?: Partial<AppProps>;
+    rows?: number;
+    columns?: number;
+  } = {},
+): Rendered {
   const labs: FakeLab[] = [];
   const closed: FakeLab[] = [];
   const progress = options.progress ?? new FakeProgress();
@@ -41,7 +59,13 @@ export function renderApp(entries: MapEntry[], options: { judge?: FakeCheck; pro
     },
   };
   const app = render(
-    <App entries={entries} progress={progress} opener={opener} size={{ columns: options.columns ?? 100, rows: options.rows ?? 30 }} {...options.props} />,
+    <App
+      entries={entries}
+      progress={progress}
+      opener={opener}
+      size={{ columns: options.columns ?? 100, rows: options.rows ?? 30 }}
+      {...options.props}
+    />,
   );
   // Ink's test stdout emits nothing on write, so the condition is polled between frames.
   const waitFor = (what: string | RegExp, ms = 3000) =>

@@ -2,7 +2,10 @@
 import { useInput, useStdin } from 'ink';
 import type { SelectionAction } from './use-selection-state.js';
 
-export function useSelectionInput(dispatch: (action: SelectionAction) => void, options: { isActive: boolean; page?: number }): void {
+export function useSelectionInput(
+  dispatch: (action: SelectionAction) => void,
+  options: { isActive: boolean; page?: number },
+): void {
   const { isRawModeSupported } = useStdin();
   const page = options.page ?? 5;
   useInput(

@@ -19,7 +19,12 @@ export function selectionReducer(count: number) {
 }
 
 export function useSelectionState(count: number, initial = 0) {
-  const [raw, dispatchRaw] = useReducer((state: { index: number }, action: SelectionAction & { count: number }) => ({ index: selectionReducer(action.count)(state.index, action) }), { index: initial });
+  const [raw, dispatchRaw] = useReducer(
+    (state: { index: number }, action: SelectionAction & { count: number }) => ({
+      index: selectionReducer(action.count)(state.index, action),
+    }),
+    { index: initial },
+  );
   const dispatch = useCallback((action: SelectionAction) => dispatchRaw({ ...action, count }), [count]);
   const index = count === 0 ? 0 : Math.min(count - 1, Math.max(0, raw.index));
   return { index, dispatch };

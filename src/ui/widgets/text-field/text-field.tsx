@@ -19,7 +19,9 @@ export function TextField({ label, value, cursor, focused = false, placeholder =
   const after = value.slice(cursor + 1);
   return (
     <Text wrap="truncate-start">
-      <Text color={theme.accent} bold>{label} </Text>
+      <Text color={theme.accent} bold>
+        {label}{' '}
+      </Text>
       {value === '' && !focused ? <Text dimColor>{placeholder}</Text> : before}
       {focused ? <Text inverse>{at}</Text> : value === '' ? '' : at}
       {after}

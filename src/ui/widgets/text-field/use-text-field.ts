@@ -17,7 +17,8 @@ export function useTextField({ value, cursor, dispatch, isActive, onSubmit, onCa
     (input, key) => {
       // Several keys in one read (a paste, or fast typing over a slow link) come as one string:
       // replay them one by one, so a pasted "token⏎" is typed and then submitted.
-      if (input.length > 1 && /[\r\n\u0008\u0015\u007f]/.test(input)) return replay(input, { value, cursor }, dispatch, onSubmit);
+      if (input.length > 1 && /[\r\n\u0008\u0015\u007f]/.test(input))
+        return replay(input, { value, cursor }, dispatch, onSubmit);
       if (key.return) onSubmit(value);
       else if (key.escape) onCancel?.();
       else if (key.leftArrow) dispatch({ type: 'move', by: -1 });
@@ -27,13 +28,19 @@ export function useTextField({ value, cursor, dispatch, isActive, onSubmit, onCa
       else if (key.ctrl && input === 'u') dispatch({ type: 'clear' });
       // Most terminals send DEL (0x7f) for the Backspace key; Ink reports that as `delete`.
       else if (key.backspace || key.delete) dispatch({ type: 'backspace' });
-      else if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.tab) dispatch({ type: 'insert', text: input });
+      else if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.tab)
+        dispatch({ type: 'insert', text: input });
     },
     { isActive: isActive && isRawModeSupported === true },
   );
 }
 
-function replay(input: string, start: TextFieldState, dispatch: (action: TextFieldAction) => void, onSubmit: (value: string) => void): void {
+function replay(
+  input: string,
+  start: TextFieldState,
+  dispatch: (action: TextFieldAction) => void,
+  onSubmit: (value: string) => void,
+): void {
   let state = start;
   const apply = (action: TextFieldAction) => {
     state = textFieldReducer(state, action);
