@@ -21,7 +21,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labServer, pairs } from '../lib/lab-server.mjs';
+import { labHttpOptions, labServer, pairs, totalHandler } from '../lib/lab-server.mjs';
 
 const lab = labServer();
 const site = `${lab.name}.test`;
@@ -132,15 +132,19 @@ if (tls) {
   const dir = join(lab.lessonDir, 'tls');
   // Named after the server (secure-cert.pem), not the site: the build skips files named *.test.*.
   server = https.createServer(
-    { cert: readFileSync(join(dir, `${lab.name}-cert.pem`)), key: readFileSync(join(dir, `${lab.name}-key.pem`)) },
-    handle,
+    {
+      ...labHttpOptions,
+      cert: readFileSync(join(dir, `${lab.name}-cert.pem`)),
+      key: readFileSync(join(dir, `${lab.name}-key.pem`)),
+    },
+    totalHandler(handle),
   );
   mkdirSync(lab.workspace, { recursive: true });
   copyFileSync(join(dir, 'ca.pem'), join(lab.workspace, 'ca.pem'));
   // A failed TLS handshake (a client that does not trust our CA) is not a request: log it only.
   server.on('tlsClientError', (error) => console.log(`${site}: TLS handshake failed: ${error.message}`));
 } else {
-  server = http.createServer(handle);
+  server = http.createServer(labHttpOptions, totalHandler(handle));
 }
 server.on('clientError', (error, socket) => {
   if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

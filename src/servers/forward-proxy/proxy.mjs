@@ -23,7 +23,7 @@
 import http from 'node:http';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
+import { labHttpOptions, labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
 import { ResponseCache, headerValue, storable, usable } from './cache.mjs';
 import { connectHandler, writeRawResponse } from './tunnel.mjs';
 import {
@@ -115,6 +115,16 @@ function handleRequest(door) {
       ]);
     }
     const site = sites.get(`${target.host}:${target.port}`);
+    const tlsSite = site?.tls ? site : sites.get(`${target.host}:443`);
+    if (tlsSite?.tls) {
+      // A site that speaks only HTTPS: plain HTTP to it would fail at its door (a TLS server reads
+      // our request line as a broken handshake). That is the client's mistake, so a 400 that says
+      // what to do, not a 502 that blames the site.
+      return proxyPage(res, 400, 'use-connect', [
+        `${tlsSite.name} speaks only HTTPS. Ask for https://${tlsSite.name}/ instead: the client then`,
+        'opens a tunnel with CONNECT and speaks TLS to the site through it (curl does this by itself).',
+      ]);
+    }
     if (!site) {
       fields.refused = true;
       return proxyPage(res, 403, 'not-a-lab-site', [
@@ -311,7 +321,7 @@ function handleClientError(door) {
 // ─── Start ──────────────────────────────────────────────────────────────────────────────────
 
 function door(name, credentials) {
-  const server = http.createServer({ keepAliveTimeout: 5000 });
+  const server = http.createServer({ ...labHttpOptions, keepAliveTimeout: 5000 });
   const d = { name, credentials };
   server.on('request', handleRequest(d));
   server.on('connect', connectHandler({ lab, door: d, sites, via: VIA, accessLog }));

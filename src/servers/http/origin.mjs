@@ -8,26 +8,32 @@
 //   GET  /secret        a response carrying this lab run's token in a header
 //   POST /echo          what you posted, and how the server understood it
 import { createServer, STATUS_CODES } from 'node:http';
-import { labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
+import { labHttpOptions, labServer, pairs, requestUrl, totalHandler, unparsableStatus } from '../lib/lab-server.mjs';
 
 const lab = labServer();
 const MAX_BODY = 1024 * 1024;
 
-const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (req, res) => {
-  const report = lab.observe(req, res);
-  const url = new URL(req.url ?? '/', 'http://origin');
-  const chunks = [];
-  let size = 0;
-  req.on('data', (chunk) => {
-    size += chunk.length;
-    if (size <= MAX_BODY) chunks.push(chunk);
-  });
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    if (size > MAX_BODY) return send(res, 413, { error: `body over ${MAX_BODY} bytes` });
-    route(req, res, url, body, report);
-  });
-});
+const options = { ...labHttpOptions, maxHeaderSize: 16 * 1024, requestTimeout: 30_000 };
+const server = createServer(
+  options,
+  totalHandler((req, res) => {
+    const report = lab.observe(req, res);
+    const url = requestUrl(req);
+    // "//%" would be read as a URL with a host named "%": not a target this server can make sense of.
+    if (!url) return send(res, 400, { error: `"${req.url}" is not a path this server understands` });
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (size > MAX_BODY) return send(res, 413, { error: `body over ${MAX_BODY} bytes` });
+      route(req, res, url, body, report);
+    });
+  }),
+);
 
 function route(req, res, url, body, report) {
   if (body.length > 0) {

@@ -1,6 +1,7 @@
 // The small library every Node lab server uses to talk to the tutor (see docs/lab-servers.md).
 // It reads the environment the tutor set, writes JSON events on fd 3, exits when the tutor's pipe
 // on stdin closes, and turns "port already taken" into exit code 98 so the tutor can try another.
+import { STATUS_CODES, Server as HttpServer } from 'node:http';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -92,8 +93,26 @@ export function labServer() {
     if (key.startsWith('GT_PORT_')) ports[key.slice(8).toLowerCase()] = Number(value);
   }
 
-  /** Listen on 127.0.0.1 only. A taken port exits with 98 so the tutor can pick another. */
+  /** Listen on 127.0.0.1 only. A taken port exits with 98 so the tutor can pick another.
+   * The server is hardened first (see harden below): what no handler of its own covers, a
+   * hostile client cannot turn into a crash. */
   function listen(server, port = Number(env.GT_PORT ?? 0)) {
+    harden(server, {
+      name,
+      // A refused CONNECT is a request like any other: the learner sees it in the log.
+      refused: (req, socket, status) =>
+        emit({
+          event: 'request',
+          conn: connectionId(socket),
+          remote: `${socket.remoteAddress}:${socket.remotePort}`,
+          method: req.method,
+          target: req.url,
+          httpVersion: req.httpVersion,
+          headers: pairs(req.rawHeaders),
+          status,
+          error: 'CONNECT is not served here',
+        }),
+    });
     return new Promise((resolve, reject) => {
       const onError = (error) => {
         if (error.code === 'EADDRINUSE') {
@@ -193,6 +212,96 @@ export function labServer() {
     onShutdown: (hook) => shutdownHooks.push(hook),
     shutdown,
   };
+}
+
+/** How long a client may take to send a whole request head, and a whole request (nginx calls
+ * these client_header_timeout and client_body_timeout): an idle timeout alone lets a client that
+ * sends one byte every few seconds hold a connection for ever. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * What every lab server needs so that no request can crash it, whatever its own handlers forget:
+ *   - a socket error (a client that resets the connection) never goes unhandled, even on a socket
+ *     a handler took over (an Upgrade or CONNECT) and forgot to watch;
+ *   - a request head must arrive whole within HEADERS_TIMEOUT_MS, a request within
+ *     REQUEST_TIMEOUT_MS (node:http answers 408 and closes);
+ *   - CONNECT, when the server has no use for it, gets a 405 instead of a silent close.
+ * Raw TCP servers (FastCGI) get the first protection only.
+ */
+export function harden(server, { name = 'server', refused = () => {} } = {}) {
+  if (server.gtHardened) return;
+  server.gtHardened = true;
+  const ignore = () => {};
+  server.on('connection', (socket) => socket.on('error', ignore));
+  server.on('secureConnection', (socket) => socket.on('error', ignore));
+  if (!(server instanceof HttpServer) && typeof server.headersTimeout !== 'number') return;
+  server.headersTimeout = Math.min(server.headersTimeout || HEADERS_TIMEOUT_MS, HEADERS_TIMEOUT_MS);
+  server.requestTimeout = Math.min(server.requestTimeout || REQUEST_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
+  // node:http checks those deadlines every connectionsCheckingInterval (30 s by default); it is
+  // fixed when the server is made, so servers made with createServer(labHttpOptions) check often.
+  if (server.listenerCount('connect') === 0) {
+    server.on('connect', (req, socket) => {
+      socket.on('error', ignore);
+      const text = `${name} does not open tunnels: CONNECT is for forward proxies.\n`;
+      socket.end(
+        `HTTP/1.1 405 ${STATUS_CODES[405]}\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS\r\n` +
+          `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+          `Connection: close\r\n\r\n${text}`,
+      );
+      refused(req, socket, 405);
+    });
+  }
+}
+
+/** Options for node:http createServer that every lab server should use (see harden). */
+export const labHttpOptions = {
+  headersTimeout: HEADERS_TIMEOUT_MS,
+  requestTimeout: REQUEST_TIMEOUT_MS,
+  connectionsCheckingInterval: 1000,
+};
+
+/**
+ * Wrap a request handler (plain or async) so that whatever it throws becomes an answer, never a
+ * crash: an error with a `status` below 500 (the client's fault) answers with that status, any
+ * other a 500 with the reason in the server's log. If the response had already begun, the
+ * connection is cut: the client then knows the body is incomplete.
+ */
+export function totalHandler(handle, log = console.error) {
+  const failed = (req, res, error) => {
+    const status = Number.isInteger(error?.status) && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) log(`error on ${req.method} ${req.url}: ${error?.stack ?? error}`);
+    if (res.headersSent || res.destroyed) return res.destroy();
+    const text = status === 500 ? 'the server failed on this request (see its log)\n' : `${error.message}\n`;
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  return (req, res) => {
+    try {
+      const result = handle(req, res);
+      if (result && typeof result.then === 'function') result.then(undefined, (error) => failed(req, res, error));
+    } catch (error) {
+      failed(req, res, error);
+    }
+  };
+}
+
+/** An error that is the client's fault, for totalHandler: `throw clientError(400, 'why')`. */
+export function clientError(status, message) {
+  return Object.assign(new Error(message), { status });
+}
+
+/**
+ * The request target as a URL, or null when it is not one: `//%` (read as `//host`, with a host
+ * name no URL may have) makes `new URL(req.url, base)` throw, and one request must not be able to
+ * take a server down.
+ */
+export function requestUrl(req, base = 'http://lab.invalid') {
+  try {
+    return new URL(req.url ?? '/', base);
+  } catch {
+    return null;
+  }
 }
 
 /** node's rawHeaders is [name, value, name, value, ...]; events carry [[name, value], ...]. */

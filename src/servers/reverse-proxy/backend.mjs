@@ -15,7 +15,7 @@
 // Slow mode, for 504 drills: every answer but /health waits APP_SLOW_MS (or 10 s). Switch it on
 // at start with APP_SLOW_MS=5000, or while running with the stdin command {"cmd":"slow","on":true}.
 import http from 'node:http';
-import { labServer } from '../lib/lab-server.mjs';
+import { labHttpOptions, labServer, requestUrl, totalHandler } from '../lib/lab-server.mjs';
 import { acceptWebSocket } from './websocket-echo.mjs';
 
 const lab = labServer();
@@ -50,7 +50,8 @@ function send(res, status, body, type = 'text/plain; charset=utf-8', extra = {})
 
 async function handle(req, res) {
   const fields = lab.observe(req, res, { requestId: req.headers['x-request-id'] ?? null });
-  const url = new URL(req.url, 'http://backend');
+  const url = requestUrl(req);
+  if (!url) return send(res, 400, `${me}: "${req.url}" is not a path this server understands\n`);
   if (url.pathname === '/health') {
     // Marked so the tutor's request log can leave the proxy's steady health checks out.
     fields.healthCheck = true;
@@ -115,13 +116,11 @@ function pairs(raw) {
   return out;
 }
 
-const server = http.createServer((req, res) => {
-  handle(req, res).catch((error) => {
-    console.error(error);
-    if (!res.headersSent) send(res, 500, 'backend error\n');
-  });
-});
+const server = http.createServer(labHttpOptions, totalHandler(handle));
 server.on('upgrade', (req, socket) => {
+  // From here on the socket is ours, not node:http's: a client that resets it must find a
+  // listener, or the error would end this process.
+  socket.on('error', () => socket.destroy());
   lab.emit({
     event: 'request',
     method: req.method,

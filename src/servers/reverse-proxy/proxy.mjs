@@ -24,7 +24,7 @@ import { cpSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
-import { labServer, unparsableStatus } from '../lib/lab-server.mjs';
+import { labHttpOptions, labServer, requestUrl, unparsableStatus } from '../lib/lab-server.mjs';
 import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
 import { declaredTooLarge, discardBody } from './body-limit.mjs';
@@ -89,6 +89,8 @@ async function handle(req, res, proto) {
   // A reverse proxy takes origin-form targets ("/path"); absolute URLs are for forward proxies.
   if (!req.url.startsWith('/'))
     return own(400, 'this is a reverse proxy: ask for a path such as /whoami, not a full URL');
+  // "//%" reads as a URL with a host named "%": no backend could make sense of it either.
+  if (!requestUrl(req)) return own(400, `"${req.url}" is not a path this proxy understands`);
   const path = req.url.split('?')[0];
 
   if (path === '/proxy-status') return own(200, statusReport());
@@ -273,7 +275,7 @@ function crashed(res, error) {
   } else res.destroy();
 }
 
-const plain = serve(http.createServer(), 'http');
+const plain = serve(http.createServer(labHttpOptions), 'http');
 const listeners = [plain];
 const port = await lab.listen(plain);
 let httpsPort = null;
@@ -283,7 +285,7 @@ if (lab.ports.https !== undefined) {
     runDir: lab.runDir,
     workspace: lab.workspace,
   });
-  const secure = serve(https.createServer({ key, cert }), 'https');
+  const secure = serve(https.createServer({ ...labHttpOptions, key, cert }), 'https');
   listeners.push(secure);
   httpsPort = await lab.listen(secure, lab.ports.https);
   console.log(`https on 127.0.0.1:${httpsPort} (curl --cacert ${caFile} https://127.0.0.1:${httpsPort}/)`);

@@ -1,5 +1,5 @@
 // Answering /static/… from a folder, using the careful path rules of static-files.mjs.
-import { createReadStream } from 'node:fs';
+import { openInside } from '../lib/safe-path.mjs';
 import { contentTypeFor, etagFor, notModified, resolveStaticPath } from './static-files.mjs';
 import { sendOwn, sendResponse } from './respond.mjs';
 
@@ -19,7 +19,7 @@ export async function serveStatic(req, res, { root, urlPath, fields }) {
     fields.error = found.reason;
     return sendOwn(req, res, found.status, `static file refused: ${found.reason}`, { fields });
   }
-  const { file, stats } = found;
+  const { file, segments, stats } = found;
   const etag = etagFor(stats);
   const validators = [
     ['ETag', etag],
@@ -30,6 +30,15 @@ export async function serveStatic(req, res, { root, urlPath, fields }) {
     return sendResponse(req, res, { status: 304, pairs: validators, fields });
   }
   const pairs = [['Content-Type', contentTypeFor(file)], ['Content-Length', String(stats.size)], ...validators];
-  const body = req.method === 'HEAD' ? undefined : createReadStream(file);
+  if (req.method === 'HEAD') return sendResponse(req, res, { status: 200, pairs, fields });
+  // Opened by the same rule that found it: a file swapped for a link since then is refused.
+  const opened = await openInside(root, ...segments);
+  if (!opened.ok) {
+    fields.error = `the file changed while it was being served (${opened.reason})`;
+    return sendOwn(req, res, opened.reason === 'outside' ? 403 : 404, `static file refused: ${fields.error}`, {
+      fields,
+    });
+  }
+  const body = opened.handle.createReadStream();
   return sendResponse(req, res, { status: 200, pairs, body, fields });
 }

@@ -4,7 +4,9 @@ export function contentTypeFor(path: string): string;
 export function resolveStaticPath(
   root: string,
   urlPath: string,
-): Promise<{ status: 200; file: string; stats: Stats } | { status: 400 | 403 | 404; reason: string }>;
+): Promise<
+  { status: 200; file: string; segments: string[]; stats: Stats } | { status: 400 | 403 | 404; reason: string }
+>;
 export function etagFor(stats: Stats): string;
 export function notModified(
   requestHeaders: Record<string, string | undefined>,

@@ -4,11 +4,13 @@
 //   1. decode the path once; bad percent-encoding, NUL bytes and encoded slashes are refused;
 //   2. any "." or ".." segment is refused, however it was spelled (`..`, `%2e%2e`, `.%2E`);
 //   3. the file's real path (symlinks followed) must still be inside the static folder, so a
-//      symlink cannot lead out of it;
+//      symlink cannot lead out of it; a folder's index.html is checked the same way (it may be
+//      a link too), all by the one function every server uses for this (lib/safe-path.mjs);
 //   4. conditional requests: the client sends back the ETag or Last-Modified it got, and gets
 //      "304 Not Modified" with no body when the file has not changed (RFC 9110 §13).
-import { realpath, stat } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { realPathInside } from '../lib/safe-path.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -36,7 +38,7 @@ export function contentTypeFor(path) {
 
 /**
  * Turn the part of the URL path after the static prefix into a file inside `root`.
- * @returns {Promise<{ status: 200, file: string, stats: import('node:fs').Stats }
+ * @returns {Promise<{ status: 200, file: string, segments: string[], stats: import('node:fs').Stats }
  *                  | { status: 400 | 403 | 404, reason: string }>}
  */
 export async function resolveStaticPath(root, urlPath) {
@@ -49,36 +51,27 @@ export async function resolveStaticPath(root, urlPath) {
   }
   if (decoded.includes('\0')) return { status: 400, reason: 'the path contains a NUL byte' };
 
-  const segments = decoded.split('/').filter((segment) => segment !== '');
+  let segments = decoded.split('/').filter((segment) => segment !== '');
   if (segments.some((segment) => segment === '.' || segment === '..')) {
     return { status: 403, reason: 'dot segments ("." or "..") are refused: they could climb out of the static folder' };
   }
   if (segments.some((segment) => segment.startsWith('.')))
     return { status: 404, reason: 'hidden files are not served' };
 
-  let realRoot;
-  let realFile;
-  try {
-    realRoot = await realpath(root);
-    realFile = await realpath(join(realRoot, ...segments));
-  } catch {
-    return { status: 404, reason: 'no such file' };
-  }
-  if (realFile !== realRoot && !realFile.startsWith(realRoot + sep)) {
-    return { status: 403, reason: 'the file is a link that leads outside the static folder' };
-  }
-
-  let stats = await stat(realFile);
+  const OUTSIDE = { status: 403, reason: 'the file is a link that leads outside the static folder' };
+  let found = await realPathInside(root, ...segments);
+  if (!found.ok) return found.reason === 'outside' ? OUTSIDE : { status: 404, reason: 'no such file' };
+  let stats = await stat(found.path);
   if (stats.isDirectory()) {
-    realFile = join(realFile, 'index.html');
-    try {
-      stats = await stat(realFile);
-    } catch {
-      return { status: 404, reason: 'a folder without index.html (listings are not served)' };
-    }
+    // The index page is a file of its own, and may be a link of its own: the same check again.
+    segments = [...segments, 'index.html'];
+    found = await realPathInside(root, ...segments);
+    if (!found.ok && found.reason === 'outside') return OUTSIDE;
+    if (!found.ok) return { status: 404, reason: 'a folder without index.html (listings are not served)' };
+    stats = await stat(found.path);
   }
   if (!stats.isFile()) return { status: 404, reason: 'not a regular file' };
-  return { status: 200, file: realFile, stats };
+  return { status: 200, file: found.path, segments, stats };
 }
 
 /** A validator that changes whenever the file does: modification time and size, in hex. */

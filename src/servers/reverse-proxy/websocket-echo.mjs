@@ -19,6 +19,7 @@ export function acceptWebSocket(req, socket) {
   );
   let buffered = Buffer.alloc(0);
   socket.on('error', () => socket.destroy());
+  socket.on('end', () => socket.end()); // the client closed its side: close ours, or it lingers
   socket.on('data', (data) => {
     buffered = Buffer.concat([buffered, data]);
     for (;;) {
