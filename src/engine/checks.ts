@@ -1,5 +1,6 @@
 // Runs one step's check against what the lab observed. A check that passes or fails is the
 // learner's result; a check that throws or hangs is the tutor's own fault, and says so.
+import { crashNotes } from './check-helpers.js';
 import { checkRequirement } from './requirements.js';
 import type { CheckContext, CheckOutcome, CheckResult, SolveContext, Step } from './types.js';
 
@@ -51,6 +52,17 @@ export async function runCheck(step: Step, context: Omit<CheckContext, 'signal'>
         status: 'error',
         message: `The tutor's check for this step took longer than ${timeoutMs} ms and was stopped. This is the tutor's fault, not yours; try the check again.`,
         details: [],
+      };
+    }
+    const crashes = result.status === 'fail' ? crashNotes(context.events) : [];
+    if (crashes.length > 0) {
+      // The server that should have seen the request died: that is the news, not "not seen yet".
+      const said = crashes.map((note) => `${note[0]!.toUpperCase()}${note.slice(1)}.`).join(' ');
+      return {
+        ...base,
+        status: 'fail',
+        message: `${said} What it was handling then was lost: try the step again.`,
+        details: [result.message, ...describe(result)],
       };
     }
     return { ...base, status: result.status, message: result.message, details: describe(result) };

@@ -4,7 +4,7 @@
 // (the lab was killed) is stale: it is removed when found.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
@@ -14,11 +14,15 @@ import type { ServerSnapshot } from './types.js';
 export interface LabRecord {
   lesson: string;
   pid: number;
-  control: string;
-  token: string;
+  /** Absent while the lab is still starting (the record is claimed first, see claimRecord). */
+  control?: string;
+  token?: string;
   startedAt: string;
   servers: ServerSnapshot[];
 }
+
+/** How long a lab may take to start before its claimed record counts as stale. */
+const STARTING_AT_MOST_MS = 120_000;
 
 export type ControlHandler = (route: string, body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown>;
 
@@ -35,6 +39,40 @@ export async function writeRecord(workspace: string, record: LabRecord): Promise
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   await writeFileAtomic(recordPath(workspace, record.lesson), `${JSON.stringify(record, null, 2)}\n`, 0o600, false);
+}
+
+/**
+ * Claim the record of `lesson` before its lab starts, so that of two labs started at the same
+ * moment only one runs: the record is written whole to a temporary file and then hard-linked to
+ * its name, which fails (EEXIST) when it is already there, atomically, like O_EXCL. A record whose
+ * process is gone is stale: it is removed and the claim tried again.
+ * @returns null when this process now holds the record, else the record of the lab that does.
+ */
+export async function claimRecord(workspace: string, lesson: string): Promise<LabRecord | null> {
+  const dir = join(workspace, '.labs');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const claim: LabRecord = { lesson, pid: process.pid, startedAt: new Date().toISOString(), servers: [] };
+  const temporary = join(dir, `.${lesson}.${process.pid}.claim`);
+  await writeFile(temporary, `${JSON.stringify(claim, null, 2)}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(temporary, recordPath(workspace, lesson));
+        return null;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const running = await findRunningLab(workspace, lesson);
+      if (running) return running;
+    }
+    throw new TutorError(
+      `The record of the ${lesson} lab (${recordPath(workspace, lesson)}) keeps coming back.`,
+      'Another tutor may be starting and stopping that lab in a loop: stop it, then try again.',
+      EXIT.usage,
+    );
+  } finally {
+    await rm(temporary, { force: true });
+  }
 }
 
 export async function removeRecord(workspace: string, lesson: string, pid = process.pid): Promise<void> {
@@ -80,8 +118,12 @@ export function isAlive(pid: number): boolean {
 export async function findRunningLab(workspace: string, lesson: string): Promise<LabRecord | null> {
   const record = await readRecord(workspace, lesson);
   if (!record) return null;
+  // A lab still starting has no endpoint yet: its process running is all there is to ask (and a
+  // start takes seconds, so an old claim is a dead tutor's whose pid now names another program).
+  const young = Date.now() - Date.parse(record.startedAt) < STARTING_AT_MOST_MS;
+  if (!record.control && young && isAlive(record.pid)) return record;
   // The pid of a lab killed with SIGKILL may since belong to another program: ask the lab too.
-  if (isAlive(record.pid) && (await answers(record))) return record;
+  if (record.control && isAlive(record.pid) && (await answers(record))) return record;
   await rm(recordPath(workspace, lesson), { force: true });
   return null;
 }
@@ -180,6 +222,13 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 /** Client side, for `check` and `ctl`. */
 export async function callLab<T>(record: LabRecord, route: string, body?: Record<string, unknown>): Promise<T> {
+  if (!record.control) {
+    throw new TutorError(
+      `The ${record.lesson} lab (process ${record.pid}) is still starting.`,
+      'Try again in a moment, once it says it is ready.',
+      EXIT.usage,
+    );
+  }
   let response: { status: number; data: Record<string, unknown> };
   try {
     // A check may run a learner's app over HTTP: give it time.

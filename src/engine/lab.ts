@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { LabChild, PortTakenError } from './child.js';
 import { checkContext, solveContext } from './check-context.js';
 import { runCheck, type StepOutcome } from './checks.js';
-import { findRunningLab } from './control.js';
+import { claimRecord, removeRecord, removeRecordSync } from './control.js';
 import { LabControl } from './lab-control.js';
+import { cleanLeftovers, runDirPrefix } from './leftovers.js';
 import { EXIT, TutorError, usageError } from './errors.js';
 import { fillPlaceholders, type FillMode, type PortMap } from './placeholders.js';
 import { freePort, releasePort } from './ports.js';
@@ -32,6 +33,10 @@ import type {
 import { ensureStarter } from './workspace.js';
 
 const MAX_EVENTS = 5000;
+/** A server that crashes is started again, at most this many times in RESTART_WINDOW_MS: one that
+ * crashes on every start would otherwise loop for ever. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
 
 export interface LabOptions {
   /** The workspace root (not the lesson folder). */
@@ -52,6 +57,8 @@ interface Member {
   child?: LabChild;
   ports: PortMap;
   snapshot: ServerSnapshot;
+  /** When it crashed lately (for the restart budget). */
+  crashes?: number[];
 }
 
 export class Lab implements LabHandle {
@@ -84,15 +91,24 @@ export class Lab implements LabHandle {
     // still wins over whatever the start ran into, and nothing is left running either way.
     const availability = lessonAvailability(lesson);
     if (options.control !== false) {
-      const running = await findRunningLab(options.workspace, lesson.id);
+      // Claimed before anything starts: of two labs started at the same moment, one runs.
+      const running = await claimRecord(options.workspace, lesson.id);
       if (running) {
+        const where = running.servers.map((s) => `${s.name} ${s.url}`).join(', ');
         throw usageError(
-          `A lab for ${lesson.id} is already running (process ${running.pid}).`,
+          `A lab for ${lesson.id} is already ${running.control ? 'running' : 'starting'} (process ${running.pid})${where ? `: ${where}` : ''}.`,
           `Use it from here with \`gateway-tutor check ${lesson.id}\`, or stop it first (Ctrl-C in its terminal, or kill ${running.pid}).`,
         );
       }
     }
-    const lab = new Lab(lesson, options, await ensureStarter(lesson, options.workspace));
+    let lessonWorkspace: string;
+    try {
+      lessonWorkspace = await ensureStarter(lesson, options.workspace);
+    } catch (error) {
+      if (options.control !== false) await removeRecord(options.workspace, lesson.id);
+      throw error;
+    }
+    const lab = new Lab(lesson, options, lessonWorkspace);
     registerLab(lab);
     const booted = lab.boot().then(
       () => null,
@@ -117,7 +133,9 @@ export class Lab implements LabHandle {
   private async boot(): Promise<void> {
     if (this.lesson.servers.some((server) => 'python' in server.program))
       this.python = (await findPython())?.path ?? 'python3';
-    this.runDir = await mkdtemp(join(tmpdir(), `gateway-tutor-${this.lesson.id}-`));
+    // A tutor killed with SIGKILL could not remove its run folder: the next start does.
+    await cleanLeftovers();
+    this.runDir = await mkdtemp(join(tmpdir(), runDirPrefix(this.lesson.id)));
     // A server that loses its port to another program between our check and its listen exits 98;
     // then every port is picked afresh, because the other servers were told the old URLs.
     for (let attempt = 1; ; attempt++) {
@@ -189,17 +207,47 @@ export class Lab implements LabHandle {
       onExit: ({ code, signal, expected }) => {
         if (expected) this.setState(member, 'stopped');
         else if (member.snapshot.state !== 'starting') {
-          this.setState(
-            member,
-            'crashed',
-            `exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`,
-          );
+          const how = signal ? `signal ${signal}` : `exit code ${code}`;
+          const why = lastError(member.child?.tail(30) ?? []);
+          this.crashed(member, `exited unexpectedly (${how}${why ? `: ${why}` : ''})`);
         }
       },
     });
   }
 
-  private async startMember(member: Member): Promise<void> {
+  /** A server died without being asked to: say so, then start it again, within a budget. */
+  private crashed(member: Member, reason: string): void {
+    this.setState(member, 'crashed', reason);
+    if (this.tornDown) return;
+    const now = Date.now();
+    member.crashes = [...(member.crashes ?? []).filter((t) => now - t < RESTART_WINDOW_MS), now];
+    const name = member.spec.name;
+    if (member.crashes.length > MAX_RESTARTS) {
+      this.notify({
+        type: 'log',
+        server: name,
+        line: `[lab] ${name} ${reason}; it crashed ${member.crashes.length} times within a minute, so it stays down (gateway-tutor ctl ${this.lesson.id} start ${name} tries again)`,
+      });
+      return;
+    }
+    this.notify({ type: 'log', server: name, line: `[lab] ${name} ${reason}; starting it again` });
+    const next = member.queue.then(async () => {
+      if (this.tornDown || member.snapshot.state !== 'crashed') return;
+      try {
+        await this.startMember(member, `restarted after a crash: ${reason}`);
+        if (!this.tornDown) await this.controlEndpoint?.update();
+      } catch (error) {
+        this.notify({
+          type: 'log',
+          server: name,
+          line: `[lab] ${name} could not be started again: ${(error as Error).message}`,
+        });
+      }
+    });
+    member.queue = next.catch(() => {});
+  }
+
+  private async startMember(member: Member, upReason?: string): Promise<void> {
     const child = this.makeChild(member);
     member.child = child;
     this.setState(member, 'starting');
@@ -212,7 +260,7 @@ export class Lab implements LabHandle {
       throw error;
     }
     member.snapshot.pid = child.pid;
-    this.setState(member, 'up');
+    this.setState(member, 'up', upReason);
   }
 
   /** Where `check` and `ctl` reach this lab, when it has a control endpoint. */
@@ -341,6 +389,8 @@ export class Lab implements LabHandle {
     this.tornDown ??= (async () => {
       await Promise.all([...this.members.values()].map((member) => member.child?.stop()));
       await this.controlEndpoint?.close();
+      // The record claimed at start, when the lab stopped before its endpoint opened.
+      if (this.options.control !== false) await removeRecord(this.options.workspace, this.lesson.id);
       if (this.runDir) await rm(this.runDir, { recursive: true, force: true });
       for (const member of this.members.values()) for (const port of Object.values(member.ports)) releasePort(port);
       unregisterLab(this);
@@ -360,6 +410,7 @@ export class Lab implements LabHandle {
       }
     }
     this.controlEndpoint?.closeNow();
+    if (this.options.control !== false) removeRecordSync(this.options.workspace, this.lesson.id);
   }
 
   private portMaps(): Record<string, PortMap> {
@@ -395,6 +446,12 @@ export class Lab implements LabHandle {
   private notify(change: LabChange): void {
     for (const listener of this.listeners) listener(change);
   }
+}
+
+/** The last line of a log that names an error ("TypeError: Invalid URL"), to say why it crashed. */
+function lastError(lines: string[]): string | undefined {
+  const line = [...lines].reverse().find((l) => /\b[A-Z]\w*(Error|Exception)\b|^Error\b/.test(l));
+  return line?.trim().slice(0, 200);
 }
 
 function envName(name: string): string {

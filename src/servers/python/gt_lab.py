@@ -82,6 +82,21 @@ class Lab:
         """Servers whose children share the event pipe call this before forking."""
         self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
+    def use_lock_fd(self, fd):
+        """The same with an open file (better: one already unlinked, which no crash can leave
+        behind; see anonymous_lock_file)."""
+        self._lock_fd = fd
+
+    @staticmethod
+    def anonymous_lock_file(prefix):
+        """A file to take locks on (fcntl.lockf) that has no name: made and at once unlinked, so
+        however the server ends, even by SIGKILL, nothing is left in the temp folder. The open
+        descriptor still works, and processes forked later inherit it."""
+        import tempfile
+        fd, path = tempfile.mkstemp(prefix=prefix, suffix='.lock')
+        os.unlink(path)
+        return fd
+
     # -- listening --------------------------------------------------------------------------
     def listen(self, port=None, backlog=128):
         """A listening TCP socket on 127.0.0.1. A taken port exits with 98 for the tutor."""

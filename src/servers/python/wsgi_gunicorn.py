@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import sys
-import tempfile
 import time
 
 from wsgi_loader import AppLoadError, parse_mounts
@@ -50,9 +49,7 @@ def run_gunicorn(lab, config):
     listener = lab.listen(config.port)           # a taken port exits 98, as for every lab server
     listener.set_inheritable(True)
     port = listener.getsockname()[1]
-    lock_fd, lock_path = tempfile.mkstemp(prefix='gt-gunicorn-', suffix='.lock')
-    os.close(lock_fd)
-    lab.use_lock_file(lock_path)
+    lab.use_lock_fd(lab.anonymous_lock_file('gt-gunicorn-'))
     mounts = parse_mounts(config.app, config.mount, config.workspace, validate=False)
     application = dispatcher(mounts)
 

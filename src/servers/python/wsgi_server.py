@@ -22,7 +22,6 @@ import select
 import signal
 import struct
 import sys
-import tempfile
 import time
 import traceback
 
@@ -42,9 +41,9 @@ class Scoreboard:
 
     SLOT = struct.Struct('d120s')     # busy since (0.0 = idle), "GET /slow"
 
-    def __init__(self, lock_path):
+    def __init__(self, lock_fd):
         self.memory = mmap.mmap(-1, 8 + MAX_WORKERS * self.SLOT.size)
-        self.lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.lock_fd = lock_fd
 
     def next_conn(self):
         # Two workers may accept at the same moment: the counter needs a lock (about 1 µs).
@@ -77,10 +76,8 @@ class Master:
             self.listener.setsockopt(level, name, value)
         self.port = self.listener.getsockname()[1]
         self.mounts = parse_mounts(config.app, config.mount, config.workspace, not config.no_validate)
-        fd, self.lock_path = tempfile.mkstemp(prefix='gt-wsgi-', suffix='.lock')
-        os.close(fd)
-        self.scoreboard = Scoreboard(self.lock_path)
-        lab.use_lock_file(self.lock_path)
+        self.scoreboard = Scoreboard(lab.anonymous_lock_file('gt-wsgi-'))
+        lab.use_lock_fd(lab.anonymous_lock_file('gt-wsgi-'))
         # Workers hold the read end; the master holds the write end and never writes. When the
         # master dies, however it dies, the workers read end-of-file and leave.
         self.pipe_r, self.pipe_w = os.pipe()
@@ -262,11 +259,8 @@ class Master:
                 time.sleep(0.02)
         for pid in self.workers:
             self.signal(pid, signal.SIGKILL)
-        try:
-            os.unlink(self.lock_path)
-        except OSError:
-            pass
         sys.exit(0)
+
 
 
 def parse_args(argv, lab):
