@@ -1,6 +1,7 @@
 // A shown command too long for the terminal is split the way a person would split it in a shell:
 // between words (never inside quotes), each line but the last ending in " \", so that copying all
-// its lines from the terminal still gives one runnable command.
+// its lines from the terminal still gives one runnable command. Widths are screen columns.
+import { visibleWidth } from './text-width.js';
 
 /** Shell words with their quotes kept, split at unquoted spaces. */
 export function shellWords(command: string): string[] {
@@ -39,13 +40,13 @@ function units(words: string[]): string[] {
 
 /** Lines of at most `width` characters (a single word longer than that gets a line of its own). */
 export function commandLines(command: string, width: number): string[] {
-  if (command.length <= width) return [command];
+  if (visibleWidth(command) <= width) return [command];
   const lines: string[] = [];
   let line = '';
   for (const word of units(shellWords(command))) {
     const candidate = line ? `${line} ${word}` : word;
     // room for the " \" that continues the line
-    if (line && candidate.length + 2 > width) {
+    if (line && visibleWidth(candidate) + 2 > width) {
       lines.push(`${line} \\`);
       line = `  ${word}`;
     } else line = candidate;

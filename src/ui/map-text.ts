@@ -2,6 +2,7 @@
 // the first frame runTui prints before Ink has loaded (Ink and React take most of the start-up
 // time; a learner should see the map at once). No React here.
 import type { LessonDefinition } from '../engine/types.js';
+import { padColumns, sliceColumns, visibleWidth } from './text-width.js';
 import { lessonState, stateLabel, type LessonState, type MapEntry, type MapProgress } from './lesson-states.js';
 
 export const TITLE = 'gateway-tutor';
@@ -58,7 +59,7 @@ export interface MapRow {
 }
 
 export function mapRows(entries: MapEntry[], progress: MapProgress, selected: number): MapRow[] {
-  const titleWidth = Math.min(44, Math.max(10, ...entries.map((e) => e.lesson.title.length)));
+  const titleWidth = Math.min(44, Math.max(10, ...entries.map((e) => visibleWidth(e.lesson.title))));
   return entries.map((e, i) => {
     const state = lessonState(e, progress);
     return {
@@ -67,7 +68,7 @@ export function mapRows(entries: MapEntry[], progress: MapProgress, selected: nu
         pointer: i === selected ? '❯ ' : '  ',
         symbol: SYMBOL[state],
         order: String(e.lesson.order).padStart(2),
-        title: e.lesson.title.padEnd(titleWidth),
+        title: padColumns(e.lesson.title, titleWidth),
         label: stateLabel(e, progress),
       },
     };
@@ -88,5 +89,5 @@ export function mapFrameText(entries: MapEntry[], progress: MapProgress, selecte
     lines.push(`${current.lesson.title} — ${current.lesson.summary}`);
   }
   lines.push(MAP_KEYS.map(([k, w]) => `${k} ${w}`).join(' · '));
-  return lines.map((l) => (l.length >= columns ? `${l.slice(0, columns - 2)}…` : l));
+  return lines.map((l) => (visibleWidth(l) >= columns ? `${sliceColumns(l, 0, columns - 2)}…` : l));
 }

@@ -52,7 +52,7 @@ describe.skipIf(!hasTmux())('the tutor in a terminal', () => {
     // Given the tutor open on http-basics, at the step that asks for a GET with -v
     const { workspace, terminal, pids } = await openHttpBasics([]);
     expect(pids.length).toBeGreaterThan(1);
-    const port = (await terminal.waitFor(/origin\s+origin server\s+http:\/\/127\.0\.0\.1:(\d+)\s+up/))[1];
+    const port = (await terminal.waitFor(/origin\s+http:\/\/127\.0\.0\.1:(\d+)\s+up/))[1];
     terminal.keys('n');
     // When the learner copies the command shown on screen and runs it
     const shown = (await terminal.waitFor(/\$ (curl -v \S+)/))[1]!;
@@ -61,7 +61,7 @@ describe.skipIf(!hasTmux())('the tutor in a terminal', () => {
     expect(run.exitCode).toBe(0);
     // Then the step passes on screen, and the request is in the log
     await terminal.waitFor(/✓ Passed: The origin saw your GET \//);
-    await terminal.waitFor(/origin #\d+ GET \/ 200/);
+    await terminal.waitFor(/#\d+ \d\d:\d\d:\d\d origin GET \/ 200/);
     // When the learner quits with q
     terminal.keys('q');
     await terminal.waitFor(/\[exited 0\]/);

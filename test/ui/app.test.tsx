@@ -57,7 +57,7 @@ describe('lesson view', () => {
     const frame = await app.waitFor('Host: 127.0.0.1:8080');
     expect(frame).toContain('step 1/5');
     expect(frame).toMatch(/method\s+│\s+GET/);
-    expect(frame).toMatch(/● origin\s+origin server\s+http:\/\/127\.0\.0\.1:8080\s+up\s+pid 4000/);
+    expect(frame).toMatch(/● origin\s+http:\/\/127\.0\.0\.1:8080\s+up\s+pid 4000\s+origin server/);
     // When the learner goes to the probe step
     await app.press('n');
     const probe = await app.waitFor('$ curl -v http://127.0.0.1:8080/');
@@ -99,8 +99,9 @@ describe('lesson view', () => {
     app.labs[0]!.request({ target: '/' });
     // Then the pass shows with the check's message, and both requests are in the log
     const frame = await app.waitFor('✓ Passed: The origin saw GET / with curl.');
-    expect(frame).toMatch(/origin #7 GET \/nope 404 3ms/);
-    expect(frame).toMatch(/origin GET \/ 200 3ms/);
+    // (#N numbers the requests; the connection is named as such)
+    expect(frame).toMatch(/#1 12:00:00 origin GET \/nope 404 3ms conn 7/);
+    expect(frame).toMatch(/#2 12:00:01 origin GET \/ 200 3ms/);
     expect(frame).toMatch(/✓ 2 GET with -v/);
     await until(() => app.progress.saved.length > 0);
     expect(app.progress.saved).toEqual(['warm-up/get']);
@@ -164,13 +165,30 @@ describe('lesson view', () => {
     await app.waitFor('Host: 127.0.0.1:8080');
   });
 
-  it('shows what comes next once every step passed', async () => {
+  it('says once that the lesson is complete, on the step that completed it, and what comes next', async () => {
+    // Given every step passed but the read step
+    const progress = new FakeProgress({ 'warm-up': ['get', 'token', 'script', 'down'] });
+    const app = renderApp(lessons(), { progress, props: { initialLesson: 'warm-up' } });
+    await app.waitFor('step 1/5');
+    expect(app.lastFrame()).not.toContain('Lesson complete');
+    // When the learner passes it
+    await app.press(KEY.enter);
+    // Then the banner shows, with the next lesson
+    await app.waitFor('★ Lesson complete. Next: Reverse proxy');
+    // And on the other steps only the title line says so
+    await app.press('n');
+    const other = await app.waitFor('step 2/5');
+    expect(other).not.toContain('★ Lesson complete');
+    expect(other).toContain('· lesson complete');
+    await app.press('n', 'n', 'n');
+    await app.waitFor('m map: the next lesson');
+  });
+
+  it('opens a finished lesson without the banner', async () => {
     const progress = new FakeProgress({ 'warm-up': ['look', 'get', 'token', 'script', 'down'] });
     const app = renderApp(lessons(), { progress, props: { initialLesson: 'warm-up' } });
-    await app.waitFor('★ Lesson complete. Next: Reverse proxy');
-    await app.press(KEY.left, KEY.right);
-    await app.press('n', 'n', 'n', 'n');
-    await app.waitFor('m map: the next lesson');
+    const frame = await app.waitFor('· lesson complete');
+    expect(frame).not.toContain('★');
   });
 });
 

@@ -6,12 +6,22 @@ import type { LessonSession, SessionSnapshot } from '../../engine/session.js';
 
 export type LessonMode = 'step' | 'log' | 'detail' | 'answer';
 
+/** How the step text moves: by lines, by half a window, to an end, sideways (pictures). */
+export interface Scroller {
+  by(lines: number): void;
+  halfPage(direction: 1 | -1): void;
+  to(end: 'top' | 'bottom'): void;
+  side(direction: 1 | -1): void;
+}
+
 export interface LessonKeys {
   session: LessonSession;
   snapshot: SessionSnapshot;
   mode: LessonMode;
   setMode(mode: LessonMode): void;
-  scrollBy(lines: number): void;
+  scroll: Scroller;
+  /** Fold or unfold the lab panel. */
+  toggleLab(): void;
   isActive: boolean;
   onBack(): void;
   onQuit(): void;
@@ -23,7 +33,8 @@ export function useLessonKeys({
   snapshot,
   mode,
   setMode,
-  scrollBy,
+  scroll,
+  toggleLab,
   isActive,
   onBack,
   onQuit,
@@ -52,10 +63,17 @@ export function useLessonKeys({
     if (key.escape || input === 'm') return onBack();
     if (key.rightArrow || input === 'n') return session.next();
     if (key.leftArrow || input === 'p') return session.previous();
-    if (key.upArrow || input === 'k') return scrollBy(-1);
-    if (key.downArrow || input === 'j') return scrollBy(1);
-    if (key.pageUp) return scrollBy(-10);
-    if (key.pageDown || input === ' ') return scrollBy(10);
+    if (key.upArrow || input === 'k') return scroll.by(-1);
+    if (key.downArrow || input === 'j') return scroll.by(1);
+    if (key.pageUp) return scroll.by(-10);
+    if (key.pageDown || input === ' ') return scroll.by(10);
+    if (key.ctrl && input === 'd') return scroll.halfPage(1);
+    if (key.ctrl && input === 'u') return scroll.halfPage(-1);
+    if (key.home || input === 'g') return scroll.to('top');
+    if (key.end || input === 'G') return scroll.to('bottom');
+    if (input === '<' || input === ',') return scroll.side(-1);
+    if (input === '>' || input === '.') return scroll.side(1);
+    if (input === 'f') return toggleLab();
     if (input === 'h') return session.showHint();
     if (input === 'l' || key.tab) return setMode('log');
     if (input === 'a' && step.kind === 'answer') return setMode('answer');

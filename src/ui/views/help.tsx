@@ -14,7 +14,11 @@ const SECTIONS: [string, [string, string][]][] = [
     'Lesson',
     [
       ['→ n / ← p', 'next / previous step'],
-      ['↑/↓ j/k', 'scroll the step text'],
+      ['↑/↓ j/k', 'scroll the step text a line'],
+      ['^D / ^U', 'half a screen down / up (also PgDn PgUp Space)'],
+      ['g G', 'top / bottom (also Home End)'],
+      ['< >', 'scroll a wide drawing or table sideways'],
+      ['f', 'fold the lab panel to one line, or unfold it'],
       ['Enter c', 'check the step (read steps: go on)'],
       ['a', 'type an answer (answer steps)'],
       ['h', 'one more hint'],

@@ -2,12 +2,13 @@
 // the live request log below; the keys at the bottom. Heights are worked out here so that the
 // whole screen fits the terminal and only the step text scrolls.
 import { Box, Text } from 'ink';
-import { useEffect, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { LessonSession } from '../../engine/session.js';
-import { footerKeys, useLessonKeys, type LessonMode } from '../hooks/use-lesson-keys.js';
+import { footerKeys, useLessonKeys, type LessonMode, type Scroller } from '../hooks/use-lesson-keys.js';
 import { useMarkdown } from '../hooks/use-markdown.js';
 import { useSession } from '../hooks/use-session.js';
 import type { Size } from '../hooks/use-terminal-size.js';
+import { layout } from '../layout.js';
 import { useTheme } from '../theme.js';
 import { TextField } from '../widgets/text-field/text-field.js';
 import { useTextField } from '../widgets/text-field/use-text-field.js';
@@ -17,13 +18,13 @@ import { useSelectionState } from '../widgets/selection/use-selection-state.js';
 import { CheckResult, checkResultLines } from './check-result.js';
 import { CommandBox, commandBoxRows } from './command-box.js';
 import { Footer } from './footer.js';
-import { Hints } from './hints.js';
+import { Hints, hintLines } from './hints.js';
 import { LabPanel } from './lab-panel.js';
 import { LinearLesson } from './linear-lesson.js';
 import { RequestDetail } from './request-detail.js';
 import { RequestLog } from './request-log.js';
-import { StepText } from './step-text.js';
-import { StepsList } from './steps-list.js';
+import { StepText, widestKept } from './step-text.js';
+import { StepsList, sidebarWidth } from './steps-list.js';
 
 export interface LessonViewProps {
   session: LessonSession;
@@ -38,8 +39,6 @@ export interface LessonViewProps {
   onQuit(): void;
   onHelp(): void;
 }
-
-const STEPS_WIDTH = 28;
 
 export function LessonView({
   session,
@@ -57,19 +56,96 @@ export function LessonView({
     snapshot;
   const [mode, setMode] = useState<LessonMode>('step');
   const [scroll, setScroll] = useState(0);
+  const [hscroll, setHscroll] = useState(0);
+  const [labFold, setLabFold] = useState<'auto' | 'folded' | 'open'>('auto');
+  const banner = useCompletionBanner(complete, step.id);
   const answer = useTextFieldState();
   const log = useSelectionState(requests.length, Math.max(0, requests.length - 1));
   useEffect(() => {
     setScroll(0);
+    setHscroll(0);
     answer.dispatch({ type: 'clear' });
     setMode((m) => (m === 'answer' ? 'step' : m));
   }, [step.id]);
 
-  const showSteps = !linear && size.columns >= 90;
-  const mainWidth = size.columns - (showSteps ? STEPS_WIDTH : 0) - 1;
+  const steps = linear ? 0 : sidebarWidth(lesson.steps, size.columns);
+  const mainWidth = size.columns - steps - 1;
   const lines = useMarkdown(session.fill(lesson.texts[step.id] ?? '', 'markdown'), mainWidth, theme.noColor);
   const commands = (step.commands ?? []).map((c) => session.fill(c, 'command'));
   const hints = (step.hints ?? []).map((hint) => session.fill(hint));
+
+  // Everything under the commands, with the rows each takes at this width.
+  const status: ReactNode[] = [];
+  let statusRows = 0;
+  const note = (key: string, node: ReactNode, rows = 1) => {
+    status.push(<Fragment key={key}>{node}</Fragment>);
+    statusRows += rows;
+  };
+  const skipReason = skipped.get(step.id);
+  if (skipReason)
+    note(
+      'skip',
+      <Text color={theme.warn} wrap="truncate-end">
+        – Skipped on this machine ({skipReason}). Read it; n goes on.
+      </Text>,
+    );
+  if (watchPath)
+    note(
+      'watch',
+      <Text wrap="truncate-start">
+        ✎ edit <Text bold>{watchPath}</Text> — saving re-checks
+      </Text>,
+    );
+  if (hintsShown > 0)
+    note(
+      'hints',
+      <Hints hints={hints} shown={hintsShown} width={mainWidth} />,
+      hintLines(hints, hintsShown, mainWidth).length,
+    );
+  if (result || checking)
+    note(
+      'result',
+      <CheckResult result={result} checking={checking} width={mainWidth} />,
+      checkResultLines(result, checking, mainWidth),
+    );
+  if (step.kind === 'answer')
+    note(
+      'answer',
+      <TextField
+        label="answer ›"
+        value={answer.value}
+        cursor={answer.cursor}
+        focused={mode === 'answer'}
+        placeholder="press a to type"
+      />,
+    );
+  if (banner)
+    note(
+      'done',
+      <Text color={theme.pass} bold wrap="truncate-end">
+        ★ Lesson complete.{nextTitle ? ` Next: ${nextTitle} — press m for the map.` : ' Every step passed.'}
+      </Text>,
+    );
+
+  const box = layout({
+    rows: size.rows,
+    servers: servers.length,
+    commandRows: commandBoxRows(commands, mainWidth),
+    statusRows,
+    lab: labFold,
+  });
+  const textRows = box.textRows;
+  const maxScroll = Math.max(0, (lines?.length ?? 0) - textRows + 1);
+  const scroller: Scroller = {
+    by: (by) => setScroll((s) => Math.max(0, Math.min(s + by, maxScroll))),
+    halfPage: (direction) =>
+      setScroll((s) => Math.max(0, Math.min(s + direction * Math.max(1, Math.floor(textRows / 2)), maxScroll))),
+    to: (end) => setScroll(end === 'top' ? 0 : maxScroll),
+    side: (direction) =>
+      setHscroll((h) =>
+        Math.max(0, Math.min(h + direction * Math.floor(mainWidth / 2), widestKept(lines) - mainWidth + 2)),
+      ),
+  };
 
   useLessonKeys({
     session,
@@ -80,7 +156,8 @@ export function LessonView({
     onBack,
     onQuit,
     onHelp,
-    scrollBy: (by) => setScroll((s) => Math.max(0, Math.min(s + by, (lines?.length ?? 0) - 3))),
+    scroll: scroller,
+    toggleLab: () => setLabFold(box.labFolded ? 'open' : 'folded'),
   });
   useSelectionInput(log.dispatch, { isActive: isActive && mode === 'log' });
   useTextField({
@@ -109,63 +186,8 @@ export function LessonView({
       />
     );
 
-  // Heights: everything but the step text has a known size; the text gets what is left.
-  const rows = size.rows - 1; // one spare row: Ink redraws the whole screen when output fills it
-  const logRows = rows >= 34 ? 6 : rows >= 24 ? 4 : 2;
-  const mainRows = Math.max(4, rows - 1 - (servers.length + 1) - (logRows + 1) - 1);
-  const status: ReactNode[] = [];
-  let statusRows = 0;
-  const skipReason = skipped.get(step.id);
-  if (skipReason) {
-    status.push(
-      <Text key="skip" color={theme.warn} wrap="truncate-end">
-        – This step is skipped on this machine ({skipReason}). Read it; n goes on.
-      </Text>,
-    );
-    statusRows += 1;
-  }
-  if (watchPath) {
-    status.push(
-      <Text key="watch" wrap="truncate-start">
-        ✎ edit <Text bold>{watchPath}</Text> — saving re-checks
-      </Text>,
-    );
-    statusRows += 1;
-  }
-  if (hintsShown > 0) {
-    status.push(<Hints key="hints" hints={hints} shown={hintsShown} />);
-    statusRows += (step.hints ?? [])
-      .slice(0, hintsShown)
-      .reduce((n, h) => n + Math.ceil((h.length + 12) / mainWidth), 0);
-  }
-  if (result || checking) {
-    status.push(<CheckResult key="result" result={result} checking={checking} />);
-    statusRows += checkResultLines(result, checking, mainWidth);
-  }
-  if (step.kind === 'answer') {
-    status.push(
-      <TextField
-        key="answer"
-        label="answer ›"
-        value={answer.value}
-        cursor={answer.cursor}
-        focused={mode === 'answer'}
-        placeholder="press a to type"
-      />,
-    );
-    statusRows += 1;
-  }
-  if (complete) {
-    status.push(
-      <Text key="done" color={theme.pass} bold wrap="truncate-end">
-        ★ Lesson complete.{nextTitle ? ` Next: ${nextTitle} — press m for the map.` : ' Every step passed.'}
-      </Text>,
-    );
-    statusRows += 1;
-  }
-  const textRows = Math.max(2, mainRows - commandBoxRows(commands, mainWidth) - statusRows);
   const selected = requests[log.index];
-
+  const mainRows = box.mainRows;
   return (
     <Box flexDirection="column" width={size.columns}>
       <Text wrap="truncate-end">
@@ -180,31 +202,52 @@ export function LessonView({
         <Text color={theme.muted}>
           {' '}
           [{step.kind}]{passed.has(step.id) ? ' ✓' : ''}
+          {complete && !banner ? ' · lesson complete' : ''}
         </Text>
       </Text>
       <Box height={mainRows} overflow="hidden">
-        {showSteps ? (
-          <StepsList steps={lesson.steps} current={index} passed={passed} skipped={skipped} width={STEPS_WIDTH} />
+        {steps > 0 ? (
+          <StepsList
+            steps={lesson.steps}
+            current={index}
+            passed={passed}
+            skipped={skipped}
+            width={steps}
+            rows={mainRows}
+          />
         ) : null}
         <Box flexDirection="column" width={mainWidth}>
           {mode === 'detail' && selected ? (
-            <RequestDetail request={selected} rows={mainRows} />
+            <RequestDetail request={selected} number={log.index + 1} rows={mainRows} />
           ) : (
             <>
-              <StepText lines={lines} scroll={scroll} rows={textRows} />
-              <CommandBox commands={commands} width={mainWidth} />
+              <StepText lines={lines} scroll={scroll} hscroll={hscroll} rows={textRows} width={mainWidth} />
+              <CommandBox commands={commands} width={mainWidth} rules={box.commandRules} />
               {status}
             </>
           )}
         </Box>
       </Box>
-      <LabPanel servers={servers} controls={step.kind === 'drill'} />
+      <LabPanel servers={servers} controls={step.kind === 'drill'} folded={box.labFolded} width={size.columns} />
       <RequestLog
         requests={requests}
-        rows={logRows}
+        rows={box.logRows}
+        width={size.columns}
         selected={mode === 'log' || mode === 'detail' ? log.index : undefined}
       />
-      <Footer keys={footerKeys(snapshot, mode)} />
+      <Footer keys={footerKeys(snapshot, mode)} width={size.columns} />
     </Box>
   );
+}
+
+/** The step on which the lesson became complete, while the learner is on it: the banner shows
+ * there, once, not on every step of a finished lesson. */
+function useCompletionBanner(complete: boolean, stepId: string): boolean {
+  const was = useRef(complete);
+  const [at, setAt] = useState<string>();
+  useEffect(() => {
+    if (complete && !was.current) setAt(stepId);
+    was.current = complete;
+  }, [complete]);
+  return complete && at === stepId;
 }

@@ -7,6 +7,8 @@ import { formatTime } from './request-log.js';
 
 export interface RequestDetailProps {
   request: RequestEvent;
+  /** Its number in the request log. */
+  number: number;
   rows: number;
 }
 
@@ -25,7 +27,7 @@ const KNOWN = new Set([
   'error',
 ]);
 
-export function RequestDetail({ request, rows }: RequestDetailProps) {
+export function RequestDetail({ request, number, rows }: RequestDetailProps) {
   const theme = useTheme();
   const headerLines = (pairs: HeaderPairs | undefined) =>
     (pairs ?? []).map(([name, value], i) => (
@@ -38,7 +40,7 @@ export function RequestDetail({ request, rows }: RequestDetailProps) {
   return (
     <Box flexDirection="column" height={rows} overflow="hidden">
       <Text color={theme.accent} wrap="truncate-end">
-        request #{request.seq} at {formatTime(request.time)} seen by {request.server} · Esc back
+        request #{number} at {formatTime(request.time)} seen by {request.server} · Esc back
       </Text>
       <Text bold wrap="truncate-end">
         → {request.method} {request.target} HTTP/{request.httpVersion ?? '1.1'}

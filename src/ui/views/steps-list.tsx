@@ -1,6 +1,9 @@
 // The lesson's steps with their state: ✓ passed, ▸ the one shown, – skipped here, · still to do.
+// A title too long for the column wraps under itself rather than being cut; when the list is
+// taller than the screen it shows the part around the current step.
 import { Box, Text } from 'ink';
 import type { Step } from '../../engine/types.js';
+import { visibleWidth, wrapText } from '../text-width.js';
 import { useTheme } from '../theme.js';
 
 export interface StepsListProps {
@@ -10,26 +13,40 @@ export interface StepsListProps {
   /** Steps this machine cannot do. @default none */
   skipped?: ReadonlyMap<string, string>;
   width: number;
+  rows: number;
 }
 
-export function StepsList({ steps, current, passed, skipped, width }: StepsListProps) {
+/** Columns for the list (0: no list): enough for the longest title on a wide terminal, a third
+ * of the screen at most, none below 90 columns. */
+export function sidebarWidth(steps: Step[], columns: number): number {
+  if (columns < 90) return 0;
+  const longest = Math.max(...steps.map((s) => visibleWidth(s.title))) + 6;
+  return Math.max(26, Math.min(longest, Math.floor(columns / 3)));
+}
+
+export function StepsList({ steps, current, passed, skipped, width, rows }: StepsListProps) {
   const theme = useTheme();
+  const entries = steps.map((step, i) => {
+    const done = passed.has(step.id);
+    const mark = done ? '✓' : i === current ? '▸' : skipped?.has(step.id) ? '–' : '·';
+    const number = String(i + 1).padStart(steps.length > 9 ? 2 : 1);
+    return { step, i, done, lines: wrapText(step.title, width - 1, { first: `${mark} ${number} ` }) };
+  });
+  const all = entries.flatMap((e) => e.lines.map((line) => ({ ...e, line })));
+  const at = all.findIndex((l) => l.i === current);
+  const start = Math.max(0, Math.min(at - Math.floor(rows / 3), all.length - rows));
   return (
     <Box flexDirection="column" width={width} paddingRight={1}>
-      {steps.map((step, i) => {
-        const done = passed.has(step.id);
-        const mark = done ? '✓' : i === current ? '▸' : skipped?.has(step.id) ? '–' : '·';
-        return (
-          <Text
-            key={step.id}
-            wrap="truncate-end"
-            bold={i === current}
-            color={i === current ? theme.accent : done ? theme.pass : theme.muted}
-          >
-            {mark} {i + 1} {step.title}
-          </Text>
-        );
-      })}
+      {all.slice(start, start + rows).map(({ step, i, done, line }, j) => (
+        <Text
+          key={`${step.id}-${j}`}
+          wrap="truncate-end"
+          bold={i === current}
+          color={i === current ? theme.accent : done ? theme.pass : theme.muted}
+        >
+          {line}
+        </Text>
+      ))}
     </Box>
   );
 }
