@@ -155,7 +155,7 @@ export default defineLesson({
         'The first command asks twice in one go: compare X-Cache and Age in the two answers.',
         'Age: 0 means the copy is less than a second old. Run the command again after a few seconds and watch Age grow.',
         'curl ignores HTTP_PROXY in capitals for http:// URLs; http_proxy in lower case works.',
-        'Cache-Control: no-cache in a request means "do not answer from a stored copy".',
+        'Cache-Control: no-cache in a request means "not from a stored copy without asking the origin"; this proxy simply fetches again.',
       ],
       check: async (ctx) => {
         const gets = mainDoor(ctx).filter(

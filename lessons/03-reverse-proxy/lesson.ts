@@ -246,7 +246,7 @@ export default defineLesson({
       ],
       hints: [
         'Ask for /slow twice within a minute.',
-        'A request with "Cache-Control: no-cache" tells the proxy to skip its copy.',
+        'A request with "Cache-Control: no-cache" tells the proxy not to answer from its copy without asking the app; this proxy simply asks the app again.',
       ],
       check: async (ctx) => {
         const slows = proxied(ctx, '/slow');

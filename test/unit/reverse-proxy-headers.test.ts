@@ -10,6 +10,7 @@ import {
   requestHeadersForBackend,
   responseHeadersForClient,
 } from '../../src/servers/reverse-proxy/forwarding.mjs';
+import { mayRetry, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
 
 /** Just enough of an IncomingMessage for the header rules. */
 function request(raw: string[], remoteAddress = '127.0.0.1'): IncomingMessage {
@@ -128,6 +129,53 @@ describe('responseHeadersForClient', () => {
       ['Content-Type', 'text/plain'],
       ['Via', '1.1 app, 1.1 gateway-tutor-proxy'],
     ]);
+  });
+});
+
+describe('responseHeadersForClient and Via (RFC 9110 §7.6.3)', () => {
+  it('appends its entry after the last Via value, also when the backend sent two Via lines', () => {
+    const pairs = responseHeadersForClient(['Via', '1.0 cdn', 'Content-Type', 'text/plain', 'Via', '1.1 app']);
+    expect(pairs).toEqual([
+      ['Via', '1.0 cdn'],
+      ['Content-Type', 'text/plain'],
+      ['Via', '1.1 app, 1.1 gateway-tutor-proxy'],
+    ]);
+    // read as one list, the order is the order of forwarding
+    expect(value(pairs, 'via').join(', ')).toBe('1.0 cdn, 1.1 app, 1.1 gateway-tutor-proxy');
+  });
+});
+
+describe('requestHeadersForBackend with a held body', () => {
+  it('sends the body with its Content-Length, however the client framed it', () => {
+    const chunked = requestHeadersForBackend(request(['Host', 'a', 'Transfer-Encoding', 'chunked']), {
+      proto: 'http',
+      requestId: 'r',
+      bodySize: 12,
+    });
+    expect(value(chunked, 'content-length')).toEqual(['12']);
+    expect(value(chunked, 'transfer-encoding')).toEqual([]);
+  });
+});
+
+describe('mayRetry: which failed attempts go to another backend', () => {
+  const refused = new UpstreamError('connect', 'app-1: ECONNREFUSED', { sent: false });
+  const reset = Object.assign(new UpstreamError('connect', 'app-1: ECONNRESET', { sent: true }), { broken: true });
+  const garbage = new UpstreamError('connect', 'app-1: HPE_INVALID_CONSTANT', { sent: true });
+  const timeout = new UpstreamError('timeout', 'app-1 sent no response');
+
+  it('after a refused connection, any method: nothing was sent (RFC 9110 §9.2.2)', () => {
+    for (const method of ['GET', 'POST', 'PATCH']) expect(mayRetry({ method }, refused), method).toBe(true);
+  });
+
+  it('after the connection broke once the request was out, only idempotent methods', () => {
+    expect(mayRetry({ method: 'GET' }, reset)).toBe(true);
+    expect(mayRetry({ method: 'PUT' }, reset)).toBe(true);
+    expect(mayRetry({ method: 'POST' }, reset)).toBe(false);
+  });
+
+  it('never after an answer that was not HTTP, nor after a timeout', () => {
+    expect(mayRetry({ method: 'GET' }, garbage)).toBe(false);
+    expect(mayRetry({ method: 'GET' }, timeout)).toBe(false);
   });
 });
 

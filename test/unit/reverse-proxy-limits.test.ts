@@ -1,10 +1,13 @@
 // The token bucket behind 429 (src/servers/reverse-proxy/rate-limit.mjs) and the body limit
 // behind 413 (body-limit.mjs), with a fake clock: no test here waits for real time to pass.
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BodyLimit, declaredTooLarge, discardBody } from '../../src/servers/reverse-proxy/body-limit.mjs';
+import { declaredTooLarge, discardBody } from '../../src/servers/reverse-proxy/body-limit.mjs';
+import { type HeldBody, holdBody } from '../../src/servers/reverse-proxy/request-body.mjs';
+import { tempDir } from '../helpers/env.js';
 import { RateLimiter } from '../../src/servers/reverse-proxy/rate-limit.mjs';
 import { reasonPhrase } from '../../src/servers/reverse-proxy/reason-phrase.mjs';
 
@@ -56,28 +59,64 @@ describe('body limit', () => {
     expect(declaredTooLarge({ 'content-length': '1048576' }, 1048576)).toBe(false);
     expect(declaredTooLarge({ 'transfer-encoding': 'chunked' }, 1048576)).toBe(false);
   });
-
-  it('counts a streamed body and fails as soon as it passes the limit', async () => {
-    const sink = new Writable({ write: (_chunk, _enc, done) => done() });
-    const chunks = Array.from({ length: 10 }, () => Buffer.alloc(300));
-    const limit = new BodyLimit(1000);
-    await expect(pipeline(Readable.from(chunks), limit, sink)).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
-    expect(limit.bytes).toBe(1200);
-  });
-
-  it('passes a body at the limit through unchanged', async () => {
-    const received: Buffer[] = [];
-    const sink = new Writable({
-      write: (chunk, _enc, done) => {
-        received.push(chunk);
-        done();
-      },
-    });
-    await pipeline(Readable.from([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]), new BodyLimit(1000), sink);
-    expect(Buffer.concat(received).length).toBe(1000);
-  });
 });
 
+describe('holding a request body (proxy_request_buffering on)', () => {
+  /** A request stand-in: a stream of the given chunks that ends, as node's IncomingMessage does. */
+  function request(chunks: Buffer[]) {
+    const req = Object.assign(new PassThrough(), { complete: false, socket: { destroy: () => req.destroy() } });
+    req.on('end', () => {
+      req.complete = true;
+    });
+    (async () => {
+      for (const chunk of chunks) if (!req.write(chunk)) await once(req, 'drain');
+      req.end();
+    })();
+    return req;
+  }
+  const read = async (body: HeldBody) => Buffer.concat(await body.stream().toArray());
+
+  it('keeps a small body in memory, whole, and can send it more than once', async () => {
+    const body = await holdBody(request([Buffer.from('hello '), Buffer.from('world')]), {
+      limit: 1000,
+      dir: tempDir('rb'),
+    });
+    expect(body).toMatchObject({ size: 11, place: 'memory' });
+    expect(String(await read(body))).toBe('hello world');
+    expect(String(await read(body))).toBe('hello world');
+  });
+
+  it('moves a body past the memory limit to a file in the given folder, deleted on discard', async () => {
+    const dir = tempDir('rb');
+    const chunks = Array.from({ length: 10 }, (_, i) => Buffer.alloc(300, i));
+    const body = await holdBody(request(chunks), { limit: 10_000, dir, memoryLimit: 1000 });
+    expect(body).toMatchObject({ size: 3000, place: 'file' });
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect((await read(body)).equals(Buffer.concat(chunks))).toBe(true);
+    body.discard();
+    await expect.poll(() => readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a body without a declared size as soon as it passes the limit, and keeps no file', async () => {
+    const dir = tempDir('rb');
+    const chunks = Array.from({ length: 10 }, () => Buffer.alloc(300));
+    const req = request(chunks);
+    const ended = once(req, 'end');
+    await expect(holdBody(req, { limit: 1000, dir, memoryLimit: 500 })).rejects.toMatchObject({
+      code: 'BODY_TOO_LARGE',
+    });
+    await ended; // the rest of the upload is read and dropped, so the client gets its 413
+    await expect.poll(() => readdirSync(dir)).toEqual([]);
+  });
+
+  it('a body exactly at the limit is held', async () => {
+    const body = await holdBody(request([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]), {
+      limit: 1000,
+      dir: tempDir('rb'),
+    });
+    expect((await read(body)).length).toBe(1000);
+  });
+});
 describe('discardBody, after a 413 from Content-Length', () => {
   /** A request whose socket remembers whether it was cut. */
   function upload() {

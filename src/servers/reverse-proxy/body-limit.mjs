@@ -2,9 +2,8 @@
 //
 // A body can announce its size with Content-Length, and then the proxy refuses it before reading a
 // single byte (and before sending "100 Continue" to a client that waits for one). A chunked body
-// announces nothing, so the proxy counts the bytes as they stream through and stops when the
-// count goes over the limit. Either way the backend never has to read a body it would refuse.
-import { Transform } from 'node:stream';
+// announces nothing, so the proxy counts the bytes as it holds them (request-body.mjs) and refuses
+// once the count goes over the limit. Either way no backend receives any of a body it would refuse.
 
 /** True when the request says, in Content-Length, that its body is larger than `limit` bytes. */
 export function declaredTooLarge(headers, limit) {
@@ -13,26 +12,11 @@ export function declaredTooLarge(headers, limit) {
   return Number(declared) > limit;
 }
 
-/** The error a BodyLimit stream fails with; the proxy answers it with 413. */
+/** The error holding a body fails with once it passes the limit; the proxy answers it with 413. */
 export class BodyTooLargeError extends Error {
   constructor(limit) {
     super(`request body is larger than ${limit} bytes`);
     this.code = 'BODY_TOO_LARGE';
-  }
-}
-
-/** Passes bytes through unchanged and fails once more than `limit` bytes went by. */
-export class BodyLimit extends Transform {
-  constructor(limit) {
-    super();
-    this.limit = limit;
-    this.bytes = 0;
-  }
-
-  _transform(chunk, _encoding, callback) {
-    this.bytes += chunk.length;
-    if (this.bytes > this.limit) callback(new BodyTooLargeError(this.limit));
-    else callback(null, chunk);
   }
 }
 

@@ -6,7 +6,7 @@ export function forwardedElement(node: { forAddress?: string; proto?: string; ho
 export function clientAddress(socket: { remoteAddress?: string }): string;
 export function requestHeadersForBackend(
   req: IncomingMessage,
-  options: { proto: string; requestId: string },
+  options: { proto: string; requestId: string; bodySize?: number },
 ): [string, string][];
 export function responseHeadersForClient(rawHeaders: string[], options?: { httpVersion?: string }): [string, string][];
 export function pairsOf(raw: string[]): [string, string][];

@@ -14,8 +14,9 @@
 // "X-Forwarded-For: 1.2.3.4" from a client reaches the backend as "1.2.3.4, <client>". Each proxy
 // appends the address it saw, so only the right-most entries, written by proxies you run, can be
 // trusted; a backend must know how many proxies it sits behind and read the list from the right
-// (Gunicorn's forwarded_allow_ips, nginx's real_ip module, Werkzeug's ProxyFix). Forwarded (RFC
-// 7239) is the standard form of the same list, one element per proxy.
+// (nginx's real_ip module, Werkzeug's ProxyFix; Gunicorn leaves REMOTE_ADDR alone and trusts only
+// the scheme headers of the addresses in forwarded_allow_ips). Forwarded (RFC 7239) is the
+// standard form of the same list, one element per proxy.
 import { randomUUID } from 'node:crypto';
 import { HOP_BY_HOP, appendVia } from '../lib/proxy-headers.mjs';
 
@@ -61,12 +62,15 @@ export function clientAddress(socket) {
  *   "100 Continue" itself;
  * - Accept-Encoding is dropped: the proxy compresses for every client, so backends send plain
  *   bodies and the cache keeps one plain copy;
- * - the forwarding fields above are added, Via is appended.
+ * - the forwarding fields above are added, Via is appended;
+ * - a body the proxy holds (bodySize) goes out with its Content-Length, however it came in
+ *   (chunked, or with a Content-Length of its own).
  */
-export function requestHeadersForBackend(req, { proto, requestId }) {
+export function requestHeadersForBackend(req, { proto, requestId, bodySize }) {
   const client = clientAddress(req.socket);
   const host = req.headers.host ?? '';
-  const pairs = forwardablePairs(req.rawHeaders, REWRITTEN_FOR_BACKEND);
+  let pairs = forwardablePairs(req.rawHeaders, REWRITTEN_FOR_BACKEND);
+  if (bodySize !== undefined) pairs = [...withoutHeader(pairs, 'content-length'), ['Content-Length', String(bodySize)]];
 
   const earlierFor = req.headers['x-forwarded-for'];
   pairs.push(['X-Forwarded-For', earlierFor ? `${earlierFor}, ${client}` : client]);
@@ -80,10 +84,14 @@ export function requestHeadersForBackend(req, { proto, requestId }) {
   return pairs;
 }
 
-/** The backend's response header pairs, cleaned for the client: hop-by-hop out, Via appended. */
+/**
+ * The backend's response header pairs, cleaned for the client: hop-by-hop out, Via appended. Our
+ * entry goes after the last Via value (RFC 9110 §7.6.3: the order is the order of forwarding),
+ * so when the backend sent two Via lines, it joins the second one.
+ */
 export function responseHeadersForClient(rawHeaders, { httpVersion = '1.1' } = {}) {
   const pairs = forwardablePairs(rawHeaders, NOTHING_MORE);
-  const viaIndex = pairs.findIndex(([name]) => name.toLowerCase() === 'via');
+  const viaIndex = pairs.findLastIndex(([name]) => name.toLowerCase() === 'via');
   if (viaIndex === -1) pairs.push(['Via', appendVia(undefined, VIA_NAME, httpVersion)]);
   else pairs[viaIndex] = ['Via', appendVia(pairs[viaIndex][1], VIA_NAME, httpVersion)];
   return pairs;

@@ -8,11 +8,13 @@
 //   1. a fresh request id                                 forwarding.mjs
 //   2. /proxy-status and /static/… are answered here      static-files.mjs
 //   3. /api/… is rate limited per client (429)            rate-limit.mjs
-//   4. a body over the limit is refused (413)             body-limit.mjs
+//   4. a body announced over the limit is refused (413)   body-limit.mjs
 //   5. a fresh cached copy is served (X-Cache: HIT)       cache.mjs
-//   6. otherwise a backend is picked and the request      balancer.mjs, health.mjs, upstream.mjs
-//      forwarded, retried elsewhere if it could not connect
-//   7. the response is compressed for the client          compression.mjs, respond.mjs
+//   6. a request body is held until complete; one that    request-body.mjs
+//      grows past the limit is refused (413)
+//   7. a backend is picked and the request forwarded,     balancer.mjs, health.mjs, upstream.mjs
+//      retried elsewhere if it could not connect
+//   8. the response is compressed for the client          compression.mjs, respond.mjs
 // Every request becomes one lab event with what the proxy decided (backend, cache, sizes…).
 //
 // Settings (environment): RP_BACKENDS (names, comma separated; default: every other lab server),
@@ -20,14 +22,14 @@
 // RP_MAX_BODY (bytes), RP_TIMEOUT_MS (wait for a backend's headers), RP_HEALTH_INTERVAL_MS,
 // RP_TLS_DIR. Stdin command: {"cmd":"health-checks","paused":true|false} stops or restarts the
 // active health checks (see health.mjs).
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { labHttpOptions, labServer, requestUrl, unparsableStatus } from '../lib/lab-server.mjs';
 import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
-import { declaredTooLarge, discardBody } from './body-limit.mjs';
+import { BodyTooLargeError, declaredTooLarge, discardBody } from './body-limit.mjs';
 import { ResponseCache, requestWantsFresh, storeLifetime } from './cache.mjs';
 import { clientAddress, newRequestId, requestHeadersForBackend, responseHeadersForClient } from './forwarding.mjs';
 import { HealthChecker } from './health.mjs';
@@ -36,7 +38,8 @@ import { reasonPhrase } from './reason-phrase.mjs';
 import { sendOwn, sendResponse } from './respond.mjs';
 import { serveStatic } from './serve-static.mjs';
 import { loadCertificate } from './tls.mjs';
-import { mayRetry, sendToBackend } from './upstream.mjs';
+import { holdBody } from './request-body.mjs';
+import { hasBody, mayRetry, sendToBackend } from './upstream.mjs';
 import { relayUpgrade } from './websocket.mjs';
 
 const lab = labServer();
@@ -73,6 +76,9 @@ const health = new HealthChecker(backends, {
 });
 const limiter = new RateLimiter({ capacity: settings.rateCapacity, refillPerSecond: settings.ratePerSecond });
 const cache = new ResponseCache();
+
+// Request bodies larger than a few KiB are held in files here until they are complete.
+mkdirSync(lab.runDir, { recursive: true });
 
 // The static folder lives in the learner's workspace so they can add files; first run seeds it.
 const starterStatic = join(lab.lessonDir, 'starter', 'static');
@@ -136,9 +142,34 @@ async function handle(req, res, proto) {
 }
 
 async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable }) {
-  const headers = requestHeadersForBackend(req, { proto, requestId });
-  const tried = new Set();
   const own = (status, message, extra = []) => sendOwn(req, res, status, message, { fields, headers: extra });
+  let body;
+  if (hasBody(req)) {
+    if (req.expectsContinue) res.writeContinue(); // the limits above passed: invite the body
+    try {
+      body = await holdBody(req, { limit: settings.maxBody, dir: lab.runDir });
+    } catch (error) {
+      if (error.code === 'CLIENT_GONE') return; // the client left halfway through its upload
+      if (!(error instanceof BodyTooLargeError)) throw error; // (a full disk, say): 500
+      fields.bodyLimit = 'streamed';
+      return own(413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [
+        ['Connection', 'close'],
+      ]);
+    }
+    res.once('close', () => body.discard());
+  }
+  try {
+    return await forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own });
+  } catch (error) {
+    body?.discard();
+    throw error;
+  }
+}
+
+/** Send a request whose body (if any) the proxy holds complete, retrying where that is safe. */
+async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own }) {
+  const headers = requestHeadersForBackend(req, { proto, requestId, bodySize: body?.size });
+  const tried = new Set();
 
   for (;;) {
     const backend = balancer.pick(tried);
@@ -158,44 +189,37 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
         backend,
         headers,
         timeoutMs: settings.timeoutMs,
-        maxBody: settings.maxBody,
-        beforeBody: () => req.expectsContinue && res.writeContinue(),
+        body,
       });
     } catch (error) {
       backend.active--;
       if (error.kind === 'client-gone') return;
-      if (error.kind === 'too-large') {
-        fields.bodyLimit = 'streamed';
-        return own(413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [
-          ['Connection', 'close'],
-        ]);
-      }
       if (error.kind === 'timeout') {
         fields.error = error.message;
         return own(504, `${backend.name} did not answer within ${settings.timeoutMs} ms`);
       }
       if (!error.stale) health.reportFailure(backend, error.message);
       fields.error = error.message;
-      if (error.retryable && mayRetry(req)) continue;
+      if (mayRetry(req, error)) continue;
       return own(502, `the backend ${backend.name} could not be reached: ${error.message}`);
     }
 
     response.once('close', () => backend.active--);
     backend.served++;
     const pairs = responseHeadersForClient(response.rawHeaders, { httpVersion: response.httpVersion });
-    let body = response;
+    let reply = response;
     if (cacheable) {
       pairs.push(['X-Cache', fields.cache]);
       if (req.method === 'GET' && storeLifetime(req.headers, response.statusCode, response.headers) > 0) {
         // Keep a copy of the body as it streams past; stored once it has all arrived.
-        body = recordInto(response, cache, cacheKey, req.headers, {
+        reply = recordInto(response, cache, cacheKey, req.headers, {
           status: response.statusCode,
           headers: response.headers,
           pairs,
         });
       }
     }
-    return sendResponse(req, res, { status: response.statusCode, pairs, body, fields });
+    return sendResponse(req, res, { status: response.statusCode, pairs, body: reply, fields });
   }
 }
 

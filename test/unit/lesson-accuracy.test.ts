@@ -1,0 +1,140 @@
+// What a spec reviewer found wrong in the step texts (issue 9), kept from coming back. Each case
+// names the claim that was false or misleading, the source that says otherwise, and a phrase the
+// corrected text must keep. Texts are normalised to single spaces, so line breaks do not matter.
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/engine/catalog.js';
+
+const catalog = await loadCatalog();
+
+/** Every step text of a lesson (or one step), and its hints, as one line of text. */
+function text(lessonId: string, stepId?: string): string {
+  const lesson = catalog.lessons.find((l) => l.id === lessonId);
+  if (!lesson) throw new Error(`no lesson ${lessonId}`);
+  const steps = lesson.steps.filter((s) => !stepId || s.id === stepId);
+  if (!steps.length) throw new Error(`no step ${stepId} in ${lessonId}`);
+  return steps
+    .flatMap((s) => [lesson.texts[s.id] ?? '', ...(s.hints ?? [])])
+    .join(' ')
+    .replace(/\s+/g, ' ');
+}
+
+interface Claim {
+  where: [lesson: string, step?: string];
+  /** Why the old text was wrong, with its source. */
+  why: string;
+  wrong?: RegExp;
+  right?: RegExp;
+}
+
+const claims: Claim[] = [
+  {
+    where: ['http-basics', 'anatomy'],
+    why: 'RFC 9112 §6.3: a response body can also end when the connection closes',
+    wrong: /end is told in one of two ways/,
+    right: /server closing the connection/,
+  },
+  {
+    where: ['http-basics', 'status-line'],
+    why: 'RFC 9110 §8.6: a 304 may carry Content-Length; the origin refuses 1xx',
+    wrong: /any code you ask for|\(like a 304\) ends at the empty line, with no body and no `Content-Length`/,
+    right: /304[^.]*may carry a `Content-Length`/,
+  },
+  {
+    where: ['http-basics', 'own-header'],
+    why: 'HTTP/2 and HTTP/3 lower-case field names; WSGI servers turn them into HTTP_* keys',
+    wrong: /they are passed along as sent/,
+    right: /HTTP\/2 and HTTP\/3 send every name in lower case/,
+  },
+  {
+    where: ['forward-proxy', 'through-the-proxy'],
+    why: 'the proxy adds Via and drops hop-by-hop fields: not "exactly as if you had asked"',
+    wrong: /exactly as if you had asked the site yourself/,
+    right: /adds a `Via` header/,
+  },
+  {
+    where: ['forward-proxy', 'cache'],
+    why: 'RFC 9111 §5.1 (Age) and §5.2.1.4 (request no-cache means "not without validating")',
+    wrong: /how many seconds ago it got the copy|"do not answer (me )?from a stored copy"|src\/servers/,
+    right: /without checking with the origin first/,
+  },
+  {
+    where: ['forward-proxy', 'credentials'],
+    why: 'most explicit proxies are plain HTTP with Negotiate/NTLM, not TLS',
+    wrong: /Real networks talk to their proxy over TLS/,
+    right: /NTLM/,
+  },
+  {
+    where: ['forward-proxy', 'tunnel'],
+    why: 'a tunnel also shows the CONNECT headers, the client address and SNI; TLS-intercepting proxies exist',
+    wrong: /All it ever learns is what was on the CONNECT line/,
+    right: /ssl-bump/,
+  },
+  {
+    where: ['reverse-proxy', 'request-id'],
+    why: "Gunicorn's forwarded_allow_ips trusts scheme headers; it never rewrites REMOTE_ADDR",
+    wrong: /Gunicorn's `forwarded_allow_ips`, nginx's/,
+    right: /never replaces `REMOTE_ADDR`/,
+  },
+  {
+    where: ['reverse-proxy', 'cache'],
+    why: 'RFC 9111 §5.2.2.9: public is not needed for a response already cacheable; §5.1 Age',
+    wrong: /`public` allows shared caches|seconds since the copy was made/,
+    right: /`public` adds nothing/,
+  },
+  {
+    where: ['reverse-proxy', 'rotate'],
+    why: 'names a source file a learner cannot open from an installed tutor',
+    wrong: /balancer\.mjs/,
+  },
+  {
+    where: ['wsgi', 'which-worker'],
+    why: 'the workers poll() a shared non-blocking listener: every idle one wakes (thundering herd)',
+    wrong: /the kernel wakes one of the waiting workers/,
+    right: /thundering herd/,
+  },
+  {
+    where: ['wsgi', 'middleware'],
+    why: 'Django middleware is a Django layer (get_response, HttpRequest), not WSGI middleware',
+    wrong: /Flask's and Django's middleware/,
+    right: /get_response/,
+  },
+  {
+    where: ['wsgi', 'two-rounds'],
+    why: 'WSGI concurrency also comes from greenlet workers; "next lesson" promises a lesson this version may lack',
+    wrong: /next lesson/,
+    right: /gevent/,
+  },
+  {
+    where: ['wsgi', 'environ-header'],
+    why: 'older Gunicorns (Debian 12 ships 20.1) pass underscore headers on',
+    right: /Debian 12 ships 20\.1/,
+  },
+  {
+    where: ['wsgi', 'calling-convention'],
+    why: 'curriculum seed mistake: Tornado, CherryPy and Twisted Web are not WSGI servers like Gunicorn',
+    wrong: /src\/servers/,
+    right: /Tornado and Twisted are asynchronous networking frameworks/,
+  },
+  {
+    where: ['wsgi', 'under-gunicorn'],
+    why: 'under Gunicorn there is no validator: say what the starter bug really looks like there',
+    right: /closes the connection/,
+  },
+];
+
+describe('step texts keep the corrections of the accuracy review', () => {
+  it.each(claims.map((c) => [`${c.where.join('/')}: ${c.why}`, c] as const))('%s', (_name, claim) => {
+    const said = text(...claim.where);
+    if (claim.wrong) expect(said).not.toMatch(claim.wrong);
+    if (claim.right) expect(said).toMatch(claim.right);
+  });
+
+  it('no step text names a path inside this repository or promises a "next lesson"', () => {
+    const found = catalog.lessons.flatMap((lesson) =>
+      [...text(lesson.id).matchAll(/.{0,40}(src\/servers|next lesson|later lesson).{0,20}/g)].map(
+        (m) => `${lesson.id}: …${m[0]}…`,
+      ),
+    );
+    expect(found).toEqual([]);
+  });
+});
