@@ -1,0 +1,202 @@
+// Lesson 5: FastCGI. The lab is a web server that speaks FastCGI (src/servers/fastcgi/front.mjs)
+// in front of a pool of resident Python processes running the learner's handler
+// (src/servers/python/fcgi_app.py). The front reports every record of every request (the wire
+// view), the app reports the requests it ran and the processes it replaced; each check reads
+// those reports.
+import { fail, pass, sawRequests } from '../../src/engine/check-helpers.js';
+import { defineLesson, type CheckContext, type LabEvent, type RequestEvent } from '../../src/engine/types.js';
+import type { FastcgiAppEvent, FastcgiFrontEvent, WireRecord } from '../../src/servers/fastcgi/events.js';
+
+type FrontRequest = RequestEvent & Extract<FastcgiFrontEvent, { event: 'request' }>;
+type WorkerEvent = LabEvent & Extract<FastcgiAppEvent, { event: 'worker' }>;
+
+const KILL_COMMAND = "kill $(curl -s -o /dev/null -w '%header{x-app-pid}' {{fastcgi.url}}/)";
+
+function frontRequests(ctx: CheckContext): FrontRequest[] {
+  return ctx.requests('fastcgi') as FrontRequest[];
+}
+
+function stdinRecords(request: FrontRequest): WireRecord[] {
+  return (request.records ?? []).filter((r) => r.dir === 'out' && r.type === 'STDIN');
+}
+
+/** "BEGIN_REQUEST, PARAMS ×2, STDIN, STDOUT ×2, END_REQUEST": a request's records in short. */
+export function recordSummary(records: WireRecord[]): string {
+  const parts: [string, number][] = [];
+  for (const record of records) {
+    const last = parts.at(-1);
+    if (last && last[0] === record.type) last[1]++;
+    else parts.push([record.type, 1]);
+  }
+  return parts.map(([type, count]) => (count > 1 ? `${type} ×${count}` : type)).join(', ');
+}
+
+export default defineLesson({
+  id: 'fastcgi',
+  title: 'FastCGI: resident processes behind a binary protocol',
+  summary: 'Records, request ids and keep-alive between a web server and a pool of app processes that stay.',
+  layer: 'gateway',
+  requires: ['python3', 'curl'],
+  servers: [
+    {
+      name: 'fastcgi',
+      role: 'web server speaking FastCGI',
+      program: { node: '@servers/fastcgi/front.mjs', args: ['--app', 'app'] },
+      port: 8500,
+    },
+    {
+      name: 'app',
+      role: 'FastCGI app (a pool of 2 Python processes)',
+      program: { python: '@servers/python/fcgi_app.py', args: ['--workers', '2'] },
+      port: 9000,
+    },
+  ],
+  steps: [
+    {
+      id: 'records',
+      kind: 'read',
+      title: 'A program that stays, and a protocol of records',
+      text: 'steps/records.md',
+    },
+    {
+      id: 'same-pid',
+      kind: 'probe',
+      title: 'The same process, request after request',
+      text: 'steps/same-pid.md',
+      commands: ['curl -s {{fastcgi.url}}/ {{fastcgi.url}}/ {{fastcgi.url}}/'],
+      hints: ['One curl with three URLs sends three requests, one after the other, on one connection.'],
+      check: async (ctx) => {
+        const answered = frontRequests(ctx).filter((r) => r.status === 200 && typeof r.pid === 'number');
+        const byPid = new Map<number, number>();
+        for (const r of answered) byPid.set(r.pid!, (byPid.get(r.pid!) ?? 0) + 1);
+        const [pid, count] = [...byPid].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
+        if (count < 2) {
+          return fail(
+            answered.length === 0
+              ? 'The front has not passed a request to the app in this step yet.'
+              : 'No app process has answered two requests in this step yet.',
+            sawRequests(frontRequests(ctx)),
+            'two or more requests answered by the same app process',
+          );
+        }
+        return pass(
+          `Process ${pid} answered ${count} requests: it did not exit after the first. A CGI server would have started ${count} processes.`,
+        );
+      },
+    },
+    {
+      id: 'wire-view',
+      kind: 'answer',
+      title: 'One request, as records',
+      text: 'steps/wire-view.md',
+      commands: ['curl -s "{{fastcgi.url}}/?name=wire"', 'curl -s {{fastcgi.url}}/_records'],
+      hints: [
+        'The page lists the last few requests, newest last; each heading line names its request id.',
+        'Every record of one request carries the same id, in bytes 2 and 3 of its header.',
+      ],
+      check: async (ctx) => {
+        const requests = frontRequests(ctx).filter((r) => typeof r.requestId === 'number');
+        if (requests.length === 0) {
+          return fail(
+            'The front has not passed a request to the app in this step yet.',
+            sawRequests(frontRequests(ctx)),
+            `a request such as curl -s "${ctx.url('fastcgi')}/?name=wire"`,
+          );
+        }
+        const given = Number(/\d+/.exec(ctx.answer ?? '')?.[0]);
+        const match = requests.find((r) => r.requestId === given);
+        if (!match) {
+          return fail(
+            'That is not the request id of a request you made in this step.',
+            ctx.answer ? ctx.answer : 'no answer',
+            `one of the ids the front gave this step's requests (${requests.length} so far); read it in the wire view`,
+          );
+        }
+        const records = match.records ?? [];
+        return pass(
+          `Yes: ${match.method} ${match.target} travelled as request ${given}, in ${records.length} records: ${recordSummary(records)}.`,
+        );
+      },
+      solve: async (ctx) => {
+        await ctx.run('curl -s "{{fastcgi.url}}/?name=wire"');
+        const { stdout } = await ctx.run('curl -s {{fastcgi.url}}/_records');
+        const headings = stdout.split('\n').filter((line) => line.startsWith('GET /?name=wire'));
+        return /request id (\d+)/.exec(headings.at(-1) ?? '')?.[1] ?? '';
+      },
+    },
+    {
+      id: 'post-stdin',
+      kind: 'probe',
+      title: 'The body travels as STDIN records',
+      text: 'steps/post-stdin.md',
+      commands: [
+        "curl -s -d 'name=Ada&lesson=fastcgi' {{fastcgi.url}}/echo",
+        "head -c 100000 /dev/zero | tr '\\0' x | curl -s --data-binary @- {{fastcgi.url}}/echo | head -c 60; echo",
+      ],
+      hints: ['curl -d sends a POST with the data as its body.'],
+      check: async (ctx) => {
+        const posts = frontRequests(ctx).filter((r) => stdinRecords(r).some((s) => s.contentLength > 0));
+        const post = posts.at(-1);
+        if (!post) {
+          return fail(
+            'The front has not passed a request with a body in this step yet.',
+            sawRequests(frontRequests(ctx)),
+            'a POST with a body, as the command sends',
+          );
+        }
+        const stdin = stdinRecords(post);
+        const sizes = stdin.map((s) => s.contentLength);
+        const total = sizes.reduce((a, b) => a + b, 0);
+        return pass(
+          `${post.method} ${post.target}: ${total} bytes of body went as ${sizes.filter((n) => n > 0).length} STDIN record(s) ` +
+            `(${sizes.join(' + ')} bytes), the last one empty: the end of the stream.`,
+        );
+      },
+    },
+    {
+      id: 'kill-worker',
+      kind: 'drill',
+      title: 'Kill an app process; the pool replaces it',
+      text: 'steps/kill-worker.md',
+      commands: [KILL_COMMAND, 'curl -s {{fastcgi.url}}/'],
+      hints: [
+        "curl's -w '%header{x-app-pid}' prints one response header: the pid of the process that answered.",
+        'The manager replaces a dead worker within a moment; ask again and see the new pid.',
+      ],
+      check: async (ctx) => {
+        const deaths = ctx.events.filter(
+          (e): e is WorkerEvent => e.server === 'app' && e.event === 'worker' && e.state === 'exited',
+        );
+        const death = deaths.at(-1);
+        if (!death) {
+          return fail(
+            'No app process has died in this step yet.',
+            `${frontRequests(ctx).length} request(s) through the front, every app process still alive`,
+            'an app process killed (kill PID)',
+          );
+        }
+        // The request that found the pid was answered by the victim; a later one by another process.
+        const byVictim = frontRequests(ctx).filter((r) => r.pid === death.pid);
+        const since = byVictim.at(-1)?.seq ?? 0;
+        const after = frontRequests(ctx).filter((r) => r.seq > since && r.status === 200 && r.pid !== death.pid);
+        if (after.length === 0) {
+          return fail(
+            `Process ${death.pid} died (${death.how ?? 'exited'}) and the manager started ${death.replacement ?? 'a new one'}; now make a request.`,
+            sawRequests(frontRequests(ctx)),
+            'a request answered 200 after the process died',
+          );
+        }
+        return pass(
+          `Process ${death.pid} was ${death.how ?? 'gone'}; the manager started ${death.replacement ?? 'a new one'} in its place, ` +
+            `and process ${after.at(-1)!.pid ?? '?'} answered your next request. The pool heals itself; a client saw no error.`,
+        );
+      },
+    },
+    {
+      id: 'cousins',
+      kind: 'read',
+      title: 'SCGI, and where WSGI fits',
+      text: 'steps/cousins.md',
+    },
+  ],
+});

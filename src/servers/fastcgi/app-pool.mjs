@@ -1,0 +1,112 @@
+// The front's connections to the FastCGI app. Opening a connection costs a round trip, so a
+// connection that finished a request with KEEP_CONN goes back to an idle list and the next
+// request reuses it. The app says how many requests it can run at once (GET_VALUES →
+// FCGI_MAX_REQS: one per app process here, as with php-fpm's pm.max_children); the front never
+// has more requests in flight than that. A request that finds every process busy waits in a
+// queue, for a bounded time: past it, the client gets 503 Service Unavailable.
+import { FcgiError, openConnection } from './connection.mjs';
+import { MANAGEMENT_NAMES } from './record.mjs';
+
+const DEFAULT_LIMIT = 4;
+
+export class AppPool {
+  /** @type {import('./connection.mjs').FcgiConnection[]} */
+  #idle = [];
+  #inUse = 0;
+  /** Requests waiting for a free slot: resolve functions, oldest first. */
+  #waiting = [];
+  #connections = 0;
+  limit;
+  /** What GET_VALUES answered, once asked (a Map), or why it could not be asked. */
+  values = null;
+
+  /**
+   * @param {string} address host:port or a Unix socket path
+   * @param {{ limit?: number, queueMs?: number }} options limit: at most this many requests in flight
+   *   (by default what the app answers to GET_VALUES); queueMs: how long a request may wait for one
+   */
+  constructor(address, { limit, queueMs = 2000 } = {}) {
+    this.address = address;
+    this.limit = limit ?? DEFAULT_LIMIT;
+    this.fixedLimit = limit !== undefined;
+    this.queueMs = queueMs;
+  }
+
+  /**
+   * Ask the app its limits on a connection of its own (request id 0). `onRecord` sees the records.
+   * An app that does not answer within a second keeps the default limit.
+   */
+  async learnLimits(onRecord) {
+    let connection;
+    try {
+      connection = await openConnection(this.address, { onRecord });
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new FcgiError('timeout', 'no GET_VALUES_RESULT within 1 s')), 1000).unref(),
+      );
+      this.values = await Promise.race([connection.getValues(MANAGEMENT_NAMES), timeout]);
+      const maxReqs = Number(this.values.get('FCGI_MAX_REQS'));
+      if (!this.fixedLimit && Number.isInteger(maxReqs) && maxReqs > 0) this.limit = Math.min(maxReqs, 256);
+    } catch (error) {
+      this.values = error instanceof Error ? error.message : String(error);
+    } finally {
+      connection?.close('management query done');
+    }
+    return this.values;
+  }
+
+  /** A connection for one request: an idle one, a new one, or (all slots busy) wait for one. */
+  async acquire() {
+    if (this.#inUse >= this.limit) {
+      await new Promise((resolve, reject) => {
+        const waiter = { resolve, timer: null };
+        waiter.timer = setTimeout(() => {
+          this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+          reject(new FcgiError('busy', `all ${this.limit} app processes stayed busy for ${this.queueMs} ms`));
+        }, this.queueMs);
+        this.#waiting.push(waiter);
+      });
+    } else this.#inUse++;
+    // The slot is ours (a waiter is handed the slot of the request that finished).
+    while (this.#idle.length) {
+      const connection = this.#idle.pop();
+      if (!connection.closed) {
+        connection.reused = true;
+        return connection;
+      }
+    }
+    try {
+      const connection = await openConnection(this.address);
+      connection.id = ++this.#connections;
+      connection.socket.on('close', () => this.#forget(connection));
+      return connection;
+    } catch (error) {
+      this.#freeSlot();
+      throw error;
+    }
+  }
+
+  /** Give a connection back after its request; a broken or closed one is dropped. */
+  release(connection, reusable) {
+    if (reusable && !connection.closed) this.#idle.push(connection);
+    else if (!connection.closed) connection.close('not reused');
+    this.#freeSlot();
+  }
+
+  #freeSlot() {
+    const next = this.#waiting.shift();
+    if (next) {
+      clearTimeout(next.timer);
+      next.resolve();
+    } else this.#inUse--;
+  }
+
+  #forget(connection) {
+    const index = this.#idle.indexOf(connection);
+    if (index >= 0) this.#idle.splice(index, 1);
+  }
+
+  closeAll() {
+    for (const connection of this.#idle) connection.close('the front is stopping');
+    this.#idle = [];
+  }
+}

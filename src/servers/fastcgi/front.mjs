@@ -1,0 +1,163 @@
+// The lab's web server in front of a FastCGI app, like nginx with fastcgi_pass or Apache with
+// mod_proxy_fcgi: HTTP comes in, FastCGI records go out.
+//
+//   curl ──HTTP──▶ front ══FastCGI records══▶ app process (one of a pool)
+//                    │  BEGIN_REQUEST, PARAMS (the CGI variables), STDIN (the body)
+//                    │◀═ STDOUT (a CGI response), STDERR, END_REQUEST
+//                    └── every record of every request goes into the lab's events (the wire view),
+//                        and GET /_records shows the last few requests as records
+//
+//   node front.mjs [--app NAME|HOST:PORT|SOCKET] [--document-root DIR] [--timeout-ms 10000]
+//                  [--queue-ms 2000] [--max-reqs N] [--max-body BYTES]
+//
+// --app names a lab server (its port is looked up) or gives an address; --document-root makes
+// SCRIPT_FILENAME point at files under DIR (for php-fpm and fcgiwrap, which run files).
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { labServer, unparsableStatus } from '../lib/lab-server.mjs';
+import { AppPool } from './app-pool.mjs';
+import { answerError, passRequest } from './gateway.mjs';
+import { cgiParams, decodePath, splitScript } from './params.mjs';
+import { describeRecord, formatRecord } from './wire.mjs';
+
+const lab = labServer();
+const { values: options } = parseArgs({
+  options: {
+    app: { type: 'string', default: 'app' },
+    'document-root': { type: 'string' },
+    'timeout-ms': { type: 'string', default: '10000' },
+    'queue-ms': { type: 'string', default: '2000' },
+    'max-reqs': { type: 'string' },
+    'max-body': { type: 'string', default: String(10 * 1024 * 1024) },
+  },
+});
+const timeoutMs = Number(options['timeout-ms']);
+const maxBody = Number(options['max-body']);
+const address = appAddress(options.app);
+const pool = new AppPool(address, {
+  queueMs: Number(options['queue-ms']),
+  ...(options['max-reqs'] ? { limit: Number(options['max-reqs']) } : {}),
+});
+
+/** A lab server's name → 127.0.0.1:its port; anything else is already an address. */
+function appAddress(app) {
+  const server = lab.servers.find((s) => s.name === app);
+  return server ? `127.0.0.1:${server.port}` : app;
+}
+
+// Request ids start at a number made fresh for each lab run and count up (1…65535, 0 is the
+// connection's own id). The app only needs them unique among the requests on one connection.
+let nextId = 1 + Math.floor(Math.random() * 60000);
+function takeRequestId() {
+  const id = nextId;
+  nextId = nextId >= 65535 ? 1 : nextId + 1;
+  return id;
+}
+
+/** The last requests as records, for GET /_records. */
+const recent = [];
+const RECENT = 5;
+
+async function handle(req, res) {
+  if (req.url === '/_records' || req.url.startsWith('/_records?')) return showRecords(res);
+  const fields = lab.observe(req, res, {});
+  res.on('close', () => {
+    recent.push({ method: req.method, target: req.url, status: res.statusCode, fields });
+    if (recent.length > RECENT) recent.shift();
+  });
+  const script = splitScript(decodePath(req.url), options['document-root']);
+  if (!script) return answerError(res, 404, `No script under the document root matches ${req.url}.`);
+
+  // FastCGI sends PARAMS (with CONTENT_LENGTH) before STDIN. A body of known length streams
+  // through as it arrives; a chunked one has no length yet, so it is read first (bounded).
+  const declared = req.headers['content-length'];
+  let body = null;
+  let contentLength = 0;
+  if (declared !== undefined) {
+    contentLength = Number(declared);
+    if (contentLength > maxBody)
+      return answerError(res, 413, `The body is ${contentLength} bytes; this front takes at most ${maxBody}.`);
+    body = contentLength > 0 ? req : null;
+  } else if (req.headers['transfer-encoding']) {
+    body = await readWhole(req);
+    if (body === null) return answerError(res, 413, `The body is over ${maxBody} bytes.`);
+    contentLength = body.length;
+  }
+  const params = cgiParams(req, { script, serverPort: port, hasBody: body !== null, contentLength });
+  await passRequest({ req, res, pool, requestId: takeRequestId(), params, body, timeoutMs, log: console.log, fields });
+}
+
+function readWhole(req) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size <= maxBody) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= maxBody ? Buffer.concat(chunks) : null));
+    req.on('error', () => resolve(null));
+  });
+}
+
+function showRecords(res) {
+  const lines = [];
+  if (recent.length === 0) lines.push('No request has gone through the front yet.');
+  for (const { method, target, status, fields } of recent) {
+    lines.push(
+      '',
+      `${method} ${target} → ${status}   request id ${fields.requestId ?? '-'}, ${fields.records?.length ?? 0} records`,
+    );
+    for (const record of fields.records ?? []) lines.push(...formatRecord(record).map((l) => `  ${l}`));
+    if (fields.recordsDropped) lines.push(`  … and ${fields.recordsDropped} more records`);
+  }
+  const body = `${lines.join('\n')}\n`;
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+const server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 30000 });
+server.on('request', (req, res) =>
+  handle(req, res).catch((error) => {
+    console.error(`front error: ${error.stack ?? error}`);
+    if (!res.headersSent) answerError(res, 500, 'The front failed on this request (a bug in the lab).');
+    else res.destroy();
+  }),
+);
+server.on('clientError', (error, socket) => {
+  if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+  const status = unparsableStatus(error);
+  socket.end(`HTTP/1.1 ${status} Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  lab.reportUnparsable(error, socket, status);
+});
+
+const port = await lab.listen(server);
+// Before saying "ready", ask the app its limits (GET_VALUES on request id 0). The app may still be
+// starting (the lab starts its servers together): try again until it answers, for a while.
+const managementRecords = [];
+let values = null;
+for (const deadline = Date.now() + 8000; ; ) {
+  managementRecords.length = 0;
+  values = await pool.learnLimits((record, dir) => managementRecords.push(describeRecord(record, dir)));
+  if (values instanceof Map || Date.now() > deadline || !/cannot connect/.test(values)) break;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+lab.emit({
+  event: 'management',
+  app: address,
+  records: managementRecords,
+  values: values instanceof Map ? Object.fromEntries(values) : {},
+  ...(values instanceof Map ? {} : { error: String(values) }),
+});
+lab.onShutdown(() => {
+  server.close();
+  server.closeAllConnections();
+  pool.closeAll();
+});
+console.log(
+  `FastCGI front on http://127.0.0.1:${port} → app at ${address}; ` +
+    (values instanceof Map
+      ? `the app says FCGI_MAX_REQS=${values.get('FCGI_MAX_REQS') ?? '?'}, FCGI_MAX_CONNS=${values.get('FCGI_MAX_CONNS') ?? '?'}, FCGI_MPXS_CONNS=${values.get('FCGI_MPXS_CONNS') ?? '?'}`
+      : `GET_VALUES failed (${values}); at most ${pool.limit} requests at once`),
+);
+lab.ready({ port, app: address, maxReqs: pool.limit });

@@ -1,0 +1,166 @@
+// One HTTP request through FastCGI, and what each way of failing means for the client:
+//
+//   every app process stayed busy past the queue bound      → 503 Service Unavailable
+//   nobody listens at the app's address                     → 502 Bad Gateway
+//   the app closed the connection, or broke the protocol    → 502 Bad Gateway
+//   the app's STDOUT is not a CGI response                  → 502 Bad Gateway
+//   no END_REQUEST within the timeout                       → 504 Gateway Timeout (and ABORT_REQUEST)
+//   the client went away first                              → ABORT_REQUEST, so the app can stop
+//
+// Every record of the request, both ways, is kept (up to MAX_RECORDS) for the wire view.
+import { CgiHeaderReader } from './cgi-response.mjs';
+import { describeRecord } from './wire.mjs';
+
+const MAX_RECORDS = 300;
+/** After ABORT_REQUEST the app should answer END_REQUEST; it gets this long before we hang up. */
+const ABORT_GRACE_MS = 2000;
+
+/**
+ * @param {{ req, res, pool: import('./app-pool.mjs').AppPool, requestId: number,
+ *           params: [string, string][], body: Buffer | import('node:stream').Readable | null,
+ *           timeoutMs: number, log: (line: string) => void, fields: Record<string, unknown> }} options
+ *   `fields` are added to the request's lab event (records, requestId, pid, appStatus, error)
+ */
+export async function passRequest({
+  req,
+  res,
+  pool,
+  requestId,
+  params,
+  body,
+  timeoutMs,
+  log,
+  fields,
+  retried = false,
+}) {
+  const records = fields.records ?? [];
+  let dropped = 0;
+  fields.requestId = requestId;
+  fields.records = records;
+  const keep = (record, dir) => {
+    if (records.length < MAX_RECORDS) records.push(describeRecord(record, dir));
+    else fields.recordsDropped = ++dropped;
+  };
+
+  let connection;
+  try {
+    connection = await pool.acquire();
+  } catch (error) {
+    const status = error.kind === 'busy' ? 503 : 502;
+    fields.error = error.message;
+    return answerError(res, status, error.message, status === 503 ? 'Try again in a moment.' : 'Is the app running?');
+  }
+  fields.appConn = connection.id;
+  connection.onRecord = keep;
+  // A kept-alive connection may have been closed by the app a moment ago (its process was killed,
+  // or it closed an idle connection): if it fails before a single record came back, a request
+  // without a body is safe to send again, once, on a fresh connection.
+  const retryable = !retried && connection.reused && body === null && (req.method === 'GET' || req.method === 'HEAD');
+
+  const reader = new CgiHeaderReader();
+  let finished = false;
+  let clientGone = false;
+  let broken = null; // why the app's answer could not be passed on
+
+  const onStdout = (chunk) => {
+    if (broken || clientGone) return;
+    if (!reader.done) {
+      const head = reader.push(chunk);
+      if (!head) return;
+      if (head.error) {
+        broken = head.error;
+        return;
+      }
+      const pid = head.headers.find(([name]) => name.toLowerCase() === 'x-app-pid')?.[1];
+      if (pid && /^\d+$/.test(pid)) fields.pid = Number(pid);
+      try {
+        writeHead(res, head);
+      } catch (error) {
+        broken = `the app sent a header HTTP cannot carry: ${error.message}`;
+        return;
+      }
+      if (head.rest.length) res.write(head.rest);
+      return;
+    }
+    res.write(chunk);
+  };
+  const onStderr = (chunk) => {
+    for (const line of chunk.toString('utf8').split('\n'))
+      if (line.trim()) log(`[app stderr, id ${requestId}] ${line}`);
+  };
+
+  // The client hung up before the answer was complete: tell the app (ABORT_REQUEST). It answers
+  // with END_REQUEST, and then the connection can serve the next request.
+  res.on('close', () => {
+    if (finished || res.writableFinished) return;
+    clientGone = true;
+    fields.aborted = true;
+    connection.abort(requestId);
+    setTimeout(() => {
+      if (!finished) connection.close('no END_REQUEST after ABORT_REQUEST');
+    }, ABORT_GRACE_MS).unref();
+  });
+
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    connection.abort(requestId);
+    connection.close(`no END_REQUEST within ${timeoutMs} ms`);
+  }, timeoutMs);
+
+  try {
+    const end = await connection.request({ requestId, params, body, keepConn: true, onStdout, onStderr });
+    fields.appStatus = end.appStatus;
+    if (!broken && !reader.done) broken = reader.end()?.error ?? null;
+    if (broken) {
+      fields.error = broken;
+      log(`502 for ${req.method} ${req.url}: ${broken}`);
+      if (!res.headersSent)
+        answerError(res, 502, `The app's answer is not a CGI response: ${broken}.`, 'Read the app log.');
+      else res.destroy();
+    } else if (!clientGone) res.end();
+  } catch (error) {
+    const nothingBack = !records.some((r) => r.dir === 'in');
+    if (retryable && !timedOut && !clientGone && error.kind === 'closed' && nothingBack) {
+      clearTimeout(timer);
+      finished = true;
+      pool.release(connection, false);
+      log(`connection #${connection.id} to the app was closed under us (${error.message}); sending again on a new one`);
+      fields.retried = true;
+      return passRequest({ req, res, pool, requestId, params, body, timeoutMs, log, fields, retried: true });
+    }
+    const status = timedOut ? 504 : 502;
+    const why = timedOut ? `the app sent no END_REQUEST within ${timeoutMs} ms` : error.message;
+    fields.error = why;
+    if (!clientGone) {
+      log(`${status} for ${req.method} ${req.url}: ${why}`);
+      if (!res.headersSent) answerError(res, status, `${capitalize(why)}.`, timedOut ? 'The app is too slow.' : '');
+      else res.destroy();
+    }
+  } finally {
+    if (!finished) {
+      finished = true;
+      clearTimeout(timer);
+      pool.release(connection, !connection.closed && !broken && !timedOut);
+    }
+  }
+}
+
+function writeHead(res, { status, reason, headers }) {
+  const grouped = {};
+  for (const [name, value] of headers) (grouped[name] ??= []).push(value);
+  for (const [name, values] of Object.entries(grouped)) res.setHeader(name, values.length === 1 ? values[0] : values);
+  if (reason) res.statusMessage = reason;
+  res.writeHead(status);
+}
+
+/** The front's own error pages: what happened, and what to try. */
+export function answerError(res, status, message, hint = '') {
+  const body = `${status}: ${message}\n${hint ? `${hint}\n` : ''}`;
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function capitalize(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

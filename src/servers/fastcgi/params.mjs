@@ -1,0 +1,98 @@
+// The PARAMS a web server sends for one HTTP request: the CGI/1.1 meta-variables of RFC 3875 §4.1
+// (FastCGI carries the same variables a CGI program would find in its environment), plus the
+// few that FastCGI apps such as php-fpm and fcgiwrap need to find their script.
+import { realpathSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+
+export const SERVER_SOFTWARE = 'gateway-tutor-fastcgi-front/1.0';
+
+/** Headers that never become HTTP_* variables, and why. */
+const LEFT_OUT = new Set([
+  'content-length', // already CONTENT_LENGTH
+  'content-type', // already CONTENT_TYPE
+  'authorization', // RFC 3875 §4.1.18: credentials are not handed to scripts
+  'proxy', // "httpoxy": HTTP_PROXY would look like the proxy setting many libraries obey
+  'connection', // hop-by-hop: about the client's connection to us, not the app's business
+  'keep-alive',
+  'transfer-encoding',
+]);
+
+/**
+ * Where the script is, for apps that run files (php-fpm, fcgiwrap). With a document root, the
+ * path's first segments that name a file become SCRIPT_NAME and the rest PATH_INFO
+ * ("/hello.sh/extra" → "/hello.sh" + "/extra"), the way nginx's fastcgi_split_path_info does.
+ * Without one, the whole app lives at "/": SCRIPT_NAME is empty and the path is PATH_INFO.
+ * Returns null when no file under the root matches (the front answers 404).
+ */
+export function splitScript(path, documentRoot) {
+  if (!documentRoot) return { scriptName: '', pathInfo: path };
+  const root = realpathSync(documentRoot);
+  const segments = path.split('/').filter(Boolean);
+  for (let i = 1; i <= segments.length; i++) {
+    const scriptName = `/${segments.slice(0, i).join('/')}`;
+    let real;
+    try {
+      real = realpathSync(join(root, scriptName));
+    } catch {
+      return null;
+    }
+    // No path escapes the document root: "..", symlinks and all are resolved first.
+    if (real !== root && !real.startsWith(root + sep)) return null;
+    if (statSync(real).isFile()) {
+      return { scriptName, pathInfo: path.slice(scriptName.length), filename: real, documentRoot: root };
+    }
+  }
+  return null;
+}
+
+/** All PARAMS for `req`, as [name, value] pairs in the order they are sent. */
+export function cgiParams(req, { script, serverPort, hasBody, contentLength }) {
+  const url = req.url ?? '/';
+  const question = url.indexOf('?');
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '') || '127.0.0.1';
+  const params = [
+    ['GATEWAY_INTERFACE', 'CGI/1.1'],
+    ['SERVER_SOFTWARE', SERVER_SOFTWARE],
+    ['SERVER_PROTOCOL', `HTTP/${req.httpVersion}`],
+    ['SERVER_NAME', host],
+    ['SERVER_ADDR', req.socket.localAddress ?? '127.0.0.1'],
+    ['SERVER_PORT', String(serverPort)],
+    ['REMOTE_ADDR', req.socket.remoteAddress ?? ''],
+    ['REMOTE_PORT', String(req.socket.remotePort ?? '')],
+    ['REQUEST_METHOD', req.method ?? 'GET'],
+    ['REQUEST_URI', url],
+    ['SCRIPT_NAME', script.scriptName],
+    ['PATH_INFO', script.pathInfo],
+    ['QUERY_STRING', question < 0 ? '' : url.slice(question + 1)],
+  ];
+  if (script.filename) {
+    params.push(['SCRIPT_FILENAME', script.filename], ['DOCUMENT_ROOT', script.documentRoot]);
+  }
+  if (script.pathInfo && script.documentRoot) {
+    params.push(['PATH_TRANSLATED', join(script.documentRoot, script.pathInfo)]);
+  }
+  // CONTENT_LENGTH only when there is a body (RFC 3875 §4.1.2); CONTENT_TYPE when the client gave one.
+  if (hasBody) params.push(['CONTENT_LENGTH', String(contentLength)]);
+  if (req.headers['content-type']) params.push(['CONTENT_TYPE', req.headers['content-type']]);
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i].toLowerCase();
+    // A name with "_" would collide with its "-" twin once converted: left out, as nginx does.
+    if (LEFT_OUT.has(name) || name.includes('_')) continue;
+    const key = `HTTP_${name.toUpperCase().replaceAll('-', '_')}`;
+    const existing = params.find(([n]) => n === key);
+    // The same header twice becomes one variable, values joined (RFC 3875 §4.1.18).
+    if (existing) existing[1] += `, ${req.rawHeaders[i + 1]}`;
+    else params.push([key, req.rawHeaders[i + 1]]);
+  }
+  return params;
+}
+
+/** Decode a path for PATH_INFO ("/a%20b" → "/a b"); an undecodable path stays as it came. */
+export function decodePath(url) {
+  const path = url.split('?')[0] ?? '/';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}

@@ -1,0 +1,84 @@
+// The wire view: each record that crossed a FastCGI connection, as a small plain object (for lab
+// events, so a check or the TUI can show one request as records) and as lines of text (for the
+// front's /_records page and the tutor's `fcgi` command).
+import {
+  decodePairs,
+  isStreamType,
+  parseBeginRequest,
+  parseEndRequest,
+  protocolStatusName,
+  ROLE,
+  TYPE,
+  typeName,
+} from './record.mjs';
+
+const ROLE_NAMES = Object.fromEntries(Object.entries(ROLE).map(([name, value]) => [value, name]));
+const PREVIEW = 60;
+
+/**
+ * What a record says, without its raw bytes. `dir` is 'out' (sent by the web server) or 'in'.
+ * (fields: src/servers/fastcgi/events.ts, wireRecord)
+ */
+export function describeRecord(record, dir) {
+  const entry = {
+    dir,
+    type: typeName(record.type),
+    requestId: record.requestId,
+    contentLength: record.contentLength ?? record.content.length,
+  };
+  if (record.paddingLength) entry.paddingLength = record.paddingLength;
+  const { content } = record;
+  switch (record.type) {
+    case TYPE.BEGIN_REQUEST: {
+      const begin = parseBeginRequest(content);
+      if (!begin.error) {
+        entry.role = ROLE_NAMES[begin.role] ?? `role ${begin.role}`;
+        entry.keepConn = begin.keepConn;
+      }
+      break;
+    }
+    case TYPE.END_REQUEST: {
+      const end = parseEndRequest(content);
+      if (!end.error) {
+        entry.appStatus = end.appStatus;
+        entry.protocolStatus = protocolStatusName(end.protocolStatus);
+      }
+      break;
+    }
+    case TYPE.PARAMS:
+    case TYPE.GET_VALUES:
+    case TYPE.GET_VALUES_RESULT: {
+      const { pairs } = decodePairs(content);
+      entry.pairs = pairs;
+      break;
+    }
+    case TYPE.UNKNOWN_TYPE:
+      if (content.length > 0) entry.unknownType = content[0];
+      break;
+    default:
+      if (isStreamType(record.type) && content.length > 0) {
+        entry.preview = content.toString('latin1', 0, Math.min(PREVIEW, content.length));
+      }
+  }
+  return entry;
+}
+
+/** One record as text lines: an arrow for the direction, the type, the id, the length, the gist. */
+export function formatRecord(entry, { pairs = true } = {}) {
+  const arrow = entry.dir === 'out' ? '→' : '←';
+  const padding = entry.paddingLength ? ` +${entry.paddingLength} pad` : '';
+  const head = `${arrow} ${entry.type.padEnd(17)} id ${String(entry.requestId).padEnd(5)} ${`${entry.contentLength} bytes${padding}`.padEnd(17)}`;
+  const lines = [`${head} ${gist(entry)}`.trimEnd()];
+  if (pairs && entry.pairs) for (const [name, value] of entry.pairs) lines.push(`      ${name}=${value}`);
+  return lines;
+}
+
+function gist(entry) {
+  if (entry.role) return `role ${entry.role}${entry.keepConn ? ', KEEP_CONN' : ''}`;
+  if (entry.protocolStatus) return `app status ${entry.appStatus}, ${entry.protocolStatus}`;
+  if (entry.unknownType !== undefined) return `the app does not know type ${entry.unknownType}`;
+  if (entry.pairs) return entry.contentLength === 0 ? `end of ${entry.type}` : `${entry.pairs.length} name-value pairs`;
+  if (entry.contentLength === 0 && entry.type !== 'ABORT_REQUEST') return `end of ${entry.type}`;
+  if (entry.preview !== undefined) return JSON.stringify(entry.preview) + (entry.contentLength > PREVIEW ? '…' : '');
+  return '';
+}
