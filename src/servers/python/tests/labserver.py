@@ -38,8 +38,8 @@ def pid_alive(pid):
 
 
 class LabServer:
-    def __init__(self, app_source, *args, files=None, python=None):
-        self.workspace = tempfile.mkdtemp(prefix='gt-wsgi-test-')
+    def __init__(self, app_source, *args, files=None, python=None, server=SERVER, name='wsgi'):
+        self.workspace = tempfile.mkdtemp(prefix=f'gt-{name}-test-')
         with open(os.path.join(self.workspace, 'app.py'), 'w') as f:
             f.write(app_source)
         for name, text in (files or {}).items():
@@ -47,9 +47,9 @@ class LabServer:
                 f.write(text)
         events_r, events_w = os.pipe()
         # The tutor uses fd 3; any number works, and the server reads it from GT_EVENTS_FD.
-        env = dict(os.environ, GT_PORT='0', GT_EVENTS_FD=str(events_w), GT_WORKSPACE=self.workspace, GT_SERVER='wsgi')
+        env = dict(os.environ, GT_PORT='0', GT_EVENTS_FD=str(events_w), GT_WORKSPACE=self.workspace, GT_SERVER=name)
         self.process = subprocess.Popen(
-            [python or sys.executable, SERVER, '--app', 'app:app', *args],
+            [python or sys.executable, server, '--app', 'app:app', *args],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             env=env, pass_fds=(events_w,))
         os.close(events_w)
@@ -60,7 +60,7 @@ class LabServer:
         threading.Thread(target=self._read_log, daemon=True).start()
         ready = self.wait_event(lambda e: e['event'] == 'ready', what='the ready event')
         self.port = ready['port']
-        self.workers = ready['workers']
+        self.workers = ready.get('workers')
 
     def _read_events(self, fd):
         with os.fdopen(fd, 'rb') as stream:

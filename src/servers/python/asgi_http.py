@@ -1,0 +1,226 @@
+# One TCP connection of the ASGI lab server, as an asyncio Protocol: the event loop calls
+# data_received() whenever bytes arrive, on any of the many connections it watches at once. This
+# class cuts those bytes into requests (heads and bodies, HTTP/1.1 keep-alive and pipelining) and
+# answers them strictly in order, one request cycle (asgi_cycle.py) at a time. A WebSocket upgrade
+# hands the connection over to asgi_websocket.py.
+#
+# Nothing a client sends can stop the server: a malformed head gets 400/414/431/505, a body over
+# the limit 413, a client that starts a head and never finishes it 408 after a deadline, and an
+# idle kept-alive connection is closed after a few seconds.
+import asyncio
+from collections import deque
+
+from asgi_body import ChunkedBody, LengthBody
+from asgi_cycle import ErrorCycle, HttpCycle
+from asgi_head import HttpError, check_partial, parse_head
+
+MAX_PIPELINE = 16            # requests parsed ahead of the one being answered
+MAX_BUFFERED_BODY = 256 * 1024   # body bytes held for an app that has not asked for them yet
+
+
+class HttpConnection(asyncio.Protocol):
+    def __init__(self, server):
+        self.server = server
+        self.config = server.config
+        self.loop = server.loop
+        self.transport = None
+        self.buffer = bytearray()
+        self.state = 'head'          # head → body → head ...; or error, websocket, closed
+        self.body = None             # the reader of the body being received (asgi_body.py)
+        self.reading = None          # the cycle that body belongs to
+        self.cycles = deque()        # parsed requests, answered in order (pipelining)
+        self.task = None             # the task answering them
+        self.timer = None            # head deadline or keep-alive idle limit
+        self.paused = False          # we stopped reading (too much waiting on us)
+        self.write_paused = False    # the client is not reading our responses fast enough
+        self.drained = None
+        self.websocket = None
+        self.closed = False
+
+    # -- the event loop calls these ---------------------------------------------------------
+    def connection_made(self, transport):
+        self.transport = transport
+        self.conn = self.server.next_conn()
+        peer = transport.get_extra_info('peername') or ('127.0.0.1', 0)
+        here = transport.get_extra_info('sockname') or ('127.0.0.1', 0)
+        self.client = (peer[0], peer[1])
+        self.local = (here[0], here[1])
+        self.remote = f'{peer[0]}:{peer[1]}'
+        self.server.connections.add(self)
+        self.arm_timer(self.config.head_timeout)
+
+    def data_received(self, data):
+        if self.websocket is not None:
+            self.websocket.feed(data)
+            return
+        if self.state in ('error', 'closed'):
+            return
+        self.buffer += data
+        self.parse()
+
+    def eof_received(self):
+        if self.websocket is not None:
+            return self.websocket.eof_received()
+        if self.buffer and self.state == 'head' and not self.cycles:
+            self.refuse(HttpError(400, 'the connection closed in the middle of a request head'))
+        return None     # close our side too
+
+    def connection_lost(self, exc):
+        self.closed = True
+        self.state = 'closed'
+        self.cancel_timer()
+        self.server.connections.discard(self)
+        for cycle in self.cycles:
+            cycle.disconnect()
+        if self.websocket is not None:
+            self.websocket.connection_lost()
+        self.resume_writing()
+
+    def pause_writing(self):
+        self.write_paused = True
+
+    def resume_writing(self):
+        self.write_paused = False
+        if self.drained is not None and not self.drained.done():
+            self.drained.set_result(None)
+
+    # -- reading requests -------------------------------------------------------------------
+    def parse(self):
+        """Take every complete head and body piece out of the buffer."""
+        while True:
+            if self.state == 'head':
+                if len(self.cycles) >= MAX_PIPELINE:
+                    return self.pause_reading()
+                while self.buffer[:2] == b'\r\n':      # RFC 9112 §2.2: empty lines before a request
+                    del self.buffer[:2]
+                end = self.buffer.find(b'\r\n\r\n')
+                if end < 0:
+                    try:
+                        check_partial(self.buffer)
+                    except HttpError as error:
+                        self.refuse(error)
+                    return
+                data = bytes(self.buffer[:end])
+                del self.buffer[:end + 4]
+                self.cancel_timer()
+                try:
+                    head = parse_head(data)
+                except HttpError as error:
+                    return self.refuse(error, data)
+                if not self.start_request(head):
+                    return
+            elif self.state == 'body':
+                if not self.buffer:
+                    return
+                try:
+                    piece = self.body.feed(self.buffer)
+                except HttpError as error:
+                    self.state = 'error'
+                    self.reading.body_failed(error)
+                    return
+                self.reading.feed_body(piece, self.body.done)
+                if self.reading.received > self.config.max_body:
+                    self.state = 'error'
+                    limit = self.config.max_body
+                    self.reading.body_failed(HttpError(413, f'the chunked body grew past {limit} bytes'))
+                    return
+                if self.body.done:
+                    self.state, self.body, self.reading = 'head', None, None
+                elif self.reading.buffered > MAX_BUFFERED_BODY:
+                    return self.pause_reading()
+            else:
+                return
+
+    def start_request(self, head):
+        """A complete head: queue its cycle. False when the connection stops reading."""
+        if head.upgrade == b'websocket' and head.method == 'GET' and not self.cycles:
+            from asgi_websocket import start_websocket
+            self.state = 'websocket'
+            self.websocket = start_websocket(self, head, bytes(self.buffer))
+            self.buffer.clear()
+            return False
+        limit = self.config.max_body
+        if head.content_length is not None and head.content_length > limit:
+            self.refuse(HttpError(413, f'the body is {head.content_length} bytes; this server takes at most {limit}'),
+                        head=head)
+            return False
+        cycle = HttpCycle(self, head)
+        self.cycles.append(cycle)
+        if head.chunked or head.content_length:
+            self.state = 'body'
+            self.body = ChunkedBody() if head.chunked else LengthBody(head.content_length)
+            self.reading = cycle
+        else:
+            cycle.feed_body(b'', True)
+        if self.task is None:
+            self.task = self.loop.create_task(self.answer())
+        return True
+
+    def refuse(self, error, data=b'', head=None):
+        """A request the app never sees: answered (after those before it) and the connection closed."""
+        self.state = 'error'
+        self.cancel_timer()
+        self.cycles.append(ErrorCycle(self, error, data, head))
+        if self.task is None:
+            self.task = self.loop.create_task(self.answer())
+
+    def pause_reading(self):
+        if not self.paused and not self.closed:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self):
+        if self.paused and not self.closed:
+            self.paused = False
+            self.transport.resume_reading()
+            self.parse()
+
+    # -- answering them, in order ------------------------------------------------------------
+    async def answer(self):
+        try:
+            while self.cycles and not self.closed:
+                cycle = self.cycles[0]
+                await cycle.run()
+                self.cycles.popleft()
+                if not cycle.keep_alive:
+                    return self.close()
+                self.resume_reading()
+        finally:
+            self.task = None
+        if not self.closed and self.state == 'head' and not self.cycles:
+            self.arm_timer(self.config.head_timeout if self.buffer else self.config.keepalive)
+
+    def write(self, data):
+        if not self.closed:
+            self.transport.write(data)
+
+    async def drain(self):
+        """Wait while the client is slow to read what we wrote (flow control)."""
+        if self.write_paused and not self.closed:
+            self.drained = self.loop.create_future()
+            await self.drained
+
+    def close(self):
+        if not self.closed and self.transport is not None:
+            self.transport.close()
+
+    # -- deadlines --------------------------------------------------------------------------
+    def arm_timer(self, seconds):
+        self.cancel_timer()
+        self.timer = self.loop.call_later(seconds, self.timed_out)
+
+    def cancel_timer(self):
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def timed_out(self):
+        self.timer = None
+        if self.cycles or self.websocket is not None or self.closed:
+            return
+        if self.buffer:
+            # Part of a head, and then nothing: a slow (or malicious, "slowloris") client.
+            seconds = self.config.head_timeout
+            self.refuse(HttpError(408, f'the request head was not complete after {seconds:g} s'))
+        else:
+            self.close()        # an idle kept-alive connection: close it quietly

@@ -1,0 +1,103 @@
+# What the ASGI lab server tells the tutor (JSON events on fd 3, declared in asgi-events.ts): one
+# `request` event per HTTP request (with a summary of the scope the app got), `websocket` and
+# `websocket-message` events, `lifespan`, `reload` and `stall`. Bytes become latin-1 text here, so
+# every byte survives the trip into JSON.
+import time
+
+PREVIEW = 200       # characters of a WebSocket message shown in its event
+
+
+def text(data):
+    return data.decode('latin-1') if isinstance(data, (bytes, bytearray)) else str(data)
+
+
+def pairs(headers):
+    return [[text(n), text(v)] for n, v in headers or ()]
+
+
+def ms(seconds):
+    return round(seconds * 1000, 2)
+
+
+def scope_summary(scope):
+    """The scope as JSON can carry it: bytes as text, tuples as lists, state as its keys."""
+    return {
+        'type': scope['type'], 'httpVersion': scope['http_version'], 'method': scope.get('method', 'GET'),
+        'scheme': scope['scheme'], 'path': scope['path'], 'rawPath': text(scope['raw_path']),
+        'queryString': text(scope['query_string']), 'rootPath': scope['root_path'],
+        'client': list(scope['client']), 'server': list(scope['server']),
+        'stateKeys': sorted(str(k) for k in scope.get('state', {})),
+        **({'subprotocols': scope['subprotocols']} if 'subprotocols' in scope else {}),
+    }
+
+
+def request_event(conn, head, scope, status, response_headers, started, error=None, **extra):
+    ended = time.time()
+    event = {
+        'event': 'request', 'conn': conn.conn, 'remote': conn.remote, 'method': head.method,
+        'target': text(head.target), 'httpVersion': head.http_version, 'headers': pairs(head.raw_headers),
+        'status': status, 'responseHeaders': pairs(response_headers), 'durationMs': ms(ended - started),
+        'start': ms(started), 'end': ms(ended), 'scope': scope_summary(scope), 'engine': 'lab', **extra,
+    }
+    if error:
+        event['error'] = error
+    return event
+
+
+def http_event(cycle):
+    return request_event(
+        cycle.conn, cycle.head, cycle.scope, cycle.status, cycle.response_headers, cycle.started, cycle.error,
+        bytes=cycle.bytes_sent, requestBytes=cycle.received, bodyEvents=cycle.body_events,
+        firstBodyMs=cycle.first_body_ms, stalledMs=cycle.stalled_ms,
+        aborted=cycle.disconnected and not cycle.complete)
+
+
+def handshake_event(session):
+    """The HTTP half of a WebSocket: the upgrade request and its 101 (or 403, 400...)."""
+    return request_event(session.conn, session.head, session.scope, session.status,
+                         getattr(session, 'response_headers', []), session.started, session.error,
+                         websocket=True, subprotocol=session.subprotocol)
+
+
+def websocket_event(session):
+    ended = time.time()
+    event = {
+        'event': 'websocket', 'conn': session.conn.conn, 'remote': session.conn.remote,
+        'path': session.scope['path'], 'target': text(session.head.target), 'status': session.status,
+        'accepted': session.status == 101, 'subprotocol': session.subprotocol,
+        'messagesIn': session.messages_in, 'messagesOut': session.messages_out,
+        'closeCode': session.close_code, 'closeReason': session.close_reason, 'closedBy': session.closed_by,
+        'durationMs': ms(ended - session.started), 'start': ms(session.started), 'end': ms(ended),
+        'stalledMs': session.stalled_ms, 'engine': 'lab',
+    }
+    if session.error:
+        event['error'] = session.error
+    return event
+
+
+def message_event(session, direction, kind, data, code=None):
+    event = {'event': 'websocket-message', 'conn': session.conn.conn, 'path': session.scope['path'],
+             'direction': direction, 'kind': kind, 'size': len(data.encode('utf-8') if isinstance(data, str) else data)}
+    if kind in ('text', 'close') and isinstance(data, str):
+        event['text'] = data[:PREVIEW]
+    elif kind == 'binary':
+        event['hex'] = bytes(data[:PREVIEW // 4]).hex()
+    if code is not None:
+        event['code'] = code
+    return event
+
+
+def refused_event(conn, error, data, head):
+    """A request refused before any app saw it: the request line as far as it could be read."""
+    if head is not None:
+        method, target, version = head.method, text(head.target), head.http_version
+        headers = pairs(head.raw_headers)
+    else:
+        first = data.split(b'\r\n', 1)[0][:200].split(b' ')
+        method = text(first[0]) if first and first[0] else ''
+        target = text(first[1]) if len(first) > 1 else ''
+        version = text(first[2])[5:] if len(first) > 2 else ''
+        headers = []
+    return {'event': 'request', 'conn': conn.conn, 'remote': conn.remote, 'method': method, 'target': target,
+            'httpVersion': version, 'headers': headers, 'status': error.status, 'error': error.detail,
+            'start': ms(time.time()), 'end': ms(time.time()), 'engine': 'lab'}
