@@ -116,6 +116,30 @@ const claims: Claim[] = [
     right: /Tornado and Twisted are asynchronous networking frameworks/,
   },
   {
+    where: ['wsgi', 'hello-json'],
+    why: 'wsgiref.validate is stricter than PEP 3333; under Gunicorn there is no validator',
+    wrong: /which checks the rules of PEP 3333 as the request goes through;/,
+    right: /stricter than PEP 3333/,
+  },
+  {
+    where: ['reverse-proxy', 'failover'],
+    why: 'RFC 9110 §9.2.2: after a refused connection nothing was sent, so any method may be retried',
+    wrong: /only safe because GET/,
+    right: /safe for any method, a POST included/,
+  },
+  {
+    where: ['reverse-proxy', 'buffering'],
+    why: 'nginx health_check is NGINX Plus; limit_req answers 503 by default without Retry-After; caches hold whole bodies',
+    wrong: /never holds a whole body/,
+    right: /limit_req_status 429/,
+  },
+  {
+    where: ['reverse-proxy', 'body-limit'],
+    why: 'a chunked body over the limit must not reach the app (the proxy holds bodies, as nginx does)',
+    wrong: /bytes are counted as they stream past/,
+    right: /proxy_request_buffering on/,
+  },
+  {
     where: ['wsgi', 'under-gunicorn'],
     why: 'under Gunicorn there is no validator: say what the starter bug really looks like there',
     right: /closes the connection/,

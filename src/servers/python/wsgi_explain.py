@@ -1,6 +1,10 @@
 # Turns wsgiref.validate's terse complaints (and this server's own WSGI errors) into explanations a
 # learner can act on: what the app did, what PEP 3333 says, and how to fix it. The lab shows them in
 # the 500 response, in the lab log and in the request event's `error` field.
+#
+# Only PEP 3333's own rules fail a request. Where wsgiref.validate is stricter than the PEP
+# (wsgi_validate.py lists where), its complaint is advice: advice() labels it as the validator's
+# own rule for the lab log, and the request goes on.
 import traceback
 
 # (words found in the complaint, or the name of the validate function that complained,
@@ -62,25 +66,12 @@ EXPLANATIONS = [
     ('Header value must be of type str',
      'A header value is not a str (Content-Length given as an int?). Convert it: str(len(body)).',
      'header_name and header_value must be "native strings"'),
-    ('The Status header cannot be used',
-     'The status goes in the first argument of start_response, not in a "Status" header.',
-     'The status argument is a status string of the form "999 Message here"'),
     ('Bad header value',
      'A header value contains a control character (a newline?). Header values are one line.',
      'header values must not contain control characters, including carriage returns or linefeeds'),
     ('Bad header name',
      'A header name contains characters a header name may not have.',
      'header_name ... must not contain ... control characters'),
-    ('Names may not end in',
-     'A header name may not end in "-" or "_".',
-     'response_headers is a list of (header_name, header_value) tuples'),
-    ('No Content-Type header found',
-     'The response has a body but no Content-Type header. PEP 3333 does not demand one, but '
-     'wsgiref.validate does, because a client can only guess what the bytes are without it.',
-     'the server will add those headers it needs (Date, Server); Content-Type is the application\'s job'),
-    ('Content-Type header found in a',
-     'A 204 or 304 response has no body, so it must not carry a Content-Type.',
-     'response_headers is a list of (header_name, header_value) tuples'),
     ('is not a tuple',
      'The third argument of start_response must be the tuple sys.exc_info() returns.',
      'exc_info ... must be a Python sys.exc_info() tuple'),
@@ -103,9 +94,6 @@ EXPLANATIONS = [
      'The body iterable was thrown away without close() being called.',
      'the server or gateway must call the close() method upon completion of the current request'),
     # Complaints without words: named by the validate function that made them.
-    ('InputWrapper.read',
-     'Call wsgi.input.read(size) with a size, e.g. int(environ.get("CONTENT_LENGTH") or 0).',
-     'read(size) ... The semantics of each method are as documented in the Python Library Reference'),
     ('InputWrapper.readline',
      'Call wsgi.input.readline() with at most one argument.',
      'readline() ... the optional "size" argument to readline()'),
@@ -164,3 +152,29 @@ def _qualify(name, line):
     if name == 'write':
         return 'ErrorWrapper.write'
     return name
+
+
+# wsgiref.validate's rules beyond PEP 3333: (words of the complaint, what to do about it).
+ADVICE = [
+    ('No Content-Type header found',
+     'PEP 3333 does not require a Content-Type, but without one a client can only guess what the '
+     'body is: add one, such as ("Content-Type", "text/plain; charset=utf-8").'),
+    ('Content-Type header found in a',
+     'a 204 has no body, so a Content-Type there describes nothing (HTTP allows one on a 304).'),
+    ('The Status header cannot be used',
+     'the status goes in the first argument of start_response; a "Status" header is CGI\'s way.'),
+    ('Names may not end in',
+     'HTTP allows such a name, but it is almost always a typo.'),
+    ('read() was called without a size',
+     'portable apps read int(environ.get("CONTENT_LENGTH") or 0) bytes, because some servers '
+     'and middleware (wsgiref.validate among them) want a size.'),
+    ('exc_info by keyword',
+     'pass it by position: start_response(status, headers, sys.exc_info()).'),
+]
+
+
+def advice(note):
+    """One line for the lab log: a wsgiref.validate complaint that PEP 3333 does not back."""
+    hint = next((text for words, text in ADVICE if words in note), '')
+    return (f'wsgiref.validate\'s own rule, stricter than PEP 3333 (advice only, the request was '
+            f'not failed): {note}' + (f'. {hint}' if hint else ''))

@@ -2,12 +2,14 @@
 # A pre-fork WSGI server (PEP 3333) in standard-library Python, built like Gunicorn's sync workers:
 #
 #     tutor ──stdin──▶ master ──fork──▶ worker ─┐
-#                        │      ──fork──▶ worker ─┤── all accept() on the same listening socket
+#                        │      ──fork──▶ worker ─┤── all poll() the same listening socket
 #                        └── watches: dead workers, slow workers, saved files, the tutor
 #
 # The master binds the socket, forks N workers and then only supervises: it never runs the app.
-# Each worker imports the learner's app and handles one request at a time (wsgi_worker.py). The
-# kernel hands each new connection to one of the workers blocked in accept().
+# Each worker imports the learner's app and handles one request at a time (wsgi_worker.py). An
+# idle worker waits in poll() on the shared, non-blocking listening socket; a new connection wakes
+# every idle worker, they all call accept(), one wins and the others get EAGAIN and wait again
+# (the "thundering herd", as with Gunicorn's sync workers).
 #
 #   python3 wsgi_server.py --app app:app [--workers 2] [--timeout 30] [--mount /flask=flask_app:app]
 #

@@ -18,11 +18,22 @@
 #      each reload too). It checks this server, not the learner (the environ is built before
 #      the app runs, by one function: Worker.environ), and the unit tests check it for many kinds
 #      of requests (test_wsgi_server.py, test_environ_passes_wsgiref_check_environ).
+#
+# wsgiref.validate is also stricter than PEP 3333 in a few places. Those rules do not fail a
+# request here: each complaint is advice, put in environ[NOTES] for the worker to log and report
+# (labelled as the validator's own rule), and the request goes on as PEP 3333 allows:
+#   - wsgi.input.read() without a size: PEP 3333 says "A server should allow read() to be called
+#     without an argument, and return the entire remainder of the client's input stream";
+#   - a response without Content-Type (or with one on a 204/304): PEP 3333 asks for none;
+#   - a header named Status, or a name ending in "-" or "_";
+#   - start_response(..., exc_info=...) passed by keyword.
 from wsgiref.validate import (ErrorWrapper, InputWrapper, IteratorWrapper, WriteWrapper, assert_,
-                              check_content_type, check_environ, check_exc_info, check_headers,
-                              check_iterator, check_status)
+                              bad_header_value_re, check_content_type, check_environ,
+                              check_exc_info, check_iterator, check_status, check_string_type,
+                              header_re)
 
 REMEMBERED_MAX = 256    # distinct (status, headers) pairs remembered per app
+NOTES = 'gateway_tutor.validator_notes'   # environ key: the validator's advice for this request
 
 
 def validator(application):
@@ -42,7 +53,13 @@ def validator(application):
         # We use this to check if the application returns without calling start_response:
         start_response_started = []
 
+        notes = environ.setdefault(NOTES, [])
+
         def start_response_wrapper(*args, **kw):
+            if set(kw) == {'exc_info'} and len(args) == 2:
+                notes.append('start_response got exc_info by keyword; wsgiref.validate wants '
+                             'all three arguments by position')
+                args, kw = args + (kw['exc_info'],), {}
             if len(args) not in (2, 3):     # (wsgiref formats this message on every call)
                 assert_(False, "Invalid number of arguments: %s" % (args,))
             assert_(not kw, "No keyword arguments allowed")
@@ -53,18 +70,18 @@ def validator(application):
             key = remembered_key(status, headers)                 # rule 1
             if key is None or key not in passed:
                 check_status(status)
-                check_headers(headers)
-                check_content_type(status, headers)
-                if key is not None:
+                stricter = check_headers(headers) + content_type_advice(status, headers)
+                if key is not None and not stricter:
                     if len(passed) >= REMEMBERED_MAX:
                         passed.clear()
                     passed.add(key)
+                notes.extend(stricter)
             check_exc_info(exc_info)
 
             start_response_started.append(None)
             return WriteWrapper(start_response(*args))
 
-        environ['wsgi.input'] = InputWrapper(environ['wsgi.input'])
+        environ['wsgi.input'] = SizelessInputWrapper(environ['wsgi.input'], notes)
         environ['wsgi.errors'] = ErrorWrapper(environ['wsgi.errors'])
 
         iterator = application(environ, start_response_wrapper)
@@ -88,3 +105,60 @@ def remembered_key(status, headers):
                 or type(header[0]) is not str or type(header[1]) is not str:
             return None
     return status, tuple(headers)
+
+
+def check_headers(headers):
+    """wsgiref.validate.check_headers, with the same complaints, except that its rules beyond
+    PEP 3333 (no header named Status, no name ending in "-" or "_") are returned as advice."""
+    advice = []
+    assert_(type(headers) is list,
+            "Headers (%r) must be of type list: %r" % (headers, type(headers)))
+    for item in headers:
+        assert_(type(item) is tuple,
+                "Individual headers (%r) must be of type tuple: %r" % (item, type(item)))
+        assert_(len(item) == 2)
+        name, value = item
+        name = check_string_type(name, "Header name")
+        value = check_string_type(value, "Header value")
+        if name.lower() == 'status':
+            advice.append("The Status header cannot be used; it conflicts with CGI script, and "
+                          "HTTP status is not given through headers (value: %r)." % value)
+        assert_('\n' not in name and ':' not in name,
+                "Header names may not contain ':' or '\\n': %r" % name)
+        assert_(header_re.search(name), "Bad header name: %r" % name)
+        if name.endswith('-') or name.endswith('_'):
+            advice.append("Names may not end in '-' or '_': %r" % name)
+        if bad_header_value_re.search(value):
+            assert_(0, "Bad header value: %r (bad char: %r)"
+                    % (value, bad_header_value_re.search(value).group(0)))
+    return advice
+
+
+def content_type_advice(status, headers):
+    """wsgiref wants a Content-Type on every response with a body, and none on 204/304; PEP 3333
+    leaves Content-Type to the application. Advice, then, not a failure."""
+    try:
+        check_content_type(status, headers)
+    except AssertionError as complaint:
+        return [str(complaint)]
+    return []
+
+
+class SizelessInputWrapper(InputWrapper):
+    """wsgiref.validate's wsgi.input checks, except that read() may be called without a size,
+    as PEP 3333 says a server should allow (Gunicorn does). The body is then read to its end,
+    whether it came with a Content-Length or chunked."""
+
+    def __init__(self, wsgi_input, notes):
+        super().__init__(wsgi_input)
+        self.notes = notes
+
+    def read(self, *args):
+        if not args or args[0] is None or (isinstance(args[0], int) and args[0] < 0):
+            self.notes.append('wsgi.input.read() was called without a size; wsgiref.validate '
+                              'wants read(size), but PEP 3333 says a server should allow it, and '
+                              'this server (like Gunicorn) reads the body to its end')
+            value = self.input.read()
+            assert_(type(value) is bytes)
+            return value
+        return super().read(*args)

@@ -16,9 +16,10 @@ from urllib.parse import unquote_to_bytes
 
 from gt_lab import EventBatch
 
-from wsgi_explain import explain
+from wsgi_explain import advice, explain
 from wsgi_http import Body, ClientGone, HttpError, Reader, parse_head
 from wsgi_loader import AppLoadError
+from wsgi_validate import NOTES
 from wsgi_response import SERVER_SOFTWARE, FileWrapper, Response, error_response
 
 
@@ -192,7 +193,7 @@ class Worker:
         response = Response(conn, request, self.pid, self.others_waiting)
         if self.stopping:
             response.keep_alive = False      # the last request of a worker that is leaving
-        mount, error, aborted, result, dropped = None, None, False, None, []
+        mount, error, aborted, result, dropped, environ = None, None, False, None, [], {}
         try:
             if request.body_length is not None and request.body_length > self.config.max_body:
                 raise HttpError(413, 'Content Too Large',
@@ -231,7 +232,10 @@ class Worker:
                     self.lab.log(f'[worker {self.pid}] close() raised:\n{traceback.format_exc()}')
                     error = error or explain(close_error) or f'close() raised {close_error!r}'
             self.scoreboard.set_idle(self.slot)
-        self.report(request, response, conn_id, remote, started, mount, error, aborted, dropped)
+        notes = environ.get(NOTES) or []
+        for note in dict.fromkeys(notes):
+            self.lab.log(f'[worker {self.pid}] {request.method} {request.target}: {advice(note)}')
+        self.report(request, response, conn_id, remote, started, mount, error, aborted, dropped, notes)
         return response.keep_alive
 
     def send_result(self, result, response):
@@ -321,7 +325,8 @@ class Worker:
                          f'{", ".join(dropped)} (a "_" in a header name; see environ())')
         return environ, mount, dropped
 
-    def report(self, request, response, conn_id, remote, started, mount, error, aborted, dropped=()):
+    def report(self, request, response, conn_id, remote, started, mount, error, aborted, dropped=(),
+               notes=()):
         ended = time.time()
         event = {
             'event': 'request', 'conn': conn_id, 'remote': remote,
@@ -339,6 +344,9 @@ class Worker:
             event['aborted'] = True
         if dropped:
             event['droppedHeaders'] = list(dropped)   # left out of environ: "_" in the name
+        if notes:
+            # wsgiref.validate's own rules, stricter than PEP 3333: advice, the request went on
+            event['validatorNotes'] = list(dict.fromkeys(notes))
         self.events.add(event)
 
 

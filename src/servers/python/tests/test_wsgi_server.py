@@ -54,6 +54,15 @@ def app(environ, start_response):
         body = b''.join(iter(lambda: environ['wsgi.input'].read(8192), b''))
         start_response('200 OK', [('Content-Type', 'application/octet-stream')])
         return [body]
+    if path == '/read-all':
+        # read() with no size: PEP 3333 says a server should allow it (wsgiref.validate does not).
+        body = environ['wsgi.input'].read()
+        start_response('200 OK', [('Content-Type', 'application/octet-stream')])
+        return [body]
+    if path == '/no-content-type':
+        # PEP 3333 does not require a Content-Type; wsgiref.validate does.
+        start_response('200 OK', [])
+        return [b'plain']
     if path == '/lines':
         lines = list(environ['wsgi.input'])
         start_response('200 OK', [('Content-Type', 'application/json')])
@@ -258,6 +267,35 @@ class WsgiServerTest(unittest.TestCase):
         request = (b'POST /lines HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' % len(data)) + data
         status, _, body = split_response(self.server.raw(request))
         self.assertEqual(json.loads(body), ['one\n', 'two\n', 'three'])
+
+    def test_read_without_a_size_reads_the_whole_body_sized_or_chunked(self):
+        # PEP 3333: "A server should allow read() to be called without an argument, and return the
+        # entire remainder of the client's input stream". wsgiref.validate's rule against it is
+        # reported as that validator's advice; the request is not failed.
+        sized = b'POST /read-all HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world'
+        chunked = (b'POST /read-all HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
+                   b'5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n')
+        for request in (sized, chunked):
+            with self.subTest(request=request[:60]):
+                status, _, body = split_response(self.server.raw(request))
+                self.assertEqual((status, body), (200, b'hello world'))
+        event = self.server.wait_event(lambda e: e.get('target') == '/read-all', what='its event')
+        self.assertNotIn('error', event)
+        self.assertIn('PEP 3333 says a server should allow it', event['validatorNotes'][0])
+
+    def test_wsgi_input_terminated_is_set(self):
+        status, _, body = split_response(self.server.get('/environ/terminated'))
+        self.assertEqual(json.loads(body)['wsgi.input_terminated'][0], True)
+
+    def test_a_stricter_rule_of_wsgiref_validate_is_advice_not_a_500(self):
+        # Given an app that sends no Content-Type (PEP 3333 does not ask for one),
+        status, _, body = split_response(self.server.get('/no-content-type'))
+        # then the response goes out as the app made it,
+        self.assertEqual((status, body), (200, b'plain'))
+        # and the event carries the validator's complaint as advice, not as an error.
+        event = self.server.wait_event(lambda e: e.get('target') == '/no-content-type', what='its event')
+        self.assertNotIn('error', event)
+        self.assertIn('No Content-Type header found', event['validatorNotes'][0])
 
     def test_keep_alive_serves_several_requests_on_one_connection(self):
         sock = self.server.connect()

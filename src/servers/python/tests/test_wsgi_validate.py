@@ -6,7 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from wsgi_validate import REMEMBERED_MAX, validator  # noqa: E402
+from wsgi_validate import NOTES, REMEMBERED_MAX, validator  # noqa: E402
 
 
 def environ():
@@ -37,6 +37,20 @@ class Text(str):
 
 
 class ValidatorTest(unittest.TestCase):
+    def test_only_pep_3333s_own_rules_fail_a_request(self):
+        # wsgiref.validate refuses read() without a size and a response without Content-Type;
+        # PEP 3333 allows both. Here they pass, each with a note for the lab log.
+        def app(environ, start_response):
+            body = environ['wsgi.input'].read()
+            start_response('200 OK', [], exc_info=None)
+            return [body]
+        env = environ()
+        env['wsgi.input'] = io.BytesIO(b'the whole body')
+        self.assertEqual(run(validator(app), env), b'the whole body')
+        notes = ' | '.join(env[NOTES])
+        for note in ('read() was called without a size', 'No Content-Type header found', 'exc_info by keyword'):
+            self.assertIn(note, notes)
+
     def test_the_same_good_response_passes_again_and_again(self):
         app = validator(app_answering('200 OK', [('Content-Type', 'text/plain')]))
         for _ in range(3):
