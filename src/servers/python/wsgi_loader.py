@@ -3,6 +3,7 @@
 # (the learner saved it), the next request imports it again. A file that does not import is not
 # the end of the server: the error is kept and every request gets it as a 500 until it is fixed.
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
@@ -32,7 +33,14 @@ class Mount:
         self.module_name = module_name
         self.attribute = attribute or 'application'
         self.workspace = os.path.abspath(workspace)
-        self.path = os.path.join(self.workspace, *module_name.split('.')) + '.py'
+        # "@lesson/probes/middleware_probe:app": a file of the lesson itself (GT_LESSON_DIR), not
+        # of the learner's workspace, such as the app a check mounts to test the learner's code.
+        self.from_lesson = module_name.startswith('@lesson/')
+        if self.from_lesson:
+            lesson_dir = os.path.abspath(os.environ.get('GT_LESSON_DIR', '.'))
+            self.path = os.path.join(lesson_dir, *module_name[len('@lesson/'):].split('/')) + '.py'
+        else:
+            self.path = os.path.join(self.workspace, *module_name.split('.')) + '.py'
         self.validate = validate
         self.app = None
         self.error = None
@@ -62,7 +70,7 @@ class Mount:
             sys.path.insert(0, self.workspace)
         importlib.invalidate_caches()
         try:
-            module = importlib.import_module(self.module_name)
+            module = self._import_lesson_file() if self.from_lesson else importlib.import_module(self.module_name)
             app = getattr(module, self.attribute, None)
             if app is None:
                 raise AttributeError(
@@ -82,6 +90,15 @@ class Mount:
         # load gets a fresh validator (wsgi_validate.py: wsgiref's checks, at a lower price).
         self.app = validator(app) if self.validate else app
         return None
+
+    def _import_lesson_file(self):
+        name = 'gateway_tutor_lesson_' + os.path.basename(self.path)[:-3]
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        if spec is None:
+            raise ImportError(f'no lesson file {self.path}')
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
     def matches(self, path):
         """Does this mount serve the (decoded) path? Then SCRIPT_NAME is the prefix."""
