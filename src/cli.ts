@@ -15,8 +15,6 @@ const OPTIONS = {
   'no-color': { type: 'boolean' },
   answer: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
-  concurrency: { type: 'string', short: 'c' },
-  requests: { type: 'string', short: 'n' },
 } satisfies ParseArgsConfig['options'];
 
 export const HELP = `gateway-tutor ${version}: learn how a web request reaches Python code, by running the real thing.
@@ -32,7 +30,9 @@ Usage:
   gateway-tutor reset [LESSON] [--yes]    forget progress and restore starter files
   gateway-tutor doctor                    what is installed, what is missing
   gateway-tutor ws URL                    a WebSocket client (comes with the asgi lesson)
-  gateway-tutor bench URL [-c N] [-n N]   load and latency (comes with sync-vs-async)
+  gateway-tutor bench URL [-c N] [-n N | -d S] [--json]
+                                          concurrent load: requests/s, latency percentiles and
+                                          a histogram (bench --help for more)
   gateway-tutor fcgi ADDR [PATH]          one FastCGI request (comes with fastcgi)
 
 Options:
@@ -40,7 +40,7 @@ Options:
                     or GATEWAY_TUTOR_WORKSPACE)
   --lessons DIR     load lessons from DIR instead of the built-in ones
   --no-color        no colours (NO_COLOR works too)
-  --json            one JSON object per line, for scripts (list, lab, check)
+  --json            one JSON object per line, for scripts (list, lab, check, bench)
   -h, --help        this text
   -v, --version     the version
 
@@ -51,7 +51,28 @@ export type CliValues = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
 };
 
+/** Tools with options of their own (bench's -d is a duration): the command line after the tool's
+ * name is theirs to parse. Global options may come before the name (`--workspace DIR bench …`). */
+const OWN_OPTIONS = new Set(['bench']);
+
+function toolArgs(argv: string[]): { tool: string; args: string[] } | undefined {
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const first = tokens.find((token) => token.kind === 'positional');
+  if (first?.kind !== 'positional' || !OWN_OPTIONS.has(first.value)) return undefined;
+  return { tool: first.value, args: argv.slice(first.index + 1) };
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const tool = toolArgs(argv);
+  if (tool) {
+    try {
+      return await (await import('./commands/bench.js')).bench(tool.args);
+    } catch (error) {
+      if (!(error instanceof TutorError)) throw error;
+      process.stderr.write(`${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+  }
   let values: CliValues;
   let positionals: string[];
   try {
@@ -91,7 +112,6 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor':
         return await (await import('./commands/doctor.js')).doctor(values, rest);
       case 'ws':
-      case 'bench':
       case 'fcgi':
         return await (await import('./commands/tools.js')).tool(command, values, rest);
       default: {

@@ -87,7 +87,8 @@ def run_gunicorn(lab, config):
     class LabGunicorn(BaseApplication):
         def load_config(self):
             settings = {
-                'bind': [f'fd://{listener.fileno()}'], 'workers': config.workers, 'worker_class': 'sync',
+                'bind': [f'fd://{listener.fileno()}'], 'workers': config.workers,
+                'worker_class': 'gthread' if config.threads > 1 else 'sync', 'threads': config.threads,
                 'timeout': int(config.timeout), 'graceful_timeout': 5, 'reload': True,
                 'reload_extra_files': [m.path for m in mounts], 'chdir': config.workspace,
                 'errorlog': '-', 'loglevel': 'info', 'accesslog': None,

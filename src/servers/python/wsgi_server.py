@@ -11,7 +11,7 @@
 # every idle worker, they all call accept(), one wins and the others get EAGAIN and wait again
 # (the "thundering herd", as with Gunicorn's sync workers).
 #
-#   python3 wsgi_server.py --app app:app [--workers 2] [--timeout 30] [--mount /flask=flask_app:app]
+#   python3 wsgi_server.py --app app:app [--workers 2] [--threads 1] [--timeout 30] [--mount /flask=flask_app:app]
 #
 # Run by hand it listens on GT_PORT (or --port) and prints its events on stderr.
 import argparse
@@ -194,7 +194,8 @@ class Master:
         for i in range(self.config.workers):
             self.spawn(announce=(i == 0))
         self.lab.log(f'[master {os.getpid()}] serving {self.config.app} from {self.config.workspace} '
-                     f'on http://127.0.0.1:{self.port} with {self.config.workers} workers')
+                     f'on http://127.0.0.1:{self.port} with {self.config.workers} workers'
+                     + (f' of {self.config.threads} threads each' if self.config.threads > 1 else ''))
         self.lab.ready(pid=os.getpid(), port=self.port, workers=list(self.workers))
         watch = [wake_r] + ([0] if self.lab.supervised else [])
         next_scan = 0.0
@@ -271,6 +272,8 @@ def parse_args(argv, lab):
     parser.add_argument('--mount', action='append', default=[], metavar='/PREFIX=MODULE:CALLABLE',
                         help='serve another app under a URL prefix (it sees the prefix as SCRIPT_NAME)')
     parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='threads per worker, each serving one request at a time (like gthread)')
     parser.add_argument('--timeout', type=float, default=30.0, help='seconds a request may take')
     parser.add_argument('--graceful-timeout', type=float, default=10.0)
     parser.add_argument('--keepalive', type=float, default=5.0, help='seconds an idle connection is kept')
@@ -283,6 +286,7 @@ def parse_args(argv, lab):
                         help='run the same app under Gunicorn instead (if installed)')
     config = parser.parse_args(argv)
     config.workers = max(1, min(config.workers, MAX_WORKERS // 2))
+    config.threads = max(1, min(config.threads, 64))
     config.workspace = os.path.abspath(config.workspace)
     return config
 

@@ -21,6 +21,7 @@ from wsgi_http import Body, ClientGone, HttpError, Reader, parse_head
 from wsgi_loader import AppLoadError
 from wsgi_validate import NOTES
 from wsgi_response import SERVER_SOFTWARE, FileWrapper, Response, error_response
+from wsgi_threads import LockedScoreboard, start_lanes
 
 
 class Worker:
@@ -42,7 +43,14 @@ class Worker:
         self.socket_options_inherited = None   # learned from the first connection
         self.others_were_waiting = False   # what others_waiting() last found
         self.events = None                 # an EventBatch, made in run()
-        self.stopping = False              # told to stop: finish this connection's request, then leave
+        # Told to stop: finish this connection's request, then leave. An Event, not a bool, so
+        # that the threads of a --threads worker (wsgi_threads.py) all see the one flag.
+        self.stop_flag = threading.Event()
+        self.threads = getattr(config, 'threads', 1)    # --threads: lanes in this process
+
+    @property
+    def stopping(self):
+        return self.stop_flag.is_set()
 
     # -- life and death ---------------------------------------------------------------------
     def run(self):
@@ -71,6 +79,17 @@ class Worker:
                 error = mount.load()
                 if error and self.announce:
                     self.lab.log(f'[worker {self.pid}] {error.summary}\n{error.text}')
+        if self.threads > 1:
+            self.scoreboard = LockedScoreboard(self.scoreboard)
+            stop_lanes = start_lanes(self, self.threads)
+            self.serve_forever()
+            stop_lanes(self.config.graceful_timeout)     # each finishes its request first
+        else:
+            self.serve_forever()
+        self.events.flush()
+        os._exit(0)
+
+    def serve_forever(self):
         while not self.stopping:
             if not self.others_were_waiting:
                 self.events.flush()      # poll() may wait: say everything before
@@ -87,13 +106,13 @@ class Worker:
                 self.serve_connection(conn, address)
             finally:
                 conn.close()
-        self.events.flush()
-        os._exit(0)
 
     def _on_sigterm(self, signum, frame):
-        self.stopping = True
+        self.stop_flag.set()
 
     def _drain_wake_pipe(self):
+        if threading.current_thread() is not threading.main_thread():
+            return                       # the main thread's pipe: a --threads lane leaves it be
         try:
             while os.read(self.wake_r, 512):
                 pass
@@ -299,7 +318,7 @@ class Worker:
             'wsgi.input': body,
             'wsgi.input_terminated': True,   # reading to EOF is safe, even for chunked bodies
             'wsgi.errors': sys.stderr,
-            'wsgi.multithread': False,
+            'wsgi.multithread': self.threads > 1,
             'wsgi.multiprocess': self.config.workers > 1,
             'wsgi.run_once': False,
             'wsgi.file_wrapper': FileWrapper,

@@ -1,0 +1,90 @@
+// `gateway-tutor bench` against wrk, a load generator nobody here wrote: on the same lab endpoint
+// (a WSGI app that waits 50 ms, as if for a database, on the lab's WSGI server with 2 workers of
+// 4 threads) they must agree on requests per second within 15 %. The lab server is started by the
+// engine's Lab, and must see every one of bench's requests marked with its run id. Skipped, with
+// the reason, where wrk or Python is missing (CI installs wrk).
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { header } from '../../src/engine/check-helpers.js';
+import { Lab } from '../../src/engine/lab.js';
+import { binPath } from '../../src/engine/paths.js';
+import { findPython } from '../../src/engine/requirements.js';
+import type { RequestEvent } from '../../src/engine/types.js';
+import { commandEnv, tempDir } from '../helpers/env.js';
+import { tinyLesson } from '../helpers/lessons.js';
+import { which } from '../helpers/nginx.js';
+import { waitFor } from '../helpers/processes.js';
+
+const run = promisify(execFile);
+const wrk = which('wrk');
+const python = await findPython();
+const skip = !wrk ? 'wrk is not installed; apt-get install wrk' : !python ? 'no Python 3.9+' : '';
+
+const APP = `import time
+
+def app(environ, start_response):
+    time.sleep(0.05)                     # a database call, say
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '3')])
+    return [b'ok\\n']
+`;
+
+describe.skipIf(skip)(`bench and wrk${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const workspace = tempDir('bench-wrk');
+  let lab: Lab;
+  let url: string;
+
+  beforeAll(async () => {
+    const apps = tempDir('bench-wrk-app');
+    writeFileSync(join(apps, 'app.py'), APP);
+    const lesson = tinyLesson({
+      servers: [
+        {
+          name: 'wsgi',
+          requires: ['python3'],
+          program: {
+            python: '@servers/python/wsgi_server.py',
+            args: ['--app', 'app:app', '--workers', '2', '--threads', '4', '--workspace', apps],
+          },
+          readyTimeoutMs: 10_000,
+        },
+      ],
+    });
+    lab = await Lab.start(lesson, { workspace, control: false, preferredPorts: false });
+    url = `${lab.servers()[0]!.url}/db`;
+  });
+  afterAll(() => lab?.teardown());
+
+  it('agree on requests per second within 15 % on the same endpoint', async () => {
+    // Given the same endpoint, 8 connections, 3 seconds each, one after the other
+    const { stdout: wrkOut } = await run(wrk!, ['-t1', '-c8', '-d3s', url]);
+    const wrkRate = Number(/Requests\/sec:\s+([\d.]+)/.exec(wrkOut)?.[1]);
+    const { stdout } = await run(process.execPath, [binPath, 'bench', url, '-c', '8', '-d', '3', '--json'], {
+      env: commandEnv(workspace),
+    });
+    const report = JSON.parse(stdout) as { requestsPerSecond: number; runId: string; answered: number; errors: object };
+
+    // Then both found about 2 workers × 4 threads / 50 ms = 160 requests/s, within 15 % of each other
+    expect(wrkRate).toBeGreaterThan(40);
+    expect(report.errors).toEqual({});
+    expect(
+      Math.abs(report.requestsPerSecond - wrkRate) / wrkRate,
+      `bench ${report.requestsPerSecond}, wrk ${wrkRate}`,
+    ).toBeLessThan(0.15);
+
+    // And the lab saw every request bench counted, marked with its run id
+    const marked = () =>
+      lab
+        .events()
+        .filter((e): e is RequestEvent => e.event === 'request')
+        .filter((e) => header(e.headers, 'x-bench-run') === report.runId);
+    await waitFor(
+      () => marked().length >= report.answered,
+      `the lab's events for ${report.answered} requests`,
+      5000,
+    ).catch(() => {});
+    expect(marked()).toHaveLength(report.answered);
+  });
+});
