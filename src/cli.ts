@@ -2,6 +2,7 @@
 // anything heavy, then load only the command asked for (each is its own chunk in the bundle).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, TutorError, usageError } from './engine/errors.js';
+import { workspaceError } from './engine/workspace-errors.js';
 import { version } from './engine/paths.js';
 
 export const COMMANDS = ['list', 'lab', 'check', 'ctl', 'reset', 'doctor', 'ws', 'bench', 'fcgi'] as const;
@@ -45,7 +46,7 @@ Options:
   -v, --version     the version
 
 Exit codes: 0 ok or check passed, 1 check failed, 2 usage error or no running lab,
-3 something the lesson needs is missing.`;
+3 something the lesson needs is missing, 4 the workspace cannot be written (read-only, full).`;
 
 export type CliValues = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
@@ -135,7 +136,9 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
     }
-  } catch (error) {
+  } catch (caught) {
+    // A read-only or full workspace is the machine's answer, not a bug: words and exit code 4.
+    const error = workspaceError(caught, 'The tutor could not use its workspace');
     if (error instanceof TutorError) {
       process.stderr.write(`${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
       return error.exitCode;

@@ -23,7 +23,7 @@ export async function check(values: CliValues, args: string[]): Promise<number> 
       `Start it in another terminal with \`gateway-tutor lab ${lesson.id}\` (or open the lesson in the tutor: \`gateway-tutor ${lesson.id}\`), then run this again.`,
     );
   }
-  const outcome = await callLab<CheckOutcome & { missing?: string[] }>(record, '/check', {
+  const outcome = await callLab<CheckOutcome & { missing?: string[]; progressError?: string }>(record, '/check', {
     ...(stepId ? { step: stepId } : {}),
     ...(values.answer !== undefined ? { answer: values.answer } : {}),
   });
@@ -53,5 +53,6 @@ export async function check(values: CliValues, args: string[]): Promise<number> 
     }
   }
   if (outcome.missing?.length) return EXIT.missing;
+  if (outcome.progressError) return EXIT.workspace; // passed, but not written down: say so
   return outcome.status === 'pass' ? EXIT.ok : EXIT.failed;
 }

@@ -11,8 +11,8 @@ export class TutorError extends Error {
   }
 }
 
-/** Exit codes of the contract. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, missing: 3 } as const;
+/** Exit codes of the contract (4: the workspace cannot be written: read-only, full, no permission). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, missing: 3, workspace: 4 } as const;
 
 export function usageError(message: string, hint = ''): TutorError {
   return new TutorError(message, hint, EXIT.usage);

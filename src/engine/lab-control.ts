@@ -77,12 +77,23 @@ async function checkFor(
   progress: Progress | undefined,
   stepId: string | undefined,
   answer: string | undefined,
-): Promise<StepOutcome> {
+): Promise<StepOutcome & { progressError?: string }> {
   const { lesson } = lab;
   await progress?.reload();
   const id =
     stepId ?? lesson.steps.find((step) => !progress?.isPassed(lesson.id, step.id))?.id ?? lesson.steps.at(-1)!.id;
   const outcome = await lab.check(id, answer);
-  if (outcome.status === 'pass') await progress?.markPassed(lesson.id, id);
+  if (outcome.status !== 'pass') return outcome;
+  try {
+    await progress?.markPassed(lesson.id, id);
+  } catch (error) {
+    // The step passed; only writing it down failed. Say both, in words (workspace-errors.ts).
+    const { message, hint } = error as { message: string; hint?: string };
+    return {
+      ...outcome,
+      details: [...outcome.details, `${message} ${hint ?? ''}`.trim()],
+      progressError: message,
+    };
+  }
   return outcome;
 }

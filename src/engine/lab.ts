@@ -12,6 +12,7 @@ import { runCheck, type StepOutcome } from './checks.js';
 import { claimRecord, removeRecord, removeRecordSync } from './control.js';
 import { LabControl } from './lab-control.js';
 import { cleanLeftovers, runDirPrefix } from './leftovers.js';
+import { workspaceError } from './workspace-errors.js';
 import { EXIT, TutorError, usageError } from './errors.js';
 import { fillPlaceholders, type FillMode, type PortMap } from './placeholders.js';
 import { freePort, releasePort } from './ports.js';
@@ -92,7 +93,9 @@ export class Lab implements LabHandle {
     const availability = lessonAvailability(lesson);
     if (options.control !== false) {
       // Claimed before anything starts: of two labs started at the same moment, one runs.
-      const running = await claimRecord(options.workspace, lesson.id);
+      const running = await claimRecord(options.workspace, lesson.id).catch((error: unknown) => {
+        throw workspaceError(error, 'The lab could not write its record in the workspace');
+      });
       if (running) {
         const where = running.servers.map((s) => `${s.name} ${s.url}`).join(', ');
         throw usageError(
@@ -106,7 +109,7 @@ export class Lab implements LabHandle {
       lessonWorkspace = await ensureStarter(lesson, options.workspace);
     } catch (error) {
       if (options.control !== false) await removeRecord(options.workspace, lesson.id);
-      throw error;
+      throw workspaceError(error, `The lesson's files could not be copied into your workspace`);
     }
     const lab = new Lab(lesson, options, lessonWorkspace);
     registerLab(lab);

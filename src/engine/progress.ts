@@ -1,9 +1,15 @@
 // What the learner has passed, kept in <workspace>/progress.json. Every change is written
-// atomically; a file that cannot be read as progress is set aside (progress.json.damaged-…) with a
-// warning, never a crash, and the learner starts from a clean slate rather than losing the file.
+// atomically, by one process at a time (file-lock.ts), on a fresh read of the file: a pass made
+// in the TUI and one made by `check` in another terminal at the same moment both survive. A file
+// that cannot be read as progress is set aside (progress.json.damaged-…) with a warning, never a
+// crash. A change that cannot be written (a full or read-only disk) is kept in memory and tried
+// again with the next one, and the error says so in words (workspace-errors.ts): nothing is lost
+// while the tutor runs, and the learner is told.
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { withFileLock } from './file-lock.js';
+import { workspaceError } from './workspace-errors.js';
 
 interface LessonProgress {
   passed: string[];
@@ -17,9 +23,13 @@ interface ProgressFile {
   lessons: Record<string, LessonProgress>;
 }
 
+type Change = (data: ProgressFile) => void;
+
 export class Progress {
   /** Set when a damaged progress file was set aside while opening. */
   warning?: string;
+  /** Changes made but not yet on disk (the last write failed); applied again on every read. */
+  private unsaved: Change[] = [];
 
   private constructor(
     private readonly file: string,
@@ -27,19 +37,28 @@ export class Progress {
   ) {}
 
   static async open(workspace: string): Promise<Progress> {
-    await mkdir(workspace, { recursive: true });
     const file = join(workspace, 'progress.json');
+    try {
+      await mkdir(workspace, { recursive: true });
+    } catch (error) {
+      throw workspaceError(error, 'The workspace folder could not be made', workspace);
+    }
     let text: string;
     try {
       text = await readFile(file, 'utf8');
-    } catch {
-      return new Progress(file, { version: 1, lessons: {} });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Progress(file, empty());
+      throw workspaceError(error, 'Your progress could not be read', file);
     }
     const data = parse(text);
     if (data) return new Progress(file, data);
     const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    await rename(file, aside);
-    const progress = new Progress(file, { version: 1, lessons: {} });
+    try {
+      await rename(file, aside);
+    } catch (error) {
+      throw workspaceError(error, 'Your progress file is damaged and could not be set aside', file);
+    }
+    const progress = new Progress(file, empty());
     progress.warning = `Your progress file could not be read, so it was set aside as ${aside} and progress starts fresh.`;
     return progress;
   }
@@ -52,6 +71,7 @@ export class Progress {
     } catch {
       /* keep what we have */
     }
+    for (const change of this.unsaved) change(this.data);
   }
 
   passed(lessonId: string): string[] {
@@ -70,59 +90,87 @@ export class Progress {
     return this.data.lastLesson;
   }
 
+  /** Whether some change is only in memory, because writing it failed. */
+  get unsavedChanges(): number {
+    return this.unsaved.length;
+  }
+
   markPassed(lessonId: string, stepId: string): Promise<void> {
-    return this.update(() => {
-      const lesson = this.lesson(lessonId);
+    return this.update((data) => {
+      const lesson = lessonIn(data, lessonId);
       if (!lesson.passed.includes(stepId)) lesson.passed.push(stepId);
     });
   }
 
   setCurrent(lessonId: string, stepId: string): Promise<void> {
-    return this.update(() => {
-      this.lesson(lessonId).current = stepId;
-      this.data.lastLesson = lessonId;
+    return this.update((data) => {
+      lessonIn(data, lessonId).current = stepId;
+      data.lastLesson = lessonId;
     });
   }
 
   /** Forget one lesson, or everything. */
   reset(lessonId?: string): Promise<void> {
-    return this.update(() => {
-      if (lessonId) delete this.data.lessons[lessonId];
-      else this.data = { version: 1, lessons: {} };
-      if (lessonId && this.data.lastLesson === lessonId) delete this.data.lastLesson;
+    return this.update((data) => {
+      if (lessonId) delete data.lessons[lessonId];
+      else {
+        data.lessons = {};
+        delete data.lastLesson;
+      }
+      if (lessonId && data.lastLesson === lessonId) delete data.lastLesson;
     });
   }
 
   private queue: Promise<void> = Promise.resolve();
 
-  /** Changes run one after another, each on a fresh read of the file (another process, such as
-   * a `check` in a second terminal, may have written since), so none overwrites another. */
-  private update(change: () => void): Promise<void> {
+  /** Changes run one after another in this process, and under the lock file across processes,
+   * each on a fresh read of the file, so none overwrites another. A failed write rejects with a
+   * TutorError in words; the change stays in memory and is written with the next one. */
+  private update(change: Change): Promise<void> {
+    this.unsaved.push(change);
+    change(this.data); // seen at once by this process, written below
     const next = this.queue.then(async () => {
-      await this.reload();
-      change();
-      await this.save();
+      if (!this.unsaved.includes(change)) return; // written already, with an earlier change
+      try {
+        await withFileLock(this.file, async () => {
+          await this.reload();
+          const writing = this.unsaved.length;
+          await writeFileAtomic(this.file, `${JSON.stringify(this.data, null, 2)}\n`);
+          this.unsaved.splice(0, writing);
+        });
+      } catch (error) {
+        throw workspaceError(error, 'Your progress could not be saved', this.file);
+      }
     });
     this.queue = next.catch(() => {});
     return next;
   }
+}
 
-  private lesson(lessonId: string): LessonProgress {
-    const lesson = (this.data.lessons[lessonId] ??= { passed: [] });
-    lesson.updatedAt = new Date().toISOString();
-    return lesson;
-  }
+function empty(): ProgressFile {
+  return { version: 1, lessons: {} };
+}
 
-  private save(): Promise<void> {
-    return writeFileAtomic(this.file, `${JSON.stringify(this.data, null, 2)}\n`);
-  }
+function lessonIn(data: ProgressFile, lessonId: string): LessonProgress {
+  const lesson = (data.lessons[lessonId] ??= { passed: [] });
+  lesson.updatedAt = new Date().toISOString();
+  return lesson;
 }
 
 function parse(text: string): ProgressFile | null {
   try {
     const data = JSON.parse(text) as ProgressFile;
     if (data?.version !== 1 || typeof data.lessons !== 'object' || data.lessons === null) return null;
-    for (const lesson of Object.values(data.lessons)) if (!Array.isArray(lesson?.passed)) return null;
+    // An empty list where the lessons object belongs means "nothing passed yet". (Kept as a list,
+    // a pass written into it would vanish: JSON has no names on list entries.)
+    if (Array.isArray(data.lessons)) {
+      if (data.lessons.length > 0) return null;
+      data.lessons = {};
+    }
+    for (const lesson of Object.values(data.lessons)) {
+      if (typeof lesson !== 'object' || lesson === null || !Array.isArray(lesson.passed)) return null;
+      if (!lesson.passed.every((step) => typeof step === 'string')) return null;
+    }
     return data;
   } catch {
     return null;

@@ -46,6 +46,9 @@ export interface SessionSnapshot {
   /** Absolute path of the file an edit step watches. */
   watchPath?: string;
   complete: boolean;
+  /** Why the last progress write failed (a full or read-only disk), in words; gone once a write
+   * works again. The change is kept in memory meanwhile (progress.ts). */
+  progressError?: string;
 }
 
 export interface SessionOptions {
@@ -277,9 +280,28 @@ export class LessonSession {
     }
   }
 
-  /** Resolves when this write is done; a failed write does not stop the next. */
+  /** Resolves when this write is done; a failed write does not stop the next, and is said: in
+   * the snapshot, and under the check result that it failed to record. */
   private save(write: () => Promise<void>): Promise<void> {
-    this.saving = this.saving.then(write).catch(() => {});
+    this.saving = this.saving.then(write).then(
+      () => {
+        if (this.state.progressError === undefined) return;
+        const { progressError: _gone, ...rest } = this.state;
+        this.state = rest;
+        this.update({});
+      },
+      (error: unknown) => {
+        const { message, hint } = error as { message?: string; hint?: string };
+        const said = `${message ?? String(error)}${hint ? ` ${hint}` : ''}`;
+        const { result } = this.state;
+        this.update({
+          progressError: said,
+          ...(result && !result.details.includes(said)
+            ? { result: { ...result, details: [...result.details, said] } }
+            : {}),
+        });
+      },
+    );
     return this.saving;
   }
 

@@ -54,6 +54,7 @@ export function LessonView({
   const snapshot = useSession(session);
   const { lesson, step, index, passed, skipped, result, checking, hintsShown, servers, requests, watchPath, complete } =
     snapshot;
+  const { progressError } = snapshot;
   const [mode, setMode] = useState<LessonMode>('step');
   const [scroll, setScroll] = useState(0);
   const [hscroll, setHscroll] = useState(0);
@@ -107,6 +108,15 @@ export function LessonView({
       'result',
       <CheckResult result={result} checking={checking} width={mainWidth} />,
       checkResultLines(result, checking, mainWidth),
+    );
+  // A progress write that failed (full or read-only disk): never silent, or a pass is lost unseen.
+  if (progressError && !result?.details.includes(progressError))
+    note(
+      'progress-error',
+      <Text color={theme.warn} wrap="wrap">
+        ! {progressError}
+      </Text>,
+      Math.ceil((progressError.length + 2) / mainWidth),
     );
   if (step.kind === 'answer')
     note(
