@@ -19,9 +19,9 @@ import { STATUS_CODES, createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
+import { realPathInside } from '../lib/safe-path.mjs';
 import { runCgi } from './gateway.mjs';
 import { listScripts } from './list-scripts.mjs';
-import { realRoot } from './path-safety.mjs';
 import { killAll } from './run-script.mjs';
 
 const lab = labServer();
@@ -111,9 +111,9 @@ async function serve(req, res, report, request) {
   if (!(rawPath === config.prefix || rawPath.startsWith(`${config.prefix}/`))) {
     return fail(res, report, 404, `${rawPath} is not under ${config.prefix}/, where the scripts are`);
   }
-  const root = await realRoot(config.cgiBin);
-  if (root === null) return fail(res, report, 500, `the folder ${config.cgiBin} does not exist`);
-  return runCgi({ req, res, report, request, root, config, fail });
+  const root = await realPathInside(config.cgiBin);
+  if (!root.ok) return fail(res, report, 500, `the folder ${config.cgiBin} does not exist`);
+  return runCgi({ req, res, report, request, root: root.path, config, fail });
 }
 
 /** The request body, as the script will get it: streamed when its length is known; gathered

@@ -11,7 +11,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realPathInside } from './path-safety.mjs';
+import { realPathInside } from '../lib/safe-path.mjs';
 
 /**
  * @param {string} realCgiBin the real path of the cgi-bin folder
@@ -43,8 +43,8 @@ export async function findScript(realCgiBin, prefix, rawPath) {
   }
 
   // Walk down from cgi-bin: folders are entered, the first file is the script, and whatever
-  // follows it is PATH_INFO. Empty segments ("//") before the script are skipped.
-  let dir = realCgiBin;
+  // follows it is PATH_INFO. Empty segments ("//") before the script are skipped. Each step is
+  // checked by its real path (every symlink followed), so no link can lead out of cgi-bin.
   const scriptParts = [];
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
@@ -52,24 +52,22 @@ export async function findScript(realCgiBin, prefix, rawPath) {
       if (i === segments.length - 1) break;
       continue;
     }
-    const candidate = join(dir, segment);
+    const inside = await realPathInside(realCgiBin, ...scriptParts, segment);
+    scriptParts.push(segment);
+    if (!inside.ok && inside.reason === 'outside') {
+      return refuse(403, `${scriptParts.join('/')} is a symlink that leads out of cgi-bin`);
+    }
     let info;
     try {
-      info = await stat(candidate);
+      if (!inside.ok) throw new Error('missing');
+      info = await stat(inside.path);
     } catch {
-      return refuse(404, `no script ${[...scriptParts, segment].join('/')} in cgi-bin`);
+      return refuse(404, `no script ${scriptParts.join('/')} in cgi-bin`);
     }
-    const real = await realPathInside(realCgiBin, candidate);
-    if (real === null) {
-      return refuse(403, `${[...scriptParts, segment].join('/')} is a symlink that leads out of cgi-bin`);
-    }
-    scriptParts.push(segment);
-    if (info.isDirectory()) {
-      dir = real;
-      continue;
-    }
+    if (info.isDirectory()) continue;
     if (!info.isFile()) return refuse(403, `${scriptParts.join('/')} is not a regular file`);
     const script = scriptParts.join('/');
+    const candidate = join(realCgiBin, ...scriptParts);
     try {
       await access(candidate, constants.X_OK);
     } catch {
