@@ -34,7 +34,9 @@ Usage:
   gateway-tutor bench URL [-c N] [-n N | -d S] [--json]
                                           concurrent load: requests/s, latency percentiles and
                                           a histogram (bench --help for more)
-  gateway-tutor fcgi ADDR [PATH]          one FastCGI request (comes with fastcgi)
+  gateway-tutor fcgi ADDR [PATH] [-X M] [-d BODY] [-H N:V] [--get-values]
+                                          one FastCGI request (or a management query) to an
+                                          app at host:port or a Unix socket, every record shown
 
 Options:
   --workspace DIR   where your files and progress live (default ~/gateway-tutor,
@@ -52,9 +54,9 @@ export type CliValues = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
 };
 
-/** Tools with options of their own (bench's -d is a duration): the command line after the tool's
+/** Tools with options of their own (bench's -d is a duration, fcgi's -d a body, like curl's): the command line after the tool's
  * name is theirs to parse. Global options may come before the name (`--workspace DIR bench …`). */
-const OWN_OPTIONS = new Set(['bench']);
+const OWN_OPTIONS = new Set(['bench', 'fcgi']);
 
 function toolArgs(argv: string[]): { tool: string; args: string[] } | undefined {
   const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
@@ -67,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   const tool = toolArgs(argv);
   if (tool) {
     try {
+      if (tool.tool === 'fcgi') return await (await import('./commands/fcgi.js')).fcgi(tool.args);
       return await (await import('./commands/bench.js')).bench(tool.args);
     } catch (error) {
       if (!(error instanceof TutorError)) throw error;
@@ -113,7 +116,6 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor':
         return await (await import('./commands/doctor.js')).doctor(values, rest);
       case 'ws':
-      case 'fcgi':
         return await (await import('./commands/tools.js')).tool(command, values, rest);
       default: {
         if (command) {

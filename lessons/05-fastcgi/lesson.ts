@@ -9,6 +9,7 @@ import type { FastcgiAppEvent, FastcgiFrontEvent, WireRecord } from '../../src/s
 
 type FrontRequest = RequestEvent & Extract<FastcgiFrontEvent, { event: 'request' }>;
 type WorkerEvent = LabEvent & Extract<FastcgiAppEvent, { event: 'worker' }>;
+type AppRequest = RequestEvent & Extract<FastcgiAppEvent, { event: 'request' }>;
 
 const KILL_COMMAND = "kill $(curl -s -o /dev/null -w '%header{x-app-pid}' {{fastcgi.url}}/)";
 
@@ -189,6 +190,32 @@ export default defineLesson({
         return pass(
           `Process ${death.pid} was ${death.how ?? 'gone'}; the manager started ${death.replacement ?? 'a new one'} in its place, ` +
             `and process ${after.at(-1)!.pid ?? '?'} answered your next request. The pool heals itself; a client saw no error.`,
+        );
+      },
+    },
+    {
+      id: 'raw-request',
+      kind: 'probe',
+      title: 'Talk FastCGI yourself',
+      text: 'steps/raw-request.md',
+      commands: [
+        '{{tutor}} fcgi 127.0.0.1:{{app.port}} "/?name=raw"',
+        '{{tutor}} fcgi 127.0.0.1:{{app.port}} --get-values',
+      ],
+      hints: ["The address is the app's own port ({{app.port}}), not the web server's: you are the web server now."],
+      check: async (ctx) => {
+        const direct = (ctx.requests('app') as AppRequest[]).filter((r) => r.software.startsWith('gateway-tutor fcgi'));
+        const last = direct.at(-1);
+        if (!last) {
+          return fail(
+            "The app has not seen a request from the tutor's fcgi client in this step yet.",
+            `${ctx.requests('app').length} request(s) reached the app, all through the web server`,
+            `a request sent with the fcgi command to 127.0.0.1:${ctx.port('app')}`,
+          );
+        }
+        return pass(
+          `Process ${last.pid} answered ${last.method} ${last.target} (request id ${last.requestId}, ${last.params} params, ` +
+            `${last.keepConn ? 'KEEP_CONN' : 'no KEEP_CONN, so it closed the connection after END_REQUEST'}), with no web server in between.`,
         );
       },
     },

@@ -1,8 +1,8 @@
-// ws, bench and fcgi are small clients the later lessons ship. Until a lesson brings one, say so.
+// ws and bench are small clients the later lessons ship. Until a lesson brings one, say so.
 import { usageError } from '../engine/errors.js';
 import type { CliValues } from '../cli.js';
 
-const COMES_WITH: Record<string, string> = { ws: 'asgi', bench: 'sync-vs-async', fcgi: 'fastcgi' };
+const COMES_WITH: Record<string, string> = { ws: 'asgi', bench: 'sync-vs-async' };
 
 export async function tool(name: string, _values: CliValues, _args: string[]): Promise<number> {
   throw usageError(
