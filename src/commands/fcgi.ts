@@ -36,9 +36,10 @@ const OPTIONS = {
 const TIMEOUT_MS = 30_000;
 
 export async function fcgi(argv: string[]): Promise<number> {
-  let parsed;
+  const parse = () => parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parse();
   } catch (error) {
     throw usageError((error as Error).message, FCGI_HELP);
   }
