@@ -1,8 +1,19 @@
 # HTTP/1.1 on the wire, for the WSGI lab server: reading a request head (RFC 9112 §2-5) and its
 # body (Content-Length or chunked, §6-7) from a socket. Nothing here knows about WSGI; the worker
 # turns what this returns into the environ dict. Every limit has a status code a client can see:
-# 400 for a malformed request, 413 for a body that is too big, 431 for too many or too big headers.
+# 400 for a malformed request, 413 for a body that is too big, 431 for too many or too big headers,
+# 408 for a client too slow to send its request.
+#
+# Deadlines, not just idle timeouts. A worker serves one connection at a time, so a client that
+# sends one header line every few seconds would hold it for ever if each byte restarted a timer
+# (the "slowloris" attack): with two workers, two such clients take the whole lab down. So the
+# whole head must arrive within HEAD_TIMEOUT (nginx: client_header_timeout), and a body at a
+# minimum rate after a grace period. Bytes that cannot start an HTTP request (a TLS handshake sent
+# to this plain-HTTP port, a bare LF line end) are answered at once, not waited on.
 import re
+import select
+import socket
+import time
 
 MAX_REQUEST_LINE = 8190      # bytes, like Gunicorn's limit_request_line
 MAX_HEADER_BYTES = 32768     # the whole header section
@@ -11,6 +22,13 @@ MAX_HEADER_FIELDS = 100      # like Gunicorn's limit_request_fields
 # A token (RFC 9110 §5.6.2): what a method or a header name may be made of.
 TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 VERSION = re.compile(rb'^HTTP/(\d)\.(\d)$')
+TOKEN_BYTES = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+BARE_LF = re.compile(rb'(?<!\r)\n')
+TLS_HANDSHAKE = 0x16         # the first byte of a TLS record carrying a ClientHello
+
+HEAD_TIMEOUT = 10.0          # seconds for a whole request head, from its first byte's turn
+BODY_GRACE = 10.0            # seconds a body may take before its rate is judged
+MIN_BODY_RATE = 1024         # bytes per second a body must average after that
 
 
 class HttpError(Exception):
@@ -28,22 +46,68 @@ class ClientGone(Exception):
 
 
 class Reader:
-    """Buffered reads from a socket: the head is read line-wise, the body in pieces."""
+    """Buffered reads from a socket: the head is read line-wise, the body in pieces. Every wait
+    has a deadline (see the top of this file)."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, head_timeout=HEAD_TIMEOUT):
         self.sock = sock
         self.buffer = bytearray()
+        self.head_timeout = head_timeout
+        self.deadline = None         # when the head (or the body, at its rate) must have arrived
+        self.body_started = None     # monotonic time the body began (None while reading a head)
+        self.body_bytes = 0
 
     def fill(self):
-        chunk = self.sock.recv(65536)
+        """Read what the client sent, waiting at most until the current deadline."""
+        if self.deadline is not None:
+            try:
+                chunk = self.sock.recv(65536, socket.MSG_DONTWAIT)   # most often already here
+            except BlockingIOError:
+                self._wait_until(self._current_deadline())
+                chunk = self.sock.recv(65536)
+        else:
+            chunk = self.sock.recv(65536)
         if not chunk:
             raise ClientGone()
         self.buffer += chunk
+        if self.body_started is not None:
+            self.body_bytes += len(chunk)
+
+    def _current_deadline(self):
+        if self.body_started is None:
+            return self.deadline
+        # The body may take BODY_GRACE, plus one second for every MIN_BODY_RATE bytes it brought.
+        return self.body_started + BODY_GRACE + self.body_bytes / MIN_BODY_RATE
+
+    def _wait_until(self, deadline):
+        remaining = deadline - time.monotonic()
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        if remaining <= 0 or not poller.poll(remaining * 1000):
+            if self.body_started is not None:
+                raise HttpError(408, 'Request Timeout',
+                                f'the body came slower than {MIN_BODY_RATE} bytes a second')
+            if not self.buffer:
+                raise ClientGone()            # nothing sent at all: just close, as nginx does
+            raise HttpError(408, 'Request Timeout',
+                            f'the request head did not arrive whole within {self.head_timeout:g} s')
+
+    def start_body(self):
+        """From here on the body's rate is what counts (called before its first read)."""
+        if self.body_started is None:
+            self.body_started = time.monotonic()
+            self.body_bytes = len(self.buffer)
 
     def read_head(self):
         """Bytes up to and including the empty line that ends the header section."""
+        self.deadline = time.monotonic() + self.head_timeout
+        self.body_started = None
         start = 0
         while True:
+            # RFC 9112 §2.2: empty lines before a request line are skipped.
+            while self.buffer[:2] == b'\r\n':
+                del self.buffer[:2]
+            self._refuse_early()
             end = self.buffer.find(b'\r\n\r\n', start)
             if end >= 0:
                 head = bytes(self.buffer[:end + 4])
@@ -64,6 +128,21 @@ class Reader:
                 if self.buffer:
                     raise HttpError(400, 'Bad Request', 'the connection closed in the middle of the request head')
                 raise
+
+    def _refuse_early(self):
+        """Bytes no HTTP request can begin with, or lines no HTTP/1.1 head may have, are refused
+        now: waiting for an empty line that will never come would hold this worker."""
+        if not self.buffer:
+            return
+        if self.buffer[0] == TLS_HANDSHAKE:
+            raise HttpError(400, 'Bad Request',
+                            'this port speaks plain HTTP, and that was a TLS handshake: use http://, not https://')
+        if self.buffer[0] not in TOKEN_BYTES:
+            raise HttpError(400, 'Bad Request', f'a request starts with a method, not {bytes(self.buffer[:8])!r}')
+        head_end = self.buffer.find(b'\r\n\r\n')
+        if BARE_LF.search(self.buffer, 0, head_end + 4 if head_end >= 0 else len(self.buffer)):
+            raise HttpError(400, 'Bad Request', 'a line ended with a bare LF: HTTP/1.1 lines end with CRLF '
+                            '(RFC 9112 §2.2)')
 
     def read_some(self, limit):
         """Up to `limit` bytes (at least one), from the buffer or the socket."""
@@ -212,6 +291,7 @@ class Body:
         if self.on_first_read:
             callback, self.on_first_read = self.on_first_read, None
             callback()
+        self.reader.start_body()
         if not self.chunked and self.remaining == 0:
             self.done = True
         while not self.done and self.remaining == 0:

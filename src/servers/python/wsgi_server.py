@@ -276,6 +276,8 @@ def parse_args(argv, lab):
                         help='threads per worker, each serving one request at a time (like gthread)')
     parser.add_argument('--timeout', type=float, default=30.0, help='seconds a request may take')
     parser.add_argument('--graceful-timeout', type=float, default=10.0)
+    parser.add_argument('--header-timeout', type=float, default=10.0,
+                        help='seconds a client has to send a whole request head (then 408)')
     parser.add_argument('--keepalive', type=float, default=5.0, help='seconds an idle connection is kept')
     parser.add_argument('--max-body', type=int, default=10 * 1024 * 1024)
     parser.add_argument('--port', type=int, default=lab.port)

@@ -17,7 +17,7 @@ from urllib.parse import unquote_to_bytes
 from gt_lab import EventBatch
 
 from wsgi_explain import advice, explain
-from wsgi_http import Body, ClientGone, HttpError, Reader, parse_head
+from wsgi_http import HEAD_TIMEOUT, Body, ClientGone, HttpError, Reader, parse_head
 from wsgi_loader import AppLoadError
 from wsgi_validate import NOTES
 from wsgi_response import SERVER_SOFTWARE, FileWrapper, Response, error_response
@@ -130,7 +130,7 @@ class Worker:
     # -- one connection, maybe several requests (keep-alive) --------------------------------
     def serve_connection(self, conn, address):
         self.set_socket_options(conn)
-        reader = Reader(conn)
+        reader = Reader(conn, getattr(self.config, 'header_timeout', HEAD_TIMEOUT))
         conn_id = self.scoreboard.next_conn()
         remote = f'{address[0]}:{address[1]}'
         self.poller.register(conn, select.POLLIN)
