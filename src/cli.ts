@@ -5,7 +5,7 @@ import { EXIT, TutorError, usageError } from './engine/errors.js';
 import { workspaceError } from './engine/workspace-errors.js';
 import { version } from './engine/paths.js';
 
-export const COMMANDS = ['list', 'lab', 'check', 'ctl', 'reset', 'doctor', 'ws', 'bench', 'fcgi'] as const;
+export const COMMANDS = ['list', 'lab', 'check', 'show', 'ctl', 'reset', 'doctor', 'ws', 'bench', 'fcgi'] as const;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -26,8 +26,11 @@ Usage:
   gateway-tutor lab LESSON [--json]       run LESSON's lab in the foreground until Ctrl-C
   gateway-tutor check LESSON [STEP] [--answer TEXT] [--json]
                                           check a step against the running lab of LESSON
+  gateway-tutor show LESSON [STEP] [--json]
+                                          a step's text, commands and hints, with the lab's ports
   gateway-tutor ctl LESSON (stop|start|restart) SERVER
                                           stop or start one lab server (drills)
+  STEP is a step's id or its number; SERVER a server's name or its number.
   gateway-tutor reset [LESSON] [--yes]    forget progress and restore starter files
   gateway-tutor doctor                    what is installed, what is missing
   gateway-tutor ws URL                    a WebSocket client (comes with the asgi lesson)
@@ -43,7 +46,7 @@ Options:
                     or GATEWAY_TUTOR_WORKSPACE)
   --lessons DIR     load lessons from DIR instead of the built-in ones
   --no-color        no colours (NO_COLOR works too)
-  --json            one JSON object per line, for scripts (list, lab, check, bench)
+  --json            one JSON object per line, for scripts (list, lab, check, show, bench)
   -h, --help        this text
   -v, --version     the version
 
@@ -109,6 +112,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/lab.js')).lab(values, rest);
       case 'check':
         return await (await import('./commands/check.js')).check(values, rest);
+      case 'show':
+        return await (await import('./commands/show.js')).show(values, rest);
       case 'ctl':
         return await (await import('./commands/ctl.js')).ctl(values, rest);
       case 'reset':

@@ -1,28 +1,21 @@
 // `gateway-tutor check LESSON [STEP]`: ask the running lab (in the TUI or `lab`, in any terminal)
 // to judge a step against what it observed, and print the verdict.
 import { callLab, findRunningLab } from '../engine/control.js';
-import { EXIT, usageError } from '../engine/errors.js';
-import type { CheckOutcome } from '../engine/types.js';
+import { EXIT } from '../engine/errors.js';
+import { Progress } from '../engine/progress.js';
+import { tutorCommand } from '../engine/tutor-command.js';
+import type { CheckOutcome, LoadedLesson } from '../engine/types.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
 import { lessonFor, paint, printJson } from './output.js';
+import { noLabError, stepFor } from './steps.js';
 
 export async function check(values: CliValues, args: string[]): Promise<number> {
   const lesson = await lessonFor(values, args[0], 'check');
-  const stepId = args[1];
-  if (stepId && !lesson.steps.some((step) => step.id === stepId)) {
-    throw usageError(
-      `The ${lesson.id} lesson has no step "${stepId}".`,
-      `Its steps: ${lesson.steps.map((s) => s.id).join(', ')}`,
-    );
-  }
-  const record = await findRunningLab(resolveWorkspace(values.workspace), lesson.id);
-  if (!record) {
-    throw usageError(
-      `No lab is running for ${lesson.id}, so there is nothing to check against.`,
-      `Start it in another terminal with \`gateway-tutor lab ${lesson.id}\` (or open the lesson in the tutor: \`gateway-tutor ${lesson.id}\`), then run this again.`,
-    );
-  }
+  const stepId = args[1] ? stepFor(lesson, args[1]).id : undefined;
+  const workspace = resolveWorkspace(values.workspace);
+  const record = await findRunningLab(workspace, lesson.id);
+  if (!record) throw noLabError(lesson, workspace, 'check against');
   const outcome = await callLab<CheckOutcome & { missing?: string[]; progressError?: string }>(record, '/check', {
     ...(stepId ? { step: stepId } : {}),
     ...(values.answer !== undefined ? { answer: values.answer } : {}),
@@ -45,14 +38,20 @@ export async function check(values: CliValues, args: string[]): Promise<number> 
           : paint.yellow('! error');
     process.stdout.write(`${mark}  ${lesson.id} / ${outcome.step}: ${title}\n${outcome.message}\n`);
     for (const detail of outcome.details) process.stdout.write(`  ${detail}\n`);
-    if (outcome.status === 'pass') {
-      const next = lesson.steps[lesson.steps.findIndex((s) => s.id === outcome.step) + 1];
-      process.stdout.write(
-        next ? paint.dim(`Next: ${next.id} (${next.title})\n`) : paint.dim('That was the last step of this lesson.\n'),
-      );
-    }
+    if (outcome.status === 'pass') process.stdout.write(paint.dim(`${await whatNext(lesson, workspace)}\n`));
   }
   if (outcome.missing?.length) return EXIT.missing;
   if (outcome.progressError) return EXIT.workspace; // passed, but not written down: say so
   return outcome.status === 'pass' ? EXIT.ok : EXIT.failed;
+}
+
+/** After a pass: the first step still open (the lab recorded the pass before answering), or that
+ * the lesson is done. Never "the last step" while steps are open. */
+export async function whatNext(lesson: LoadedLesson, workspace: string): Promise<string> {
+  const progress = await Progress.open(workspace);
+  const open = lesson.steps.findIndex((s) => !progress.isPassed(lesson.id, s.id));
+  const tutor = tutorCommand(workspace);
+  if (open < 0) return `Every step of ${lesson.id} has passed: the lesson is done. \`${tutor} list\` shows the others.`;
+  const step = lesson.steps[open]!;
+  return `Next: step ${open + 1}, ${step.title} (\`${tutor} show ${lesson.id} ${open + 1}\`).`;
 }

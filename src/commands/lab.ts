@@ -4,6 +4,7 @@ import { Lab } from '../engine/lab.js';
 import { Progress } from '../engine/progress.js';
 import { install, onSignalExit } from '../engine/shutdown.js';
 import type { LabEvent, RequestEvent } from '../engine/types.js';
+import { tutorCommand } from '../engine/tutor-command.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
 import { lessonFor, paint, printJson } from './output.js';
@@ -40,7 +41,10 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
         `  ${server.name.padEnd(10)} ${server.role.padEnd(18)} ${server.url}${extra}  pid ${server.pid}${moved}\n`,
       );
     }
-    process.stdout.write(`Run the lesson's commands in another terminal, then: gateway-tutor check ${lesson.id}\n`);
+    const tutor = tutorCommand(workspace);
+    process.stdout.write(
+      `In another terminal, read a step with \`${tutor} show ${lesson.id}\`, run its commands, then \`${tutor} check ${lesson.id}\`.\n`,
+    );
     process.stdout.write(`Requests appear below as the lab sees them. Ctrl-C stops the lab.\n\n`);
   }
   running.subscribe((change) => {
@@ -64,6 +68,39 @@ function describe(event: LabEvent): string {
   }
   if (event.event === 'server')
     return `${time}  ${paint.yellow(`server ${String(event.name)} is ${String(event.state)}`)}${event.reason ? ` (${String(event.reason)})` : ''}`;
-  const { seq: _seq, time: _time, server, event: kind, ...rest } = event;
-  return `${time}  ${server.padEnd(10)} ${kind} ${paint.dim(JSON.stringify(rest))}`;
+  return `${time}  ${event.server.padEnd(10)} ${inWords(event)}`;
+}
+
+/** An event with no form of its own, in words: "worker 4242 started", "reload (app.py changed)",
+ * then any other field as "name value". Never raw JSON. */
+export function inWords(event: LabEvent): string {
+  const { seq: _seq, time: _time, server: _server, event: kind, ...rest } = event;
+  const fields = { ...rest } as Record<string, unknown>;
+  const take = (name: string) => {
+    const value = fields[name];
+    delete fields[name];
+    return value;
+  };
+  let head = kind;
+  if (kind === 'worker') {
+    const pid = take('pid');
+    const state = take('state');
+    head = `worker${pid !== undefined ? ` ${String(pid)}` : ''}${state !== undefined ? ` ${String(state)}` : ''}`;
+  } else if (kind === 'reload') {
+    const reason = take('reason');
+    head = `reload${reason !== undefined ? ` (${String(reason)})` : ''}`;
+  }
+  const words = Object.entries(fields)
+    .filter(([, value]) => value !== undefined && value !== null && value !== '')
+    .map(([name, value]) => `${name} ${wordsOf(value)}`);
+  return [head, ...words].join(', ');
+}
+
+function wordsOf(value: unknown): string {
+  if (Array.isArray(value)) return value.map(wordsOf).join(' ');
+  if (value && typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${k} ${wordsOf(v)}`)
+      .join(', ');
+  return String(value);
 }

@@ -30,17 +30,22 @@ export async function list(values: CliValues, _args: string[]): Promise<number> 
     );
     return 0;
   }
+  const idWidth = Math.max(...rows.map((r) => r.lesson.id.length));
+  const titleWidth = Math.max(...rows.map((r) => r.lesson.title.length));
   for (const { lesson, availability, passed } of rows) {
-    const state = !availability.available
-      ? paint.yellow(`needs ${availability.missing.map((m) => m.id).join(', ')}`)
-      : passed === lesson.steps.length
-        ? paint.green('done')
-        : passed > 0
-          ? `${passed}/${lesson.steps.length} steps`
-          : paint.dim(`${lesson.steps.length} steps`);
+    const count = `${passed}/${lesson.steps.length} passed`;
+    const state =
+      passed === lesson.steps.length ? paint.green(`${count}, done`) : passed > 0 ? count : paint.dim(count);
     process.stdout.write(
-      `${String(lesson.order).padStart(2)}. ${lesson.id.padEnd(16)} ${lesson.title.padEnd(44)} ${state}\n`,
+      `${String(lesson.order).padStart(2)}. ${lesson.id.padEnd(idWidth)}  ${lesson.title.padEnd(titleWidth)}  ${state}\n`,
     );
+    if (!availability.available)
+      for (const missing of availability.missing)
+        process.stdout.write(`    ${paint.yellow(`cannot run here: needs ${missing.id}`)} (${missing.why})\n`);
   }
+  const steps = rows.reduce((n, r) => n + r.lesson.steps.length, 0);
+  const passed = rows.reduce((n, r) => n + r.passed, 0);
+  const done = rows.filter((r) => r.passed === r.lesson.steps.length).length;
+  process.stdout.write(paint.dim(`${done}/${rows.length} lessons done, ${passed}/${steps} steps passed.\n`));
   return 0;
 }

@@ -39,6 +39,7 @@ export function printJson(value: unknown): void {
 
 const color = !process.env.NO_COLOR && process.stdout.isTTY === true;
 export const paint = {
+  enabled: color,
   green: (text: string) => (color ? `\x1b[32m${text}\x1b[39m` : text),
   red: (text: string) => (color ? `\x1b[31m${text}\x1b[39m` : text),
   yellow: (text: string) => (color ? `\x1b[33m${text}\x1b[39m` : text),

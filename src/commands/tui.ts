@@ -6,7 +6,7 @@
 import { loadCatalog } from '../engine/catalog.js';
 import { usageError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
-import { lessonAvailability } from '../engine/requirements.js';
+import { checkRequirement, lessonAvailability } from '../engine/requirements.js';
 import { LessonSession } from '../engine/session.js';
 import { install } from '../engine/shutdown.js';
 import type { LabHandle, LoadedLesson } from '../engine/types.js';
@@ -36,7 +36,13 @@ export async function runTui(options: TuiOptions): Promise<number> {
   // Looking for python3, curl… runs programs; the map is drawn first and told when they answer.
   const check = () =>
     Promise.all(
-      catalog.lessons.map(async (lesson): Promise<MapEntry> => ({ lesson, ...(await lessonAvailability(lesson)) })),
+      catalog.lessons.map(
+        async (lesson): Promise<MapEntry> => ({
+          lesson,
+          ...(await lessonAvailability(lesson)),
+          skipped: await skippedSteps(lesson),
+        }),
+      ),
     );
   if (!tty) {
     process.stdout.write(headless(await check(), progress));
@@ -162,6 +168,7 @@ function headless(entries: MapEntry[], progress: Progress): string {
     '',
     'Without the lesson screens:',
     "  gateway-tutor lab LESSON              run a lesson's lab in the foreground (Ctrl-C stops it)",
+    "  gateway-tutor show LESSON [STEP]      a step as text, with the lab's ports",
     '  gateway-tutor check LESSON [STEP] [--answer TEXT]',
     '                                        check a step against that running lab',
     '  gateway-tutor ctl LESSON (stop|start|restart) SERVER',
@@ -169,4 +176,14 @@ function headless(entries: MapEntry[], progress: Progress): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Steps whose own requirements (Flask, Gunicorn…) this machine lacks: skipped, not missing. */
+async function skippedSteps(lesson: LoadedLesson): Promise<string[]> {
+  const skipped: string[] = [];
+  for (const step of lesson.steps) {
+    const statuses = await Promise.all((step.requires ?? []).map(checkRequirement));
+    if (statuses.some((s) => !s.ok)) skipped.push(step.id);
+  }
+  return skipped;
 }

@@ -7,6 +7,8 @@ export interface MapEntry {
   /** Undefined while the requirements are still being looked for (the map draws before that). */
   available: boolean | undefined;
   missing: { id: string; why: string }[];
+  /** Steps this machine must skip (a step's own requirement is missing): they count as done. */
+  skipped?: string[];
 }
 
 /** The part of Progress the map reads. */
@@ -19,22 +21,47 @@ export interface MapProgress {
 
 export type LessonState = 'passed' | 'started' | 'new' | 'unavailable';
 
+/** Steps passed, and steps skipped here, of this lesson. */
+function stepsDone(entry: MapEntry, progress: MapProgress): { passed: number; skipped: number } {
+  const passed = new Set(progress.passed(entry.lesson.id));
+  const steps = entry.lesson.steps;
+  return {
+    passed: steps.filter((s) => passed.has(s.id)).length,
+    skipped: steps.filter((s) => !passed.has(s.id) && entry.skipped?.includes(s.id)).length,
+  };
+}
+
+/** "3/9 lessons, 31/70 steps": skipped steps count toward neither total. */
+export function overallProgress(entries: MapEntry[], progress: MapProgress): string {
+  let steps = 0;
+  let passed = 0;
+  for (const entry of entries) {
+    const done = stepsDone(entry, progress);
+    steps += entry.lesson.steps.length - done.skipped;
+    passed += done.passed;
+  }
+  const lessons = entries.filter((e) => lessonState(e, progress) === 'passed').length;
+  return `${lessons}/${entries.length} lessons, ${passed}/${steps} steps`;
+}
+
 export function lessonState(entry: MapEntry, progress: MapProgress): LessonState {
   const { lesson } = entry;
-  const passed = progress.passed(lesson.id).filter((id) => lesson.steps.some((s) => s.id === id));
-  if (passed.length === lesson.steps.length && passed.length > 0) return 'passed';
+  const done = stepsDone(entry, progress);
+  if (done.passed > 0 && done.passed + done.skipped === lesson.steps.length) return 'passed';
   if (entry.available === false) return 'unavailable';
-  return passed.length > 0 || progress.current(lesson.id) ? 'started' : 'new';
+  return done.passed > 0 || progress.current(lesson.id) ? 'started' : 'new';
 }
 
 export function stateLabel(entry: MapEntry, progress: MapProgress): string {
   const state = lessonState(entry, progress);
   const steps = entry.lesson.steps.length;
   switch (state) {
-    case 'passed':
-      return 'passed';
+    case 'passed': {
+      const { skipped } = stepsDone(entry, progress);
+      return skipped > 0 ? `passed (${skipped} skipped here)` : 'passed';
+    }
     case 'started':
-      return `started ${progress.passed(entry.lesson.id).length}/${steps}`;
+      return `started ${stepsDone(entry, progress).passed}/${steps}`;
     case 'new':
       return `new · ${steps} steps`;
     case 'unavailable':

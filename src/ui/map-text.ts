@@ -3,7 +3,14 @@
 // time; a learner should see the map at once). No React here.
 import type { LessonDefinition } from '../engine/types.js';
 import { padColumns, sliceColumns, visibleWidth } from './text-width.js';
-import { lessonState, stateLabel, type LessonState, type MapEntry, type MapProgress } from './lesson-states.js';
+import {
+  lessonState,
+  overallProgress,
+  stateLabel,
+  type LessonState,
+  type MapEntry,
+  type MapProgress,
+} from './lesson-states.js';
 
 export const TITLE = 'gateway-tutor';
 export const TAGLINE = '· how a web request reaches Python code';
@@ -77,7 +84,7 @@ export function mapRows(entries: MapEntry[], progress: MapProgress, selected: nu
 
 /** The map's first frame, uncoloured, every line cut to fit so the terminal never wraps it. */
 export function mapFrameText(entries: MapEntry[], progress: MapProgress, selected: number, columns: number): string[] {
-  const lines = [`${TITLE} ${TAGLINE}`, ''];
+  const lines = [`${TITLE} ${TAGLINE}`, `Your progress: ${overallProgress(entries, progress)}`, ''];
   for (const { text } of mapRows(entries, progress, selected))
     lines.push(`${text.pointer}${text.symbol} ${text.order}  ${text.title}  ${text.label}`);
   lines.push('');

@@ -34,6 +34,17 @@ describe('lesson map', () => {
     expect(moved).not.toMatch(/║ client/);
   });
 
+  it('shows overall progress, and counts a step skipped for a missing requirement as done', async () => {
+    // Given warm-up passed but for a step this machine must skip, and one step of the proxy lesson
+    const progress = new FakeProgress({ 'warm-up': ['look', 'get', 'token', 'script'], proxy: ['look'] });
+    const [warm, proxy, python] = lessons();
+    const app = renderApp([{ ...warm!, skipped: ['down'] }, proxy!, python!], { progress });
+    // Then warm-up counts as passed, and the skipped step counts toward no total
+    const frame = await app.waitFor('Your progress:');
+    expect(frame).toContain('Your progress: 1/3 lessons, 5/14 steps');
+    expect(frame).toMatch(/✓ +1\s+HTTP warm-up\s+passed \(1 skipped here\)/);
+  });
+
   it('resumes at the lesson the learner left', async () => {
     const progress = new FakeProgress({ 'warm-up': ['look'] });
     progress.last = 'proxy';

@@ -1,7 +1,7 @@
 // The home screen: every lesson with its state, the stack drawing for the selected one, and its
 // one-line summary. Renders props only; App owns the selection.
 import { Box, Text } from 'ink';
-import { stateLabel, type MapEntry, type MapProgress } from '../lesson-states.js';
+import { overallProgress, stateLabel, type MapEntry, type MapProgress } from '../lesson-states.js';
 import { TAGLINE, TITLE, mapRows } from '../map-text.js';
 import { useTheme } from '../theme.js';
 import { StackDiagram } from './stack-diagram.js';
@@ -22,6 +22,7 @@ export function LessonMap({ entries, progress, selected, width, linear = false }
     return (
       <Box flexDirection="column">
         <Text>gateway-tutor lessons. Up and down arrows choose, Enter opens, q quits.</Text>
+        <Text>Your progress: {overallProgress(entries, progress)}.</Text>
         {entries.map((e, i) => (
           <Text key={e.lesson.id}>
             {i === selected ? 'Selected: ' : ''}Lesson {e.lesson.order}, {e.lesson.title}: {stateLabel(e, progress)}.
@@ -36,6 +37,9 @@ export function LessonMap({ entries, progress, selected, width, linear = false }
     <Box flexDirection="column">
       <Text bold>
         {TITLE} <Text color={theme.muted}>{TAGLINE}</Text>
+      </Text>
+      <Text color={theme.muted} wrap="truncate-end">
+        Your progress: {overallProgress(entries, progress)}
       </Text>
       {progress.warning ? <Text color={theme.warn}>⚠ {progress.warning}</Text> : null}
       <Box flexDirection="column" marginY={1}>
