@@ -6,6 +6,7 @@
 import { fail, pass, sawRequests } from '../../src/engine/check-helpers.js';
 import { defineLesson, type CheckContext, type LabEvent, type RequestEvent } from '../../src/engine/types.js';
 import type { FastcgiAppEvent, FastcgiFrontEvent, WireRecord } from '../../src/servers/fastcgi/events.js';
+import { checkLatency, latencyCommands, solveLatency } from './latency-check.js';
 
 type FrontRequest = RequestEvent & Extract<FastcgiFrontEvent, { event: 'request' }>;
 type WorkerEvent = LabEvent & Extract<FastcgiAppEvent, { event: 'worker' }>;
@@ -44,6 +45,12 @@ export default defineLesson({
       role: 'web server speaking FastCGI',
       program: { node: '@servers/fastcgi/front.mjs', args: ['--app', 'app'] },
       port: 8500,
+    },
+    {
+      name: 'cgi',
+      role: 'CGI server, for comparison (a process per request)',
+      program: { node: '@servers/cgi/cgi-server.mjs' },
+      port: 8510,
     },
     {
       name: 'app',
@@ -192,6 +199,20 @@ export default defineLesson({
             `and process ${after.at(-1)!.pid ?? '?'} answered your next request. The pool heals itself; a client saw no error.`,
         );
       },
+    },
+    {
+      id: 'cgi-vs-fastcgi',
+      kind: 'answer',
+      title: 'CGI against FastCGI, timed',
+      text: 'steps/cgi-vs-fastcgi.md',
+      commands: latencyCommands,
+      hints: [
+        'Each command prints the average time of its ten requests, as curl measured them.',
+        'Divide the first number by the second: how many times longer does a CGI request take?',
+      ],
+      timeoutMs: 15000,
+      check: checkLatency,
+      solve: solveLatency,
     },
     {
       id: 'raw-request',

@@ -1,0 +1,58 @@
+// CGI against FastCGI, measured: the same handler (handler.py) answered by a new Python process
+// for each request (the CGI server running cgi-bin/run-handler.py) and by a resident one (the
+// FastCGI front and its app pool). The lab times every request on its side; the learner times
+// them with curl. The ratio of the two averages is the answer, within a range: it depends on the
+// machine, never on a number written down here.
+import { fail, pass } from '../../src/engine/check-helpers.js';
+import type { CheckContext, CheckResult, RequestEvent, SolveContext } from '../../src/engine/types.js';
+
+const RUNS = 10;
+const timing = (url: string) =>
+  `for i in $(seq ${RUNS}); do curl -s -o /dev/null -w '%{time_total}\\n' ${url}; done | awk '{ t += $1 } END { printf "%.2f ms per request\\n", t / NR * 1000 }'`;
+
+export const latencyCommands = [timing('{{cgi.url}}/cgi-bin/run-handler.py'), timing('{{fastcgi.url}}/')];
+
+function mean(values: number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+function timed(requests: RequestEvent[], keep: (r: RequestEvent) => boolean): number[] {
+  return requests
+    .filter((r) => r.status === 200 && typeof r.durationMs === 'number' && keep(r))
+    .map((r) => r.durationMs!)
+    .slice(-RUNS);
+}
+
+export async function checkLatency(ctx: CheckContext): Promise<CheckResult> {
+  const cgi = timed(ctx.requests('cgi'), (r) => r.script === 'run-handler.py');
+  const fastcgi = timed(ctx.requests('fastcgi'), () => true);
+  if (cgi.length < RUNS / 2 || fastcgi.length < RUNS / 2) {
+    return fail(
+      `The lab has timed ${cgi.length} CGI and ${fastcgi.length} FastCGI requests in this step.`,
+      `${cgi.length} and ${fastcgi.length}`,
+      `at least ${RUNS / 2} of each (run both commands)`,
+    );
+  }
+  const ratio = mean(cgi) / Math.max(mean(fastcgi), 0.01);
+  const low = ratio / 3;
+  const high = ratio * 3;
+  const given = Number(/\d+(?:[.,]\d+)?/.exec(ctx.answer ?? '')?.[0]?.replace(',', '.'));
+  const measured = `the lab measured ${mean(cgi).toFixed(2)} ms per CGI request and ${mean(fastcgi).toFixed(2)} ms per FastCGI request`;
+  if (!Number.isFinite(given) || given < low || given > high) {
+    return fail(
+      'That is not how many times longer CGI takes here.',
+      ctx.answer || 'no answer',
+      `the CGI time divided by the FastCGI time: ${measured}, so between ${low.toFixed(1)} and ${high.toFixed(1)}`,
+    );
+  }
+  return pass(
+    `Right: about ${ratio.toFixed(0)} times (${measured}). The handler is the same; the difference is a new Python ` +
+      'process, its start-up and its imports, for every CGI request, paid once for all in the FastCGI pool.',
+  );
+}
+
+export async function solveLatency(ctx: SolveContext): Promise<string> {
+  const cgi = await ctx.run(latencyCommands[0]!);
+  const fastcgi = await ctx.run(latencyCommands[1]!);
+  return (Number.parseFloat(cgi.stdout) / Number.parseFloat(fastcgi.stdout)).toFixed(1);
+}
