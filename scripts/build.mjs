@@ -25,7 +25,8 @@ const common = {
   logLevel: 'warning',
   define: { __GT_BUNDLED__: 'true', __GT_VERSION__: JSON.stringify(version), 'process.env.DEV': '"false"' },
   // Ink can talk to React devtools when asked to; that package is optional and not shipped.
-  external: ['react-devtools-core'],
+  // ws is a runtime dependency (package.json), loaded from node_modules by `gateway-tutor ws` only.
+  external: ['react-devtools-core', 'ws'],
   // Code blocks are shown plain; see the stub for why.
   alias: {
     'cli-highlight': join(root, 'scripts', 'cli-highlight-stub.mjs'),

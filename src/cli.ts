@@ -33,7 +33,8 @@ Usage:
   STEP is a step's id or its number; SERVER a server's name or its number.
   gateway-tutor reset [LESSON] [--yes]    forget progress and restore starter files
   gateway-tutor doctor                    what is installed, what is missing
-  gateway-tutor ws URL                    a WebSocket client (comes with the asgi lesson)
+  gateway-tutor ws URL [-H NAME:VALUE] [--subprotocol P]
+                                          a WebSocket client: prints frames, sends lines
   gateway-tutor bench URL [-c N] [-n N | -d S] [--json]
                                           concurrent load: requests/s, latency percentiles and
                                           a histogram (bench --help for more)
@@ -57,9 +58,10 @@ export type CliValues = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
 };
 
-/** Tools with options of their own (bench's -d is a duration, fcgi's -d a body, like curl's): the command line after the tool's
- * name is theirs to parse. Global options may come before the name (`--workspace DIR bench …`). */
-const OWN_OPTIONS = new Set(['bench', 'fcgi']);
+/** Tools with options of their own (bench's -d is a duration, fcgi's -d a body, like curl's, ws's
+ * -H a header): the command line after the tool's name is theirs to parse. Global options may come
+ * before the name (`--workspace DIR bench …`). */
+const OWN_OPTIONS = new Set(['bench', 'fcgi', 'ws']);
 
 function toolArgs(argv: string[]): { tool: string; args: string[] } | undefined {
   const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
@@ -73,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   if (tool) {
     try {
       if (tool.tool === 'fcgi') return await (await import('./commands/fcgi.js')).fcgi(tool.args);
+      if (tool.tool === 'ws') return await (await import('./commands/ws.js')).ws(tool.args);
       return await (await import('./commands/bench.js')).bench(tool.args);
     } catch (error) {
       if (!(error instanceof TutorError)) throw error;
@@ -120,8 +123,6 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/reset.js')).reset(values, rest);
       case 'doctor':
         return await (await import('./commands/doctor.js')).doctor(values, rest);
-      case 'ws':
-        return await (await import('./commands/tools.js')).tool(command, values, rest);
       default: {
         if (command) {
           const { catalogFor } = await import('./commands/output.js');

@@ -1,0 +1,145 @@
+// The edit checks of lesson 7: each calls the learner's app as a client would and judges what
+// came back, quoting the server's own reports (a stall, an error) when the app went wrong.
+import { fail, pass } from '../../src/engine/check-helpers.js';
+import type { CheckContext, CheckResult, LabEvent } from '../../src/engine/types.js';
+import type { AsgiEvent } from '../../src/servers/python/asgi-events.js';
+import { fetchStreamed, type Got, wsExchange } from './asgi-client.js';
+
+type Stall = LabEvent & Extract<AsgiEvent, { event: 'stall' }>;
+
+const REPORTS = 5;
+const REPORT_SECONDS = 0.5;
+
+function stallsSince(ctx: CheckContext, seq: number): Stall[] {
+  return ctx.events.filter((e): e is Stall => e.server === 'asgi' && e.event === 'stall' && e.seq > seq);
+}
+
+function lastSeq(ctx: CheckContext): number {
+  return ctx.events.at(-1)?.seq ?? 0;
+}
+
+/** Wait (with a deadline) until the server's reports of what we just did have arrived. */
+async function settle(ctx: CheckContext, done: () => boolean, ms = 600): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, 25));
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n').at(-1)?.slice(0, 160) ?? '';
+}
+
+/** A non-200 answer, quoted with the server's explanation (its last traceback line). */
+function badAnswer(what: string, got: Got): CheckResult | null {
+  if (!got.ok) return fail(`${what}: ${got.why}.`, got.why, 'a complete 200 response');
+  if (got.response.status !== 200) {
+    return fail(
+      `${what} answered ${got.response.status}.`,
+      firstLine(got.response.body),
+      '200, as before your edit',
+      got.response.status === 500 ? ['The lab log shows the whole traceback.'] : undefined,
+    );
+  }
+  return null;
+}
+
+export async function blockingCheck(ctx: CheckContext): Promise<CheckResult> {
+  const before = lastSeq(ctx);
+  const url = `${ctx.url('asgi')}/report`;
+  const started = performance.now();
+  const answers = await Promise.all(Array.from({ length: REPORTS }, () => fetchStreamed(url, ctx.signal, 8000)));
+  const took = performance.now() - started;
+  for (const got of answers) {
+    const problem = badAnswer('GET /report', got);
+    if (problem) return problem;
+  }
+  const expected = REPORT_SECONDS * 1000;
+  const blocked = () => stallsSince(ctx, before).filter((s) => s.target === '/report' && s.durationMs >= 250);
+  if (took > expected * 2.4) {
+    await settle(ctx, () => blocked().length >= REPORTS - 1);
+    const stalls = blocked();
+    const where = stalls.find((s) => s.where)?.where;
+    return fail(
+      `${REPORTS} requests to /report sent together took ${(took / 1000).toFixed(2)} s: they were answered one after another.`,
+      stalls.length
+        ? `the server reported the event loop blocked ${stalls.length} times by GET /report${where ? `, at ${where}` : ''}`
+        : `${(took / 1000).toFixed(2)} s for ${REPORTS} requests`,
+      `all ${REPORTS} within about ${REPORT_SECONDS} s, the time of one`,
+      ['While build_report() runs time.sleep(), the event loop can do nothing else: not even read the next request.'],
+    );
+  }
+  await settle(ctx, () => false, 150); // a stall is reported at the next heartbeat
+  const stalls = blocked();
+  if (stalls.length) {
+    return fail(
+      'The requests were quick, but the event loop was still blocked by /report.',
+      `${stalls[0]!.durationMs} ms${stalls[0]!.where ? ` at ${stalls[0]!.where}` : ''}`,
+      'no stall: the slow work happens outside the loop',
+    );
+  }
+  return pass(
+    `${REPORTS} requests to /report took ${(took / 1000).toFixed(2)} s together, and the loop never stalled: the slow ` +
+      'call runs elsewhere while the loop keeps serving.',
+  );
+}
+
+export async function countdownCheck(ctx: CheckContext): Promise<CheckResult> {
+  const from = 3 + Math.floor(Math.random() * 3);
+  const path = `/countdown?from=${from}`;
+  const got = await fetchStreamed(`${ctx.url('asgi')}${path}`, ctx.signal, 6000);
+  const problem = badAnswer(`GET ${path}`, got);
+  if (problem) return problem;
+  if (!got.ok) return problem!;
+  const { response } = got;
+  const type = String(response.headers['content-type'] ?? '');
+  if (!type.startsWith('text/event-stream')) {
+    return fail(`GET ${path} says its body is "${type || 'nothing'}".`, type || 'no Content-Type', 'text/event-stream');
+  }
+  const wanted = [...Array.from({ length: from }, (_, i) => String(from - i)), 'liftoff'];
+  const events = response.body
+    .split(/\r?\n\r?\n/)
+    .map((block) =>
+      block
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).replace(/^ /, ''))
+        .join('\n'),
+    )
+    .filter((data) => data !== '');
+  if (events.join(',') !== wanted.join(',')) {
+    return fail(
+      `GET ${path} sent other events than asked.`,
+      JSON.stringify(response.body.slice(0, 160)),
+      wanted.map((d) => `data: ${d}`).join(' / '),
+      ['Each event is "data: VALUE" followed by an empty line: send f"data: {n}\\n\\n".encode().'],
+    );
+  }
+  const spread = response.pieces.at(-1)!.ms - response.pieces[0]!.ms;
+  if (response.pieces.length < 2 || spread < 150) {
+    return fail(
+      `GET ${path} sent the right events, but all at once.`,
+      `${response.pieces.length} piece${response.pieces.length === 1 ? '' : 's'} within ${spread} ms`,
+      'one body event per event ("more_body": True), with await asyncio.sleep(0.2) between them',
+    );
+  }
+  return pass(
+    `${from} … 1, liftoff: ${wanted.length} events spread over ${(spread / 1000).toFixed(2)} s in one response, ` +
+      'each on its way as soon as it was sent.',
+  );
+}
+
+export async function upperCheck(ctx: CheckContext): Promise<CheckResult> {
+  const word = `quiet words ${Math.floor(Math.random() * 900 + 100)}`;
+  const url = `ws://127.0.0.1:${ctx.port('asgi')}/echo`;
+  const got = await wsExchange(url, word);
+  if (!got.ok) {
+    return fail(`A WebSocket to /echo did not answer: ${got.why}.`, got.why, `"${word.toUpperCase()}" back`);
+  }
+  if (got.reply !== word.toUpperCase()) {
+    return fail(
+      `/echo answered "${got.reply}" to "${word}".`,
+      got.binary ? `a binary message: ${got.reply}` : got.reply,
+      word.toUpperCase(),
+    );
+  }
+  return pass(`"${word}" came back as "${got.reply}": one receive(), one send(), per message, on an open connection.`);
+}
