@@ -275,6 +275,5 @@ export default defineLesson({
         );
       },
     },
-    { id: 'under-uvicorn', kind: 'read', title: 'The same app under Uvicorn', text: 'steps/under-uvicorn.md' },
   ],
 });
