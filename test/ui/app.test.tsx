@@ -277,6 +277,37 @@ describe('pasting an answer', () => {
   });
 });
 
+describe('an answer typed and submitted in the same instant', () => {
+  const judge = (_s: string, _e: unknown, answer?: string) =>
+    answer === 'fake-token'
+      ? { status: 'pass' as const, message: 'Right on time.', details: [] }
+      : { status: 'fail' as const, message: `got "${answer}"`, details: [] };
+
+  it('keeps the last letter and the Enter when they come before the next frame', async () => {
+    const app = renderApp(lessons(), { judge });
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n', 'n', 'a', 'fake-toke');
+    await app.waitFor('fake-toke');
+    // When the last letter and Enter are read one after the other, with no frame between them
+    app.stdin.write('n');
+    app.stdin.write('\r');
+    // Then the whole answer is checked
+    await app.waitFor('✓ Passed: Right on time.');
+  });
+
+  it('types what follows the a key in one read into the field, and submits it', async () => {
+    const app = renderApp(lessons(), { judge });
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n', 'n');
+    await app.waitFor('step 3/5');
+    app.stdin.write('afake-token\r');
+    await app.waitFor('✓ Passed: Right on time.');
+    expect(app.labs[0]!.calls).toContain('check token fake-token');
+  });
+});
+
 describe('keys that arrive together', () => {
   it('handles each key of a burst', async () => {
     const app = renderApp(lessons());

@@ -17,8 +17,13 @@ export interface Scroller {
 export interface LessonKeys {
   session: LessonSession;
   snapshot: SessionSnapshot;
-  mode: LessonMode;
+  /** The mode now (after keys handled in this instant, before React renders them). */
+  mode(): LessonMode;
   setMode(mode: LessonMode): void;
+  /** True once for a key the answer field already took. */
+  wasTaken(): boolean;
+  /** Keys that came with the one that opened the answer field: type them into it. */
+  typeAhead(text: string): void;
   scroll: Scroller;
   /** Fold or unfold the lab panel. */
   toggleLab(): void;
@@ -31,8 +36,10 @@ export interface LessonKeys {
 export function useLessonKeys({
   session,
   snapshot,
-  mode,
+  mode: modeNow,
   setMode,
+  wasTaken,
+  typeAhead,
   scroll,
   toggleLab,
   isActive,
@@ -43,12 +50,20 @@ export function useLessonKeys({
   const { isRawModeSupported } = useStdin();
   const { step, passed, servers } = snapshot;
   const handle = (input: string, key: Key): void => {
-    if (mode === 'answer') return; // the text field has the keys; it calls setMode on Esc/Enter
-    // Keys that arrive together (a held key, a busy moment) come as one string: one at a time.
-    if (input.length > 1 && /^[\x20-\x7e]+$/.test(input)) {
-      for (const char of input) handle(char, { ...key, shift: /[A-Z]/.test(char) });
+    if (wasTaken()) return; // the answer field had it
+    if (modeNow() === 'answer') return;
+    // Keys that arrive together (a held key, a paste, a busy moment) come as one string: one at
+    // a time; once one opens the answer field, the rest are typed into it (Enter submits).
+    if (input.length > 1 && /^[\x20-\x7e]+\r?$/.test(input)) {
+      const chars = [...input];
+      for (const [i, char] of chars.entries()) {
+        if (modeNow() === 'answer') return typeAhead(chars.slice(i).join(''));
+        if (char === '\r') handle('', { ...key, return: true });
+        else handle(char, { ...key, shift: /[A-Z]/.test(char) });
+      }
       return;
     }
+    const mode = modeNow();
     if (input === 'q') return onQuit();
     if (input === '?') return onHelp();
     if (mode === 'detail') {

@@ -11,7 +11,7 @@ import type { Size } from '../hooks/use-terminal-size.js';
 import { layout } from '../layout.js';
 import { useTheme } from '../theme.js';
 import { TextField } from '../widgets/text-field/text-field.js';
-import { useTextField } from '../widgets/text-field/use-text-field.js';
+import { replay, useTextField } from '../widgets/text-field/use-text-field.js';
 import { useTextFieldState } from '../widgets/text-field/use-text-field-state.js';
 import { useSelectionInput } from '../widgets/selection/use-selection-input.js';
 import { useSelectionState } from '../widgets/selection/use-selection-state.js';
@@ -55,7 +55,15 @@ export function LessonView({
   const { lesson, step, index, passed, skipped, result, checking, hintsShown, servers, requests, watchPath, complete } =
     snapshot;
   const { progressError } = snapshot;
-  const [mode, setMode] = useState<LessonMode>('step');
+  const [mode, setModeState] = useState<LessonMode>('step');
+  // The mode as of the last key, not the last frame: keys read in the same instant (a, then the
+  // answer, then Enter) each go where the one before sent them.
+  const modeNow = useRef<LessonMode>('step');
+  const setMode = (next: LessonMode) => {
+    modeNow.current = next;
+    setModeState(next);
+  };
+  const taken = useRef(false);
   const [scroll, setScroll] = useState(0);
   const [hscroll, setHscroll] = useState(0);
   const [labFold, setLabFold] = useState<'auto' | 'folded' | 'open'>('auto');
@@ -66,7 +74,7 @@ export function LessonView({
     setScroll(0);
     setHscroll(0);
     answer.dispatch({ type: 'clear' });
-    setMode((m) => (m === 'answer' ? 'step' : m));
+    if (modeNow.current === 'answer') setMode('step');
   }, [step.id]);
 
   const steps = linear ? 0 : sidebarWidth(lesson.steps, size.columns);
@@ -157,11 +165,40 @@ export function LessonView({
       ),
   };
 
+  // The answer field listens first; a key it takes is not a lesson key too.
+  useTextField({
+    value: answer.value,
+    cursor: answer.cursor,
+    dispatch: answer.dispatch,
+    current: answer.current,
+    isActive,
+    takes: () => modeNow.current === 'answer',
+    onTaken: () => {
+      taken.current = true;
+    },
+    onSubmit: (value) => {
+      if (value.trim() === '') return;
+      setMode('step');
+      void session.check(value.trim());
+    },
+    onCancel: () => setMode('step'),
+  });
   useLessonKeys({
     session,
     snapshot,
-    mode,
+    mode: () => modeNow.current,
     setMode,
+    wasTaken: () => {
+      const was = taken.current;
+      taken.current = false;
+      return was;
+    },
+    typeAhead: (text) =>
+      replay(text, answer.current(), answer.dispatch, (value) => {
+        if (value.trim() === '') return;
+        setMode('step');
+        void session.check(value.trim());
+      }),
     isActive,
     onBack,
     onQuit,
@@ -170,18 +207,6 @@ export function LessonView({
     toggleLab: () => setLabFold(box.labFolded ? 'open' : 'folded'),
   });
   useSelectionInput(log.dispatch, { isActive: isActive && mode === 'log' });
-  useTextField({
-    value: answer.value,
-    cursor: answer.cursor,
-    dispatch: answer.dispatch,
-    isActive: isActive && mode === 'answer',
-    onSubmit: (value) => {
-      if (value.trim() === '') return;
-      setMode('step');
-      void session.check(value.trim());
-    },
-    onCancel: () => setMode('step'),
-  });
 
   if (linear)
     return (

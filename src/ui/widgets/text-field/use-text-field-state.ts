@@ -1,6 +1,6 @@
 // The state of a one-line text field: its value and where the cursor is. Pure, so it can be
 // tested without Ink.
-import { useReducer } from 'react';
+import { useCallback, useReducer, useRef } from 'react';
 
 export interface TextFieldState {
   value: string;
@@ -38,7 +38,16 @@ export function textFieldReducer(state: TextFieldState, action: TextFieldAction)
   }
 }
 
+/** The field's state for rendering, and `current()`: the state after every action dispatched so
+ * far, even those React has not rendered yet — a key and Enter read in the same instant must
+ * submit what was typed, not the value of the last frame. */
 export function useTextFieldState(initial = '') {
-  const [state, dispatch] = useReducer(textFieldReducer, { value: initial, cursor: initial.length });
-  return { ...state, dispatch };
+  const [state, dispatchRaw] = useReducer(textFieldReducer, { value: initial, cursor: initial.length });
+  const latest = useRef(state);
+  const dispatch = useCallback((action: TextFieldAction) => {
+    latest.current = textFieldReducer(latest.current, action);
+    dispatchRaw(action);
+  }, []);
+  const current = useCallback(() => latest.current, []);
+  return { ...state, dispatch, current };
 }

@@ -6,20 +6,39 @@ export interface TextFieldInput {
   value: string;
   cursor: number;
   dispatch: (action: TextFieldAction) => void;
+  /** The state after every dispatched action (useTextFieldState's `current`). @default the props */
+  current?: () => TextFieldState;
   isActive: boolean;
+  /** Asked at each key: whether the field takes it now (a mode switched by an earlier key in the
+   * same instant, before React rendered). @default always */
+  takes?: () => boolean;
+  /** Called for each key the field took, before any other handler sees it. */
+  onTaken?: () => void;
   onSubmit: (value: string) => void;
   onCancel?: () => void;
 }
 
-export function useTextField({ value, cursor, dispatch, isActive, onSubmit, onCancel }: TextFieldInput): void {
+export function useTextField({
+  value,
+  cursor,
+  dispatch,
+  current = () => ({ value, cursor }),
+  isActive,
+  takes = () => true,
+  onTaken,
+  onSubmit,
+  onCancel,
+}: TextFieldInput): void {
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
+      if (!takes()) return;
+      onTaken?.();
       // Several keys in one read (a paste, or fast typing over a slow link) come as one string:
       // replay them one by one, so a pasted "token⏎" is typed and then submitted.
       if (input.length > 1 && /[\r\n\u0008\u0015\u007f]/.test(input))
-        return replay(input, { value, cursor }, dispatch, onSubmit);
-      if (key.return) onSubmit(value);
+        return replay(input, current(), dispatch, onSubmit);
+      if (key.return) onSubmit(current().value);
       else if (key.escape) onCancel?.();
       else if (key.leftArrow) dispatch({ type: 'move', by: -1 });
       else if (key.rightArrow) dispatch({ type: 'move', by: 1 });
@@ -35,7 +54,8 @@ export function useTextField({ value, cursor, dispatch, isActive, onSubmit, onCa
   );
 }
 
-function replay(
+/** Types `input` into the field (Enter submits), from its current state. */
+export function replay(
   input: string,
   start: TextFieldState,
   dispatch: (action: TextFieldAction) => void,
