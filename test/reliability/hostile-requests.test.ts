@@ -116,3 +116,93 @@ describe('reverse proxy and its backends', () => {
     expect(direct.status).toBe(403);
   });
 });
+
+describe('CGI server', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab('cgi');
+  });
+  afterAll(() => lab.teardown());
+
+  it('refuses every way out of cgi-bin, and never runs or shows what lies outside', async () => {
+    const cgi = lab.servers().find((s) => s.name === 'cgi')!;
+    const outside = join(tempDir('outside'), 'secret.sh');
+    writeFileSync(outside, '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\nroot:x:0:0:secret\\n"\n', { mode: 0o755 });
+    const bin = join(lab.lessonWorkspace, 'cgi-bin');
+    rmSync(join(bin, 'out.sh'), { force: true });
+    symlinkSync(outside, join(bin, 'out.sh'));
+    for (const target of [
+      '/cgi-bin/out.sh',
+      '/cgi-bin/../cgi-bin/env.sh',
+      '/cgi-bin/%2e%2e/cgi-bin/env.sh',
+      '/cgi-bin/.%2e/.%2E/etc/passwd',
+      '/cgi-bin/..%2f..%2fetc%2fpasswd',
+      '/cgi-bin/env.sh%00.txt',
+      '/cgi-bin/%',
+      '//%',
+    ]) {
+      const reply = await rawExchange(cgi.port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(reply.status, target).toBeGreaterThanOrEqual(400);
+      expect(reply.status, target).toBeLessThan(500);
+      expect(reply.answer, target).not.toContain('root:x:0:0');
+    }
+    stillUp(lab, 'cgi', cgi.pid!);
+  });
+
+  it('answers a few hundred mangled targets, bodies and headers with a status, and keeps serving', async () => {
+    const cgi = lab.servers().find((s) => s.name === 'cgi')!;
+    const pieces = [
+      'env.sh',
+      'echo.sh',
+      '..',
+      '%2e',
+      '%2f',
+      '%00',
+      '%',
+      '%zz',
+      '',
+      '.',
+      'é',
+      '%C3%A9',
+      'x'.repeat(300),
+      '?',
+      ';',
+      '#',
+    ];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 200; i++) {
+      const path = Array.from({ length: 1 + random(4) }, () => pieces[random(pieces.length)]).join('/');
+      const body = random(3) === 0 ? 'a=1&b=2' : '';
+      const extra = random(4) === 0 ? `X_Odd${i}: 1\r\nProxy: http://evil\r\n` : '';
+      const request =
+        `${random(5) === 0 ? 'POST' : 'GET'} /cgi-bin/${path} HTTP/1.1\r\nHost: x\r\n${extra}` +
+        (body ? `Content-Length: ${body.length}\r\n` : '') +
+        `\r\n${body}`;
+      const reply = await rawExchange(cgi.port, request, { deadlineMs: 3000 });
+      expect(reply.status, request.split('\r\n')[0]).not.toBeNull();
+    }
+    // Nothing the server did was its own failure: no 500 that says "the lab server failed"
+    const own = lab.events().filter((e) => e.event === 'request' && String(e.error ?? '').startsWith('server error'));
+    expect(own).toEqual([]);
+    const again = await rawExchange(cgi.port, 'GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(again.status).toBe(200);
+    stillUp(lab, 'cgi', cgi.pid!);
+  });
+
+  it('survives clients that send half a body and vanish, or reset at once', async () => {
+    const cgi = lab.servers().find((s) => s.name === 'cgi')!;
+    for (let i = 0; i < 10; i++) {
+      await rawExchange(cgi.port, 'POST /cgi-bin/echo.sh HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nhalf', {
+        reset: true,
+      });
+      await rawExchange(cgi.port, 'GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\n\r\n', { reset: true });
+    }
+    const reply = await rawExchange(cgi.port, 'GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(reply.status).toBe(200);
+    stillUp(lab, 'cgi', cgi.pid!);
+  });
+});
