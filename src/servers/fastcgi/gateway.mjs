@@ -91,7 +91,8 @@ export async function passRequest({
 
   // The client hung up before the answer was complete: tell the app (ABORT_REQUEST). It answers
   // with END_REQUEST, and then the connection can serve the next request.
-  res.on('close', () => {
+  // (Before the lab's own 'close' listener, so the event it writes includes the ABORT_REQUEST.)
+  res.prependListener('close', () => {
     if (finished || res.writableFinished) return;
     clientGone = true;
     fields.aborted = true;

@@ -58,6 +58,7 @@ class Worker:
         self.connections = {}
         self.listening = False
         self.refused = 0                  # connections turned away since the last log line
+        self.served = 0                   # requests answered by this process
         self.last_refusal_log = 0.0
 
     def run(self):
@@ -69,10 +70,13 @@ class Worker:
             ready = self.selector.select(timeout=0.5)
             # Requests on connections we hold come first; new connections after (so a busy worker
             # leaves new clients to an idle one, which is probably waiting in accept too).
+            ran = False
             for key, _ in ready:
                 if key.data is not None:
-                    self.read(key.data)
-            if any(key.data is None for key, _ in ready):
+                    ran = self.read(key.data) or ran
+            # After running a handler, look again before accepting: while this process was busy,
+            # an idle one may have taken the waiting client already.
+            if not ran and any(key.data is None for key, _ in ready):
                 self.accept()
             self.enforce_deadlines()
 
@@ -154,12 +158,14 @@ class Worker:
             return
         conn.last_active = time.time()
         records, error = conn.parser.feed(data)
+        served = self.served
         for record in records:
             self.on_record(conn, record)
             if conn.closed:
-                return
-        if error:
+                break
+        if error and not conn.closed:
             self.close(conn, f'protocol error: {error}')
+        return self.served != served
 
     def on_record(self, conn, record):
         if record.request_id == 0:
@@ -247,6 +253,7 @@ class Worker:
             out += fr.encode_stream(fr.STDERR, request.id, stderr)
         out += fr.encode_record(fr.END_REQUEST, request.id, fr.end_request_body(app_status))
         self.send(conn, out)
+        self.served += 1
         self.report(conn, request, stdout, time.time() - started)
         self.finish(conn, request)
 
