@@ -124,7 +124,7 @@ export default defineLesson({
       commands: ['{{tutor}} bench {{sync-4.url}}/db -c 10 -d 1'],
       hints: [
         'Two numbers: the requests/s on the "requests" line, then the p95 on the "latency" line.',
-        'For example: 38.2 305 ms (the units may be left out; "1.02 s" is read as 1020 ms).',
+        'Written like 12.5 850ms (ms may be left out; "1.02 s" is read as 1020 ms).',
       ],
       timeoutMs: 15_000,
       check: async (ctx) => {
@@ -143,7 +143,7 @@ export default defineLesson({
           return fail(
             'Your answer needs two numbers: requests/s, then p95.',
             ctx.answer || 'no answer',
-            'like 38.2 305ms',
+            'written like 12.5 850ms',
           );
         }
         if (!near(rps.value, run.requestsPerSecond, 0.2)) {
@@ -178,7 +178,7 @@ export default defineLesson({
       title: 'Predict, then measure: twice the workers',
       text: 'steps/double-the-workers.md',
       commands: ['{{tutor}} bench {{sync-1.url}}/db -c 10 -d 1', '{{tutor}} bench {{sync-2.url}}/db -c 10 -d 1'],
-      hints: ['Divide the requests/s of sync-2 by those of sync-1.', 'One decimal is enough, for example 1.5.'],
+      hints: ['Divide the requests/s of sync-2 by those of sync-1.', 'One decimal is enough, written like 1.3.'],
       timeoutMs: 20_000,
       check: async (ctx) => {
         const one = loaded(ctx, 'sync-1');
