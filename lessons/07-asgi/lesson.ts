@@ -275,5 +275,6 @@ export default defineLesson({
         );
       },
     },
+    { id: 'under-uvicorn', kind: 'read', title: 'The same app under Uvicorn', text: 'steps/under-uvicorn.md' },
   ],
 });

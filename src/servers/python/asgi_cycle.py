@@ -217,6 +217,11 @@ class HttpCycle:
                              'an ASGI app is "async def app(scope, receive, send)"')
         await awaitable
 
+    def stall_info(self):
+        """Who this is, for the watchdog's stall report."""
+        return {'conn': self.conn.conn, 'method': self.head.method, 'target': self.head.target.decode('latin-1'),
+                'websocket': False}
+
     def fail(self, status, text):
         """Answer an error ourselves if nothing was sent yet; else the connection must close."""
         if self.disconnected:

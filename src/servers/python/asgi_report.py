@@ -75,8 +75,8 @@ def websocket_event(session):
     return event
 
 
-def message_event(session, direction, kind, data, code=None):
-    event = {'event': 'websocket-message', 'conn': session.conn.conn, 'path': session.scope['path'],
+def message_event(conn, path, direction, kind, data, code=None):
+    event = {'event': 'websocket-message', 'conn': conn, 'path': path,
              'direction': direction, 'kind': kind, 'size': len(data.encode('utf-8') if isinstance(data, str) else data)}
     if kind in ('text', 'close') and isinstance(data, str):
         event['text'] = data[:PREVIEW]

@@ -133,17 +133,17 @@ class AsgiServer:
         self.events.add(websocket_event(session))
 
     def record_ws_message(self, session, direction, kind, data, code):
-        self.events.add(message_event(session, direction, kind, data, code))
+        self.events.add(message_event(session.conn.conn, session.scope['path'], direction, kind, data, code))
 
     def record_stall(self, duration_ms, owner, where):
+        """The watchdog saw the loop blocked; owner is the request (or WebSocket) that blocked it."""
         event = {'event': 'stall', 'durationMs': duration_ms}
         who = 'something outside any request (start-up, lifespan, a background task)'
         if owner is not None:
             owner.stalled_ms += duration_ms
-            head = owner.head
-            event.update(conn=owner.conn.conn, method=head.method, target=head.target.decode('latin-1'),
-                         websocket=not isinstance(owner, HttpCycle))
-            who = f'{head.method} {head.target.decode("latin-1")}'
+            info = owner.stall_info()       # conn, method, target, websocket
+            event.update(info)
+            who = f'{info["method"]} {info["target"]}'
         if where:
             event['where'] = where
         self.events.add(event)

@@ -38,8 +38,12 @@ class Watchdog:
         late = now - self.expected
         if late > THRESHOLD:
             seen = sum(count for _, _, count in self.samples)
-            for owner, where, count in self.samples or [[None, None, 1]]:
-                self.report(round(late * 1000 * count / max(seen, 1)), owner, where)
+            shares = [(round(late * 1000 * count / max(seen, 1)), owner, where)
+                      for owner, where, count in self.samples or [[None, None, 1]]]
+            # Crumbs (the loop between two blocking calls) are not stalls of their own.
+            big = [share for share in shares if share[0] >= THRESHOLD * 500] or shares[:1]
+            for duration, owner, where in big:
+                self.report(duration, owner, where)
         self.samples = []
         self.expected = now + INTERVAL
         self.loop.call_later(INTERVAL, self.beat)

@@ -122,7 +122,7 @@ class WebSocketSession:
         self.close_code, self.close_reason, self.closed_by = code, why, 'client'
         # Echo the code (§5.5.1), then close the TCP connection: the server closes first (§7.1.1).
         echo = code if code not in (1005, ABNORMAL) else NORMAL
-        self.conn.write(close_frame(echo))
+        self.conn.write(close_frame(echo, why if echo == code else ""))
         self.sent_close = True
         self.finish()
 
@@ -278,6 +278,11 @@ class WebSocketSession:
             raise AppProblem(500, 'app(scope, receive, send) returned something that cannot be awaited',
                              'an ASGI app is "async def app(scope, receive, send)"')
         await awaitable
+
+    def stall_info(self):
+        """Who this is, for the watchdog's stall report."""
+        return {'conn': self.conn.conn, 'method': 'GET', 'target': self.head.target.decode('latin-1'),
+                'websocket': True}
 
     def app_failed(self, summary, text):
         self.error = summary
