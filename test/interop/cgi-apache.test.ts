@@ -2,7 +2,7 @@
 // lab's CGI server: the same status, headers and body for a document, a local redirect and a
 // client redirect; the same meta-variables apart from those that name the server; and the
 // failure statuses the lesson's texts attribute to Apache. Skipped where apache2 is missing.
-import { chmodSync, copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,14 @@ describe.skipIf(!apache2)('CGI scripts under Apache httpd and under the lab serv
     const site = join(workspace, 'cgi');
     chmodSync(site, 0o755);
     copyFileSync(join(lesson.dir, 'solutions', 'order.sh'), join(site, 'cgi-bin', 'order'));
+    // A local redirect to env.sh, to see what the redirected request is given
+    writeFileSync(
+      join(site, 'cgi-bin', 'redirect-env.sh'),
+      '#!/bin/sh\nprintf "Location: /cgi-bin/env.sh/next?from=redirect\\n\\n"\n',
+      {
+        mode: 0o755,
+      },
+    );
     apache = await Apache.start(apache2!, { cgiBin: join(site, 'cgi-bin'), documentRoot: site });
   });
 
@@ -156,6 +164,20 @@ describe.skipIf(!apache2)('CGI scripts under Apache httpd and under the lab serv
     expect(ours.body).toMatch(/^Hello from process \d+\n$/);
   });
 
+  it('a local redirect is a GET without the body, as the lesson says', async () => {
+    const { ours, theirs } = await both(
+      'POST',
+      '/cgi-bin/redirect-env.sh',
+      [['Content-Type', 'application/x-www-form-urlencoded']],
+      'a=1',
+    );
+    expect(ours.status).toBe(200);
+    const mine = metaVariables(environment(ours.body));
+    expect(mine).toMatchObject({ REQUEST_METHOD: 'GET', PATH_INFO: '/next', QUERY_STRING: 'from=redirect' });
+    expect(mine).not.toHaveProperty('CONTENT_LENGTH');
+    expect(mine).toEqual(metaVariables(environment(theirs.body)));
+  });
+
   it('a client redirect: 302 Found with the same Location', async () => {
     const { ours, theirs } = await both('GET', '/cgi-bin/redirect-away.sh');
     expect(ours.status).toBe(302);
@@ -170,6 +192,7 @@ describe.skipIf(!apache2)('CGI scripts under Apache httpd and under the lab serv
       ['Accept', 'text/plain'],
       ['Accept', 'text/html'],
       ['X_Under', 'dropped by both'],
+      ['Proxy', 'http://evil.test:3128'],
       ['Authorization', 'Basic YWRhOnNlY3JldA=='],
       ['Content-Type', 'text/plain'],
     ];

@@ -2,7 +2,7 @@
 // per request that never outlives its request (timeouts kill the whole process group, a client
 // that hangs up stops its script, teardown stops them all), bodies streamed or gathered, NPH
 // scripts passed through untouched, and every event true to the family's declaration.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,14 @@ describe('the CGI lab server', () => {
 
   const spawned = (script: string) =>
     lab.events().filter((e) => e.event === 'spawn' && e.script === script) as (LabEvent & { pid: number })[];
+
+  it('copies the starter scripts with their run bits, and the broken one without', () => {
+    const bin = join(workspace, 'cgi', 'cgi-bin');
+    const mode = (name: string) => statSync(join(bin, name)).mode & 0o777;
+    expect(mode('hello.sh')).toBe(0o755);
+    expect(mode('order')).toBe(0o755);
+    expect(mode('no-run-bit.sh')).toBe(0o644);
+  });
 
   it('kills a script that hangs, with everything it started, and answers 504', async () => {
     const reply = await ask(`${base}/cgi-bin/hang.sh`);

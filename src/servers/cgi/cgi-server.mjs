@@ -85,11 +85,11 @@ async function handle(req, res, report) {
       }
       console.log(`local redirect to ${outcome.localRedirect}: served inside the server, as a new GET`);
       // As Apache does: the new request is a GET, and the body (already given to the first script)
-      // does not follow it.
+      // does not follow it, so neither does its length.
       request = {
         method: 'GET',
         target: outcome.localRedirect,
-        headers: request.headers.filter(([name]) => !/^(content-length|content-type|transfer-encoding)$/i.test(name)),
+        headers: request.headers.filter(([name]) => !/^(content-length|transfer-encoding)$/i.test(name)),
         body: { kind: 'none' },
       };
     }

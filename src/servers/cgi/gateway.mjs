@@ -39,7 +39,8 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
     scriptName: found.scriptName,
     pathInfo: found.pathInfo,
     queryString,
-    requestUri: request.target,
+    // As the client sent it, even after a local redirect (Apache does the same).
+    requestUri: req.url ?? request.target,
     contentLength,
     remoteAddress: req.socket.remoteAddress,
     remotePort: req.socket.remotePort,
