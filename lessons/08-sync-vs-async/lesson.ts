@@ -96,7 +96,6 @@ export default defineLesson({
         'Run the four commands one after the other, not at the same time: they share your CPU.',
         'Each run needs -c 10 (ten requests in flight) and at least ten answered requests.',
       ],
-      timeoutMs: 20_000,
       check: async (ctx) => {
         const runs = SERVERS.map((s) => loaded(ctx, s));
         const missing = SERVERS.filter((_, i) => !runs[i]);
@@ -126,7 +125,6 @@ export default defineLesson({
         'Two numbers: the requests/s on the "requests" line, then the p95 on the "latency" line.',
         'Written like 12.5 850ms (ms may be left out; "1.02 s" is read as 1020 ms).',
       ],
-      timeoutMs: 15_000,
       check: async (ctx) => {
         const run = loaded(ctx, 'sync-4');
         if (!run) {
@@ -179,7 +177,6 @@ export default defineLesson({
       text: 'steps/double-the-workers.md',
       commands: ['{{tutor}} bench {{sync-1.url}}/db -c 10 -d 1', '{{tutor}} bench {{sync-2.url}}/db -c 10 -d 1'],
       hints: ['Divide the requests/s of sync-2 by those of sync-1.', 'One decimal is enough, written like 1.3.'],
-      timeoutMs: 20_000,
       check: async (ctx) => {
         const one = loaded(ctx, 'sync-1');
         const two = loaded(ctx, 'sync-2');
