@@ -17,6 +17,7 @@ import copy
 import os
 import select
 import threading
+import traceback
 
 
 class LockedScoreboard:
@@ -40,6 +41,17 @@ class LockedScoreboard:
         pass
 
 
+def serve(lane):
+    """A lane's life. Errors of the app or the client never get here (each request handles its
+    own); anything that does is a bug, and a worker short of a thread would serve on quietly at
+    less than its --threads. So the whole worker leaves, and the master starts a fresh one."""
+    try:
+        lane.serve_forever()
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+
+
 def start_lanes(worker, count):
     """Start count - 1 more lanes beside the worker's own loop. Returns a function that wakes
     them to leave (each finishes its request first) and waits for them."""
@@ -51,7 +63,7 @@ def start_lanes(worker, count):
         lane.poller.register(lane.listener, select.POLLIN)
         lane.poller.register(stop_r, select.POLLIN)    # readable once the worker stops, for good
         lane.others_were_waiting = False
-        thread = threading.Thread(target=lane.serve_forever, name=f'lane-{number}', daemon=True)
+        thread = threading.Thread(target=serve, args=(lane,), name=f'lane-{number}', daemon=True)
         thread.start()
         threads.append(thread)
 
