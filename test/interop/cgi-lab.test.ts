@@ -23,6 +23,8 @@ const SCRIPTS: Record<string, string> = {
     '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n"\necho "CONTENT_LENGTH=$CONTENT_LENGTH"\nhead -c "$CONTENT_LENGTH" | wc -c\n',
   'nph-status.sh':
     '#!/bin/sh\nprintf "HTTP/1.1 203 Non-Authoritative Information\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n\\r\\nraw\\n"\n',
+  'no-blank-line.sh': '#!/bin/sh\nprintf "Content-Type: text/plain\\nthe body\\n"\n',
+  'only-header.sh': '#!/bin/sh\nprintf "Content-Type: text/plain\\n"\n',
   'garbage.sh': '#!/bin/sh\nprintf "\\000\\377\\376binary\\n\\n"\n',
   'talk.sh':
     '#!/bin/sh\necho "a line for the log" >&2\nprintf "Content-Type: text/plain\\nX-Script: talk\\n\\nhi\\n"\n',
@@ -170,6 +172,15 @@ describe('the CGI lab server', () => {
       'the NPH request event',
     );
     expect(event).toMatchObject({ status: 203, response: 'nph' });
+  });
+
+  it('says which line broke the header block, when the empty line is missing', async () => {
+    const noBlank = await ask(`${base}/cgi-bin/no-blank-line.sh`);
+    expect(noBlank.status).toBe(502);
+    expect(noBlank.body).toMatch(/line 2, "the body", is not a header field: is the empty line .* missing\?/);
+    const onlyHeader = await ask(`${base}/cgi-bin/only-header.sh`);
+    expect(onlyHeader.status).toBe(502);
+    expect(onlyHeader.body).toMatch(/every line looked like a header field, but no empty line followed them/);
   });
 
   it('answers binary garbage with 502 and keeps serving', async () => {

@@ -181,12 +181,9 @@ function readHead(stdout) {
     const onEnd = () => {
       done();
       if (buffered.length === 0) return resolve({ ok: false, problem: 'printed nothing at all: no header, no body' });
-      const first = buffered.toString('latin1').split('\n')[0].replace(/\r$/, '');
       resolve({
         ok: false,
-        problem:
-          `ended its output without the empty line that ends the header block; ` +
-          `it began with ${JSON.stringify(first.slice(0, 60))}${/:/.test(first) ? '' : ', which is not a header field'}`,
+        problem: `ended its output without the empty line that ends the header block; ${whereItBroke(buffered)}`,
       });
     };
     const done = () => {
@@ -196,6 +193,20 @@ function readHead(stdout) {
     stdout.on('data', onData);
     stdout.on('end', onEnd);
   });
+}
+
+/** Point at the first line of an unfinished header block that is not a header field. */
+function whereItBroke(output) {
+  const lines = output
+    .toString('latin1')
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''));
+  if (lines.at(-1) === '') lines.pop(); // the newline that ended the last line
+  const index = lines.findIndex((line) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/.test(line));
+  if (index === -1) return 'every line looked like a header field, but no empty line followed them';
+  const quoted = JSON.stringify(lines[index].slice(0, 60));
+  if (index === 0) return `its first line, ${quoted}, is not a header field`;
+  return `line ${index + 1}, ${quoted}, is not a header field: is the empty line between the header lines and the body missing?`;
 }
 
 /** An NPH script ("non-parsed header", §5) writes the whole HTTP response, status line included;
