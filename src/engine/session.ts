@@ -200,6 +200,18 @@ export class LessonSession {
     await this.lab.control(action, server);
   }
 
+  /** A lab server's own output (stdout and stderr), its last lines, for the TUI's log view. */
+  logs(server: string): string[] {
+    return this.lab.logs(server);
+  }
+
+  /** Calls `listener` for each new line any lab server prints; returns the unsubscribe function. */
+  onLog(listener: (server: string, line: string) => void): () => void {
+    return this.lab.subscribe((change) => {
+      if (change.type === 'log') listener(change.server, change.line);
+    });
+  }
+
   dispose(): void {
     this.disposed = true;
     this.unsubscribeLab();

@@ -66,7 +66,6 @@ describe('the lesson screen', () => {
   it.each([
     [80, 24, 10],
     [100, 30, 14],
-    [120, 40, 14],
   ])('at %i×%i shows at least %i lines of step text, and nothing wider than the screen', async (columns, rows, min) => {
     const app = renderApp([entry(busyLesson())], { columns, rows });
     await app.press(KEY.enter);

@@ -4,7 +4,27 @@
 import { useInput, useStdin, type Key } from 'ink';
 import type { LessonSession, SessionSnapshot } from '../../engine/session.js';
 
-export type LessonMode = 'step' | 'log' | 'detail' | 'answer';
+export type LessonMode = 'step' | 'log' | 'detail' | 'answer' | 'commands' | PaneMode;
+
+/** Views that take the place of the step text: a command's output, a server's log or source, the
+ * step's solution. They scroll like the step text; Esc goes back. */
+export type PaneMode = 'output' | 'logs' | 'source' | 'solution';
+export const isPane = (mode: LessonMode): mode is PaneMode =>
+  mode === 'output' || mode === 'logs' || mode === 'source' || mode === 'solution';
+
+/** What the lesson keys ask the view to do beyond moving around. */
+export interface LessonActions {
+  /** r: run the chosen command (with several commands, the first r lets the learner choose). */
+  run(): void;
+  /** y: copy the chosen command to the clipboard. */
+  copy(): void;
+  /** Move the choice among the step's commands. */
+  choose(by: number): void;
+  /** Tab/←/→ in the log and source views: the next server. */
+  cycle(by: number): void;
+  /** S: the solution (asks first). */
+  solution(): void;
+}
 
 /** How the step text moves: by lines, by half a window, to an end, sideways (pictures). */
 export interface Scroller {
@@ -27,6 +47,7 @@ export interface LessonKeys {
   scroll: Scroller;
   /** Fold or unfold the lab panel. */
   toggleLab(): void;
+  actions: LessonActions;
   isActive: boolean;
   onBack(): void;
   onQuit(): void;
@@ -42,6 +63,7 @@ export function useLessonKeys({
   typeAhead,
   scroll,
   toggleLab,
+  actions,
   isActive,
   onBack,
   onQuit,
@@ -49,6 +71,22 @@ export function useLessonKeys({
 }: LessonKeys): void {
   const { isRawModeSupported } = useStdin();
   const { step, passed, servers } = snapshot;
+  const commands = step.commands?.length ?? 0;
+  /** The keys that move the text (or the pane); true when the key was one of them. */
+  const scrollKeys = (input: string, key: Key): boolean => {
+    if (key.upArrow || input === 'k') scroll.by(-1);
+    else if (key.downArrow || input === 'j') scroll.by(1);
+    else if (key.pageUp) scroll.by(-10);
+    else if (key.pageDown || input === ' ') scroll.by(10);
+    else if (key.ctrl && input === 'd') scroll.halfPage(1);
+    else if (key.ctrl && input === 'u') scroll.halfPage(-1);
+    else if (key.home || input === 'g') scroll.to('top');
+    else if (key.end || input === 'G') scroll.to('bottom');
+    else if (input === '<' || input === ',') scroll.side(-1);
+    else if (input === '>' || input === '.') scroll.side(1);
+    else return false;
+    return true;
+  };
   const handle = (input: string, key: Key): void => {
     if (wasTaken()) return; // the answer field had it
     if (modeNow() === 'answer') return;
@@ -75,20 +113,35 @@ export function useLessonKeys({
       else if (key.return && snapshot.requests.length > 0) setMode('detail');
       return;
     }
+    if (mode === 'commands') {
+      if (key.upArrow || input === 'k') actions.choose(-1);
+      else if (key.downArrow || input === 'j') actions.choose(1);
+      else if (key.return || input === 'r') actions.run();
+      else if (input === 'y') actions.copy();
+      else if (key.escape) setMode('step');
+      return;
+    }
+    if (isPane(mode)) {
+      if (key.escape || key.backspace || key.delete) return setMode('step');
+      if (mode === 'output' && input === 'r') return actions.run();
+      if ((mode === 'logs' || mode === 'source') && (key.tab || key.rightArrow || key.leftArrow))
+        return actions.cycle(key.leftArrow ? -1 : 1);
+      if (mode === 'logs' && input === 'o') return setMode('step');
+      if (mode === 'source' && input === 'v') return setMode('step');
+      if (mode === 'solution' && input === 'S') return setMode('step');
+      scrollKeys(input, key);
+      return;
+    }
+    if (scrollKeys(input, key)) return;
     if (key.escape || input === 'm') return onBack();
     if (key.rightArrow || input === 'n') return session.next();
     if (key.leftArrow || input === 'p') return session.previous();
-    if (key.upArrow || input === 'k') return scroll.by(-1);
-    if (key.downArrow || input === 'j') return scroll.by(1);
-    if (key.pageUp) return scroll.by(-10);
-    if (key.pageDown || input === ' ') return scroll.by(10);
-    if (key.ctrl && input === 'd') return scroll.halfPage(1);
-    if (key.ctrl && input === 'u') return scroll.halfPage(-1);
-    if (key.home || input === 'g') return scroll.to('top');
-    if (key.end || input === 'G') return scroll.to('bottom');
-    if (input === '<' || input === ',') return scroll.side(-1);
-    if (input === '>' || input === '.') return scroll.side(1);
     if (input === 'f') return toggleLab();
+    if (input === 'r' && commands > 0) return actions.run();
+    if (input === 'y' && commands > 0) return actions.copy();
+    if (input === 'o') return setMode('logs');
+    if (input === 'v') return setMode('source');
+    if (input === 'S') return actions.solution();
     if (input === 'h') return session.showHint();
     if (input === 'l' || key.tab) return setMode('log');
     if (input === 'a' && step.kind === 'answer') return setMode('answer');
@@ -133,6 +186,21 @@ export function footerKeys(snapshot: SessionSnapshot, mode: LessonMode): [string
       ['Esc', 'back to the log'],
       ['q', 'quit'],
     ];
+  if (mode === 'commands')
+    return [
+      ['↑/↓', 'choose'],
+      ['Enter', 'run'],
+      ['y', 'copy'],
+      ['Esc', 'back'],
+      ['q', 'quit'],
+    ];
+  if (isPane(mode)) {
+    const keys: [string, string][] = [['Esc', 'back to the step']];
+    if (mode === 'output') keys.push(['r', 'run again']);
+    if (mode === 'logs' || mode === 'source') keys.push(['Tab', 'next server']);
+    keys.push(['j/k g/G', 'scroll'], ['?', 'help'], ['q', 'quit']);
+    return keys;
+  }
   const { step, passed, index, lesson } = snapshot;
   const keys: [string, string][] = [];
   if (snapshot.complete && index === lesson.steps.length - 1) keys.push(['m', 'map: the next lesson']);
@@ -140,9 +208,10 @@ export function footerKeys(snapshot: SessionSnapshot, mode: LessonMode): [string
   else if (step.kind === 'read') keys.push(['Enter', 'got it']);
   else if (step.kind === 'answer') keys.push(['a', 'answer']);
   else keys.push(['c', 'check']);
+  if (step.commands?.length) keys.push(['r', 'run'], ['y', 'copy']);
   if (step.hints?.length) keys.push(['h', 'hint']);
   if (step.kind === 'drill') keys.push(['1-9', 'stop/start server']);
-  keys.push(['←/→', 'steps'], ['l', 'requests']);
+  keys.push(['←/→', 'steps'], ['l', 'requests'], ['o', 'server logs'], ['v', 'source']);
   if (!keys.some(([key]) => key === 'm')) keys.push(['m', 'map']);
   keys.push(['?', 'help'], ['q', 'quit']);
   return keys;

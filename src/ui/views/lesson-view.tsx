@@ -6,6 +6,7 @@ import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { LessonSession } from '../../engine/session.js';
 import { footerKeys, useLessonKeys, type LessonMode, type Scroller } from '../hooks/use-lesson-keys.js';
 import { useMarkdown } from '../hooks/use-markdown.js';
+import { useLessonPanes } from '../hooks/use-lesson-panes.js';
 import { useSession } from '../hooks/use-session.js';
 import type { Size } from '../hooks/use-terminal-size.js';
 import { layout } from '../layout.js';
@@ -25,6 +26,7 @@ import { RequestDetail } from './request-detail.js';
 import { RequestLog } from './request-log.js';
 import { StepText, widestKept } from './step-text.js';
 import { StepsList, sidebarWidth } from './steps-list.js';
+import { TextPane } from './text-pane.js';
 
 export interface LessonViewProps {
   session: LessonSession;
@@ -82,6 +84,9 @@ export function LessonView({
   const lines = useMarkdown(session.fill(lesson.texts[step.id] ?? '', 'markdown'), mainWidth, theme.noColor);
   const commands = (step.commands ?? []).map((c) => session.fill(c, 'command'));
   const hints = (step.hints ?? []).map((hint) => session.fill(hint));
+  const panes = useLessonPanes(session, snapshot, () => modeNow.current, setMode, commands);
+  const [paneScroll, setPaneScroll] = useState({ top: 0, side: 0 });
+  useEffect(() => setPaneScroll({ top: 0, side: 0 }), [mode]);
 
   // Everything under the commands, with the rows each takes at this width.
   const status: ReactNode[] = [];
@@ -91,6 +96,13 @@ export function LessonView({
     statusRows += rows;
   };
   const skipReason = skipped.get(step.id);
+  if (panes.note)
+    note(
+      'copied',
+      <Text color={theme.muted} wrap="truncate-end">
+        {panes.note}
+      </Text>,
+    );
   if (skipReason)
     note(
       'skip',
@@ -145,23 +157,34 @@ export function LessonView({
       </Text>,
     );
 
+  // A pane (or a request's detail) takes the place of the text, commands and notes.
+  const covered = panes.pane !== undefined || mode === 'detail';
   const box = layout({
     rows: size.rows,
     servers: servers.length,
-    commandRows: commandBoxRows(commands, mainWidth),
-    statusRows,
+    commandRows: covered ? 0 : commandBoxRows(commands, mainWidth),
+    statusRows: covered ? 0 : statusRows,
     lab: labFold,
   });
   const textRows = box.textRows;
-  const maxScroll = Math.max(0, (lines?.length ?? 0) - textRows + 1);
+  // The scroll keys move the pane when one shows, else the step text.
+  const pane = panes.pane;
+  const paneRows = box.mainRows;
+  const shownLines = pane ? pane.lines : lines;
+  const window = pane ? paneRows - 1 : textRows;
+  const setTop = (next: (t: number) => number) =>
+    pane ? setPaneScroll((p) => ({ ...p, top: next(p.top) })) : setScroll(next);
+  const setSide = (next: (h: number) => number) =>
+    pane ? setPaneScroll((p) => ({ ...p, side: next(p.side) })) : setHscroll(next);
+  const maxScroll = Math.max(0, (shownLines?.length ?? 0) - window + 1);
+  const clampTop = (t: number) => Math.max(0, Math.min(t, maxScroll));
   const scroller: Scroller = {
-    by: (by) => setScroll((s) => Math.max(0, Math.min(s + by, maxScroll))),
-    halfPage: (direction) =>
-      setScroll((s) => Math.max(0, Math.min(s + direction * Math.max(1, Math.floor(textRows / 2)), maxScroll))),
-    to: (end) => setScroll(end === 'top' ? 0 : maxScroll),
+    by: (by) => setTop((s) => clampTop(s + by)),
+    halfPage: (direction) => setTop((s) => clampTop(s + direction * Math.max(1, Math.floor(window / 2)))),
+    to: (end) => setTop(() => (end === 'top' ? 0 : maxScroll)),
     side: (direction) =>
-      setHscroll((h) =>
-        Math.max(0, Math.min(h + direction * Math.floor(mainWidth / 2), widestKept(lines) - mainWidth + 2)),
+      setSide((h) =>
+        Math.max(0, Math.min(h + direction * Math.floor(mainWidth / 2), widestKept(shownLines) - mainWidth + 2)),
       ),
   };
 
@@ -205,6 +228,7 @@ export function LessonView({
     onHelp,
     scroll: scroller,
     toggleLab: () => setLabFold(box.labFolded ? 'open' : 'folded'),
+    actions: { ...panes.actions, solution: () => {} },
   });
   useSelectionInput(log.dispatch, { isActive: isActive && mode === 'log' });
 
@@ -254,10 +278,24 @@ export function LessonView({
         <Box flexDirection="column" width={mainWidth}>
           {mode === 'detail' && selected ? (
             <RequestDetail request={selected} number={log.index + 1} rows={mainRows} />
+          ) : pane ? (
+            <TextPane
+              title={pane.title}
+              lines={pane.lines}
+              scroll={paneScroll.top}
+              hscroll={paneScroll.side}
+              rows={paneRows}
+              width={mainWidth}
+            />
           ) : (
             <>
               <StepText lines={lines} scroll={scroll} hscroll={hscroll} rows={textRows} width={mainWidth} />
-              <CommandBox commands={commands} width={mainWidth} rules={box.commandRules} />
+              <CommandBox
+                commands={commands}
+                width={mainWidth}
+                rules={box.commandRules}
+                selected={mode === 'commands' ? panes.chosen : undefined}
+              />
               {status}
             </>
           )}
@@ -269,6 +307,7 @@ export function LessonView({
         rows={box.logRows}
         width={size.columns}
         selected={mode === 'log' || mode === 'detail' ? log.index : undefined}
+        marked={panes.marked}
       />
       <Footer keys={footerKeys(snapshot, mode)} width={size.columns} />
     </Box>

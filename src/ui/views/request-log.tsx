@@ -45,7 +45,7 @@ export function RequestLog({ requests, rows, selected, marked, width }: RequestL
     ...(rows === 0 && last ? [`last: #${requests.length} ${last.method} ${last.target} ${last.status ?? '—'}`] : []),
   ].join(' · ');
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" height={rows + 1}>
       <Text color={selected === undefined ? theme.muted : theme.accent} wrap="truncate-end">
         {rule(title, width)}
       </Text>

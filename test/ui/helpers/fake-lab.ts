@@ -47,8 +47,14 @@ export class FakeLab implements LabHandle {
   events(): readonly LabEvent[] {
     return this.list;
   }
-  logs(): string[] {
-    return [];
+  private logLines = new Map<string, string[]>();
+  logs(server: string): string[] {
+    return [...(this.logLines.get(server) ?? [])];
+  }
+  /** A lab server printed a line. */
+  log(server: string, line: string): void {
+    this.logLines.set(server, [...(this.logLines.get(server) ?? []), line]);
+    this.emit({ type: 'log', server, line });
   }
   subscribe(listener: (change: LabChange) => void): () => void {
     this.listeners.add(listener);

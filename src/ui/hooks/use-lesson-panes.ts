@@ -1,0 +1,104 @@
+// The views that can take the step text's place, and the keys' actions that open them: run a
+// shown command (its output in a pane, the requests it caused marked in the log), copy one, a lab
+// server's own log (live), a server's source. Holds which command and which server are chosen.
+import { useStdout } from 'ink';
+import { useEffect, useState } from 'react';
+import type { LessonSession, SessionSnapshot } from '../../engine/session.js';
+import { serverSource } from '../../engine/server-source.js';
+import { osc52 } from '../clipboard.js';
+import type { TextLine } from '../markdown.js';
+import { logLines, outputLines, sourceLines } from '../pane-lines.js';
+import type { LessonActions, LessonMode } from './use-lesson-keys.js';
+import { useCommandRun } from './use-command-run.js';
+
+export interface Pane {
+  title: string;
+  lines: TextLine[];
+}
+
+export interface LessonPanes {
+  actions: Omit<LessonActions, 'solution'>;
+  /** What the pane of this mode shows (undefined: the step text). */
+  pane: Pane | undefined;
+  /** Index of the chosen command. */
+  chosen: number;
+  /** Requests caused by the last command run from the tutor, by seq. */
+  marked: ReadonlySet<number>;
+  /** One line for the status area ("copied …"), if any. */
+  note: string | undefined;
+}
+
+export function useLessonPanes(
+  session: LessonSession,
+  snapshot: SessionSnapshot,
+  mode: () => LessonMode,
+  setMode: (mode: LessonMode) => void,
+  commands: string[],
+): LessonPanes {
+  const { stdout } = useStdout();
+  const { step, requests, servers, lesson } = snapshot;
+  const [chosen, setChosen] = useState(0);
+  const [note, setNote] = useState<string>();
+  const [server, setServer] = useState(0);
+  const [marks, setMarks] = useState<{ from: number; to?: number }>();
+  const [, setLogLines] = useState(0);
+  const { run, start } = useCommandRun(session.fill('{{workspace}}'));
+  const current = mode();
+  const serverName = servers[server]?.name ?? servers[0]?.name ?? '';
+
+  useEffect(() => {
+    setChosen(0);
+    setNote(undefined);
+  }, [step.id]);
+  // Requests count as caused by the run until the learner leaves its output.
+  useEffect(() => {
+    if (current !== 'output' && marks && marks.to === undefined) setMarks({ ...marks, to: requests.length });
+  }, [current]);
+  // The log view follows the server's output as it is printed.
+  useEffect(() => {
+    if (current !== 'logs') return;
+    return session.onLog((name) => name === serverName && setLogLines((n) => n + 1));
+  }, [current, serverName]);
+
+  const command = commands[Math.min(chosen, commands.length - 1)];
+  const actions: LessonPanes['actions'] = {
+    run() {
+      if (!command) return;
+      if (commands.length > 1 && current === 'step') return setMode('commands');
+      setMarks({ from: requests.length });
+      start(command);
+      setMode('output');
+    },
+    copy() {
+      if (!command) return;
+      if (commands.length > 1 && current === 'step') return setMode('commands');
+      stdout.write(osc52(command));
+      setNote(`Copied to the clipboard: ${command}`);
+      if (current === 'commands') setMode('step');
+    },
+    choose(by) {
+      setChosen((c) => Math.max(0, Math.min(commands.length - 1, c + by)));
+    },
+    cycle(by) {
+      setServer((i) => (i + by + servers.length) % Math.max(1, servers.length));
+    },
+  };
+
+  let pane: Pane | undefined;
+  if (current === 'output' && run)
+    pane = { title: `$ ${run.command}  (Esc back, r run again)`, lines: outputLines(run) };
+  else if (current === 'logs')
+    pane = {
+      title: `${serverName}'s own output, last lines (Tab: next server, Esc back)`,
+      lines: logLines(serverName, session.logs(serverName)),
+    };
+  else if (current === 'source') {
+    const source = serverSource(lesson, serverName);
+    pane = {
+      title: `${serverName}: ${source.path} (Tab: next server, Esc back)`,
+      lines: source.ok ? sourceLines(source.text) : [{ text: source.text, keep: false }],
+    };
+  }
+  const marked = new Set(marks ? requests.slice(marks.from, marks.to ?? requests.length).map((r) => r.seq) : []);
+  return { actions, pane, chosen, marked, note };
+}

@@ -1,0 +1,113 @@
+// Keys a learner expects: run a shown command from the tutor and read its output, with the
+// requests it caused marked in the log; copy a command through OSC 52; read a lab server's own
+// log and its source.
+import { cleanup } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { warmUp } from './helpers/lessons.js';
+import { KEY, entry, renderApp } from './helpers/render-app.js';
+
+afterEach(() => cleanup());
+
+const lesson = () =>
+  warmUp({
+    servers: [
+      { name: 'origin', role: 'origin server', program: { node: '@servers/http/origin.mjs' }, port: 8080 },
+      { name: 'proxy', role: 'proxy', program: { command: 'nginx' }, port: 8081 },
+    ],
+    steps: [
+      {
+        id: 'one',
+        kind: 'probe',
+        title: 'One command',
+        text: 'one.md',
+        commands: ['printf "hello from run\\n"; echo oops >&2'],
+      },
+      {
+        id: 'two',
+        kind: 'probe',
+        title: 'Two commands',
+        text: 'two.md',
+        commands: ['echo first', 'echo second-{{origin.port}}'],
+      },
+    ],
+    texts: { one: 'Run it.', two: 'Run either.' },
+  });
+
+describe('running a shown command', () => {
+  it('runs the only command with r, shows its output and exit code, and marks the requests it caused', async () => {
+    // Given the probe step with one command
+    const app = renderApp([entry(lesson())]);
+    await app.press(KEY.enter);
+    await app.waitFor('r run');
+    // When the learner presses r
+    await app.press('r');
+    // Then the output pane shows the command, its output (stderr too) and how it ended
+    const frame = await app.waitFor('— exit code 0');
+    expect(frame).toContain('$ printf "hello from run\\n"; echo oops >&2');
+    expect(frame).toContain('hello from run');
+    expect(frame).toContain('oops');
+    // And a request the lab sees meanwhile is marked in the log as the run's
+    app.labs[0]!.request({ target: '/from-run' });
+    await app.waitFor(/▶#1 .* GET \/from-run 200/);
+    // When the learner goes back, the step text returns and later requests are not marked
+    await app.press(KEY.escape);
+    await app.waitFor('Run it.');
+    app.labs[0]!.request({ target: '/later' });
+    const later = await app.waitFor('/later');
+    expect(later).toMatch(/ #2 .* GET \/later/);
+    expect(later).toMatch(/▶#1/);
+  });
+
+  it('lets the learner choose among several commands, with the real ports filled in', async () => {
+    const app = renderApp([entry(lesson())]);
+    await app.press(KEY.enter);
+    await app.waitFor('Run it.');
+    await app.press('n');
+    await app.waitFor('Run either.');
+    await app.press('r');
+    await app.waitFor('Enter run');
+    await app.press('j', KEY.enter);
+    const frame = await app.waitFor('— exit code 0');
+    expect(frame).toContain('second-8080');
+    expect(frame).not.toContain('first\n');
+  });
+
+  it('copies a command to the clipboard with OSC 52', async () => {
+    const app = renderApp([entry(lesson())]);
+    await app.press(KEY.enter);
+    await app.waitFor('Run it.');
+    await app.press('y');
+    await app.waitFor('Copied to the clipboard');
+    const sequence = `\x1b]52;c;${Buffer.from('printf "hello from run\\n"; echo oops >&2').toString('base64')}\x07`;
+    expect(app.frames.some((f) => f.includes(sequence))).toBe(true);
+  });
+});
+
+describe('lab server views', () => {
+  it("shows a server's own output with o, live, and the next server with Tab", async () => {
+    const app = renderApp([entry(lesson())]);
+    await app.press(KEY.enter);
+    await app.waitFor('Run it.');
+    app.labs[0]!.log('origin', 'listening on 8080');
+    await app.press('o');
+    await app.waitFor("origin's own output");
+    await app.waitFor('listening on 8080');
+    app.labs[0]!.log('origin', 'Traceback (most recent call last):');
+    await app.waitFor('Traceback (most recent call last):');
+    await app.press(KEY.tab);
+    await app.waitFor('proxy has printed nothing yet.');
+    await app.press(KEY.escape);
+    await app.waitFor('Run it.');
+  });
+
+  it("shows a server's source with line numbers from where the tutor is installed", async () => {
+    const app = renderApp([entry(lesson())]);
+    await app.press(KEY.enter);
+    await app.waitFor('Run it.');
+    await app.press('v');
+    const frame = await app.waitFor(/origin: \S+src\/servers\/http\/origin\.mjs/);
+    expect(frame).toMatch(/ {0,2}1 │ \S/);
+    await app.press(KEY.tab);
+    await app.waitFor('proxy runs nginx, a program installed on this machine');
+  });
+});
