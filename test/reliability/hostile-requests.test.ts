@@ -200,9 +200,16 @@ describe('CGI server', () => {
         reset: true,
       });
       await rawExchange(cgi.port, 'GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\n\r\n', { reset: true });
+      await rawExchange(
+        cgi.port,
+        'POST /cgi-bin/echo.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n',
+        { reset: true },
+      );
     }
     const reply = await rawExchange(cgi.port, 'GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(reply.status).toBe(200);
+    const own = lab.events().filter((e) => e.event === 'request' && String(e.error ?? '').startsWith('server error'));
+    expect(own).toEqual([]);
     stillUp(lab, 'cgi', cgi.pid!);
   });
 });

@@ -66,7 +66,9 @@ server.on('clientError', (error, socket) => {
 
 async function handle(req, res, report) {
   const body = await requestBody(req);
-  if (body.kind === 'too-large') return sendError(res, 413, 'a chunked body over 1 MiB: send it with Content-Length');
+  if (body.kind === 'too-large')
+    return fail(res, report, 413, 'a chunked body over 1 MiB: send it with Content-Length');
+  if (body.kind === 'aborted') return void (report.error = 'the client went away before its body was complete');
   let request = { method: req.method, target: req.url ?? '/', headers: pairs(req.rawHeaders), body };
   const redirects = [];
   try {
@@ -101,7 +103,7 @@ async function handle(req, res, report) {
 /** One request target: a script, one of the server's own pages, or a 404. */
 async function serve(req, res, report, request) {
   const [rawPath = '/'] = request.target.split('?');
-  if (rawPath === '/' && request.method === 'GET') return sendIndex(res);
+  if (rawPath === '/' && (request.method === 'GET' || request.method === 'HEAD')) return sendIndex(res);
   if (rawPath === '/resident') {
     report.response = 'resident';
     report.pid = process.pid;
@@ -124,10 +126,14 @@ async function requestBody(req) {
   if (req.headers['transfer-encoding'] === undefined) return { kind: 'none' };
   const chunks = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > 1024 * 1024) return { kind: 'too-large' };
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req) {
+      size += chunk.length;
+      if (size > 1024 * 1024) return { kind: 'too-large' };
+      chunks.push(chunk);
+    }
+  } catch {
+    return { kind: 'aborted' }; // the connection broke in the middle of the body
   }
   return { kind: 'buffer', data: Buffer.concat(chunks) };
 }
