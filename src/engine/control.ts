@@ -191,9 +191,23 @@ export async function startControlServer(
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return send(401, { error: 'This lab control endpoint needs the token from the lab record.' });
     }
+    let url: URL;
+    let body: Record<string, unknown>;
     try {
-      const url = new URL(req.url ?? '/', 'http://control');
-      const body = req.method === 'POST' ? await readJson(req) : {};
+      // A body that is not a JSON object, or a target that is not a path, is the caller's mistake.
+      url = new URL(req.url ?? '/', 'http://control');
+      body = req.method === 'POST' ? await readJson(req) : {};
+    } catch (error) {
+      const tooLarge = (error as Error).message === TOO_LARGE;
+      return send(tooLarge ? 413 : 400, {
+        error: tooLarge
+          ? 'The request body is too large.'
+          : `The request is not what this endpoint takes: ${(error as Error).message}`,
+        hint: 'Send a JSON object, as `gateway-tutor check` and `ctl` do.',
+        exitCode: EXIT.usage,
+      });
+    }
+    try {
       send(200, await handle(url.pathname, body, url.searchParams));
     } catch (error) {
       // A TutorError travels whole, so `ctl` in another terminal prints what the lab would have.
@@ -211,13 +225,19 @@ export async function startControlServer(
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
+const TOO_LARGE = 'request body too large';
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   let text = '';
   for await (const chunk of req) {
     text += chunk;
-    if (text.length > 1_000_000) throw new Error('request body too large');
+    if (text.length > 1_000_000) throw new Error(TOO_LARGE);
   }
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!text) return {};
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('the body is not a JSON object');
+  return value as Record<string, unknown>;
 }
 
 /** Client side, for `check` and `ctl`. */

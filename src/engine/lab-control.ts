@@ -32,8 +32,7 @@ export class LabControl {
       if (route === '/state')
         return { lesson: lab.lesson.id, pid: process.pid, servers: lab.servers(), events: lab.events().length };
       if (route === '/events') return lab.events();
-      if (route === '/check')
-        return checkFor(lab, progress, body.step as string | undefined, body.answer as string | undefined);
+      if (route === '/check') return checkFor(lab, progress, stringOr(body.step), stringOr(body.answer));
       if (route === '/ctl') {
         await lab.control(body.action as 'stop' | 'start' | 'restart', String(body.server));
         return { servers: lab.servers() };
@@ -96,4 +95,9 @@ async function checkFor(
     };
   }
   return outcome;
+}
+
+/** A field of the request body, if it is a string (a number where text belongs is ignored). */
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

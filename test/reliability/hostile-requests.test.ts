@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { Lab } from '../../src/engine/lab.js';
 import { tempDir } from '../helpers/env.js';
+import { waitFor } from '../helpers/processes.js';
 import { rawExchange } from '../helpers/raw-http.js';
 
 async function startLab(id: string): Promise<Lab> {
@@ -99,6 +100,19 @@ describe('reverse proxy and its backends', () => {
     const reply = await rawExchange(app.port, 'GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(reply.status).toBe(200);
     stillUp(lab, 'app-1', app.pid!);
+  });
+
+  it('lets go of the backend work of pipelined requests whose client went away', async () => {
+    // Given twenty requests in one write, each for a large body the client will never read
+    const proxy = lab.servers().find((s) => s.name === 'proxy')!;
+    const before = lab.events().filter((e) => e.server === 'proxy' && e.target === '/big').length;
+    await rawExchange(proxy.port, 'GET /big HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(20));
+    // When the client is gone after the first answer, then every one of them ends (and is
+    // reported): none stays waiting on its backend connection for ever
+    await waitFor(
+      () => lab.events().filter((e) => e.server === 'proxy' && e.target === '/big').length >= before + 20,
+      'all twenty pipelined requests to end',
+    );
   });
 
   it("does not serve a folder's index.html that is a link out of the static folder (defect 4)", async () => {

@@ -240,6 +240,22 @@ export function harden(server, { name = 'server', refused = () => {} } = {}) {
   server.requestTimeout = Math.min(server.requestTimeout || REQUEST_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
   // node:http checks those deadlines every connectionsCheckingInterval (30 s by default); it is
   // fixed when the server is made, so servers made with createServer(labHttpOptions) check often.
+  // A pipelined request still waiting its turn has a response with no socket yet; when the client
+  // goes away node:http closes the request but never emits 'close' on that response. Handlers
+  // count on that 'close' to stop work nobody will read (a proxy's backend connection, a paused
+  // body): without it each such request kept a backend connection open for ever. So emit it here.
+  server.on('request', (req, res) => {
+    let closed = false;
+    res.once('close', () => {
+      closed = true;
+    });
+    req.once('close', () => {
+      if (closed || res.writableFinished || res.socket || !req.socket?.destroyed) return;
+      closed = true;
+      res.destroy();
+      res.emit('close');
+    });
+  });
   if (server.listenerCount('connect') === 0) {
     server.on('connect', (req, socket) => {
       socket.on('error', ignore);

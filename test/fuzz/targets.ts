@@ -1,0 +1,146 @@
+// Which lab servers the fuzz attacks, and how. One entry per lesson (its lab is started once, by
+// the engine's Lab); one target per port. To add a server family (CGI, FastCGI, ASGI…), add its
+// lesson here with a target per port: `cases` makes the hostile input (httpCases for any HTTP
+// port; write a generator beside http-cases.ts for another protocol, such as FastCGI records or
+// WebSocket frames), `normal` is the request that must still work afterwards. See
+// docs/lab-servers.md, "Fuzzing".
+import { request as httpsRequest } from 'node:https';
+import { rawExchange } from '../helpers/raw-http.js';
+import { type FuzzCase, httpCases, rawCases } from './http-cases.js';
+import type { RunOptions } from './harness.js';
+import type { Random } from './random.js';
+
+export interface FuzzTarget {
+  /** The lab server's name. */
+  server: string;
+  /** An extra port of it (`https`, `auth`); the main port when absent. */
+  port?: string;
+  cases(random: Random, count: number): FuzzCase[];
+  /** Ask something ordinary; resolves with the status code. */
+  normal(port: number): Promise<number | null>;
+  normalStatus: number;
+  options?: RunOptions;
+}
+
+export interface FuzzLesson {
+  lesson: string;
+  /** Skipped, with the reason, when this machine lacks it. */
+  needsPython?: boolean;
+  targets: FuzzTarget[];
+}
+
+/** A plain GET on a fresh connection. */
+const get =
+  (target: string, host = '127.0.0.1') =>
+  async (port: number) =>
+    (await rawExchange(port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).status;
+
+/** A GET over TLS, trusting whatever certificate the lab made. */
+const tlsGet = (path: string) => (port: number) =>
+  new Promise<number | null>((resolve) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.on('error', () => resolve(null));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+
+const http =
+  (targets: string[], host = '127.0.0.1') =>
+  (random: Random, count: number) =>
+    httpCases(random, count, { targets, host });
+
+export const fuzzLessons: FuzzLesson[] = [
+  {
+    lesson: 'http-basics',
+    targets: [
+      {
+        server: 'origin',
+        cases: http(['/', '/headers', '/echo', '/status/404', '/status/204', '/secret']),
+        normal: get('/'),
+        normalStatus: 200,
+      },
+    ],
+  },
+  {
+    lesson: 'forward-proxy',
+    targets: [
+      {
+        server: 'proxy',
+        cases: http(
+          [
+            'http://news.test/',
+            'http://news.test/headlines',
+            'http://news.test/echo',
+            'http://blocked.test/',
+            'http://secure.test/',
+            'http://elsewhere.example/',
+            '/',
+          ],
+          'news.test',
+        ),
+        normal: get('http://news.test/', 'news.test'),
+        normalStatus: 200,
+      },
+      {
+        server: 'proxy',
+        port: 'auth',
+        cases: http(['http://news.test/', 'http://secure.test:443/'], 'news.test'),
+        normal: get('http://news.test/', 'news.test'),
+        normalStatus: 407,
+      },
+      {
+        server: 'news',
+        cases: http(['/', '/headlines', '/live', '/whoami', '/echo', '/headers']),
+        normal: get('/'),
+        normalStatus: 200,
+      },
+      { server: 'secure', cases: rawCases, normal: tlsGet('/'), normalStatus: 200 },
+    ],
+  },
+  {
+    lesson: 'reverse-proxy',
+    targets: [
+      {
+        server: 'proxy',
+        cases: http([
+          '/',
+          '/whoami',
+          '/headers',
+          '/static/',
+          '/static/index.html',
+          '/static/docs/',
+          '/api/quote',
+          '/upload',
+          '/echo',
+          '/proxy-status',
+          '/big',
+          '/ws',
+        ]),
+        normal: get('/whoami'),
+        normalStatus: 200,
+      },
+      { server: 'proxy', port: 'https', cases: rawCases, normal: tlsGet('/whoami'), normalStatus: 200 },
+      {
+        server: 'app-1',
+        cases: http(['/', '/whoami', '/headers', '/upload', '/echo', '/ws', '/health', '/big']),
+        normal: get('/whoami'),
+        normalStatus: 200,
+      },
+    ],
+  },
+  {
+    lesson: 'wsgi',
+    needsPython: true,
+    targets: [
+      {
+        server: 'wsgi',
+        cases: http(['/', '/hello', '/flask/', '/nope']),
+        normal: get('/'),
+        normalStatus: 200,
+      },
+    ],
+  },
+];
