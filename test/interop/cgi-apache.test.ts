@@ -193,6 +193,8 @@ describe.skipIf(!apache2)('CGI scripts under Apache httpd and under the lab serv
       ['Accept', 'text/html'],
       ['X_Under', 'dropped by both'],
       ['Proxy', 'http://evil.test:3128'],
+      // UTF-8 on the wire (node sends header strings as latin-1, one byte per character)
+      ['X-Name', Buffer.from('Zoë 🦊', 'utf8').toString('latin1')],
       ['Authorization', 'Basic YWRhOnNlY3JldA=='],
       ['Content-Type', 'text/plain'],
     ];

@@ -114,6 +114,22 @@ describe('metaVariables', () => {
     expect(env.HTTP_ACCEPT).toBe('text/html, text/plain');
   });
 
+  it('gives a UTF-8 header value to the script as the same bytes', () => {
+    // node hands header values over as latin-1 text: "Zoë" arrives as "ZoÃ«"
+    const wire = Buffer.from('Zoë', 'utf8').toString('latin1');
+    const { env } = metaVariables(
+      request({
+        headers: [
+          ['X-Name', wire],
+          ['X-Latin', '\xe9t\xe9'],
+        ],
+      }),
+    );
+    expect(env.HTTP_X_NAME).toBe('Zoë');
+    // bytes that are not UTF-8 are left as they came
+    expect(env.HTTP_X_LATIN).toBe('\xe9t\xe9');
+  });
+
   it('takes SERVER_NAME from the Host header, with IPv6 brackets kept, and has a fallback', () => {
     expect(metaVariables(request({ headers: [['Host', '[::1]:8400']] })).env.SERVER_NAME).toBe('[::1]');
     expect(metaVariables(request({ headers: [] })).env.SERVER_NAME).toBe('127.0.0.1');

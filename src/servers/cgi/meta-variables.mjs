@@ -70,7 +70,7 @@ export function metaVariables(request) {
   // Set "if and only if the request is accompanied by a message-body" (§4.1.2).
   if (request.contentLength !== null) env.CONTENT_LENGTH = String(request.contentLength);
   const contentType = headerValue(request.headers, 'content-type');
-  if (contentType !== undefined) env.CONTENT_TYPE = contentType;
+  if (contentType !== undefined) env.CONTENT_TYPE = envText(contentType);
   // This server authenticates nobody, so AUTH_TYPE, REMOTE_USER and REMOTE_IDENT stay unset.
 
   // Not in RFC 3875, but set by Apache and nginx alike, and read by many scripts (and php-cgi).
@@ -95,10 +95,22 @@ export function metaVariables(request) {
     }
     const key = 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
     // Repeated headers become one variable "having the same semantics": a comma-separated list.
-    joined.set(key, joined.has(key) ? `${joined.get(key)}, ${value}` : value);
+    const text = envText(value);
+    joined.set(key, joined.has(key) ? `${joined.get(key)}, ${text}` : text);
   }
   for (const [key, value] of joined) env[key] = value;
   return { env, leftOut };
+}
+
+/**
+ * Header values reach us as latin-1 text, one character per byte. The environment is written
+ * as UTF-8, so a value that was UTF-8 on the wire (Zoë) is turned back into that text, and the
+ * script sees the very bytes the client sent, as it would under Apache. Other bytes stay as they are.
+ */
+function envText(value) {
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
 }
 
 function headerValue(headers, name) {
