@@ -99,7 +99,13 @@ await stopLab(child);
 rmSync(workspace, { recursive: true, force: true });
 
 // Each lesson's own benchmark against its real peer, when that lesson has one.
-for (const script of ['bench-tui.mjs', 'bench-reverse-proxy.mjs', 'bench-wsgi.mjs', 'bench-sync-vs-async.mjs']) {
+for (const script of [
+  'bench-tui.mjs',
+  'bench-reverse-proxy.mjs',
+  'bench-wsgi.mjs',
+  'bench-asgi.mjs',
+  'bench-sync-vs-async.mjs',
+]) {
   const path = join(root, 'scripts', script);
   if (!existsSync(path)) continue;
   console.log('');

@@ -2,9 +2,51 @@
 # `request` event per HTTP request (with a summary of the scope the app got), `websocket` and
 # `websocket-message` events, `lifespan`, `reload` and `stall`. Bytes become latin-1 text here, so
 # every byte survives the trip into JSON.
+import threading
 import time
+from collections import deque
+
+import gt_lab
 
 PREVIEW = 200       # characters of a WebSocket message shown in its event
+
+
+class EventWriter:
+    """Events leave through a thread of their own, so the event loop never waits on the tutor.
+
+    A write to the event pipe can block when the tutor is busy reading; a blocked event loop
+    serves nobody. So the loop only appends each event to a queue (a deque: safe between threads),
+    and this thread wakes when there is something, lets more gather for a moment, encodes the lot
+    and writes it in one go. Only this process writes our event pipe, so big writes are fine."""
+
+    GATHER = 0.01       # seconds to let events gather before a write
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.queue = deque()
+        self.pending = threading.Event()
+        self.lock = threading.Lock()      # one writer at a time: this thread, or flush()
+        threading.Thread(target=self._run, name='gt-events', daemon=True).start()
+
+    def add(self, event):
+        self.queue.append(event)
+        if not self.pending.is_set():
+            self.pending.set()
+
+    def flush(self):
+        with self.lock:
+            lines = []
+            while self.queue:
+                lines.append(gt_lab.encode(self.queue.popleft()))
+            if lines:
+                self.lab.write_lines(b''.join(lines))
+
+    def _run(self):
+        while True:
+            self.pending.wait()
+            time.sleep(self.GATHER)
+            self.pending.clear()          # events added from now on set it again
+            self.flush()
 
 
 def text(data):
@@ -12,11 +54,17 @@ def text(data):
 
 
 def pairs(headers):
-    return [[text(n), text(v)] for n, v in headers or ()]
+    """(bytes, bytes) pairs → [str, str] lists (latin-1 keeps every byte)."""
+    return [[n.decode('latin-1'), v.decode('latin-1')] for n, v in headers or ()]
 
 
 def ms(seconds):
     return round(seconds * 1000, 2)
+
+
+def epoch_ms(seconds):
+    """A point in time in whole milliseconds (a float costs more to write, and adds nothing here)."""
+    return int(seconds * 1000)
 
 
 def scope_summary(scope):
@@ -26,7 +74,7 @@ def scope_summary(scope):
         'scheme': scope['scheme'], 'path': scope['path'], 'rawPath': text(scope['raw_path']),
         'queryString': text(scope['query_string']), 'rootPath': scope['root_path'],
         'client': list(scope['client']), 'server': list(scope['server']),
-        'stateKeys': sorted(str(k) for k in scope.get('state', {})),
+        'stateKeys': sorted(map(str, scope['state'])) if scope.get('state') else [],
         **({'subprotocols': scope['subprotocols']} if 'subprotocols' in scope else {}),
     }
 
@@ -37,7 +85,7 @@ def request_event(conn, head, scope, status, response_headers, started, error=No
         'event': 'request', 'conn': conn.conn, 'remote': conn.remote, 'method': head.method,
         'target': text(head.target), 'httpVersion': head.http_version, 'headers': pairs(head.raw_headers),
         'status': status, 'responseHeaders': pairs(response_headers), 'durationMs': ms(ended - started),
-        'start': ms(started), 'end': ms(ended), 'scope': scope_summary(scope), 'engine': 'lab', **extra,
+        'start': epoch_ms(started), 'end': epoch_ms(ended), 'scope': scope_summary(scope), 'engine': 'lab', **extra,
     }
     if error:
         event['error'] = error
@@ -67,7 +115,7 @@ def websocket_event(session):
         'accepted': session.status == 101, 'subprotocol': session.subprotocol,
         'messagesIn': session.messages_in, 'messagesOut': session.messages_out,
         'closeCode': session.close_code, 'closeReason': session.close_reason, 'closedBy': session.closed_by,
-        'durationMs': ms(ended - session.started), 'start': ms(session.started), 'end': ms(ended),
+        'durationMs': ms(ended - session.started), 'start': epoch_ms(session.started), 'end': epoch_ms(ended),
         'stalledMs': session.stalled_ms, 'engine': 'lab',
     }
     if session.error:
@@ -100,4 +148,4 @@ def refused_event(conn, error, data, head):
         headers = []
     return {'event': 'request', 'conn': conn.conn, 'remote': conn.remote, 'method': method, 'target': target,
             'httpVersion': version, 'headers': headers, 'status': error.status, 'error': error.detail,
-            'start': ms(time.time()), 'end': ms(time.time()), 'engine': 'lab'}
+            'start': epoch_ms(time.time()), 'end': epoch_ms(time.time()), 'engine': 'lab'}

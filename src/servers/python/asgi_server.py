@@ -25,7 +25,7 @@ from asgi_cycle import AppProblem, HttpCycle
 from asgi_http import HttpConnection
 from asgi_lifespan import Lifespan
 from asgi_loader import AppFile
-from asgi_report import handshake_event, http_event, message_event, refused_event, websocket_event
+from asgi_report import EventWriter, handshake_event, http_event, message_event, refused_event, websocket_event
 from asgi_watchdog import Watchdog
 from asgi_websocket import WebSocketSession
 
@@ -37,7 +37,7 @@ class AsgiServer:
         self.lab = lab
         self.config = config
         self.loop = loop
-        self.events = gt_lab.EventBatch(lab)
+        self.events = EventWriter(lab)
         self.connections = set()
         self.conn_count = 0
         self.app_file = AppFile(config.workspace, config.app)
@@ -85,7 +85,7 @@ class AsgiServer:
                 self.lifespan = None
             self.app_file.load()
             problem = self.app_file.problem
-            self.lab.emit({'event': 'reload', 'app': self.config.app, 'first': first,
+            self.events.add({'event': 'reload', 'app': self.config.app, 'first': first,
                            'ok': problem is None, **({'error': problem.summary} if problem else {})})
             if problem:
                 self.log(f'{problem.summary}\n{problem.text}')
@@ -99,7 +99,7 @@ class AsgiServer:
             self.state = self.lifespan.state
 
     def report_lifespan(self, phase, outcome, message):
-        self.lab.emit({'event': 'lifespan', 'phase': phase, 'outcome': outcome, 'message': message,
+        self.events.add({'event': 'lifespan', 'phase': phase, 'outcome': outcome, 'message': message,
                        'stateKeys': sorted(str(k) for k in self.lifespan.state)})
         if outcome == 'unsupported' and phase == 'startup':
             self.log(f'lifespan: not supported by the app ({message}); serving it without start-up and shut-down')
@@ -175,6 +175,7 @@ async def serve(lab, config, listener):
 
     port = listener.getsockname()[1]
     lab.log(f'[asgi {os.getpid()}] serving {config.app} from {config.workspace} on http://127.0.0.1:{port}')
+    server.events.flush()          # what start-up reported comes before "ready"
     lab.ready(pid=os.getpid(), port=port, engine='lab')
     await stop
 

@@ -11,7 +11,7 @@ import threading
 import time
 
 from asgi_cycle import AppProblem
-from asgi_report import message_event, ms, pairs, scope_summary, text
+from asgi_report import epoch_ms, message_event, ms, pairs, scope_summary, text
 from asgi_server import AsgiServer
 from asgi_watchdog import Watchdog
 
@@ -50,7 +50,7 @@ class Recorder:
             'event': 'request', 'conn': self.conn, 'remote': self.remote, 'method': self.scope.get('method', 'GET'),
             'target': self.target, 'httpVersion': self.scope.get('http_version', '1.1'),
             'headers': pairs(self.scope['headers']), 'status': status, 'responseHeaders': pairs(response_headers),
-            'durationMs': ms(ended - self.started), 'start': ms(self.started), 'end': ms(ended),
+            'durationMs': ms(ended - self.started), 'start': epoch_ms(self.started), 'end': epoch_ms(ended),
             'scope': scope_summary(self.scope), 'engine': 'uvicorn',
             **({'error': self.error} if self.error else {}),
         }
@@ -140,7 +140,7 @@ class WsRecorder(Recorder):
             'subprotocol': self.subprotocol, 'messagesIn': self.messages_in, 'messagesOut': self.messages_out,
             'closeCode': self.close_code if self.close_code is not None else (1000 if self.status == 101 else None),
             'closeReason': self.close_reason, 'closedBy': self.closed_by or ('server' if self.status == 101 else None),
-            'durationMs': ms(ended - self.started), 'start': ms(self.started), 'end': ms(ended),
+            'durationMs': ms(ended - self.started), 'start': epoch_ms(self.started), 'end': epoch_ms(ended),
             'stalledMs': self.stalled_ms, 'engine': 'uvicorn', **({'error': self.error} if self.error else {}),
         })
 
@@ -207,12 +207,14 @@ def run_uvicorn(lab, config):
             lab.log(f'[uvicorn {os.getpid()}] serving {config.app} from {config.workspace} '
                     f'on http://127.0.0.1:{port} (Uvicorn {uvicorn.__version__})')
             lab.watch_stdin(on_eof=self.tutor_gone)
+            app.core.events.flush()
             lab.ready(pid=os.getpid(), port=port, engine='uvicorn')
 
         def tutor_gone(self):
             threading.Timer(2.0, lambda: os._exit(0)).start()
             self.should_exit = True
 
-    settings = uvicorn.Config(LabApp(lab, config), lifespan='on', log_level='warning', access_log=False,
+    app = LabApp(lab, config)
+    settings = uvicorn.Config(app, lifespan='on', log_level='warning', access_log=False,
                               timeout_keep_alive=int(config.keepalive), ws_max_size=config.ws_max_message)
     LabUvicorn(settings).run(sockets=[listener])

@@ -50,8 +50,8 @@ class Watchdog:
 
     def watch(self):
         while True:
-            time.sleep(INTERVAL / 5)
-            if time.monotonic() - self.expected > INTERVAL / 5:
+            time.sleep(INTERVAL / 2)
+            if time.monotonic() - self.expected > INTERVAL / 2:
                 frame = sys._current_frames().get(self.loop_thread)
                 if frame is None:
                     continue
