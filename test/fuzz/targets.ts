@@ -132,6 +132,28 @@ export const fuzzLessons: FuzzLesson[] = [
     ],
   },
   {
+    lesson: 'cgi',
+    targets: [
+      {
+        server: 'cgi',
+        cases: http([
+          '/cgi-bin/hello.sh',
+          '/cgi-bin/echo.sh?name=Ada&lang=en',
+          '/cgi-bin/env.sh/books/42',
+          '/cgi-bin/order?item=tea',
+          '/cgi-bin/redirect-here.sh',
+          '/cgi-bin/no-header.sh',
+          '/cgi-bin/no-run-bit.sh',
+          '/cgi-bin/%2e%2e/cgi-bin/env.sh',
+          '/resident',
+          '/',
+        ]),
+        normal: get('/cgi-bin/hello.sh'),
+        normalStatus: 200,
+      },
+    ],
+  },
+  {
     lesson: 'wsgi',
     needsPython: true,
     targets: [
