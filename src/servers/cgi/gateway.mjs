@@ -3,9 +3,10 @@
 // where a script can go wrong in every way a learner will try: print nothing, print no header,
 // hang, die, or answer with a redirect.
 import { basename } from 'node:path';
-import { findHeadEnd, MAX_HEAD_BYTES, parseHead } from './cgi-response.mjs';
+import { parseHead } from './cgi-response.mjs';
 import { findScript } from './find-script.mjs';
 import { metaVariables, scriptPath, searchWords } from './meta-variables.mjs';
+import { readHead } from './read-head.mjs';
 import { killGroup, startScript } from './run-script.mjs';
 
 const PATH = scriptPath(process.execPath.replace(/\/[^/]*$/, ''));
@@ -69,15 +70,26 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
   config.emit({ event: 'spawn', pid, script: found.script, target: request.target });
 
   let timedOut = false;
+  let stoppedByServer = false;
+  const stop = () => {
+    stoppedByServer ||= child.exitCode === null && child.signalCode === null;
+    killGroup(child);
+  };
   const timer = setTimeout(() => {
     timedOut = true;
     console.log(`pid ${pid} is still running after ${config.timeoutMs / 1000} s: killing its process group`);
-    killGroup(child);
+    stop();
   }, config.timeoutMs);
   // The client hung up before the answer was complete: the script's work is wasted, stop it (§3.4).
   res.on('close', () => {
-    if (!res.writableFinished) killGroup(child);
+    if (!res.writableFinished) stop();
   });
+  /** How the script ended, when that helps explain bad output (not when the server stopped it). */
+  const exitNote = () => {
+    if (stoppedByServer) return '';
+    if (report.signal) return ` (it was killed by ${report.signal})`;
+    return report.exitCode ? ` (it exited with code ${report.exitCode}; its stderr is in the lab log)` : '';
+  };
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       const livedMs = Math.round((performance.now() - started.started) * 100) / 100;
@@ -96,7 +108,7 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
 
   const head = await readHead(child.stdout);
   if (!head.ok) {
-    killGroup(child);
+    stop();
     await exited;
     if (timedOut)
       return fail(
@@ -106,19 +118,14 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
         `cgi-bin/${found.script} printed no complete header within ${config.timeoutMs / 1000} s and was killed`,
       );
     report.response = 'bad-output';
-    return fail(res, report, 502, `cgi-bin/${found.script} ${head.problem}${exitNote(report)}`);
+    return fail(res, report, 502, `cgi-bin/${found.script} ${head.problem}${exitNote()}`);
   }
   const parsed = parseHead(head.head);
   if (!parsed.ok) {
-    killGroup(child);
+    stop();
     await exited;
     report.response = 'bad-output';
-    return fail(
-      res,
-      report,
-      502,
-      `cgi-bin/${found.script} wrote a broken header: ${parsed.problem}${exitNote(report)}`,
-    );
+    return fail(res, report, 502, `cgi-bin/${found.script} wrote a broken header: ${parsed.problem}${exitNote()}`);
   }
   for (const warning of parsed.warnings) console.log(`${found.script}: ${warning}`);
   report.response = parsed.kind;
@@ -136,7 +143,7 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
     setHeaders(res, parsed.headers);
     res.writeHead(parsed.status, parsed.reason);
   } catch (error) {
-    killGroup(child);
+    stop();
     await exited;
     return fail(res, report, 502, `cgi-bin/${found.script} wrote a header Node cannot send: ${error.message}`);
   }
@@ -156,57 +163,6 @@ function feedBody(req, child, body) {
   if (body.kind === 'stream') req.pipe(child.stdin);
   else if (body.kind === 'buffer') child.stdin.end(body.data);
   else child.stdin.end();
-}
-
-/** Read stdout up to the empty line that ends the header block. */
-function readHead(stdout) {
-  return new Promise((resolve) => {
-    let buffered = Buffer.alloc(0);
-    const onData = (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const end = findHeadEnd(buffered);
-      if (end) {
-        done();
-        stdout.pause();
-        return resolve({ ok: true, head: buffered.subarray(0, end.headEnd), rest: buffered.subarray(end.bodyStart) });
-      }
-      if (buffered.length > MAX_HEAD_BYTES) {
-        done();
-        resolve({
-          ok: false,
-          problem: `wrote ${MAX_HEAD_BYTES / 1024} KiB without the empty line that ends the header block`,
-        });
-      }
-    };
-    const onEnd = () => {
-      done();
-      if (buffered.length === 0) return resolve({ ok: false, problem: 'printed nothing at all: no header, no body' });
-      resolve({
-        ok: false,
-        problem: `ended its output without the empty line that ends the header block; ${whereItBroke(buffered)}`,
-      });
-    };
-    const done = () => {
-      stdout.off('data', onData);
-      stdout.off('end', onEnd);
-    };
-    stdout.on('data', onData);
-    stdout.on('end', onEnd);
-  });
-}
-
-/** Point at the first line of an unfinished header block that is not a header field. */
-function whereItBroke(output) {
-  const lines = output
-    .toString('latin1')
-    .split('\n')
-    .map((line) => line.replace(/\r$/, ''));
-  if (lines.at(-1) === '') lines.pop(); // the newline that ended the last line
-  const index = lines.findIndex((line) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/.test(line));
-  if (index === -1) return 'every line looked like a header field, but no empty line followed them';
-  const quoted = JSON.stringify(lines[index].slice(0, 60));
-  if (index === 0) return `its first line, ${quoted}, is not a header field`;
-  return `line ${index + 1}, ${quoted}, is not a header field: is the empty line between the header lines and the body missing?`;
 }
 
 /** An NPH script ("non-parsed header", §5) writes the whole HTTP response, status line included;
@@ -236,9 +192,4 @@ function setHeaders(res, headers) {
     else byName.set(name.toLowerCase(), { name, values: [value] });
   }
   for (const { name, values } of byName.values()) res.setHeader(name, values.length === 1 ? values[0] : values);
-}
-
-function exitNote(report) {
-  if (report.signal) return ` (it was killed by ${report.signal})`;
-  return report.exitCode ? ` (it exited with code ${report.exitCode}; its stderr is in the lab log)` : '';
 }
