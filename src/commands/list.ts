@@ -33,7 +33,8 @@ export async function list(values: CliValues, _args: string[]): Promise<number> 
   const idWidth = Math.max(...rows.map((r) => r.lesson.id.length));
   const titleWidth = Math.max(...rows.map((r) => r.lesson.title.length));
   for (const { lesson, availability, passed } of rows) {
-    const count = `${passed}/${lesson.steps.length} passed`;
+    const helped = lesson.steps.filter((s) => progress.isHelped(lesson.id, s.id)).length;
+    const count = `${passed}/${lesson.steps.length} passed${helped ? ` (${helped} with help)` : ''}`;
     const state =
       passed === lesson.steps.length ? paint.green(`${count}, done`) : passed > 0 ? count : paint.dim(count);
     process.stdout.write(

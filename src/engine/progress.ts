@@ -13,6 +13,8 @@ import { workspaceError } from './workspace-errors.js';
 
 interface LessonProgress {
   passed: string[];
+  /** Steps whose solution the learner looked at (they still count as passed once they pass). */
+  helped?: string[];
   current?: string;
   updatedAt?: string;
 }
@@ -76,6 +78,19 @@ export class Progress {
 
   passed(lessonId: string): string[] {
     return [...(this.data.lessons[lessonId]?.passed ?? [])];
+  }
+
+  isHelped(lessonId: string, stepId: string): boolean {
+    return this.data.lessons[lessonId]?.helped?.includes(stepId) ?? false;
+  }
+
+  /** The learner saw this step's solution: it counts as solved with help. */
+  markHelped(lessonId: string, stepId: string): Promise<void> {
+    return this.update((data) => {
+      const lesson = lessonIn(data, lessonId);
+      lesson.helped ??= [];
+      if (!lesson.helped.includes(stepId)) lesson.helped.push(stepId);
+    });
   }
 
   isPassed(lessonId: string, stepId: string): boolean {

@@ -5,6 +5,7 @@
 // no Ink: the TUI subscribes to it, and tests drive it with a fake lab.
 import { join } from 'node:path';
 import { checkRequirement } from './requirements.js';
+import { findSolution, type Solution } from './solution.js';
 import type {
   CheckOutcome,
   LabChange,
@@ -23,6 +24,9 @@ export interface ProgressStore {
   markPassed(lessonId: string, stepId: string): Promise<void>;
   current(lessonId: string): string | undefined;
   setCurrent(lessonId: string, stepId: string): Promise<void>;
+  /** Solved with help: the learner looked at the solution. */
+  isHelped?(lessonId: string, stepId: string): boolean;
+  markHelped?(lessonId: string, stepId: string): Promise<void>;
 }
 
 export interface StepResult extends CheckOutcome {
@@ -49,6 +53,8 @@ export interface SessionSnapshot {
   /** Why the last progress write failed (a full or read-only disk), in words; gone once a write
    * works again. The change is kept in memory meanwhile (progress.ts). */
   progressError?: string;
+  /** Steps whose solution the learner looked at. */
+  helped: ReadonlySet<string>;
 }
 
 export interface SessionOptions {
@@ -103,6 +109,7 @@ export class LessonSession {
       skipped: new Map(),
       checking: false,
       hintsShown: 0,
+      helped: new Set(this.lesson.steps.filter((s) => progress.isHelped?.(this.lesson.id, s.id)).map((s) => s.id)),
       servers: lab.servers(),
       requests: lab.events().filter(isRequest),
       complete: passed.size === this.lesson.steps.length,
@@ -198,6 +205,18 @@ export class LessonSession {
 
   async control(action: 'stop' | 'start' | 'restart', server: string): Promise<void> {
     await this.lab.control(action, server);
+  }
+
+  /** The current step's solution, which the learner asked for after the hints: the step then
+   * counts as solved with help (in the snapshot and in progress). */
+  async solution(): Promise<Solution> {
+    const step = this.state.step;
+    const solution = await findSolution(this.lab, step, this.options.lessonWorkspace);
+    if (!this.disposed && !this.state.helped.has(step.id)) {
+      this.update({ helped: new Set(this.state.helped).add(step.id) });
+      void this.save(() => this.progress.markHelped?.(this.lesson.id, step.id) ?? Promise.resolve());
+    }
+    return solution;
   }
 
   /** A lab server's own output (stdout and stderr), its last lines, for the TUI's log view. */

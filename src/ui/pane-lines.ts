@@ -3,6 +3,7 @@
 // sideways when too wide): output and code lose their meaning when re-wrapped.
 import { stripVTControlCharacters } from 'node:util';
 import type { RunSnapshot } from '../engine/command-run.js';
+import type { Solution } from '../engine/solution.js';
 import type { TextLine } from './markdown.js';
 
 const keep = (text: string): TextLine => ({ text, keep: true });
@@ -26,4 +27,43 @@ export function sourceLines(text: string): TextLine[] {
   const lines = text.replace(/\n$/, '').split('\n');
   const width = String(lines.length).length;
   return lines.map((line, i) => keep(`${String(i + 1).padStart(width)} │ ${plain(line)}`));
+}
+
+/** The solution pane: this run's answer, the solution as a diff against the learner's file, or
+ * the commands to run. */
+export function solutionLines(solution: Solution | undefined, noColor: boolean): TextLine[] {
+  if (!solution) return [keep('… finding the solution')];
+  const paint = (code: number, text: string) => (noColor ? text : `\x1b[${code}m${text}\x1b[39m`);
+  switch (solution.kind) {
+    case 'answer':
+      return [
+        keep(`This lab run's answer: ${solution.answer}`),
+        keep(''),
+        keep('Press Esc, then a to type it. It is made fresh for each lab run: see where it came from in'),
+        keep("the step's commands and their output (r runs them here)."),
+      ];
+    case 'diff': {
+      const changed = solution.diff.some((d) => d.kind !== 'same');
+      const lines = solution.diff.map((d) =>
+        d.kind === 'same'
+          ? keep(`  ${plain(d.text)}`)
+          : d.kind === 'removed'
+            ? keep(paint(31, `- ${plain(d.text)}`))
+            : keep(paint(32, `+ ${plain(d.text)}`)),
+      );
+      return [
+        keep(`${solution.file}: lines with - are yours, lines with + the solution's.`),
+        keep(changed ? 'Make your file say what the + lines say, and save it.' : 'Your file already matches it.'),
+        keep(''),
+        ...lines,
+      ];
+    }
+    case 'commands':
+      return [
+        keep('Run these (r runs them here); the lab checks what it sees:'),
+        ...solution.commands.map((c) => keep(`  $ ${c}`)),
+      ];
+    case 'none':
+      return [keep(`No solution to show: ${solution.why}.`)];
+  }
 }

@@ -111,3 +111,63 @@ describe('lab server views', () => {
     await app.waitFor('proxy runs nginx, a program installed on this machine');
   });
 });
+
+describe('the solution', () => {
+  const solvable = () =>
+    warmUp({
+      steps: [
+        {
+          id: 'token',
+          kind: 'answer',
+          title: 'Find the token',
+          text: 'token.md',
+          commands: ['curl -i {{origin.url}}/secret'],
+          hints: ['Look at the headers.'],
+          solve: async (ctx) => `${(await ctx.run('curl -i {{origin.url}}/secret')).stdout.length}-tok`,
+        },
+        {
+          id: 'script',
+          kind: 'edit',
+          title: 'Edit the script',
+          text: 'script.md',
+          watch: 'app.py',
+          solve: async (ctx) => {
+            const { mkdir, writeFile } = await import('node:fs/promises');
+            await mkdir(ctx.workspace, { recursive: true });
+            await writeFile(`${ctx.workspace}/app.py`, 'def app(environ, start_response):\n    return [b"ok"]\n');
+          },
+        },
+      ],
+      texts: { token: 'Find it.', script: 'Edit app.py.' },
+    });
+
+  it('comes after the hints, asks first, then shows the answer and marks the step solved with help', async () => {
+    const app = renderApp([entry(solvable())]);
+    await app.press(KEY.enter);
+    await app.waitFor('Find it.');
+    // Before the hints: it says to read them first
+    await app.press('S');
+    await app.waitFor('The solution comes after the hints: press h for hint 1 of 1.');
+    // After them: it asks
+    await app.press('h', 'S');
+    await app.waitFor('Press S again to see the solution');
+    expect(app.lastFrame()).not.toContain('solved with help');
+    // And shows this run's answer the second time
+    await app.press('S');
+    const frame = await app.waitFor("This lab run's answer: ");
+    expect(frame).toMatch(/answer: \d+-tok/);
+    expect(frame).toContain('[answer] solved with help');
+  });
+
+  it("shows an edit step's solution as a diff against the learner's file, leaving the file alone", async () => {
+    const app = renderApp([entry(solvable())]);
+    await app.press(KEY.enter);
+    await app.waitFor('Find it.');
+    await app.press('n');
+    await app.waitFor('Edit app.py.');
+    await app.press('S', 'S');
+    const frame = await app.waitFor('+     return [b"ok"]');
+    expect(frame).toContain('+ def app(environ, start_response):');
+    expect(frame).toContain("lines with - are yours, lines with + the solution's");
+  });
+});

@@ -20,6 +20,16 @@ describe('Progress', () => {
     expect(readdirSync(workspace).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('remembers a step solved with help, apart from its pass', async () => {
+    const workspace = tempDir('progress');
+    const progress = await Progress.open(workspace);
+    await progress.markHelped('wsgi', 'hello-json');
+    const again = await Progress.open(workspace);
+    expect(again.isHelped('wsgi', 'hello-json')).toBe(true);
+    expect(again.isPassed('wsgi', 'hello-json')).toBe(false);
+    expect(again.isHelped('wsgi', 'other')).toBe(false);
+  });
+
   it('sees what another process wrote before it writes', async () => {
     const workspace = tempDir('progress');
     const tui = await Progress.open(workspace);

@@ -209,7 +209,8 @@ export function footerKeys(snapshot: SessionSnapshot, mode: LessonMode): [string
   else if (step.kind === 'answer') keys.push(['a', 'answer']);
   else keys.push(['c', 'check']);
   if (step.commands?.length) keys.push(['r', 'run'], ['y', 'copy']);
-  if (step.hints?.length) keys.push(['h', 'hint']);
+  if (step.hints?.length && snapshot.hintsShown < step.hints.length) keys.push(['h', 'hint']);
+  else if (step.kind !== 'read' && !passed.has(step.id)) keys.push(['S', 'solution']);
   if (step.kind === 'drill') keys.push(['1-9', 'stop/start server']);
   keys.push(['←/→', 'steps'], ['l', 'requests'], ['o', 'server logs'], ['v', 'source']);
   if (!keys.some(([key]) => key === 'm')) keys.push(['m', 'map']);

@@ -7,7 +7,8 @@ import type { LessonSession, SessionSnapshot } from '../../engine/session.js';
 import { serverSource } from '../../engine/server-source.js';
 import { osc52 } from '../clipboard.js';
 import type { TextLine } from '../markdown.js';
-import { logLines, outputLines, sourceLines } from '../pane-lines.js';
+import { logLines, outputLines, solutionLines, sourceLines } from '../pane-lines.js';
+import type { Solution } from '../../engine/solution.js';
 import type { LessonActions, LessonMode } from './use-lesson-keys.js';
 import { useCommandRun } from './use-command-run.js';
 
@@ -17,7 +18,7 @@ export interface Pane {
 }
 
 export interface LessonPanes {
-  actions: Omit<LessonActions, 'solution'>;
+  actions: LessonActions;
   /** What the pane of this mode shows (undefined: the step text). */
   pane: Pane | undefined;
   /** Index of the chosen command. */
@@ -34,6 +35,7 @@ export function useLessonPanes(
   mode: () => LessonMode,
   setMode: (mode: LessonMode) => void,
   commands: string[],
+  noColor: boolean,
 ): LessonPanes {
   const { stdout } = useStdout();
   const { step, requests, servers, lesson } = snapshot;
@@ -42,6 +44,7 @@ export function useLessonPanes(
   const [server, setServer] = useState(0);
   const [marks, setMarks] = useState<{ from: number; to?: number }>();
   const [, setLogLines] = useState(0);
+  const [solution, setSolution] = useState<{ stepId: string; asked: boolean; found?: Solution }>();
   const { run, start } = useCommandRun(session.fill('{{workspace}}'));
   const current = mode();
   const serverName = servers[server]?.name ?? servers[0]?.name ?? '';
@@ -50,6 +53,7 @@ export function useLessonPanes(
     setChosen(0);
     setNote(undefined);
   }, [step.id]);
+  const solutionHere = solution?.stepId === step.id ? solution : undefined;
   // Requests count as caused by the run until the learner leaves its output.
   useEffect(() => {
     if (current !== 'output' && marks && marks.to === undefined) setMarks({ ...marks, to: requests.length });
@@ -79,6 +83,21 @@ export function useLessonPanes(
     choose(by) {
       setChosen((c) => Math.max(0, Math.min(commands.length - 1, c + by)));
     },
+    solution() {
+      const total = step.hints?.length ?? 0;
+      if (snapshot.hintsShown < total && !snapshot.helped.has(step.id))
+        return setNote(`The solution comes after the hints: press h for hint ${snapshot.hintsShown + 1} of ${total}.`);
+      if (!snapshot.helped.has(step.id) && !solutionHere?.asked) {
+        setSolution({ stepId: step.id, asked: true });
+        return setNote('Press S again to see the solution; this step will then count as solved with help.');
+      }
+      setNote(undefined);
+      setMode('solution');
+      if (!solutionHere?.found) {
+        const stepId = step.id;
+        void session.solution().then((found) => setSolution({ stepId, asked: true, found }));
+      }
+    },
     cycle(by) {
       setServer((i) => (i + by + servers.length) % Math.max(1, servers.length));
     },
@@ -98,7 +117,11 @@ export function useLessonPanes(
       title: `${serverName}: ${source.path} (Tab: next server, Esc back)`,
       lines: source.ok ? sourceLines(source.text) : [{ text: source.text, keep: false }],
     };
-  }
+  } else if (current === 'solution')
+    pane = {
+      title: `The solution of step ${snapshot.index + 1}: ${step.title} (Esc back)`,
+      lines: solutionLines(solutionHere?.found, noColor),
+    };
   const marked = new Set(marks ? requests.slice(marks.from, marks.to ?? requests.length).map((r) => r.seq) : []);
   return { actions, pane, chosen, marked, note };
 }

@@ -22,6 +22,7 @@ const SECTIONS: [string, [string, string][]][] = [
       ['Enter c', 'check the step (read steps: go on)'],
       ['a', 'type an answer (answer steps)'],
       ['h', 'one more hint'],
+      ['S S', 'after the hints: the solution (asks first; the step counts as solved with help)'],
       ['r', 'run a shown command here: its output in a pane, its requests marked ▶ in the log'],
       ['y', 'copy a shown command to the clipboard (OSC 52)'],
       ['o', "a lab server's own output (Tab: the next server)"],

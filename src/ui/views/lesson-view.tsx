@@ -84,7 +84,7 @@ export function LessonView({
   const lines = useMarkdown(session.fill(lesson.texts[step.id] ?? '', 'markdown'), mainWidth, theme.noColor);
   const commands = (step.commands ?? []).map((c) => session.fill(c, 'command'));
   const hints = (step.hints ?? []).map((hint) => session.fill(hint));
-  const panes = useLessonPanes(session, snapshot, () => modeNow.current, setMode, commands);
+  const panes = useLessonPanes(session, snapshot, () => modeNow.current, setMode, commands, theme.noColor);
   const [paneScroll, setPaneScroll] = useState({ top: 0, side: 0 });
   useEffect(() => setPaneScroll({ top: 0, side: 0 }), [mode]);
 
@@ -228,7 +228,7 @@ export function LessonView({
     onHelp,
     scroll: scroller,
     toggleLab: () => setLabFold(box.labFolded ? 'open' : 'folded'),
-    actions: { ...panes.actions, solution: () => {} },
+    actions: panes.actions,
   });
   useSelectionInput(log.dispatch, { isActive: isActive && mode === 'log' });
 
@@ -261,6 +261,7 @@ export function LessonView({
         <Text color={theme.muted}>
           {' '}
           [{step.kind}]{passed.has(step.id) ? ' ✓' : ''}
+          {snapshot.helped.has(step.id) ? ' solved with help' : ''}
           {complete && !banner ? ' · lesson complete' : ''}
         </Text>
       </Text>

@@ -8,6 +8,7 @@ import type {
   LoadedLesson,
   RequestEvent,
   ServerSnapshot,
+  SolveContext,
 } from '../../../src/engine/types.js';
 import type { ProgressStore } from '../../../src/engine/session.js';
 
@@ -66,6 +67,23 @@ export class FakeLab implements LabHandle {
       if (!server) return all;
       return what === 'url' ? server.url : String(server.port);
     });
+  }
+  /** What a step's solve() gets (the solution view uses it): no shell, no processes. */
+  solveContext(stepId: string): SolveContext {
+    return {
+      lesson: this.lesson.id,
+      step: stepId,
+      url: (name) => this.snapshots.find((s) => s.name === name)?.url ?? '',
+      port: (name) => this.snapshots.find((s) => s.name === name)?.port ?? 0,
+      events: [],
+      requests: () => [],
+      secrets: this.secrets,
+      workspace: '/nowhere',
+      servers: this.snapshots,
+      signal: new AbortController().signal,
+      run: async (command) => ({ exitCode: 0, stdout: `ran ${command}`, stderr: '' }),
+      control: async () => {},
+    };
   }
   beginStep(stepId: string): void {
     this.calls.push(`begin ${stepId}`);
