@@ -37,6 +37,10 @@ export function RequestDetail({ request, number, rows }: RequestDetailProps) {
       </Text>
     ));
   const extra = Object.entries(request).filter(([key]) => !KNOWN.has(key));
+  // A map of names to plain values (a CGI script's environment, a WSGI environ) reads best as one
+  // "NAME=value" line each, sorted like `env | sort`, after the short fields.
+  const short = extra.filter(([, value]) => !isFlatMap(value));
+  const maps = extra.filter(([, value]) => isFlatMap(value)) as [string, Record<string, unknown>][];
   return (
     <Box flexDirection="column" height={rows} overflow="hidden">
       <Text color={theme.accent} wrap="truncate-end">
@@ -54,11 +58,31 @@ export function RequestDetail({ request, number, rows }: RequestDetailProps) {
         {request.error ? <Text color={theme.fail}> {request.error}</Text> : null}
       </Text>
       {headerLines(request.responseHeaders)}
-      {extra.map(([key, value]) => (
+      {short.map(([key, value]) => (
         <Text key={key} color={theme.muted} wrap="truncate-end">
           {key}: {typeof value === 'string' ? value : JSON.stringify(value)}
         </Text>
       ))}
+      {maps.flatMap(([key, map]) => [
+        <Text key={key} color={theme.muted} wrap="truncate-end">
+          {key}:
+        </Text>,
+        ...Object.keys(map)
+          .sort()
+          .map((name) => (
+            <Text key={`${key}.${name}`} color={theme.muted} wrap="truncate-end">
+              {'  '}
+              {name}={String(map[name])}
+            </Text>
+          )),
+      ])}
     </Box>
   );
+}
+
+/** An object whose values are all strings, numbers or booleans. */
+function isFlatMap(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const values = Object.values(value);
+  return values.length > 0 && values.every((v) => ['string', 'number', 'boolean'].includes(typeof v));
 }
