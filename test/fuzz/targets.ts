@@ -165,4 +165,17 @@ export const fuzzLessons: FuzzLesson[] = [
       },
     ],
   },
+  {
+    // The WSGI server with --threads: several threads of one worker share the socket and the app.
+    lesson: 'sync-vs-async',
+    needsPython: true,
+    targets: [
+      {
+        server: 'threads',
+        cases: http(['/', '/db', '/nope']),
+        normal: get('/db'),
+        normalStatus: 200,
+      },
+    ],
+  },
 ];
