@@ -137,7 +137,9 @@ export async function bench(argv: string[]): Promise<number> {
   const built = buildReport(args, result);
   if (args.json) printJson(built.report);
   else {
-    const width = Math.min(100, Math.max(40, process.stdout.columns ?? 80));
+    // The terminal's width; COLUMNS when output goes elsewhere (a pipe, the tutor's output pane).
+    const columns = process.stdout.columns ?? (Number(process.env.COLUMNS) || 80);
+    const width = Math.min(100, Math.max(40, columns));
     process.stdout.write(`${reportText(built, width).join('\n')}\n`);
   }
   return EXIT.ok;
