@@ -9,7 +9,9 @@
 # Each worker imports the learner's app and handles one request at a time (wsgi_worker.py). An
 # idle worker waits in poll() on the shared, non-blocking listening socket; a new connection wakes
 # every idle worker, they all call accept(), one wins and the others get EAGAIN and wait again
-# (the "thundering herd", as with Gunicorn's sync workers).
+# (the "thundering herd", as with Gunicorn's sync workers). With --threads N, each worker runs N
+# threads of that same loop and serves N requests at once, like Gunicorn's gthread workers
+# (wsgi_threads.py).
 #
 #   python3 wsgi_server.py --app app:app [--workers 2] [--threads 1] [--timeout 30] [--mount /flask=flask_app:app]
 #
