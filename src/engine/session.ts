@@ -66,6 +66,10 @@ export interface SessionOptions {
   settleMs?: number;
   /** How often passes recorded by other terminals are picked up. @default 1000 */
   syncMs?: number;
+  /** Quiet time after the lab's last event before a probe or drill step is judged on its own:
+   * a burst (ten requests from a loop, a retrying client) is judged once it is over, not after
+   * its first few requests. @default 250 */
+  quietMs?: number;
   /** How a step's requirement is looked for. @default checkRequirement (requirements.ts) */
   requirement?: (id: RequirementId) => Promise<{ ok: boolean; detail: string }>;
 }
@@ -82,6 +86,7 @@ export class LessonSession {
   private checkRunning = false;
   private checkAgain = false;
   private stopWatching: (() => void) | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly syncTimer: NodeJS.Timeout;
   /** Progress writes, one after another: each reads the file again before writing it. */
@@ -235,6 +240,7 @@ export class LessonSession {
     this.disposed = true;
     this.unsubscribeLab();
     this.stopWatching?.();
+    clearTimeout(this.quietTimer);
     clearInterval(this.syncTimer);
     this.listeners.clear();
   }
@@ -257,8 +263,14 @@ export class LessonSession {
     } else if (change.type === 'event') {
       if (isRequest(change.event)) this.update({ requests: [...this.state.requests, change.event] });
       const step = this.state.step;
-      if ((step.kind === 'probe' || step.kind === 'drill') && !this.state.passed.has(step.id)) {
-        void this.runCheck(step, true);
+      const background = change.event.event === 'request' && change.event.healthCheck === true;
+      if ((step.kind === 'probe' || step.kind === 'drill') && !this.state.passed.has(step.id) && !background) {
+        // Every event restarts the quiet period; the check runs when the lab has been quiet
+        // (a proxy's own health checks are not the learner's doing, and do not count).
+        clearTimeout(this.quietTimer);
+        this.quietTimer = setTimeout(() => {
+          if (!this.disposed && this.state.step === step) void this.runCheck(step, true);
+        }, this.options.quietMs ?? 250);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LessonSession } from '../../src/engine/session.js';
 import { FakeLab, FakeProgress } from './helpers/fake-lab.js';
 import { warmUp } from './helpers/lessons.js';
@@ -90,6 +90,38 @@ describe('LessonSession', () => {
     // Then checks never overlapped and far fewer than ten ran
     expect(overlap).toBe(false);
     expect(lab.calls.filter((c) => c.startsWith('check')).length).toBeLessThanOrEqual(3);
+  });
+
+  it('judges a burst once the lab has been quiet, with every request of it', async () => {
+    // Given a probe whose check counts what the lab saw, and a quiet period of 100 ms
+    vi.useFakeTimers();
+    try {
+      const judged: number[] = [];
+      const lab = new FakeLab(warmUp(), (_step, events) => {
+        judged.push(events.length);
+        return events.length >= 6
+          ? { status: 'pass', message: 'All six.', details: [] }
+          : { status: 'fail', message: `only ${events.length}`, details: [] };
+      });
+      const session = new LessonSession(lab, new FakeProgress({ 'warm-up': ['look'] }), {
+        lessonWorkspace: '/nowhere',
+        quietMs: 100,
+      });
+      sessions.push(session);
+      // When six requests come 50 ms apart (a loop in the learner's shell)
+      for (let i = 0; i < 6; i++) {
+        lab.request({ target: `/${i}` });
+        await vi.advanceTimersByTimeAsync(50);
+      }
+      // Then nothing was judged mid-burst
+      expect(judged).toEqual([]);
+      // And once the lab is quiet, one check sees all six and passes
+      await vi.advanceTimersByTimeAsync(100);
+      expect(judged).toEqual([6]);
+      expect(session.snapshot().passed.has('get')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('checks an answer step on demand with the typed answer', async () => {
