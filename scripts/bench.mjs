@@ -105,6 +105,7 @@ for (const script of [
   'bench-wsgi.mjs',
   'bench-asgi.mjs',
   'bench-sync-vs-async.mjs',
+  'bench-fastcgi.mjs',
 ]) {
   const path = join(root, 'scripts', script);
   if (!existsSync(path)) continue;

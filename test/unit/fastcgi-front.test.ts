@@ -21,7 +21,9 @@ describe('the front with the lab app', () => {
   let url: string;
 
   beforeAll(async () => {
-    lab = await startFastcgiLab({ front: ['--app', 'app', '--timeout-ms', '1500', '--queue-ms', '300'] });
+    lab = await startFastcgiLab({
+      front: ['--app', 'app', '--timeout-ms', '1500', '--queue-ms', '300', '--max-conns', '2'],
+    });
     url = lab.servers().find((s) => s.name === 'fastcgi')!.url;
   });
   afterAll(async () => {
@@ -57,7 +59,7 @@ describe('the front with the lab app', () => {
     expect(wire.some((r) => r.dir === 'out' && r.type === 'ABORT_REQUEST')).toBe(true);
   });
 
-  it('answers 503 when every app process stays busy past the queue bound', async () => {
+  it('answers 503 when every connection to the app stays busy past the queue bound', async () => {
     // The app process that the 504 left behind finishes its handler first.
     await waitFor(
       () => requests(lab, 'app').some((r) => r.target === '/slow?seconds=3'),
@@ -135,7 +137,7 @@ describe('the front with an app that breaks the protocol', () => {
       socket.on('error', () => {});
     });
     await new Promise<void>((resolve) => fake.listen(port, '127.0.0.1', resolve));
-    lab = await startFastcgiLab({ app: null, front: ['--app', `127.0.0.1:${port}`, '--max-reqs', '4'] });
+    lab = await startFastcgiLab({ app: null, front: ['--app', `127.0.0.1:${port}`, '--max-conns', '4'] });
     url = lab.servers().find((s) => s.name === 'fastcgi')!.url;
   });
   afterAll(async () => {

@@ -1,13 +1,16 @@
 // The front's connections to the FastCGI app. Opening a connection costs a round trip, so a
 // connection that finished a request with KEEP_CONN goes back to an idle list and the next
-// request reuses it. The app says how many requests it can run at once (GET_VALUES →
-// FCGI_MAX_REQS: one per app process here, as with php-fpm's pm.max_children); the front never
-// has more requests in flight than that. A request that finds every process busy waits in a
-// queue, for a bounded time: past it, the client gets 503 Service Unavailable.
+// request reuses it. The app says how many connections it accepts (GET_VALUES →
+// FCGI_MAX_CONNS); the front never opens more (nor more than MAX_OPEN), and as the app takes one
+// request per connection at a time (FCGI_MPXS_CONNS=0), that bounds the requests in flight too.
+// A request that finds every connection busy waits in a queue, for a bounded time: past it, the
+// client gets 503 Service Unavailable. (A connection may still wait inside the app for a free
+// process, as it does with php-fpm; the app's FCGI_MAX_REQS says how many run at once.)
 import { FcgiError, openConnection } from './connection.mjs';
 import { MANAGEMENT_NAMES } from './record.mjs';
 
-const DEFAULT_LIMIT = 4;
+const DEFAULT_LIMIT = 8;
+const MAX_OPEN = 64;
 
 export class AppPool {
   /** @type {import('./connection.mjs').FcgiConnection[]} */
@@ -22,7 +25,7 @@ export class AppPool {
 
   /**
    * @param {string} address host:port or a Unix socket path
-   * @param {{ limit?: number, queueMs?: number }} options limit: at most this many requests in flight
+   * @param {{ limit?: number, queueMs?: number }} options limit: at most this many connections
    *   (by default what the app answers to GET_VALUES); queueMs: how long a request may wait for one
    */
   constructor(address, { limit, queueMs = 2000 } = {}) {
@@ -44,8 +47,8 @@ export class AppPool {
         setTimeout(() => reject(new FcgiError('timeout', 'no GET_VALUES_RESULT within 1 s')), 1000).unref(),
       );
       this.values = await Promise.race([connection.getValues(MANAGEMENT_NAMES), timeout]);
-      const maxReqs = Number(this.values.get('FCGI_MAX_REQS'));
-      if (!this.fixedLimit && Number.isInteger(maxReqs) && maxReqs > 0) this.limit = Math.min(maxReqs, 256);
+      const maxConns = Number(this.values.get('FCGI_MAX_CONNS'));
+      if (!this.fixedLimit && Number.isInteger(maxConns) && maxConns > 0) this.limit = Math.min(maxConns, MAX_OPEN);
     } catch (error) {
       this.values = error instanceof Error ? error.message : String(error);
     } finally {
@@ -61,7 +64,7 @@ export class AppPool {
         const waiter = { resolve, timer: null };
         waiter.timer = setTimeout(() => {
           this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
-          reject(new FcgiError('busy', `all ${this.limit} app processes stayed busy for ${this.queueMs} ms`));
+          reject(new FcgiError('busy', `all ${this.limit} connections to the app stayed busy for ${this.queueMs} ms`));
         }, this.queueMs);
         this.#waiting.push(waiter);
       });

@@ -136,6 +136,10 @@ export class FcgiConnection {
     if (this.closed) return Promise.reject(new FcgiError('closed', this.closeReason));
     return new Promise((resolve, reject) => {
       this.#current = { requestId, resolve, reject, onStdout, onStderr };
+      // The first records go out together, in one TCP segment where they fit: the app wakes up
+      // once for the whole request instead of once per record.
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
       this.#send(TYPE.BEGIN_REQUEST, requestId, beginRequestBody(ROLE.RESPONDER, keepConn ? KEEP_CONN : 0));
       // Pairs are cut into records like any stream; then the empty record says "no more params".
       this.#sendStream(TYPE.PARAMS, requestId, encodePairs(params));

@@ -8,7 +8,7 @@
 //                        and GET /_records shows the last few requests as records
 //
 //   node front.mjs [--app NAME|HOST:PORT|SOCKET] [--document-root DIR] [--timeout-ms 10000]
-//                  [--queue-ms 2000] [--max-reqs N] [--max-body BYTES]
+//                  [--queue-ms 2000] [--max-conns N] [--max-body BYTES]
 //
 // --app names a lab server (its port is looked up) or gives an address; --document-root makes
 // SCRIPT_FILENAME point at files under DIR (for php-fpm and fcgiwrap, which run files).
@@ -27,7 +27,7 @@ const { values: options } = parseArgs({
     'document-root': { type: 'string' },
     'timeout-ms': { type: 'string', default: '10000' },
     'queue-ms': { type: 'string', default: '2000' },
-    'max-reqs': { type: 'string' },
+    'max-conns': { type: 'string' },
     'max-body': { type: 'string', default: String(10 * 1024 * 1024) },
   },
 });
@@ -36,7 +36,7 @@ const maxBody = Number(options['max-body']);
 const address = appAddress(options.app);
 const pool = new AppPool(address, {
   queueMs: Number(options['queue-ms']),
-  ...(options['max-reqs'] ? { limit: Number(options['max-reqs']) } : {}),
+  ...(options['max-conns'] ? { limit: Number(options['max-conns']) } : {}),
 });
 
 /** A lab server's name → 127.0.0.1:its port; anything else is already an address. */
@@ -158,6 +158,7 @@ console.log(
   `FastCGI front on http://127.0.0.1:${port} → app at ${address}; ` +
     (values instanceof Map
       ? `the app says FCGI_MAX_REQS=${values.get('FCGI_MAX_REQS') ?? '?'}, FCGI_MAX_CONNS=${values.get('FCGI_MAX_CONNS') ?? '?'}, FCGI_MPXS_CONNS=${values.get('FCGI_MPXS_CONNS') ?? '?'}`
-      : `GET_VALUES failed (${values}); at most ${pool.limit} requests at once`),
+      : `GET_VALUES failed (${values})`) +
+    `; at most ${pool.limit} connections to it`,
 );
-lab.ready({ port, app: address, maxReqs: pool.limit });
+lab.ready({ port, app: address, maxConns: pool.limit });

@@ -12,6 +12,8 @@ import { CgiHeaderReader } from './cgi-response.mjs';
 import { describeRecord } from './wire.mjs';
 
 const MAX_RECORDS = 300;
+/** Answers up to this size are sent whole, with a Content-Length; bigger ones stream. */
+const GATHER_BYTES = 64 * 1024;
 /** After ABORT_REQUEST the app should answer END_REQUEST; it gets this long before we hang up. */
 const ABORT_GRACE_MS = 2000;
 
@@ -62,27 +64,56 @@ export async function passRequest({
   let clientGone = false;
   let broken = null; // why the app's answer could not be passed on
 
-  const onStdout = (chunk) => {
-    if (broken || clientGone) return;
-    if (!reader.done) {
-      const head = reader.push(chunk);
-      if (!head) return;
-      if (head.error) {
-        broken = head.error;
-        return;
-      }
-      const pid = head.headers.find(([name]) => name.toLowerCase() === 'x-app-pid')?.[1];
-      if (pid && /^\d+$/.test(pid)) fields.pid = Number(pid);
-      try {
-        writeHead(res, head);
-      } catch (error) {
-        broken = `the app sent a header HTTP cannot carry: ${error.message}`;
-        return;
-      }
-      if (head.rest.length) res.write(head.rest);
+  // Like nginx (fastcgi_buffering), a small answer is gathered until END_REQUEST and sent with a
+  // Content-Length in one write; past GATHER_BYTES it streams on as STDOUT records arrive.
+  let head = null; // the CGI header block, parsed
+  let held = [];
+  let heldBytes = 0;
+  let streaming = false;
+  const startStreaming = () => {
+    try {
+      writeHead(res, head);
+    } catch (error) {
+      broken = `the app sent a header HTTP cannot carry: ${error.message}`;
       return;
     }
-    res.write(chunk);
+    streaming = true;
+    for (const part of held) res.write(part);
+    held = [];
+  };
+  const onStdout = (chunk) => {
+    if (broken || clientGone) return;
+    if (streaming) return void res.write(chunk);
+    if (!reader.done) {
+      const parsed = reader.push(chunk);
+      if (!parsed) return;
+      if (parsed.error) {
+        broken = parsed.error;
+        return;
+      }
+      head = parsed;
+      const pid = head.headers.find(([name]) => name.toLowerCase() === 'x-app-pid')?.[1];
+      if (pid && /^\d+$/.test(pid)) fields.pid = Number(pid);
+      chunk = head.rest;
+    }
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes > GATHER_BYTES) startStreaming();
+  };
+  /** END_REQUEST came: send what was gathered, or end the stream. */
+  const finishResponse = () => {
+    if (streaming) return void res.end();
+    const bodyless = head.status === 204 || head.status === 304 || head.status < 200;
+    if (!bodyless && !head.headers.some(([name]) => name.toLowerCase() === 'content-length')) {
+      head.headers.push(['Content-Length', String(heldBytes)]);
+    }
+    try {
+      writeHead(res, head);
+    } catch (error) {
+      broken = `the app sent a header HTTP cannot carry: ${error.message}`;
+      return;
+    }
+    res.end(held.length === 1 ? held[0] : Buffer.concat(held));
   };
   const onStderr = (chunk) => {
     for (const line of chunk.toString('utf8').split('\n'))
@@ -113,13 +144,14 @@ export async function passRequest({
     const end = await connection.request({ requestId, params, body, keepConn: true, onStdout, onStderr });
     fields.appStatus = end.appStatus;
     if (!broken && !reader.done) broken = reader.end()?.error ?? null;
+    if (!broken && !clientGone) finishResponse();
     if (broken) {
       fields.error = broken;
       log(`502 for ${req.method} ${req.url}: ${broken}`);
       if (!res.headersSent)
         answerError(res, 502, `The app's answer is not a CGI response: ${broken}.`, 'Read the app log.');
       else res.destroy();
-    } else if (!clientGone) res.end();
+    }
   } catch (error) {
     const nothingBack = !records.some((r) => r.dir === 'in');
     if (retryable && !timedOut && !clientGone && error.kind === 'closed' && nothingBack) {
