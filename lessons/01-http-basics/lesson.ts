@@ -119,10 +119,25 @@ export default defineLesson({
     },
     {
       id: 'status-line',
-      kind: 'read',
+      // A step that shows a command to run is a probe: the lab sees whether the learner ran it.
+      kind: 'probe',
       title: 'Status codes',
       text: 'steps/status-line.md',
       commands: ['curl -i {{origin.url}}/status/418'],
+      hints: ['Run the command: with -i, the status line is the first line curl prints.'],
+      check: async (ctx) => {
+        const asked = ctx.requests('origin').filter((r) => /^\/status\/\d{3}\b/.test(r.target));
+        const last = asked.at(-1);
+        if (last)
+          return pass(
+            `The origin answered ${last.target} with ${last.status}: the code in the status line is the one you asked for.`,
+          );
+        return fail(
+          'The origin has not seen a request for /status/CODE yet.',
+          sawRequests(ctx.requests('origin')),
+          'GET /status/418 (run the command shown), or any other code',
+        );
+      },
     },
     {
       id: 'post-json',

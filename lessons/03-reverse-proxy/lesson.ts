@@ -58,10 +58,21 @@ export default defineLesson({
   steps: [
     {
       id: 'one-address',
-      kind: 'read',
+      // A step that shows a command to run is a probe: the lab sees whether the learner ran it.
+      kind: 'probe',
       title: 'One address, many servers',
       text: 'steps/one-address.md',
       commands: ['curl -s {{proxy.url}}/proxy-status'],
+      hints: ['Run the command: the proxy answers /proxy-status itself, with its backends and their state.'],
+      check: async (ctx) => {
+        if (ctx.requests('proxy').some((r) => r.target.startsWith('/proxy-status')))
+          return pass('The proxy answered /proxy-status itself: one address, and the backends behind it.');
+        return fail(
+          'The proxy has not seen a request for /proxy-status yet.',
+          sawRequests(ctx.requests('proxy')),
+          'GET /proxy-status on the proxy (run the command shown)',
+        );
+      },
     },
     {
       id: 'rotate',
