@@ -6,6 +6,8 @@
 // docs/lab-servers.md, "Fuzzing".
 import { request as httpsRequest } from 'node:https';
 import { rawExchange } from '../helpers/raw-http.js';
+import { fcgiGet } from '../helpers/fastcgi-lab.js';
+import { fastcgiCases } from './fastcgi-cases.js';
 import { type FuzzCase, httpCases, rawCases } from './http-cases.js';
 import type { RunOptions } from './harness.js';
 import type { Random } from './random.js';
@@ -149,6 +151,26 @@ export const fuzzLessons: FuzzLesson[] = [
           '/',
         ]),
         normal: get('/cgi-bin/hello.sh'),
+        normalStatus: 200,
+      },
+    ],
+  },
+  {
+    lesson: 'fastcgi',
+    needsPython: true,
+    targets: [
+      {
+        server: 'fastcgi',
+        cases: http(['/', '/?name=fuzz', '/echo', '/_records', '/oops', '/nope']),
+        normal: get('/'),
+        normalStatus: 200,
+      },
+      {
+        // The app's own port speaks FastCGI, not HTTP: records, broken in every way.
+        server: 'app',
+        cases: fastcgiCases,
+        normal: async (port) =>
+          (await fcgiGet(`127.0.0.1:${port}`, '/').catch(() => '')).includes('Hello') ? 200 : null,
         normalStatus: 200,
       },
     ],
