@@ -2,6 +2,8 @@
 // headers that went out, and whatever else the server reported (pid, backend, cache…).
 import { Box, Text } from 'ink';
 import type { HeaderPairs, RequestEvent } from '../../engine/types.js';
+import type { WireRecord } from '../../servers/fastcgi/events.js';
+import { formatRecord } from '../../servers/fastcgi/wire.mjs';
 import { useTheme } from '../theme.js';
 import { formatTime } from './request-log.js';
 
@@ -36,7 +38,9 @@ export function RequestDetail({ request, number, rows }: RequestDetailProps) {
         <Text bold>{name}</Text>: {value}
       </Text>
     ));
-  const extra = Object.entries(request).filter(([key]) => !KNOWN.has(key));
+  // A FastCGI request's records (the wire view) read as the front's /_records page shows them.
+  const records = Array.isArray(request.records) ? (request.records as WireRecord[]) : [];
+  const extra = Object.entries(request).filter(([key]) => !KNOWN.has(key) && !(key === 'records' && records.length));
   // A map of names to plain values (a CGI script's environment, a WSGI environ) reads best as one
   // "NAME=value" line each, sorted like `env | sort`, after the short fields.
   const short = extra.filter(([, value]) => !isFlatMap(value));
@@ -63,6 +67,19 @@ export function RequestDetail({ request, number, rows }: RequestDetailProps) {
           {key}: {typeof value === 'string' ? value : JSON.stringify(value)}
         </Text>
       ))}
+      {records.length ? (
+        <Text color={theme.muted} wrap="truncate-end">
+          records ({records.length}):
+        </Text>
+      ) : null}
+      {records
+        .flatMap((record) => formatRecord(record))
+        .map((line, i) => (
+          <Text key={`record-${i}`} wrap="truncate-end">
+            {'  '}
+            {line}
+          </Text>
+        ))}
       {maps.flatMap(([key, map]) => [
         <Text key={key} color={theme.muted} wrap="truncate-end">
           {key}:
