@@ -151,7 +151,7 @@ describe('the solution', () => {
     // After them: it asks
     await app.press('h', 'S');
     await app.waitFor('Press S again to see the solution');
-    expect(app.lastFrame()).not.toContain('solved with help');
+    expect(app.lastFrame()).not.toContain('[answer] solved with help');
     // And shows this run's answer the second time
     await app.press('S');
     const frame = await app.waitFor("This lab run's answer: ");

@@ -76,6 +76,8 @@ describe('the lesson screen', () => {
     expect(textRows).toBeGreaterThanOrEqual(min);
     expect(frame.split('\n').length).toBeLessThan(rows);
     for (const line of frame.split('\n')) expect(visibleWidth(line)).toBeLessThanOrEqual(columns);
+    // commands start at the left edge, beside nothing, so the mouse selects only the command
+    expect(frame).toMatch(/^\$ curl -s http:\/\/127\.0\.0\.1:8300\/$/m);
     // the footer fits and still offers help
     expect(frame.split('\n').at(-1)).toMatch(/\? help · q quit$/);
   });
@@ -126,6 +128,27 @@ describe('the lesson screen', () => {
     expect(moved).toMatch(/^‹/m);
     await app.press('<', '<');
     await app.waitFor(/^ {2}left-edge/m);
+  });
+});
+
+describe('the lab panel', () => {
+  it('shows every port of every server by its name, and when the WSGI lab runs under Gunicorn', async () => {
+    const lesson = warmUp({
+      servers: [
+        { name: 'proxy', role: 'forward proxy', program: { node: 'p.mjs' }, port: 8210, extraPorts: { auth: 8211 } },
+        {
+          name: 'wsgi',
+          role: 'WSGI server',
+          program: { python: '@servers/python/wsgi_server.py', args: ['--engine', 'gunicorn'] },
+          port: 8600,
+        },
+      ],
+    });
+    const app = renderApp([entry(lesson)], { columns: 100, rows: 40 });
+    await app.press(KEY.enter);
+    const frame = await app.waitFor('── lab');
+    expect(frame).toMatch(/● proxy\s+http:\/\/127\.0\.0\.1:8210 · auth :8211\s+up/);
+    expect(frame).toMatch(/● wsgi .*WSGI server\s+under Gunicorn/);
   });
 });
 

@@ -13,6 +13,8 @@ export interface LabPanelProps {
   controls?: boolean;
   /** One line for the whole lab. @default false */
   folded?: boolean;
+  /** A word about how a server runs ("under Gunicorn"), by server name. @default none */
+  notes?: Record<string, string>;
   width: number;
 }
 
@@ -24,7 +26,7 @@ export function portsText(server: ServerSnapshot): string {
   return [server.url, ...extra].join(' · ');
 }
 
-export function LabPanel({ servers, controls = false, folded = false, width }: LabPanelProps) {
+export function LabPanel({ servers, controls = false, folded = false, notes = {}, width }: LabPanelProps) {
   const theme = useTheme();
   const color = (state: ServerSnapshot['state']) =>
     state === 'up' ? theme.pass : state === 'starting' ? theme.warn : theme.fail;
@@ -36,7 +38,8 @@ export function LabPanel({ servers, controls = false, folded = false, width }: L
           <Text key={s.name}>
             {i > 0 ? '  ' : ''}
             {controls && i < 9 ? <Text color={theme.accent}>[{i + 1}]</Text> : null}
-            <Text color={color(s.state)}>{MARK[s.state]}</Text> {s.name} :{s.port}
+            <Text color={color(s.state)}>{MARK[s.state]}</Text> {s.name}
+            {notes[s.name] ? ` (${notes[s.name]})` : ''} :{s.port}
             {Object.values(s.ports ?? {}).map((p) => ` :${p}`)}
             {s.state === 'up' ? '' : <Text color={color(s.state)}> {s.state}</Text>}
           </Text>
@@ -63,6 +66,7 @@ export function LabPanel({ servers, controls = false, folded = false, width }: L
           {s.pid ? `  pid ${s.pid}` : ''}
           {'  '}
           <Text color={theme.muted}>{padColumns(s.role, roleWidth).trimEnd()}</Text>
+          {notes[s.name] ? <Text color={theme.accent}>{`  ${notes[s.name]}`}</Text> : null}
           {s.reason && s.state !== 'up' ? <Text color={theme.muted}>{`  ${s.reason}`}</Text> : null}
         </Text>
       ))}

@@ -10,6 +10,8 @@ import { useLessonPanes } from '../hooks/use-lesson-panes.js';
 import { useSession } from '../hooks/use-session.js';
 import type { Size } from '../hooks/use-terminal-size.js';
 import { layout } from '../layout.js';
+import { wrapText } from '../text-width.js';
+import { serverNotes } from '../server-notes.js';
 import { useTheme } from '../theme.js';
 import { TextField } from '../widgets/text-field/text-field.js';
 import { replay, useTextField } from '../widgets/text-field/use-text-field.js';
@@ -80,7 +82,10 @@ export function LessonView({
   }, [step.id]);
 
   const steps = linear ? 0 : sidebarWidth(lesson.steps, size.columns);
+  // The step text is beside the steps list; commands, notes and panes span the whole width, so a
+  // command selected with the mouse never picks up the list.
   const mainWidth = size.columns - steps - 1;
+  const fullWidth = size.columns - 1;
   const lines = useMarkdown(session.fill(lesson.texts[step.id] ?? '', 'markdown'), mainWidth, theme.noColor);
   const commands = (step.commands ?? []).map((c) => session.fill(c, 'command'));
   const hints = (step.hints ?? []).map((hint) => session.fill(hint));
@@ -120,23 +125,27 @@ export function LessonView({
   if (hintsShown > 0)
     note(
       'hints',
-      <Hints hints={hints} shown={hintsShown} width={mainWidth} />,
-      hintLines(hints, hintsShown, mainWidth).length,
+      <Hints hints={hints} shown={hintsShown} width={fullWidth} />,
+      hintLines(hints, hintsShown, fullWidth).length,
     );
   if (result || checking)
     note(
       'result',
-      <CheckResult result={result} checking={checking} width={mainWidth} />,
-      checkResultLines(result, checking, mainWidth),
+      <CheckResult result={result} checking={checking} width={fullWidth} />,
+      checkResultLines(result, checking, fullWidth),
     );
   // A progress write that failed (full or read-only disk): never silent, or a pass is lost unseen.
   if (progressError && !result?.details.includes(progressError))
     note(
       'progress-error',
-      <Text color={theme.warn} wrap="wrap">
-        ! {progressError}
-      </Text>,
-      Math.ceil((progressError.length + 2) / mainWidth),
+      <Box flexDirection="column">
+        {wrapText(progressError, fullWidth, { first: '! ' }).map((line, i) => (
+          <Text key={i} color={theme.warn} wrap="truncate-end">
+            {line}
+          </Text>
+        ))}
+      </Box>,
+      wrapText(progressError, fullWidth, { first: '! ' }).length,
     );
   if (step.kind === 'answer')
     note(
@@ -162,7 +171,7 @@ export function LessonView({
   const box = layout({
     rows: size.rows,
     servers: servers.length,
-    commandRows: covered ? 0 : commandBoxRows(commands, mainWidth),
+    commandRows: covered ? 0 : commandBoxRows(commands, fullWidth),
     statusRows: covered ? 0 : statusRows,
     lab: labFold,
   });
@@ -178,13 +187,14 @@ export function LessonView({
     pane ? setPaneScroll((p) => ({ ...p, side: next(p.side) })) : setHscroll(next);
   const maxScroll = Math.max(0, (shownLines?.length ?? 0) - window + 1);
   const clampTop = (t: number) => Math.max(0, Math.min(t, maxScroll));
+  const sideWidth = pane ? fullWidth : mainWidth;
   const scroller: Scroller = {
     by: (by) => setTop((s) => clampTop(s + by)),
     halfPage: (direction) => setTop((s) => clampTop(s + direction * Math.max(1, Math.floor(window / 2)))),
     to: (end) => setTop(() => (end === 'top' ? 0 : maxScroll)),
     side: (direction) =>
       setSide((h) =>
-        Math.max(0, Math.min(h + direction * Math.floor(mainWidth / 2), widestKept(shownLines) - mainWidth + 2)),
+        Math.max(0, Math.min(h + direction * Math.floor(sideWidth / 2), widestKept(shownLines) - sideWidth + 2)),
       ),
   };
 
@@ -265,44 +275,52 @@ export function LessonView({
           {complete && !banner ? ' · lesson complete' : ''}
         </Text>
       </Text>
-      <Box height={mainRows} overflow="hidden">
-        {steps > 0 ? (
-          <StepsList
-            steps={lesson.steps}
-            current={index}
-            passed={passed}
-            skipped={skipped}
-            width={steps}
-            rows={mainRows}
+      <Box height={mainRows} overflow="hidden" flexDirection="column">
+        {mode === 'detail' && selected ? (
+          <RequestDetail request={selected} number={log.index + 1} rows={mainRows} />
+        ) : pane ? (
+          <TextPane
+            title={pane.title}
+            lines={pane.lines}
+            scroll={paneScroll.top}
+            hscroll={paneScroll.side}
+            rows={paneRows}
+            width={fullWidth}
           />
-        ) : null}
-        <Box flexDirection="column" width={mainWidth}>
-          {mode === 'detail' && selected ? (
-            <RequestDetail request={selected} number={log.index + 1} rows={mainRows} />
-          ) : pane ? (
-            <TextPane
-              title={pane.title}
-              lines={pane.lines}
-              scroll={paneScroll.top}
-              hscroll={paneScroll.side}
-              rows={paneRows}
-              width={mainWidth}
+        ) : (
+          <>
+            <Box height={textRows}>
+              {steps > 0 ? (
+                <StepsList
+                  steps={lesson.steps}
+                  current={index}
+                  passed={passed}
+                  skipped={skipped}
+                  width={steps}
+                  rows={textRows}
+                />
+              ) : null}
+              <Box width={mainWidth}>
+                <StepText lines={lines} scroll={scroll} hscroll={hscroll} rows={textRows} width={mainWidth} />
+              </Box>
+            </Box>
+            <CommandBox
+              commands={commands}
+              width={fullWidth}
+              rules={box.commandRules}
+              selected={mode === 'commands' ? panes.chosen : undefined}
             />
-          ) : (
-            <>
-              <StepText lines={lines} scroll={scroll} hscroll={hscroll} rows={textRows} width={mainWidth} />
-              <CommandBox
-                commands={commands}
-                width={mainWidth}
-                rules={box.commandRules}
-                selected={mode === 'commands' ? panes.chosen : undefined}
-              />
-              {status}
-            </>
-          )}
-        </Box>
+            {status}
+          </>
+        )}
       </Box>
-      <LabPanel servers={servers} controls={step.kind === 'drill'} folded={box.labFolded} width={size.columns} />
+      <LabPanel
+        servers={servers}
+        controls={step.kind === 'drill'}
+        folded={box.labFolded}
+        notes={serverNotes(lesson.servers)}
+        width={size.columns}
+      />
       <RequestLog
         requests={requests}
         rows={box.logRows}

@@ -36,7 +36,7 @@ export class FakeLab implements LabHandle {
       role: s.role,
       url: `http://127.0.0.1:${s.port}`,
       port: s.port,
-      ports: {},
+      ports: { ...s.extraPorts },
       state: 'up',
       pid: 4000 + i,
     }));
