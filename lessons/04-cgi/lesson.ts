@@ -169,10 +169,30 @@ export default defineLesson({
     },
     {
       id: 'the-answer',
-      kind: 'read',
+      kind: 'probe',
       title: "What a script's answer can be",
       text: 'steps/the-answer.md',
       commands: ['curl -si {{cgi.url}}/cgi-bin/redirect-here.sh', 'curl -si {{cgi.url}}/cgi-bin/redirect-away.sh'],
+      hints: ['Run both commands: one redirect the server follows itself, one it hands to the client.'],
+      check: async (ctx) => {
+        const requests = cgiRequests(ctx);
+        const local = requests.filter((r) => (r.redirects?.length ?? 0) > 0 && r.status === 200).at(-1);
+        const client = requests.filter((r) => r.response === 'client-redirect' && r.status === 302).at(-1);
+        if (!local || !client) {
+          return fail(
+            !local
+              ? 'The server has not followed a local redirect in this step yet.'
+              : 'The server has not answered a client redirect (302) in this step yet.',
+            sawRequests(requests),
+            'redirect-here.sh served by another script (200), and redirect-away.sh answered 302',
+          );
+        }
+        return pass(
+          `${local.target} was answered by ${local.script} (pid ${local.pid}) after a local redirect to ` +
+            `${local.redirects!.join(', ')}: two processes, one response. ${client.target} became 302 Found ` +
+            `with Location: ${client.responseHeaders?.find(([n]) => n.toLowerCase() === 'location')?.[1] ?? '?'}.`,
+        );
+      },
     },
     {
       id: 'order',
