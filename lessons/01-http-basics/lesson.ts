@@ -3,6 +3,7 @@
 // learner said so.
 import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
 import { defineLesson, type RequestEvent } from '../../src/engine/types.js';
+import { originEvents } from '../../src/servers/http/events.js';
 
 /** Headers curl sends by itself; anything else is one the learner added. */
 const CURL_DEFAULTS = new Set([
@@ -30,6 +31,7 @@ export default defineLesson({
     {
       name: 'origin',
       role: 'origin server',
+      events: originEvents,
       program: { node: '@servers/http/origin.mjs' },
       port: 8100,
     },
@@ -55,11 +57,11 @@ export default defineLesson({
         const gets = ctx.requests('origin').filter((r) => r.method === 'GET' && r.target === '/');
         if (gets.length > 0)
           return pass(`The origin saw your GET / from ${gets[0]!.remote} and answered ${gets[0]!.status}.`);
-        return fail(
-          'The origin has not seen a GET for / yet.',
-          sawRequests(ctx.requests('origin')),
-          'GET / (run the command shown)',
-        );
+        return fail({
+          message: 'The origin has not seen a GET for / yet.',
+          saw: sawRequests(ctx.requests('origin')),
+          expected: 'GET / (run the command shown)',
+        });
       },
     },
     {
@@ -77,13 +79,13 @@ export default defineLesson({
           return pass(`The origin received your header "${name}: ${value}", spelled exactly as you sent it.`);
         }
         const last = requests.at(-1);
-        return fail(
-          last
+        return fail({
+          message: last
             ? 'Your request to /headers carried only the headers curl adds by itself.'
             : 'The origin has not seen a request for /headers yet.',
-          last ? `headers ${headerNames(last)}` : sawRequests(ctx.requests('origin')),
-          'a request to /headers with a header of your own, such as X-Learner: hello',
-        );
+          saw: last ? `headers ${headerNames(last)}` : sawRequests(ctx.requests('origin')),
+          expected: 'a request to /headers with a header of your own, such as X-Learner: hello',
+        });
       },
     },
     {
@@ -101,16 +103,16 @@ export default defineLesson({
         if (ctx.answer === ctx.secrets.token)
           return pass("That is this lab run's token: you read it from a response header.");
         if (!asked)
-          return fail(
-            'That is not the token, and the origin has not seen a request for /secret yet.',
-            `answer "${ctx.answer}"`,
-            'the X-Secret-Token value from GET /secret',
-          );
-        return fail(
-          'That is not the token this lab run made.',
-          `answer "${ctx.answer}"`,
-          'the value of the X-Secret-Token response header (8 hex digits)',
-        );
+          return fail({
+            message: 'That is not the token, and the origin has not seen a request for /secret yet.',
+            saw: `answer "${ctx.answer}"`,
+            expected: 'the X-Secret-Token value from GET /secret',
+          });
+        return fail({
+          message: 'That is not the token this lab run made.',
+          saw: `answer "${ctx.answer}"`,
+          expected: 'the value of the X-Secret-Token response header (8 hex digits)',
+        });
       },
       solve: async (ctx) => {
         const { stdout } = await ctx.run('curl -i {{origin.url}}/secret');
@@ -159,27 +161,27 @@ export default defineLesson({
         const last = echoed.at(-1);
         if (!last && posts.length) {
           const elsewhere = posts.at(-1)!;
-          return fail(
-            `Your POST went to ${elsewhere.target}, which answered ${elsewhere.status}; the origin reads bodies at /echo.`,
-            `POST ${elsewhere.target}`,
-            'a POST to /echo',
-          );
+          return fail({
+            message: `Your POST went to ${elsewhere.target}, which answered ${elsewhere.status}; the origin reads bodies at /echo.`,
+            saw: `POST ${elsewhere.target}`,
+            expected: 'a POST to /echo',
+          });
         }
         if (!last)
-          return fail(
-            'The origin has not seen a POST yet.',
-            sawRequests(ctx.requests('origin')),
-            'a POST to /echo with a JSON body',
-          );
+          return fail({
+            message: 'The origin has not seen a POST yet.',
+            saw: sawRequests(ctx.requests('origin')),
+            expected: 'a POST to /echo with a JSON body',
+          });
         const type = header(last.headers, 'content-type') ?? 'no Content-Type';
         const why = last.parseError
           ? `the body is not valid JSON (${String(last.parseError)})`
           : `it was labelled ${type}`;
-        return fail(
-          `Your POST arrived, but the origin did not read it as JSON: ${why}.`,
-          `POST ${last.target} with ${type}`,
-          'Content-Type: application/json and a valid JSON body',
-        );
+        return fail({
+          message: `Your POST arrived, but the origin did not read it as JSON: ${why}.`,
+          saw: `POST ${last.target} with ${type}`,
+          expected: 'Content-Type: application/json and a valid JSON body',
+        });
       },
     },
     {
@@ -201,11 +203,11 @@ export default defineLesson({
             `The origin saw ${reused.length} requests (${reused.map((r) => r.target).join(', ')}) arrive on one TCP connection (#${reused[0]!.conn}).`,
           );
         const count = ctx.requests('origin').length;
-        return fail(
-          'Every request so far came on a connection of its own.',
-          `${count} request${count === 1 ? '' : 's'} on ${byConn.size} connection${byConn.size === 1 ? '' : 's'}`,
-          'two requests on one connection: both URLs in one curl command',
-        );
+        return fail({
+          message: 'Every request so far came on a connection of its own.',
+          saw: `${count} request${count === 1 ? '' : 's'} on ${byConn.size} connection${byConn.size === 1 ? '' : 's'}`,
+          expected: 'two requests on one connection: both URLs in one curl command',
+        });
       },
     },
   ],

@@ -2,7 +2,10 @@
 // three sites behind it (origin.mjs): news.test, blocked.test and secure.test (HTTPS). Only the
 // proxy can resolve those names. Every check reads what the proxy and the sites reported.
 import { describeRequest, fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
-import { defineLesson, type CheckContext, type RequestEvent } from '../../src/engine/types.js';
+import { defineLesson, type ContextOf, type LabEventOf, labServers } from '../../src/engine/types.js';
+import { forwardOriginEvents, forwardProxyEvents } from '../../src/servers/forward-proxy/events.js';
+
+type ProxyRequest = LabEventOf<typeof forwardProxyEvents, 'request'>;
 
 /** The name the proxy signs in Via: the same rule as proxyName() in rules.mjs. */
 function viaName(secret: string | undefined): string {
@@ -13,16 +16,50 @@ function viaName(secret: string | undefined): string {
 }
 
 /** "GET http://news.test/ → 200 MISS": a proxy request with what the proxy did about it. */
-function describeProxied(request: RequestEvent): string {
+function describeProxied(request: ProxyRequest): string {
   const verdict = request.blocked ? 'blocked' : (request.cache ?? (request.tunnel ? 'tunnel' : ''));
   return `${describeRequest(request)}${verdict ? ` ${String(verdict)}` : ''}`;
 }
 
-function sawProxied(requests: RequestEvent[], count = 3): string {
+function sawProxied(requests: ProxyRequest[], count = 3): string {
   return requests.length ? requests.slice(-count).map(describeProxied).join('; ') : 'no requests yet';
 }
 
-const mainDoor = (ctx: CheckContext) => ctx.requests('proxy').filter((r) => r.door !== 'auth');
+const servers = labServers([
+  {
+    name: 'proxy',
+    role: 'forward proxy (auth port: needs credentials)',
+    events: forwardProxyEvents,
+    program: { node: '@servers/forward-proxy/proxy.mjs' },
+    port: 8210,
+    extraPorts: { auth: 8211 },
+  },
+  {
+    name: 'news',
+    role: 'origin: news.test',
+    events: forwardOriginEvents,
+    program: { node: '@servers/forward-proxy/origin.mjs' },
+    port: 8220,
+  },
+  {
+    name: 'blocked',
+    role: 'origin: blocked.test (filtered)',
+    events: forwardOriginEvents,
+    program: { node: '@servers/forward-proxy/origin.mjs' },
+    port: 8221,
+  },
+  {
+    name: 'secure',
+    role: 'origin: secure.test (HTTPS)',
+    events: forwardOriginEvents,
+    program: { node: '@servers/forward-proxy/origin.mjs', args: ['--tls'] },
+    port: 8222,
+    scheme: 'https',
+  },
+]);
+type Ctx = ContextOf<typeof servers>;
+
+const mainDoor = (ctx: Ctx) => ctx.requests('proxy').filter((r) => r.door !== 'auth');
 
 export default defineLesson({
   id: 'forward-proxy',
@@ -31,29 +68,7 @@ export default defineLesson({
   layer: 'client',
   requires: ['curl'],
   secrets: ['viaName', 'secureCode'],
-  servers: [
-    {
-      name: 'proxy',
-      role: 'forward proxy (auth port: needs credentials)',
-      program: { node: '@servers/forward-proxy/proxy.mjs' },
-      port: 8210,
-      extraPorts: { auth: 8211 },
-    },
-    { name: 'news', role: 'origin: news.test', program: { node: '@servers/forward-proxy/origin.mjs' }, port: 8220 },
-    {
-      name: 'blocked',
-      role: 'origin: blocked.test (filtered)',
-      program: { node: '@servers/forward-proxy/origin.mjs' },
-      port: 8221,
-    },
-    {
-      name: 'secure',
-      role: 'origin: secure.test (HTTPS)',
-      program: { node: '@servers/forward-proxy/origin.mjs', args: ['--tls'] },
-      port: 8222,
-      scheme: 'https',
-    },
-  ],
+  servers,
   steps: [
     {
       id: 'through-the-proxy',
@@ -80,16 +95,16 @@ export default defineLesson({
           );
         }
         if (proxied.length)
-          return fail(
-            'The proxy saw your request for news.test but could not serve it.',
-            sawProxied(proxied),
-            'GET http://news.test/ answered 200',
-          );
-        return fail(
-          'The proxy has not fetched news.test for you yet.',
-          sawProxied(ctx.requests('proxy')),
-          `GET http://news.test/ sent to the proxy (curl -x ${ctx.url('proxy')} http://news.test/)`,
-        );
+          return fail({
+            message: 'The proxy saw your request for news.test but could not serve it.',
+            saw: sawProxied(proxied),
+            expected: 'GET http://news.test/ answered 200',
+          });
+        return fail({
+          message: 'The proxy has not fetched news.test for you yet.',
+          saw: sawProxied(ctx.requests('proxy')),
+          expected: `GET http://news.test/ sent to the proxy (curl -x ${ctx.url('proxy')} http://news.test/)`,
+        });
       },
     },
     {
@@ -122,19 +137,19 @@ export default defineLesson({
           return pass(`Yes: this run's proxy signs itself "${expected}" in Via.`, details);
         }
         if (!proxied) {
-          return fail(
-            ctx.answer
+          return fail({
+            message: ctx.answer
               ? 'That is not the name, and news.test has not seen a request through the proxy yet.'
               : 'Type the name the proxy wrote in Via.',
-            `answer "${ctx.answer ?? ''}"; news.test saw ${sawRequests(whoami)}`,
-            'the name in the Via header that news.test received through the proxy',
-          );
+            saw: `answer "${ctx.answer ?? ''}"; news.test saw ${sawRequests(whoami)}`,
+            expected: 'the name in the Via header that news.test received through the proxy',
+          });
         }
-        return fail(
-          "That is not the name this run's proxy signs in Via.",
-          `answer "${ctx.answer ?? ''}"`,
-          `the name after "1.1" in "Via:" on the /whoami that came through the proxy`,
-        );
+        return fail({
+          message: "That is not the name this run's proxy signs in Via.",
+          saw: `answer "${ctx.answer ?? ''}"`,
+          expected: `the name after "1.1" in "Via:" on the /whoami that came through the proxy`,
+        });
       },
       solve: async (ctx) => {
         await ctx.run('curl -sS {{news.url}}/whoami');
@@ -163,20 +178,20 @@ export default defineLesson({
         );
         const hit = gets.find((r) => r.cache === 'HIT' && header(r.responseHeaders, 'age') !== undefined);
         if (!hit) {
-          return fail(
-            'No request has been answered from the proxy cache yet.',
-            sawProxied(gets),
-            'the same page asked twice: the second answer X-Cache: HIT, with an Age header',
-          );
+          return fail({
+            message: 'No request has been answered from the proxy cache yet.',
+            saw: sawProxied(gets),
+            expected: 'the same page asked twice: the second answer X-Cache: HIT, with an Age header',
+          });
         }
         // BYPASS: the request itself told the cache not to answer from its copy (no-cache).
         const forced = gets.find((r) => r.seq > hit.seq && r.target === hit.target && r.cache === 'BYPASS');
         if (!forced) {
-          return fail(
-            `The cache answered ${hit.target} (Age: ${header(hit.responseHeaders, 'age')}), but no request has told it to go back to the origin since.`,
-            sawProxied(gets),
-            `a request for ${hit.target} with Cache-Control: no-cache, answered X-Cache: BYPASS`,
-          );
+          return fail({
+            message: `The cache answered ${hit.target} (Age: ${header(hit.responseHeaders, 'age')}), but no request has told it to go back to the origin since.`,
+            saw: sawProxied(gets),
+            expected: `a request for ${hit.target} with Cache-Control: no-cache, answered X-Cache: BYPASS`,
+          });
         }
         return pass(
           `The proxy served ${hit.target} from its cache (Age: ${header(hit.responseHeaders, 'age')}), and went back to news.test when your request said no-cache.`,
@@ -198,11 +213,11 @@ export default defineLesson({
             `The proxy refused ${refused.target} with its own 403 page; blocked.test received ${reached} request${reached === 1 ? '' : 's'} through the proxy.`,
           );
         }
-        return fail(
-          'The proxy has not refused a blocked site yet.',
-          sawProxied(ctx.requests('proxy')),
-          'GET http://blocked.test/ through the proxy, answered 403 by the proxy itself',
-        );
+        return fail({
+          message: 'The proxy has not refused a blocked site yet.',
+          saw: sawProxied(ctx.requests('proxy')),
+          expected: 'GET http://blocked.test/ through the proxy, answered 403 by the proxy itself',
+        });
       },
     },
     {
@@ -224,22 +239,24 @@ export default defineLesson({
         );
         const code = ctx.secrets.secureCode;
         if (ctx.answer !== code) {
-          return fail(
-            ctx.answer ? "That is not the code on secure.test's page." : "Type the code from secure.test's page.",
-            `answer "${ctx.answer ?? ''}"; the proxy saw ${sawProxied(mainDoor(ctx))}`,
-            'the code printed in the body of https://secure.test/, fetched through the proxy',
-          );
+          return fail({
+            message: ctx.answer
+              ? "That is not the code on secure.test's page."
+              : "Type the code from secure.test's page.",
+            saw: `answer "${ctx.answer ?? ''}"; the proxy saw ${sawProxied(mainDoor(ctx))}`,
+            expected: 'the code printed in the body of https://secure.test/, fetched through the proxy',
+          });
         }
         if (!tunnels.length) {
-          return fail(
-            'That is the code, but the proxy opened no tunnel to secure.test in this step.',
-            sawProxied(mainDoor(ctx)),
-            `CONNECT secure.test:443 through the proxy (curl -x ${ctx.url('proxy')} https://secure.test/)`,
-          );
+          return fail({
+            message: 'That is the code, but the proxy opened no tunnel to secure.test in this step.',
+            saw: sawProxied(mainDoor(ctx)),
+            expected: `CONNECT secure.test:443 through the proxy (curl -x ${ctx.url('proxy')} https://secure.test/)`,
+          });
         }
-        const closed = ctx.events.find((e) => e.event === 'tunnel' && e.target === tunnels[0]!.target);
+        const closed = ctx.eventsOf('proxy', 'tunnel').find((e) => e.target === tunnels[0]!.target);
         return pass('Right. The proxy carried that code without being able to read it.', [
-          `All it logged: CONNECT ${tunnels[0]!.target}${closed ? `, ${String(closed.bytesUp)} bytes up and ${String(closed.bytesDown)} down` : ''}. No path, no headers, no code.`,
+          `All it logged: CONNECT ${tunnels[0]!.target}${closed ? `, ${closed.bytesUp} bytes up and ${closed.bytesDown} down` : ''}. No path, no headers, no code.`,
         ]);
       },
       solve: async (ctx) => {
@@ -267,33 +284,33 @@ export default defineLesson({
         const staff = ctx.requests('proxy').filter((r) => r.door === 'auth');
         const challenged = staff.find((r) => r.status === 407 && header(r.responseHeaders, 'proxy-authenticate'));
         if (!challenged) {
-          return fail(
-            "The proxy's auth port has not asked anyone for credentials yet.",
-            sawProxied(staff),
-            'a request to the auth port without credentials, answered 407 with Proxy-Authenticate',
-          );
+          return fail({
+            message: "The proxy's auth port has not asked anyone for credentials yet.",
+            saw: sawProxied(staff),
+            expected: 'a request to the auth port without credentials, answered 407 with Proxy-Authenticate',
+          });
         }
         const admitted = staff.find(
           (r) => r.seq > challenged.seq && r.auth === 'ok' && r.status !== null && r.status < 400,
         );
         if (!admitted) {
           const wrong = staff.filter((r) => r.auth === 'wrong').length;
-          return fail(
-            `The proxy answered 407${wrong ? `, and ${wrong} attempt${wrong === 1 ? ' had' : 's had'} wrong credentials` : ''}; no request with the right ones has come through since.`,
-            sawProxied(staff),
-            'the same request again with -U learner:opensesame, answered by news.test',
-          );
+          return fail({
+            message: `The proxy answered 407${wrong ? `, and ${wrong} attempt${wrong === 1 ? ' had' : 's had'} wrong credentials` : ''}; no request with the right ones has come through since.`,
+            saw: sawProxied(staff),
+            expected: 'the same request again with -U learner:opensesame, answered by news.test',
+          });
         }
         const atOrigin = ctx
           .requests('news')
           .filter((r) => r.seq < admitted.seq)
           .at(-1);
         if (atOrigin && header(atOrigin.headers, 'proxy-authorization')) {
-          return fail(
-            'The credentials reached news.test: a proxy must consume them.',
-            describeRequest(atOrigin),
-            'no Proxy-Authorization at the origin',
-          );
+          return fail({
+            message: 'The credentials reached news.test: a proxy must consume them.',
+            saw: describeRequest(atOrigin),
+            expected: 'no Proxy-Authorization at the origin',
+          });
         }
         return pass(
           'The proxy asked with 407, you answered with Proxy-Authorization, and it kept the credentials to itself: news.test never saw them.',

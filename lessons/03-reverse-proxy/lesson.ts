@@ -2,22 +2,47 @@
 // below reads what the proxy and the apps reported (which backend answered, cache HIT or MISS,
 // compressed sizes, health changes), so a step passes because the lab saw it happen.
 import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
-import { defineLesson, type CheckContext, type LabEvent, type RequestEvent } from '../../src/engine/types.js';
+import { type ContextOf, defineLesson, labServers } from '../../src/engine/types.js';
+import { backendEvents, reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
 
-const APPS = ['app-1', 'app-2', 'app-3'];
+const APPS = ['app-1', 'app-2', 'app-3'] as const;
+
+const servers = labServers([
+  {
+    name: 'proxy',
+    role: 'reverse proxy',
+    events: reverseProxyEvents,
+    program: { node: '@servers/reverse-proxy/proxy.mjs' },
+    port: 8300,
+    extraPorts: { https: 8343 },
+    env: { RP_BACKENDS: APPS.join(',') },
+  },
+  ...APPS.map((name, index) => ({
+    name,
+    role: 'app server',
+    events: backendEvents,
+    program: { node: '@servers/reverse-proxy/backend.mjs' },
+    port: 8301 + index,
+  })),
+]);
+type Ctx = ContextOf<typeof servers>;
 
 /** Requests the proxy answered whose path starts with `prefix`. */
-function proxied(ctx: CheckContext, prefix: string): RequestEvent[] {
+function proxied(ctx: Ctx, prefix: string) {
   return ctx.requests('proxy').filter((r) => r.target.startsWith(prefix));
 }
 
 /** Requests any of the apps received. */
-function appRequests(ctx: CheckContext): RequestEvent[] {
-  return ctx.events.filter((e): e is RequestEvent => e.event === 'request' && APPS.includes(e.server));
+function appRequests(ctx: Ctx) {
+  return ctx.requests(...APPS);
 }
 
-function healthEvents(ctx: CheckContext): LabEvent[] {
-  return ctx.events.filter((e) => e.event === 'health');
+function healthEvents(ctx: Ctx) {
+  return ctx.eventsOf('proxy', 'health');
+}
+
+function isApp(name: string): boolean {
+  return (APPS as readonly string[]).includes(name);
 }
 
 /** "app-1, app-2" or "none". */
@@ -39,22 +64,7 @@ export default defineLesson({
   layer: 'proxy',
   requires: ['curl'],
   secrets: ['bigseed'],
-  servers: [
-    {
-      name: 'proxy',
-      role: 'reverse proxy',
-      program: { node: '@servers/reverse-proxy/proxy.mjs' },
-      port: 8300,
-      extraPorts: { https: 8343 },
-      env: { RP_BACKENDS: APPS.join(',') },
-    },
-    ...APPS.map((name, index) => ({
-      name,
-      role: 'app server',
-      program: { node: '@servers/reverse-proxy/backend.mjs' },
-      port: 8301 + index,
-    })),
-  ],
+  servers,
   steps: [
     {
       id: 'one-address',
@@ -87,22 +97,23 @@ export default defineLesson({
       check: async (ctx) => {
         const answered = ctx.requests('proxy').filter((r) => r.status === 200 && typeof r.backend === 'string');
         const seen = new Set(answered.map((r) => r.backend as string));
-        const upApps = ctx.servers.filter((s) => APPS.includes(s.name) && s.state === 'up').length;
+        const upApps = ctx.servers.filter((s) => isApp(s.name) && s.state === 'up').length;
         const wanted = Math.max(2, Math.min(3, upApps));
         if (seen.size >= wanted) {
           return pass(
             `The proxy spread your ${answered.length} requests over ${names(seen)}: round robin, one after another.`,
           );
         }
-        return fail(
-          answered.length === 0
-            ? 'The proxy has not passed any request to a backend yet.'
-            : `Only ${seen.size} backend${seen.size === 1 ? '' : 's'} answered so far.`,
-          answered.length
+        return fail({
+          message:
+            answered.length === 0
+              ? 'The proxy has not passed any request to a backend yet.'
+              : `Only ${seen.size} backend${seen.size === 1 ? '' : 's'} answered so far.`,
+          saw: answered.length
             ? `backends ${names(seen)} for ${answered.length} requests`
             : sawRequests(ctx.requests('proxy')),
-          `requests through the proxy answered by at least ${wanted} different backends`,
-        );
+          expected: `requests through the proxy answered by at least ${wanted} different backends`,
+        });
       },
     },
     {
@@ -125,34 +136,34 @@ export default defineLesson({
       check: async (ctx) => {
         const down = healthEvents(ctx).find((e) => e.state === 'down');
         if (!down) {
-          return fail(
-            'The proxy has not marked any backend down yet.',
-            `health events: ${names(healthEvents(ctx).map((e) => `${e.backend} ${e.state}`))}`,
-            'a stopped app, noticed by the proxy (a health event "down")',
-          );
+          return fail({
+            message: 'The proxy has not marked any backend down yet.',
+            saw: `health events: ${names(healthEvents(ctx).map((e) => `${e.backend} ${e.state}`))}`,
+            expected: 'a stopped app, noticed by the proxy (a health event "down")',
+          });
         }
         const dead = String(down.backend);
         const after = ctx.requests('proxy').filter((r) => r.seq > down.seq && typeof r.backend === 'string');
         const ok = after.filter((r) => r.status === 200);
         if (ok.length < 3) {
-          return fail(
-            `The proxy marked ${dead} down, but answered only ${ok.length} request${ok.length === 1 ? '' : 's'} with 200 since.`,
-            after.length
+          return fail({
+            message: `The proxy marked ${dead} down, but answered only ${ok.length} request${ok.length === 1 ? '' : 's'} with 200 since.`,
+            saw: after.length
               ? after
                   .slice(-6)
                   .map((r) => r.status)
                   .join(' ')
               : 'no requests after it went down',
-            'at least three requests through the proxy answered 200 while it is down',
-          );
+            expected: 'at least three requests through the proxy answered 200 while it is down',
+          });
         }
         const back = ctx.servers.find((s) => s.name === dead)?.state === 'up';
         if (!back) {
-          return fail(
-            `The site stayed up without ${dead}: ${ok.length} answers with 200. Now bring ${dead} back.`,
-            `${dead} is ${ctx.servers.find((s) => s.name === dead)?.state ?? 'missing'}`,
-            `${dead} running again ({{tutor}} ctl reverse-proxy start ${dead})`,
-          );
+          return fail({
+            message: `The site stayed up without ${dead}: ${ok.length} answers with 200. Now bring ${dead} back.`,
+            saw: `${dead} is ${ctx.servers.find((s) => s.name === dead)?.state ?? 'missing'}`,
+            expected: `${dead} running again ({{tutor}} ctl reverse-proxy start ${dead})`,
+          });
         }
         const seenUp = healthEvents(ctx).some((e) => e.backend === dead && e.state === 'up' && e.seq > down.seq);
         return pass(
@@ -181,13 +192,15 @@ export default defineLesson({
           return pass(
             `Yes: ${match.server} received request id ${answer}, the same id the proxy returned to you. Both logs can now be matched.`,
           );
-        return fail(
-          answer ? 'No backend received a request with that id during this step.' : 'Type the request id you found.',
-          answer
+        return fail({
+          message: answer
+            ? 'No backend received a request with that id during this step.'
+            : 'Type the request id you found.',
+          saw: answer
             ? `answer "${answer}"; the backends saw ${seenByApps.length} request${seenByApps.length === 1 ? '' : 's'} since this step began`
             : 'no answer',
-          'the X-Request-Id value from your request to /headers (16 hex digits)',
-        );
+          expected: 'the X-Request-Id value from your request to /headers (16 hex digits)',
+        });
       },
       solve: async (ctx) => {
         const { stdout } = await ctx.run('curl -s -i {{proxy.url}}/headers');
@@ -213,13 +226,13 @@ export default defineLesson({
         const gzipSizes = new Set(bigs.filter((r) => r.encoding === 'gzip').map((r) => Number(r.compressedBytes)));
         const answer = numberIn(ctx.answer);
         if (gzipSizes.size === 0) {
-          return fail(
-            'The proxy has not sent /big with gzip during this step.',
-            bigs.length
+          return fail({
+            message: 'The proxy has not sent /big with gzip during this step.',
+            saw: bigs.length
               ? `/big sent as ${names(bigs.map((r) => r.encoding ?? 'plain'))}`
               : sawRequests(ctx.requests('proxy')),
-            "a request for /big with 'Accept-Encoding: gzip'",
-          );
+            expected: "a request for /big with 'Accept-Encoding: gzip'",
+          });
         }
         if (answer !== undefined && gzipSizes.has(answer)) {
           const plain = Number(bigs.find((r) => r.encoding === 'gzip')?.plainBytes);
@@ -237,7 +250,11 @@ export default defineLesson({
               : brSizes.has(answer)
                 ? 'That is the brotli size; the question asks for gzip.'
                 : 'That is not the size the proxy sent with gzip.';
-        return fail(why, `answer "${ctx.answer ?? ''}"`, 'the byte count of /big fetched with Accept-Encoding: gzip');
+        return fail({
+          message: why,
+          saw: `answer "${ctx.answer ?? ''}"`,
+          expected: 'the byte count of /big fetched with Accept-Encoding: gzip',
+        });
       },
       solve: async (ctx) => {
         await ctx.run('curl -s {{proxy.url}}/big | wc -c');
@@ -269,11 +286,15 @@ export default defineLesson({
             : '';
           return pass(`The proxy answered /slow from its cache: X-Cache: HIT, and no backend was asked${timing}.`);
         }
-        return fail(
-          slows.length ? 'Every /slow went to a backend so far.' : 'The proxy has not seen a request for /slow yet.',
-          slows.length ? `X-Cache ${slows.map((r) => r.cache ?? '-').join(', ')}` : sawRequests(ctx.requests('proxy')),
-          'a second request for /slow answered from the cache (X-Cache: HIT)',
-        );
+        return fail({
+          message: slows.length
+            ? 'Every /slow went to a backend so far.'
+            : 'The proxy has not seen a request for /slow yet.',
+          saw: slows.length
+            ? `X-Cache ${slows.map((r) => r.cache ?? '-').join(', ')}`
+            : sawRequests(ctx.requests('proxy')),
+          expected: 'a second request for /slow answered from the cache (X-Cache: HIT)',
+        });
       },
     },
     {
@@ -293,18 +314,18 @@ export default defineLesson({
         );
         const leaked = appRequests(ctx).filter((r) => r.target.startsWith('/static/'));
         if (leaked.length)
-          return fail(
-            'A backend received a /static/ request: the proxy should have answered it.',
-            sawRequests(leaked),
-            'static files served by the proxy alone',
-          );
+          return fail({
+            message: 'A backend received a /static/ request: the proxy should have answered it.',
+            saw: sawRequests(leaked),
+            expected: 'static files served by the proxy alone',
+          });
         if (files.length)
           return pass(`The proxy served ${files[0]!.target} from its folder (${files[0]!.status}); no backend saw it.`);
-        return fail(
-          'The proxy has not served a static file yet.',
-          sawRequests(proxied(ctx, '/static/')),
-          'GET /static/index.html answered 200 by the proxy',
-        );
+        return fail({
+          message: 'The proxy has not served a static file yet.',
+          saw: sawRequests(proxied(ctx, '/static/')),
+          expected: 'GET /static/index.html answered 200 by the proxy',
+        });
       },
     },
     {
@@ -329,13 +350,13 @@ export default defineLesson({
             `The proxy refused ${limited.length} of your ${api.length} requests with 429 and Retry-After: ${retryAfter}; the app never saw those.`,
           );
         }
-        return fail(
-          api.length
+        return fail({
+          message: api.length
             ? `All ${api.length} requests to /api/ were let through.`
             : 'The proxy has not seen a request for /api/ yet.',
-          api.length ? `statuses ${api.map((r) => r.status).join(' ')}` : sawRequests(ctx.requests('proxy')),
-          'a burst to /api/quote that empties the bucket and gets 429',
-        );
+          saw: api.length ? `statuses ${api.map((r) => r.status).join(' ')}` : sawRequests(ctx.requests('proxy')),
+          expected: 'a burst to /api/quote that empties the bucket and gets 429',
+        });
       },
     },
     {
@@ -360,13 +381,13 @@ export default defineLesson({
           return pass(`The proxy answered 413 Content Too Large: ${how}. The app did not have to read those bodies.`);
         }
         const bodies = ctx.requests('proxy').filter((r) => r.method === 'POST' || r.method === 'PUT');
-        return fail(
-          bodies.length
+        return fail({
+          message: bodies.length
             ? 'Your bodies were all within the limit.'
             : 'The proxy has not seen a request with a body yet.',
-          bodies.length ? sawRequests(bodies) : sawRequests(ctx.requests('proxy')),
-          'a POST with a body over 1 MiB, answered 413',
-        );
+          saw: bodies.length ? sawRequests(bodies) : sawRequests(ctx.requests('proxy')),
+          expected: 'a POST with a body over 1 MiB, answered 413',
+        });
       },
     },
     {
@@ -382,7 +403,7 @@ export default defineLesson({
       check: async (ctx) => {
         const secure = ctx.requests('proxy').filter((r) => r.proto === 'https' && typeof r.backend === 'string');
         const ids = new Set(secure.map((r) => r.requestId));
-        const behind = appRequests(ctx).find((r) => ids.has(r.requestId));
+        const behind = appRequests(ctx).find((r) => typeof r.requestId === 'string' && ids.has(r.requestId));
         if (behind) {
           const proto = header(behind.headers, 'x-forwarded-proto');
           if (proto === 'https') {
@@ -390,17 +411,17 @@ export default defineLesson({
               `You spoke HTTPS to the proxy; ${behind.server} got plain HTTP with X-Forwarded-Proto: https, so it still knows the client used TLS.`,
             );
           }
-          return fail(
-            'The request came in over HTTPS, but the backend was not told.',
-            `X-Forwarded-Proto: ${proto ?? 'missing'}`,
-            'X-Forwarded-Proto: https at the backend',
-          );
+          return fail({
+            message: 'The request came in over HTTPS, but the backend was not told.',
+            saw: `X-Forwarded-Proto: ${proto ?? 'missing'}`,
+            expected: 'X-Forwarded-Proto: https at the backend',
+          });
         }
-        return fail(
-          'The proxy has not passed an HTTPS request to a backend yet.',
-          sawRequests(ctx.requests('proxy')),
-          `a request to ${ctx.url('proxy', 'https')} (HTTPS) that reaches a backend`,
-        );
+        return fail({
+          message: 'The proxy has not passed an HTTPS request to a backend yet.',
+          saw: sawRequests(ctx.requests('proxy')),
+          expected: `a request to ${ctx.url('proxy', 'https')} (HTTPS) that reaches a backend`,
+        });
       },
     },
     {

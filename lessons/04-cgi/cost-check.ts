@@ -27,11 +27,11 @@ export async function checkCost(ctx: CheckContext): Promise<CheckResult> {
     .map((r) => r.durationMs!)
     .slice(-RUNS);
   if (cgi.length < RUNS / 2 || resident.length < RUNS / 2) {
-    return fail(
-      `The lab has timed ${cgi.length} hello.sh and ${resident.length} /resident requests in this step.`,
-      `${cgi.length} and ${resident.length}`,
-      `at least ${RUNS / 2} of each (run both commands)`,
-    );
+    return fail({
+      message: `The lab has timed ${cgi.length} hello.sh and ${resident.length} /resident requests in this step.`,
+      saw: `${cgi.length} and ${resident.length}`,
+      expected: `at least ${RUNS / 2} of each (run both commands)`,
+    });
   }
   const perProcess = mean(cgi) - mean(resident);
   const low = Math.max(0, perProcess / 3 - 1);
@@ -39,11 +39,11 @@ export async function checkCost(ctx: CheckContext): Promise<CheckResult> {
   const given = Number(/-?\d+(?:[.,]\d+)?/.exec(ctx.answer ?? '')?.[0]?.replace(',', '.'));
   const measured = `the lab measured ${mean(cgi).toFixed(2)} ms per hello.sh request and ${mean(resident).toFixed(2)} ms per /resident request`;
   if (!Number.isFinite(given) || given < low || given > high) {
-    return fail(
-      'That is not what a process costs here.',
-      ctx.answer || 'no answer',
-      `the difference of the two averages, in milliseconds: ${measured}, so between ${low.toFixed(1)} and ${high.toFixed(1)} ms`,
-    );
+    return fail({
+      message: 'That is not what a process costs here.',
+      saw: ctx.answer || 'no answer',
+      expected: `the difference of the two averages, in milliseconds: ${measured}, so between ${low.toFixed(1)} and ${high.toFixed(1)} ms`,
+    });
   }
   const perSecond = Math.floor(1000 / Math.max(perProcess, 0.1));
   return pass(

@@ -6,6 +6,7 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, pass, sawRequests } from '../../src/engine/check-helpers.js';
 import { defineLesson, type CheckContext } from '../../src/engine/types.js';
+import { cgiEvents } from '../../src/servers/cgi/events.js';
 import { type CgiRequest, cgiRequests } from './cgi-requests.js';
 import { checkCost, costCommands, solveCost } from './cost-check.js';
 import { checkOrder } from './order-check.js';
@@ -28,6 +29,7 @@ export default defineLesson({
     {
       name: 'cgi',
       role: 'CGI server (a process per request)',
+      events: cgiEvents,
       program: { node: '@servers/cgi/cgi-server.mjs', args: ['--timeout', String(SCRIPT_TIMEOUT_S)] },
       port: 8400,
     },
@@ -53,13 +55,14 @@ export default defineLesson({
         const runs = scriptRuns(ctx);
         const pids = [...new Set(runs.map((r) => r.pid))];
         if (pids.length < 2) {
-          return fail(
-            runs.length === 0
-              ? 'The CGI server has not run a script in this step yet.'
-              : 'The CGI server has run one script so far: run it again to compare the pids.',
-            sawRequests(cgiRequests(ctx)),
-            'two or more requests to /cgi-bin/hello.sh, answered 200',
-          );
+          return fail({
+            message:
+              runs.length === 0
+                ? 'The CGI server has not run a script in this step yet.'
+                : 'The CGI server has run one script so far: run it again to compare the pids.',
+            saw: sawRequests(cgiRequests(ctx)),
+            expected: 'two or more requests to /cgi-bin/hello.sh, answered 200',
+          });
         }
         const lived = runs.map((r) => r.livedMs).filter((ms): ms is number => typeof ms === 'number');
         return pass(
@@ -83,19 +86,21 @@ export default defineLesson({
         const seen = cgiRequests(ctx).filter((r) => r.script === 'env.sh' && r.env?.REMOTE_PORT);
         const ports = seen.map((r) => r.env!.REMOTE_PORT!);
         if (ports.length === 0) {
-          return fail(
-            'The CGI server has not run env.sh in this step yet.',
-            sawRequests(cgiRequests(ctx)),
-            'a request to /cgi-bin/env.sh (run the command shown)',
-          );
+          return fail({
+            message: 'The CGI server has not run env.sh in this step yet.',
+            saw: sawRequests(cgiRequests(ctx)),
+            expected: 'a request to /cgi-bin/env.sh (run the command shown)',
+          });
         }
         const given = /(\d{1,5})\s*$/.exec(ctx.answer ?? '')?.[1];
         if (!given || !ports.includes(given)) {
-          return fail(
-            given ? `No env.sh run in this step saw REMOTE_PORT=${given}.` : 'Your answer has no port number in it.',
-            ctx.answer ?? 'no answer',
-            'the REMOTE_PORT value printed by env.sh (a number, new for each connection)',
-          );
+          return fail({
+            message: given
+              ? `No env.sh run in this step saw REMOTE_PORT=${given}.`
+              : 'Your answer has no port number in it.',
+            saw: ctx.answer ?? 'no answer',
+            expected: 'the REMOTE_PORT value printed by env.sh (a number, new for each connection)',
+          });
         }
         const env = seen.find((r) => r.env?.REMOTE_PORT === given)!.env!;
         return pass(
@@ -123,13 +128,13 @@ export default defineLesson({
         const withQuery = runs.filter((r) => (r.env?.QUERY_STRING ?? '') !== '').at(-1);
         const withBody = runs.filter((r) => r.method === 'POST' && Number(r.env?.CONTENT_LENGTH ?? 0) > 0).at(-1);
         if (!withQuery || !withBody) {
-          return fail(
-            !withQuery
+          return fail({
+            message: !withQuery
               ? 'No script has been run with a query string in this step yet.'
               : 'No script has been given a POST body in this step yet.',
-            sawRequests(cgiRequests(ctx)),
-            'a GET with ?name=…, and a POST with a body (curl -d)',
-          );
+            saw: sawRequests(cgiRequests(ctx)),
+            expected: 'a GET with ?name=…, and a POST with a body (curl -d)',
+          });
         }
         return pass(
           `${withQuery.script} got QUERY_STRING="${withQuery.env!.QUERY_STRING}", and ${withBody.script} got ` +
@@ -155,11 +160,11 @@ export default defineLesson({
         const python = runs.find((r) => r.script?.endsWith('.py'));
         const node = runs.find((r) => r.script?.endsWith('.mjs'));
         if (!python || !node) {
-          return fail(
-            `The ${python ? 'Node' : 'Python'} script has not answered in this step yet.`,
-            sawRequests(cgiRequests(ctx)),
-            'echo.py and echo.mjs, each answered 200',
-          );
+          return fail({
+            message: `The ${python ? 'Node' : 'Python'} script has not answered in this step yet.`,
+            saw: sawRequests(cgiRequests(ctx)),
+            expected: 'echo.py and echo.mjs, each answered 200',
+          });
         }
         return pass(
           `Python (pid ${python.pid}, ${python.livedMs} ms) and Node (pid ${node.pid}, ${node.livedMs} ms) answered ` +
@@ -235,11 +240,11 @@ export default defineLesson({
           badOutput ? null : '502 for a script that prints no header (no-header.sh)',
         ].filter((m): m is string => m !== null);
         if (missing.length) {
-          return fail(
-            `Still to see: ${missing.join('; ')}.`,
-            sawRequests(requests, 4),
-            'the three failures, one for each script',
-          );
+          return fail({
+            message: `Still to see: ${missing.join('; ')}.`,
+            saw: sawRequests(requests, 4),
+            expected: 'the three failures, one for each script',
+          });
         }
         return pass(
           '403: the server would not run it. 500: the kernel could not start it. 502: it ran, but its answer broke the rules.',

@@ -45,19 +45,19 @@ export async function checkOrder(ctx: CheckContext): Promise<CheckResult> {
   if (!exchange.ok) return exchange.problem;
   const { reply } = exchange;
   if (reply.status !== 405) {
-    return fail(
-      `GET ${path} answered ${reply.status}: a GET must not place an order.`,
-      quote(reply),
-      'Status: 405 Method Not Allowed (check REQUEST_METHOD first)',
-      serverSays(reply),
-    );
+    return fail({
+      message: `GET ${path} answered ${reply.status}: a GET must not place an order.`,
+      saw: quote(reply),
+      expected: 'Status: 405 Method Not Allowed (check REQUEST_METHOD first)',
+      details: serverSays(reply),
+    });
   }
   if (!(reply.headers.get('allow') ?? '').toUpperCase().includes('POST')) {
-    return fail(
-      `GET ${path} answered 405, but without saying which method is allowed.`,
-      `Allow: ${reply.headers.get('allow') ?? '(missing)'}`,
-      'Allow: POST (a 405 must carry an Allow header, RFC 9110 §15.5.6)',
-    );
+    return fail({
+      message: `GET ${path} answered 405, but without saying which method is allowed.`,
+      saw: `Allow: ${reply.headers.get('allow') ?? '(missing)'}`,
+      expected: 'Allow: POST (a 405 must carry an Allow header, RFC 9110 §15.5.6)',
+    });
   }
   return pass(
     'Your script answers exactly: 201 Created with X-Order and "N x ITEM" for the orders the check made up, and 405 with Allow: POST for a GET.',
@@ -67,38 +67,50 @@ export async function checkOrder(ctx: CheckContext): Promise<CheckResult> {
 function orderProblem(line: string, reply: Reply, order: Order): CheckResult | null {
   const details = serverSays(reply);
   if (reply.status >= 500) {
-    return fail(
-      `${line}: the server could not use your script's answer (${reply.status}).`,
-      details[0] ?? quote(reply),
-      '201 Created from your script',
-      [...details.slice(1), 'Run the request yourself with curl -si to see it, and look at the lab log for stderr.'],
-    );
+    return fail({
+      message: `${line}: the server could not use your script's answer (${reply.status}).`,
+      saw: details[0] ?? quote(reply),
+      expected: '201 Created from your script',
+      details: [
+        ...details.slice(1),
+        'Run the request yourself with curl -si to see it, and look at the lab log for stderr.',
+      ],
+    });
   }
   if (reply.status !== 201) {
-    return fail(`${line} answered ${reply.status} ${reply.reason}.`, quote(reply), 'Status: 201 Created', details);
+    return fail({
+      message: `${line} answered ${reply.status} ${reply.reason}.`,
+      saw: quote(reply),
+      expected: 'Status: 201 Created',
+      details: details,
+    });
   }
   const type = reply.headers.get('content-type') ?? '';
   if (type.split(';')[0]!.trim().toLowerCase() !== 'text/plain') {
-    return fail(`${line}: the Content-Type is wrong.`, type || '(no Content-Type)', 'Content-Type: text/plain');
+    return fail({
+      message: `${line}: the Content-Type is wrong.`,
+      saw: type || '(no Content-Type)',
+      expected: 'Content-Type: text/plain',
+    });
   }
   const xOrder = reply.headers.get('x-order');
   if (xOrder !== order.item) {
-    return fail(
-      `${line}: the X-Order header is ${xOrder === null ? 'missing' : `"${xOrder}"`}.`,
-      xOrder === null ? 'no X-Order header' : `X-Order: ${xOrder}`,
-      `X-Order: ${order.item} (the item from QUERY_STRING)`,
-    );
+    return fail({
+      message: `${line}: the X-Order header is ${xOrder === null ? 'missing' : `"${xOrder}"`}.`,
+      saw: xOrder === null ? 'no X-Order header' : `X-Order: ${xOrder}`,
+      expected: `X-Order: ${order.item} (the item from QUERY_STRING)`,
+    });
   }
   const want = `${order.qty} x ${order.item}\n`;
   if (reply.body !== want && reply.body !== want.trimEnd()) {
-    return fail(
-      `${line}: the body is not "${want.trimEnd()}".`,
-      JSON.stringify(reply.body.slice(0, 160)),
-      JSON.stringify(want),
-      order.body.includes('&')
+    return fail({
+      message: `${line}: the body is not "${want.trimEnd()}".`,
+      saw: JSON.stringify(reply.body.slice(0, 160)),
+      expected: JSON.stringify(want),
+      details: order.body.includes('&')
         ? ['This body has more fields than qty: split it on "&" and find the one named qty.']
         : ['qty comes from the request body (read CONTENT_LENGTH bytes from stdin), item from QUERY_STRING.'],
-    );
+    });
   }
   return null;
 }

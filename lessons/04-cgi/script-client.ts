@@ -72,12 +72,14 @@ export function ask(ctx: CheckContext, what: Ask): Promise<Exchange> {
           if (res.complete) return finish({ ok: true, reply });
           finish({
             ok: false,
-            problem: fail(
-              `${line}: the answer was cut off in the middle of the body.`,
-              `status ${reply.status}, then ${reply.body.length} bytes and a closed connection`,
-              'a complete answer',
-              ['The lab server cuts a body short when the script is killed (after its time limit) while writing it.'],
-            ),
+            problem: fail({
+              message: `${line}: the answer was cut off in the middle of the body.`,
+              saw: `status ${reply.status}, then ${reply.body.length} bytes and a closed connection`,
+              expected: 'a complete answer',
+              details: [
+                'The lab server cuts a body short when the script is killed (after its time limit) while writing it.',
+              ],
+            }),
           });
         });
       },
@@ -85,12 +87,12 @@ export function ask(ctx: CheckContext, what: Ask): Promise<Exchange> {
     req.on('error', (error) =>
       finish({
         ok: false,
-        problem: fail(
-          `${line} got no answer from the lab's CGI server.`,
-          controller.signal.aborted ? `nothing within ${WAIT_MS / 1000} s` : error.message,
-          'an HTTP answer',
-          ['Is the lab running? Look at its log for the reason.'],
-        ),
+        problem: fail({
+          message: `${line} got no answer from the lab's CGI server.`,
+          saw: controller.signal.aborted ? `nothing within ${WAIT_MS / 1000} s` : error.message,
+          expected: 'an HTTP answer',
+          details: ['Is the lab running? Look at its log for the reason.'],
+        }),
       }),
     );
     req.end(what.body);

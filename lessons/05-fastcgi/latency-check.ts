@@ -5,6 +5,15 @@
 // machine, never on a number written down here.
 import { fail, pass } from '../../src/engine/check-helpers.js';
 import type { CheckContext, CheckResult, RequestEvent, SolveContext } from '../../src/engine/types.js';
+import type { cgiEvents } from '../../src/servers/cgi/events.js';
+import type { fastcgiAppEvents, fastcgiFrontEvents } from '../../src/servers/fastcgi/events.js';
+
+/** The lesson's servers (this check reads the CGI server and the FastCGI front). */
+type LatencyContext = CheckContext<{
+  fastcgi: typeof fastcgiFrontEvents;
+  cgi: typeof cgiEvents;
+  app: typeof fastcgiAppEvents;
+}>;
 
 const RUNS = 10;
 const timing = (url: string) =>
@@ -16,22 +25,22 @@ function mean(values: number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
-function timed(requests: RequestEvent[], keep: (r: RequestEvent) => boolean): number[] {
+function timed<R extends RequestEvent>(requests: R[], keep: (r: R) => boolean): number[] {
   return requests
     .filter((r) => r.status === 200 && typeof r.durationMs === 'number' && keep(r))
     .map((r) => r.durationMs!)
     .slice(-RUNS);
 }
 
-export async function checkLatency(ctx: CheckContext): Promise<CheckResult> {
+export async function checkLatency(ctx: LatencyContext): Promise<CheckResult> {
   const cgi = timed(ctx.requests('cgi'), (r) => r.script === 'run-handler.py');
   const fastcgi = timed(ctx.requests('fastcgi'), () => true);
   if (cgi.length < RUNS / 2 || fastcgi.length < RUNS / 2) {
-    return fail(
-      `The lab has timed ${cgi.length} CGI and ${fastcgi.length} FastCGI requests in this step.`,
-      `${cgi.length} and ${fastcgi.length}`,
-      `at least ${RUNS / 2} of each (run both commands)`,
-    );
+    return fail({
+      message: `The lab has timed ${cgi.length} CGI and ${fastcgi.length} FastCGI requests in this step.`,
+      saw: `${cgi.length} and ${fastcgi.length}`,
+      expected: `at least ${RUNS / 2} of each (run both commands)`,
+    });
   }
   const ratio = mean(cgi) / Math.max(mean(fastcgi), 0.01);
   const low = ratio / 3;
@@ -39,11 +48,11 @@ export async function checkLatency(ctx: CheckContext): Promise<CheckResult> {
   const given = Number(/\d+(?:[.,]\d+)?/.exec(ctx.answer ?? '')?.[0]?.replace(',', '.'));
   const measured = `the lab measured ${mean(cgi).toFixed(2)} ms per CGI request and ${mean(fastcgi).toFixed(2)} ms per FastCGI request`;
   if (!Number.isFinite(given) || given < low || given > high) {
-    return fail(
-      'That is not how many times longer CGI takes here.',
-      ctx.answer || 'no answer',
-      `the CGI time divided by the FastCGI time: ${measured}, so between ${low.toFixed(1)} and ${high.toFixed(1)}`,
-    );
+    return fail({
+      message: 'That is not how many times longer CGI takes here.',
+      saw: ctx.answer || 'no answer',
+      expected: `the CGI time divided by the FastCGI time: ${measured}, so between ${low.toFixed(1)} and ${high.toFixed(1)}`,
+    });
   }
   return pass(
     `Right: about ${ratio.toFixed(0)} times (${measured}). The handler is the same; the difference is a new Python ` +

@@ -4,12 +4,18 @@
 // view), the app reports the requests it ran and the processes it replaced; each check reads
 // those reports.
 import { fail, pass, sawRequests } from '../../src/engine/check-helpers.js';
-import { defineLesson, type CheckContext, type LabEvent, type RequestEvent } from '../../src/engine/types.js';
-import type { FastcgiAppEvent, FastcgiFrontEvent, WireRecord } from '../../src/servers/fastcgi/events.js';
+import { defineLesson, type CheckContext, type RequestEvent } from '../../src/engine/types.js';
+import {
+  type FastcgiAppEvent,
+  type FastcgiFrontEvent,
+  fastcgiAppEvents,
+  fastcgiFrontEvents,
+  type WireRecord,
+} from '../../src/servers/fastcgi/events.js';
+import { cgiEvents } from '../../src/servers/cgi/events.js';
 import { checkLatency, latencyCommands, solveLatency } from './latency-check.js';
 
 type FrontRequest = RequestEvent & Extract<FastcgiFrontEvent, { event: 'request' }>;
-type WorkerEvent = LabEvent & Extract<FastcgiAppEvent, { event: 'worker' }>;
 type AppRequest = RequestEvent & Extract<FastcgiAppEvent, { event: 'request' }>;
 
 const KILL_COMMAND = "kill $(curl -s -o /dev/null -w '%header{x-app-pid}' {{fastcgi.url}}/)";
@@ -43,18 +49,21 @@ export default defineLesson({
     {
       name: 'fastcgi',
       role: 'web server speaking FastCGI',
+      events: fastcgiFrontEvents,
       program: { node: '@servers/fastcgi/front.mjs', args: ['--app', 'app'] },
       port: 8500,
     },
     {
       name: 'cgi',
       role: 'CGI server, for comparison (a process per request)',
+      events: cgiEvents,
       program: { node: '@servers/cgi/cgi-server.mjs' },
       port: 8510,
     },
     {
       name: 'app',
       role: 'FastCGI app (a pool of 2 Python processes)',
+      events: fastcgiAppEvents,
       program: { python: '@servers/python/fcgi_app.py', args: ['--workers', '2'] },
       port: 9000,
     },
@@ -79,13 +88,14 @@ export default defineLesson({
         for (const r of answered) byPid.set(r.pid!, (byPid.get(r.pid!) ?? 0) + 1);
         const [pid, count] = [...byPid].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
         if (count < 2) {
-          return fail(
-            answered.length === 0
-              ? 'The front has not passed a request to the app in this step yet.'
-              : 'No app process has answered two requests in this step yet.',
-            sawRequests(frontRequests(ctx)),
-            'two or more requests answered by the same app process',
-          );
+          return fail({
+            message:
+              answered.length === 0
+                ? 'The front has not passed a request to the app in this step yet.'
+                : 'No app process has answered two requests in this step yet.',
+            saw: sawRequests(frontRequests(ctx)),
+            expected: 'two or more requests answered by the same app process',
+          });
         }
         return pass(
           `Process ${pid} answered ${count} requests: it did not exit after the first. A CGI server would have started ${count} processes.`,
@@ -105,20 +115,20 @@ export default defineLesson({
       check: async (ctx) => {
         const requests = frontRequests(ctx).filter((r) => typeof r.requestId === 'number');
         if (requests.length === 0) {
-          return fail(
-            'The front has not passed a request to the app in this step yet.',
-            sawRequests(frontRequests(ctx)),
-            `a request such as curl -s "${ctx.url('fastcgi')}/?name=wire"`,
-          );
+          return fail({
+            message: 'The front has not passed a request to the app in this step yet.',
+            saw: sawRequests(frontRequests(ctx)),
+            expected: `a request such as curl -s "${ctx.url('fastcgi')}/?name=wire"`,
+          });
         }
         const given = Number(/\d+/.exec(ctx.answer ?? '')?.[0]);
         const match = requests.find((r) => r.requestId === given);
         if (!match) {
-          return fail(
-            'That is not the request id of a request you made in this step.',
-            ctx.answer ? ctx.answer : 'no answer',
-            `one of the ids the front gave this step's requests (${requests.length} so far); read it in the wire view`,
-          );
+          return fail({
+            message: 'That is not the request id of a request you made in this step.',
+            saw: ctx.answer ? ctx.answer : 'no answer',
+            expected: `one of the ids the front gave this step's requests (${requests.length} so far); read it in the wire view`,
+          });
         }
         const records = match.records ?? [];
         return pass(
@@ -146,11 +156,11 @@ export default defineLesson({
         const posts = frontRequests(ctx).filter((r) => stdinRecords(r).some((s) => s.contentLength > 0));
         const post = posts.at(-1);
         if (!post) {
-          return fail(
-            'The front has not passed a request with a body in this step yet.',
-            sawRequests(frontRequests(ctx)),
-            'a POST with a body, as the command sends',
-          );
+          return fail({
+            message: 'The front has not passed a request with a body in this step yet.',
+            saw: sawRequests(frontRequests(ctx)),
+            expected: 'a POST with a body, as the command sends',
+          });
         }
         const stdin = stdinRecords(post);
         const sizes = stdin.map((s) => s.contentLength);
@@ -172,27 +182,25 @@ export default defineLesson({
         'The manager replaces a dead worker within a moment; ask again and see the new pid.',
       ],
       check: async (ctx) => {
-        const deaths = ctx.events.filter(
-          (e): e is WorkerEvent => e.server === 'app' && e.event === 'worker' && e.state === 'exited',
-        );
+        const deaths = ctx.eventsOf('app', 'worker').filter((e) => e.state === 'exited');
         const death = deaths.at(-1);
         if (!death) {
-          return fail(
-            'No app process has died in this step yet.',
-            `${frontRequests(ctx).length} request(s) through the front, every app process still alive`,
-            'an app process killed (kill PID)',
-          );
+          return fail({
+            message: 'No app process has died in this step yet.',
+            saw: `${frontRequests(ctx).length} request(s) through the front, every app process still alive`,
+            expected: 'an app process killed (kill PID)',
+          });
         }
         // The request that found the pid was answered by the victim; a later one by another process.
         const byVictim = frontRequests(ctx).filter((r) => r.pid === death.pid);
         const since = byVictim.at(-1)?.seq ?? 0;
         const after = frontRequests(ctx).filter((r) => r.seq > since && r.status === 200 && r.pid !== death.pid);
         if (after.length === 0) {
-          return fail(
-            `Process ${death.pid} died (${death.how ?? 'exited'}) and the manager started ${death.replacement ?? 'a new one'}; now make a request.`,
-            sawRequests(frontRequests(ctx)),
-            'a request answered 200 after the process died',
-          );
+          return fail({
+            message: `Process ${death.pid} died (${death.how ?? 'exited'}) and the manager started ${death.replacement ?? 'a new one'}; now make a request.`,
+            saw: sawRequests(frontRequests(ctx)),
+            expected: 'a request answered 200 after the process died',
+          });
         }
         return pass(
           `Process ${death.pid} was ${death.how ?? 'gone'}; the manager started ${death.replacement ?? 'a new one'} in its place, ` +
@@ -228,11 +236,11 @@ export default defineLesson({
         const direct = (ctx.requests('app') as AppRequest[]).filter((r) => r.software.startsWith('gateway-tutor fcgi'));
         const last = direct.at(-1);
         if (!last) {
-          return fail(
-            "The app has not seen a request from the tutor's fcgi client in this step yet.",
-            `${ctx.requests('app').length} request(s) reached the app, all through the web server`,
-            `a request sent with the fcgi command to 127.0.0.1:${ctx.port('app')}`,
-          );
+          return fail({
+            message: "The app has not seen a request from the tutor's fcgi client in this step yet.",
+            saw: `${ctx.requests('app').length} request(s) reached the app, all through the web server`,
+            expected: `a request sent with the fcgi command to 127.0.0.1:${ctx.port('app')}`,
+          });
         }
         return pass(
           `Process ${last.pid} answered ${last.method} ${last.target} (request id ${last.requestId}, ${last.params} params, ` +

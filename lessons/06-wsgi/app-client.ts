@@ -6,7 +6,11 @@
 // broken response got (status, declared length, bytes received), where fetch says "terminated".
 import { request } from 'node:http';
 import { fail } from '../../src/engine/check-helpers.js';
-import type { CheckContext, CheckResult, RequestEvent } from '../../src/engine/types.js';
+import type { CheckContext, CheckResult } from '../../src/engine/types.js';
+import type { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
+
+/** The context of a check of a lab with a WSGI server called "wsgi". */
+type WsgiContext = CheckContext<{ wsgi: typeof wsgiEvents }>;
 
 /** How long the check waits for one answer from the learner's app. */
 export const APP_WAIT_MS = 3000;
@@ -26,7 +30,7 @@ export interface Fetched {
 export type Answer = { ok: true; response: Fetched } | { ok: false; problem: CheckResult };
 
 /** GET path from the WSGI server. Never throws for what the app did. */
-export async function get(ctx: CheckContext, path: string): Promise<Answer> {
+export async function get(ctx: WsgiContext, path: string): Promise<Answer> {
   // The check's own signal (the engine gave up) or our shorter wait for the app, whichever is first.
   const controller = new AbortController();
   const stop = () => controller.abort(ctx.signal.reason);
@@ -45,15 +49,15 @@ export async function get(ctx: CheckContext, path: string): Promise<Answer> {
   if (outcome.kind === 'timeout') {
     return {
       ok: false,
-      problem: fail(
-        `Your app did not answer GET ${path} within ${APP_WAIT_MS / 1000} s, so the check stopped waiting.`,
-        'no response yet: the worker was still running your app',
-        `an answer within ${APP_WAIT_MS / 1000} s`,
-        [
+      problem: fail({
+        message: `Your app did not answer GET ${path} within ${APP_WAIT_MS / 1000} s, so the check stopped waiting.`,
+        saw: 'no response yet: the worker was still running your app',
+        expected: `an answer within ${APP_WAIT_MS / 1000} s`,
+        details: [
           ...fromServer,
           'Try it with curl: if it hangs too, look for a sleep, a loop that never ends, or a read of wsgi.input without a size.',
         ],
-      ),
+      }),
     };
   }
   if (outcome.kind === 'short') {
@@ -64,25 +68,28 @@ export async function get(ctx: CheckContext, path: string): Promise<Answer> {
         : `status ${status}, then the connection closed after ${received} bytes of the body`;
     return {
       ok: false,
-      problem: fail(
-        `GET ${path} started a response that never finished.`,
-        said ?? wire,
-        'a complete response: a Content-Length equal to the number of bytes in the body',
-        [
+      problem: fail({
+        message: `GET ${path} started a response that never finished.`,
+        saw: said ?? wire,
+        expected: 'a complete response: a Content-Length equal to the number of bytes in the body',
+        details: [
           ...(said ? [`On the wire: ${wire}.`] : []),
           'Compute the length from the encoded body: body = ....encode("utf-8"); ("Content-Length", str(len(body))), or leave Content-Length out and let the server frame the body.',
         ],
-      ),
+      }),
     };
   }
   return {
     ok: false,
-    problem: fail(
-      `GET ${path} got no response at all: the connection closed (curl says "Empty reply from server").`,
-      said ?? outcome.message,
-      'a status line and headers from the server',
-      [...fromServer, 'Look at the lab log for the traceback, and run the curl command of this step to see it happen.'],
-    ),
+    problem: fail({
+      message: `GET ${path} got no response at all: the connection closed (curl says "Empty reply from server").`,
+      saw: said ?? outcome.message,
+      expected: 'a status line and headers from the server',
+      details: [
+        ...fromServer,
+        'Look at the lab log for the traceback, and run the curl command of this step to see it happen.',
+      ],
+    }),
   };
 }
 
@@ -131,12 +138,12 @@ function exchange(url: string, signal: AbortSignal): Promise<Outcome> {
 
 /** The first line of the server's `error` for the last request to path since the app was last
  * reloaded, among the events the check was given (the learner's own requests in this step). */
-function serverSaid(ctx: CheckContext, path: string): string | undefined {
-  const reloaded = ctx.events.filter((e) => e.server === 'wsgi' && e.event === 'reload').at(-1)?.seq ?? 0;
+function serverSaid(ctx: WsgiContext, path: string): string | undefined {
+  const reloaded = ctx.eventsOf('wsgi', 'reload').at(-1)?.seq ?? 0;
   const bare = path.split('?')[0];
   const last = ctx
     .requests('wsgi')
-    .filter((r: RequestEvent) => r.seq > reloaded && (r.target ?? '').split('?')[0] === bare)
+    .filter((r) => r.seq > reloaded && (r.target ?? '').split('?')[0] === bare)
     .at(-1);
-  return last?.error ? String(last.error).split('\n')[0] : undefined;
+  return last?.error?.split('\n')[0];
 }

@@ -6,21 +6,43 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
-import { defineLesson, type CheckContext, type RequestEvent, type SolveContext } from '../../src/engine/types.js';
+import {
+  defineLesson,
+  labServers,
+  type ContextOf,
+  type LabEventOf,
+  type SolveContextOf,
+} from '../../src/engine/types.js';
+import { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
 import { editTimeout, get, type Fetched } from './app-client.js';
 
 const SLOW_SECONDS = 1;
+
+const servers = labServers([
+  {
+    name: 'wsgi',
+    role: 'WSGI server (pre-fork, 2 workers)',
+    events: wsgiEvents,
+    program: {
+      python: '@servers/python/wsgi_server.py',
+      args: ['--app', 'app:app', '--mount', '/flask=flask_app:app', '--workers', '2', '--timeout', '30'],
+    },
+    port: 8600,
+  },
+]);
+type Ctx = ContextOf<typeof servers>;
+type WsgiRequest = LabEventOf<typeof wsgiEvents, 'request'>;
 
 function solution(name: string): Promise<string> {
   return readFile(new URL(`./solutions/${name}`, import.meta.url), 'utf8');
 }
 
-async function writeApp(ctx: SolveContext, name: string): Promise<void> {
+async function writeApp(ctx: SolveContextOf<typeof servers>, name: string): Promise<void> {
   await writeFile(join(ctx.workspace, 'app.py'), await solution(name));
 }
 
 /** The request events of the WSGI server, optionally only those whose path starts with prefix. */
-function wsgiRequests(ctx: CheckContext, prefix = ''): RequestEvent[] {
+function wsgiRequests(ctx: Ctx, prefix = ''): WsgiRequest[] {
   return ctx.requests('wsgi').filter((r) => (r.target ?? '').startsWith(prefix));
 }
 
@@ -42,7 +64,7 @@ function randomName(): string {
 }
 
 /** Is /hello?name=… answered exactly as the step asks? Returns the failure, or null. */
-async function helloProblem(ctx: CheckContext) {
+async function helloProblem(ctx: Ctx) {
   const name = randomName();
   const cases: [string, string][] = [
     [`/hello?name=${name}`, name],
@@ -54,37 +76,41 @@ async function helloProblem(ctx: CheckContext) {
     const { response } = answer;
     const explanation = serverExplanation(response);
     if (response.status === 500) {
-      return fail(
-        `GET ${path} made your app fail, so the server answered 500.`,
-        explanation.join(' ') || quote(response),
-        `200 OK with {"hello": "${who}"}`,
-        explanation,
-      );
+      return fail({
+        message: `GET ${path} made your app fail, so the server answered 500.`,
+        saw: explanation.join(' ') || quote(response),
+        expected: `200 OK with {"hello": "${who}"}`,
+        details: explanation,
+      });
     }
     if (response.status !== 200) {
-      return fail(`GET ${path} answered ${response.status}.`, quote(response), 'status "200 OK"');
+      return fail({
+        message: `GET ${path} answered ${response.status}.`,
+        saw: quote(response),
+        expected: 'status "200 OK"',
+      });
     }
     const contentType = response.headers.get('content-type') ?? '';
     if (!/^application\/json\b/i.test(contentType)) {
-      return fail(
-        `GET ${path} says its body is "${contentType || 'nothing'}".`,
-        quote(response),
-        'Content-Type: application/json',
-      );
+      return fail({
+        message: `GET ${path} says its body is "${contentType || 'nothing'}".`,
+        saw: quote(response),
+        expected: 'Content-Type: application/json',
+      });
     }
     const cache = response.headers.get('cache-control') ?? '';
     if (!hasDirective(cache, 'no-store')) {
-      return fail(
-        `GET ${path} has ${cache ? `Cache-Control: ${cache}` : 'no Cache-Control header'}.`,
-        quote(response),
-        'Cache-Control: no-store',
-      );
+      return fail({
+        message: `GET ${path} has ${cache ? `Cache-Control: ${cache}` : 'no Cache-Control header'}.`,
+        saw: quote(response),
+        expected: 'Cache-Control: no-store',
+      });
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(response.body);
     } catch {
-      return fail(`GET ${path} is not valid JSON.`, quote(response), `{"hello": "${who}"}`);
+      return fail({ message: `GET ${path} is not valid JSON.`, saw: quote(response), expected: `{"hello": "${who}"}` });
     }
     const ok =
       typeof parsed === 'object' &&
@@ -93,11 +119,11 @@ async function helloProblem(ctx: CheckContext) {
       Object.keys(parsed).length === 1 &&
       (parsed as Record<string, unknown>).hello === who;
     if (!ok) {
-      return fail(
-        `GET ${path} returned JSON, but not the asked object.`,
-        response.body.slice(0, 200),
-        `{"hello": "${who}"}`,
-      );
+      return fail({
+        message: `GET ${path} returned JSON, but not the asked object.`,
+        saw: response.body.slice(0, 200),
+        expected: `{"hello": "${who}"}`,
+      });
     }
   }
   return null;
@@ -109,7 +135,7 @@ export function hasDirective(cacheControl: string, directive: string): boolean {
 }
 
 /** The time span of a set of requests as the server saw them, in seconds. */
-function span(requests: RequestEvent[]): number {
+function span(requests: WsgiRequest[]): number {
   const starts = requests.map((r) => Number(r.start));
   const ends = requests.map((r) => Number(r.end));
   return (Math.max(...ends) - Math.min(...starts)) / 1000;
@@ -121,17 +147,7 @@ export default defineLesson({
   summary: 'PEP 3333: app(environ, start_response), a pre-fork server, middleware, and Flask on the same server.',
   layer: 'gateway',
   requires: ['python3', 'curl'],
-  servers: [
-    {
-      name: 'wsgi',
-      role: 'WSGI server (pre-fork, 2 workers)',
-      program: {
-        python: '@servers/python/wsgi_server.py',
-        args: ['--app', 'app:app', '--mount', '/flask=flask_app:app', '--workers', '2', '--timeout', '30'],
-      },
-      port: 8600,
-    },
-  ],
+  servers,
   steps: [
     {
       id: 'calling-convention',
@@ -150,11 +166,11 @@ export default defineLesson({
         const answered = wsgiRequests(ctx).filter((r) => r.status === 200 && typeof r.pid === 'number');
         const last = answered.at(-1);
         if (!last) {
-          return fail(
-            'The WSGI server has not answered a request in this step yet.',
-            sawRequests(wsgiRequests(ctx)),
-            `a GET ${ctx.url('wsgi')}/ answered 200`,
-          );
+          return fail({
+            message: 'The WSGI server has not answered a request in this step yet.',
+            saw: sawRequests(wsgiRequests(ctx)),
+            expected: `a GET ${ctx.url('wsgi')}/ answered 200`,
+          });
         }
         const pids = [...new Set(answered.map((r) => r.pid))];
         return pass(
@@ -183,25 +199,25 @@ export default defineLesson({
         const key = /HTTP_[A-Z0-9_]+/i.exec(answer)?.[0];
         const value = /(?:=|:|\s)\s*'?(\d+)'?\s*$/.exec(answer)?.[1] ?? /^\s*'?(\d+)'?\s*$/.exec(answer)?.[1];
         if (sent.length === 0) {
-          return fail(
-            'The server has not seen a request to /environ with an X-Shell-Pid header in this step.',
-            sawRequests(wsgiRequests(ctx)),
-            'curl -H "X-Shell-Pid: $$" …/environ',
-          );
+          return fail({
+            message: 'The server has not seen a request to /environ with an X-Shell-Pid header in this step.',
+            saw: sawRequests(wsgiRequests(ctx)),
+            expected: 'curl -H "X-Shell-Pid: $$" …/environ',
+          });
         }
         if (key?.toUpperCase() !== 'HTTP_X_SHELL_PID') {
-          return fail(
-            key ? `${key} is not where your header went.` : 'Your answer names no environ key.',
-            answer || 'an empty answer',
-            'the environ key of X-Shell-Pid and its value, like HTTP_…=1234',
-          );
+          return fail({
+            message: key ? `${key} is not where your header went.` : 'Your answer names no environ key.',
+            saw: answer || 'an empty answer',
+            expected: 'the environ key of X-Shell-Pid and its value, like HTTP_…=1234',
+          });
         }
         if (!value || !sent.includes(value)) {
-          return fail(
-            'Right key. Now the value: the one on that line of the environ dump.',
-            value ? `${value}` : 'no value',
-            `one of the values the server saw: ${[...new Set(sent)].join(', ')}`,
-          );
+          return fail({
+            message: 'Right key. Now the value: the one on that line of the environ dump.',
+            saw: value ? `${value}` : 'no value',
+            expected: `one of the values the server saw: ${[...new Set(sent)].join(', ')}`,
+          });
         }
         return pass(`Yes: X-Shell-Pid arrived as environ["HTTP_X_SHELL_PID"] = '${value}'. CGI's rule, kept by WSGI.`);
       },
@@ -261,20 +277,20 @@ export default defineLesson({
           const { response } = answer;
           const explanation = serverExplanation(response);
           if (response.status !== status) {
-            return fail(
-              `GET ${path} answered ${response.status}; your middleware should not change the status.`,
-              explanation.join(' ') || quote(response),
-              `${status}, as the app alone answers`,
-              explanation,
-            );
+            return fail({
+              message: `GET ${path} answered ${response.status}; your middleware should not change the status.`,
+              saw: explanation.join(' ') || quote(response),
+              expected: `${status}, as the app alone answers`,
+              details: explanation,
+            });
           }
           const value = response.headers.get('x-middleware');
           if (value !== 'wsgi-tutor') {
-            return fail(
-              `GET ${path} came back ${value === null ? 'without X-Middleware' : `with X-Middleware: ${value}`}.`,
-              quote(response),
-              'X-Middleware: wsgi-tutor on every response (/, /hello, even a 404)',
-            );
+            return fail({
+              message: `GET ${path} came back ${value === null ? 'without X-Middleware' : `with X-Middleware: ${value}`}.`,
+              saw: quote(response),
+              expected: 'X-Middleware: wsgi-tutor on every response (/, /hello, even a 404)',
+            });
           }
         }
         const problem = await helloProblem(ctx);
@@ -302,11 +318,11 @@ export default defineLesson({
       check: async (ctx) => {
         const slow = wsgiRequests(ctx, '/slow').filter((r) => r.status === 200 && r.start !== undefined);
         if (slow.length < 4) {
-          return fail(
-            `The server has answered ${slow.length} /slow request${slow.length === 1 ? '' : 's'} in this step.`,
-            sawRequests(wsgiRequests(ctx)),
-            'four /slow requests sent at the same time',
-          );
+          return fail({
+            message: `The server has answered ${slow.length} /slow request${slow.length === 1 ? '' : 's'} in this step.`,
+            saw: sawRequests(wsgiRequests(ctx)),
+            expected: 'four /slow requests sent at the same time',
+          });
         }
         const batch = slow.slice(-4);
         const pids = new Set(batch.map((r) => r.pid));
@@ -314,22 +330,22 @@ export default defineLesson({
         const firstEnd = Math.min(...sorted.map((r) => Number(r.end)));
         const secondRound = sorted.filter((r) => Number(r.start) >= firstEnd - 50);
         if (secondRound.length === 0 || pids.size < 2) {
-          return fail(
-            'The last four /slow requests did not run as two rounds on two workers.',
-            `workers ${[...pids].join(', ')}; ${secondRound.length} started after the first finished`,
-            'four requests sent together (note the & in the command)',
-          );
+          return fail({
+            message: 'The last four /slow requests did not run as two rounds on two workers.',
+            saw: `workers ${[...pids].join(', ')}; ${secondRound.length} started after the first finished`,
+            expected: 'four requests sent together (note the & in the command)',
+          });
         }
         const observed = span(batch);
         const low = Math.max(SLOW_SECONDS * 1.5, observed * 0.8);
         const high = observed * 1.3 + 0.3;
         const given = Number(/\d+(?:[.,]\d+)?/.exec(ctx.answer ?? '')?.[0]?.replace(',', '.'));
         if (!Number.isFinite(given) || given < low || given > high) {
-          return fail(
-            'That is not how long the slowest request took.',
-            ctx.answer ? `${ctx.answer}` : 'no answer',
-            `a number of seconds; the server saw the four take ${observed.toFixed(2)}s from first start to last end`,
-          );
+          return fail({
+            message: 'That is not how long the slowest request took.',
+            saw: ctx.answer ? `${ctx.answer}` : 'no answer',
+            expected: `a number of seconds; the server saw the four take ${observed.toFixed(2)}s from first start to last end`,
+          });
         }
         return pass(
           `Right: about ${observed.toFixed(1)}s. Workers ${[...pids].join(' and ')} each ran two /slow requests, one after the other; ` +
@@ -360,13 +376,13 @@ export default defineLesson({
         const ok = flask.filter((r) => r.status === 200 && r.app === 'flask_app:app');
         if (ok.length === 0) {
           const last = flask.at(-1);
-          return fail(
-            last
+          return fail({
+            message: last
               ? `The Flask app answered ${last.status ?? 'nothing'}.`
               : 'The server has not seen a request under /flask in this step.',
-            last?.error ? String(last.error).split('\n')[0] : sawRequests(wsgiRequests(ctx)),
-            'a request under /flask/ answered 200 by flask_app:app',
-          );
+            saw: last?.error ? String(last.error).split('\n')[0] : sawRequests(wsgiRequests(ctx)),
+            expected: 'a request under /flask/ answered 200 by flask_app:app',
+          });
         }
         return pass(
           `Flask answered ${ok[0]!.target} in worker ${String(ok[0]!.pid)}: the same server, the same app(environ, start_response) call. Flask saw SCRIPT_NAME="/flask".`,

@@ -30,14 +30,14 @@ function firstLine(text: string): string {
 
 /** A non-200 answer, quoted with the server's explanation (its last traceback line). */
 function badAnswer(what: string, got: Got): CheckResult | null {
-  if (!got.ok) return fail(`${what}: ${got.why}.`, got.why, 'a complete 200 response');
+  if (!got.ok) return fail({ message: `${what}: ${got.why}.`, saw: got.why, expected: 'a complete 200 response' });
   if (got.response.status !== 200) {
-    return fail(
-      `${what} answered ${got.response.status}.`,
-      firstLine(got.response.body),
-      '200, as before your edit',
-      got.response.status === 500 ? ['The lab log shows the whole traceback.'] : undefined,
-    );
+    return fail({
+      message: `${what} answered ${got.response.status}.`,
+      saw: firstLine(got.response.body),
+      expected: '200, as before your edit',
+      details: got.response.status === 500 ? ['The lab log shows the whole traceback.'] : undefined,
+    });
   }
   return null;
 }
@@ -58,23 +58,25 @@ export async function blockingCheck(ctx: CheckContext): Promise<CheckResult> {
     await settle(ctx, () => blocked().length >= REPORTS - 1);
     const stalls = blocked();
     const where = stalls.find((s) => s.where)?.where;
-    return fail(
-      `${REPORTS} requests to /report sent together took ${(took / 1000).toFixed(2)} s: they were answered one after another.`,
-      stalls.length
+    return fail({
+      message: `${REPORTS} requests to /report sent together took ${(took / 1000).toFixed(2)} s: they were answered one after another.`,
+      saw: stalls.length
         ? `the server reported the event loop blocked ${stalls.length} times by GET /report${where ? `, at ${where}` : ''}`
         : `${(took / 1000).toFixed(2)} s for ${REPORTS} requests`,
-      `all ${REPORTS} within about ${REPORT_SECONDS} s, the time of one`,
-      ['While build_report() runs time.sleep(), the event loop can do nothing else: not even read the next request.'],
-    );
+      expected: `all ${REPORTS} within about ${REPORT_SECONDS} s, the time of one`,
+      details: [
+        'While build_report() runs time.sleep(), the event loop can do nothing else: not even read the next request.',
+      ],
+    });
   }
   await settle(ctx, () => false, 150); // a stall is reported at the next heartbeat
   const stalls = blocked();
   if (stalls.length) {
-    return fail(
-      'The requests were quick, but the event loop was still blocked by /report.',
-      `${stalls[0]!.durationMs} ms${stalls[0]!.where ? ` at ${stalls[0]!.where}` : ''}`,
-      'no stall: the slow work happens outside the loop',
-    );
+    return fail({
+      message: 'The requests were quick, but the event loop was still blocked by /report.',
+      saw: `${stalls[0]!.durationMs} ms${stalls[0]!.where ? ` at ${stalls[0]!.where}` : ''}`,
+      expected: 'no stall: the slow work happens outside the loop',
+    });
   }
   return pass(
     `${REPORTS} requests to /report took ${(took / 1000).toFixed(2)} s together, and the loop never stalled: the slow ` +
@@ -92,7 +94,11 @@ export async function countdownCheck(ctx: CheckContext): Promise<CheckResult> {
   const { response } = got;
   const type = String(response.headers['content-type'] ?? '');
   if (!type.startsWith('text/event-stream')) {
-    return fail(`GET ${path} says its body is "${type || 'nothing'}".`, type || 'no Content-Type', 'text/event-stream');
+    return fail({
+      message: `GET ${path} says its body is "${type || 'nothing'}".`,
+      saw: type || 'no Content-Type',
+      expected: 'text/event-stream',
+    });
   }
   const wanted = [...Array.from({ length: from }, (_, i) => String(from - i)), 'liftoff'];
   const events = response.body
@@ -106,20 +112,20 @@ export async function countdownCheck(ctx: CheckContext): Promise<CheckResult> {
     )
     .filter((data) => data !== '');
   if (events.join(',') !== wanted.join(',')) {
-    return fail(
-      `GET ${path} sent other events than asked.`,
-      JSON.stringify(response.body.slice(0, 160)),
-      wanted.map((d) => `data: ${d}`).join(' / '),
-      ['Each event is "data: VALUE" followed by an empty line: send f"data: {n}\\n\\n".encode().'],
-    );
+    return fail({
+      message: `GET ${path} sent other events than asked.`,
+      saw: JSON.stringify(response.body.slice(0, 160)),
+      expected: wanted.map((d) => `data: ${d}`).join(' / '),
+      details: ['Each event is "data: VALUE" followed by an empty line: send f"data: {n}\\n\\n".encode().'],
+    });
   }
   const spread = response.pieces.at(-1)!.ms - response.pieces[0]!.ms;
   if (response.pieces.length < 2 || spread < 150) {
-    return fail(
-      `GET ${path} sent the right events, but all at once.`,
-      `${response.pieces.length} piece${response.pieces.length === 1 ? '' : 's'} within ${spread} ms`,
-      'one body event per event ("more_body": True), with await asyncio.sleep(0.2) between them',
-    );
+    return fail({
+      message: `GET ${path} sent the right events, but all at once.`,
+      saw: `${response.pieces.length} piece${response.pieces.length === 1 ? '' : 's'} within ${spread} ms`,
+      expected: 'one body event per event ("more_body": True), with await asyncio.sleep(0.2) between them',
+    });
   }
   return pass(
     `${from} … 1, liftoff: ${wanted.length} events spread over ${(spread / 1000).toFixed(2)} s in one response, ` +
@@ -132,14 +138,18 @@ export async function upperCheck(ctx: CheckContext): Promise<CheckResult> {
   const url = `ws://127.0.0.1:${ctx.port('asgi')}/echo`;
   const got = await wsExchange(url, word);
   if (!got.ok) {
-    return fail(`A WebSocket to /echo did not answer: ${got.why}.`, got.why, `"${word.toUpperCase()}" back`);
+    return fail({
+      message: `A WebSocket to /echo did not answer: ${got.why}.`,
+      saw: got.why,
+      expected: `"${word.toUpperCase()}" back`,
+    });
   }
   if (got.reply !== word.toUpperCase()) {
-    return fail(
-      `/echo answered "${got.reply}" to "${word}".`,
-      got.binary ? `a binary message: ${got.reply}` : got.reply,
-      word.toUpperCase(),
-    );
+    return fail({
+      message: `/echo answered "${got.reply}" to "${word}".`,
+      saw: got.binary ? `a binary message: ${got.reply}` : got.reply,
+      expected: word.toUpperCase(),
+    });
   }
   return pass(`"${word}" came back as "${got.reply}": one receive(), one send(), per message, on an open connection.`);
 }

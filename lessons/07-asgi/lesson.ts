@@ -5,6 +5,7 @@
 // WebSocket and say what came back.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { asgiEvents } from '../../src/servers/python/asgi-events.js';
 import { fail, pass, sawRequests } from '../../src/engine/check-helpers.js';
 import {
   type CheckContext,
@@ -57,6 +58,7 @@ export default defineLesson({
     {
       name: 'asgi',
       role: 'ASGI server (asyncio, one event loop)',
+      events: asgiEvents,
       program: { python: '@servers/python/asgi_server.py', args: ['--app', 'app:app'] },
       port: 8700,
     },
@@ -76,20 +78,20 @@ export default defineLesson({
       check: async (ctx) => {
         const seen = asgiRequests(ctx, '/scope').filter((r) => r.status === 200 && r.scope);
         if (seen.length === 0) {
-          return fail(
-            'The ASGI server has not answered GET /scope in this step yet.',
-            sawRequests(asgiRequests(ctx)),
-            `curl -s ${ctx.url('asgi')}/scope`,
-          );
+          return fail({
+            message: 'The ASGI server has not answered GET /scope in this step yet.',
+            saw: sawRequests(asgiRequests(ctx)),
+            expected: `curl -s ${ctx.url('asgi')}/scope`,
+          });
         }
         const ports = seen.map((r) => Number(r.scope?.client?.[1]));
         const given = Number(/\d+/.exec(ctx.answer ?? '')?.[0]);
         if (!ports.includes(given)) {
-          return fail(
-            "That is not a port the server saw in scope['client'].",
-            ctx.answer || 'no answer',
-            `the second item of "client" in the JSON (the lab saw port ${ports.length > 1 ? 'one of ' : ''}${ports.slice(-3).join(', ')})`,
-          );
+          return fail({
+            message: "That is not a port the server saw in scope['client'].",
+            saw: ctx.answer || 'no answer',
+            expected: `the second item of "client" in the JSON (the lab saw port ${ports.length > 1 ? 'one of ' : ''}${ports.slice(-3).join(', ')})`,
+          });
         }
         const last = seen.at(-1)!.scope!;
         return pass(
@@ -113,20 +115,20 @@ export default defineLesson({
       check: async (ctx) => {
         const sleeps = asgiRequests(ctx, '/sleep').filter((r) => r.status === 200);
         if (sleeps.length < 10) {
-          return fail(
-            `The server has answered ${sleeps.length} /sleep request${sleeps.length === 1 ? '' : 's'} in this step.`,
-            sawRequests(asgiRequests(ctx)),
-            'ten /sleep requests sent together (the command above)',
-          );
+          return fail({
+            message: `The server has answered ${sleeps.length} /sleep request${sleeps.length === 1 ? '' : 's'} in this step.`,
+            saw: sawRequests(asgiRequests(ctx)),
+            expected: 'ten /sleep requests sent together (the command above)',
+          });
         }
         const batch = sleeps.slice(-10);
         const span = Math.max(...batch.map((r) => r.end)) - Math.min(...batch.map((r) => r.start));
         if (span > 2500) {
-          return fail(
-            `The last ten /sleep requests took ${seconds(span)} from the first start to the last end.`,
-            `${seconds(span)} in all`,
-            'about 1 s: send them at the same time (note the & in the command)',
-          );
+          return fail({
+            message: `The last ten /sleep requests took ${seconds(span)} from the first start to the last end.`,
+            saw: `${seconds(span)} in all`,
+            expected: 'about 1 s: send them at the same time (note the & in the command)',
+          });
         }
         return pass(
           `Ten requests, each awaiting asyncio.sleep(1), took ${seconds(span)} in all, not 10 s: while one awaited, ` +
@@ -164,18 +166,18 @@ export default defineLesson({
         const streams = asgiRequests(ctx, '/events').filter((r) => r.status === 200);
         const last = streams.at(-1);
         if (!last) {
-          return fail(
-            'The server has not answered GET /events in this step yet.',
-            sawRequests(asgiRequests(ctx)),
-            `curl -N ${ctx.url('asgi')}/events`,
-          );
+          return fail({
+            message: 'The server has not answered GET /events in this step yet.',
+            saw: sawRequests(asgiRequests(ctx)),
+            expected: `curl -N ${ctx.url('asgi')}/events`,
+          });
         }
         if ((last.bodyEvents ?? 0) < 3 || !header(last, 'content-type')?.startsWith('text/event-stream')) {
-          return fail(
-            'That /events response was not a stream of events.',
-            `${last.bodyEvents ?? 0} body events, Content-Type ${header(last, 'content-type') ?? 'none'}`,
-            'several http.response.body events, text/event-stream',
-          );
+          return fail({
+            message: 'That /events response was not a stream of events.',
+            saw: `${last.bodyEvents ?? 0} body events, Content-Type ${header(last, 'content-type') ?? 'none'}`,
+            expected: 'several http.response.body events, text/event-stream',
+          });
         }
         return pass(
           `One response, ${last.bodyEvents} http.response.body events over ${seconds(last.durationMs ?? 0)}: the first left ` +
@@ -215,13 +217,13 @@ export default defineLesson({
         const talked = done.filter((s) => s.accepted && s.messagesIn > 0 && s.messagesOut > 0);
         const last = talked.at(-1);
         if (!last) {
-          return fail(
-            done.length
+          return fail({
+            message: done.length
               ? 'A WebSocket to /echo opened and closed, but no message went both ways.'
               : 'The server has not seen a finished WebSocket conversation on /echo in this step.',
-            done.length ? `${done.at(-1)!.messagesIn} in, ${done.at(-1)!.messagesOut} out` : 'no WebSocket yet',
-            'a message sent and one received (echo hello | … ws …)',
-          );
+            saw: done.length ? `${done.at(-1)!.messagesIn} in, ${done.at(-1)!.messagesOut} out` : 'no WebSocket yet',
+            expected: 'a message sent and one received (echo hello | … ws …)',
+          });
         }
         return pass(
           `The server answered the upgrade with 101, then ${last.messagesIn} message${last.messagesIn === 1 ? '' : 's'} in, ` +
@@ -255,19 +257,19 @@ export default defineLesson({
         const seen = asgiRequests(ctx, '/state').filter((r) => r.status === 200);
         const last = seen.at(-1);
         if (!last) {
-          return fail(
-            'The server has not answered GET /state in this step yet.',
-            sawRequests(asgiRequests(ctx)),
-            `curl -s ${ctx.url('asgi')}/state`,
-          );
+          return fail({
+            message: 'The server has not answered GET /state in this step yet.',
+            saw: sawRequests(asgiRequests(ctx)),
+            expected: `curl -s ${ctx.url('asgi')}/state`,
+          });
         }
         const keys = last.scope?.stateKeys ?? [];
         if (!keys.includes('boot_id')) {
-          return fail(
-            "That request's scope['state'] held no boot_id: the lifespan start-up did not store it.",
-            keys.length ? `state keys: ${keys.join(', ')}` : 'an empty state',
-            'boot_id and started_at, stored by lifespan() on lifespan.startup',
-          );
+          return fail({
+            message: "That request's scope['state'] held no boot_id: the lifespan start-up did not store it.",
+            saw: keys.length ? `state keys: ${keys.join(', ')}` : 'an empty state',
+            expected: 'boot_id and started_at, stored by lifespan() on lifespan.startup',
+          });
         }
         return pass(
           `scope['state'] held ${keys.join(' and ')}: stored once by the lifespan start-up, before the first request, ` +

@@ -5,13 +5,21 @@
 // marks its requests with X-Bench-Run and X-Bench-Sent; see runs.ts), never a fixed number.
 import { fail, pass } from '../../src/engine/check-helpers.js';
 import { defineLesson, type CheckContext, type ServerSpec } from '../../src/engine/types.js';
+import { asgiEvents } from '../../src/servers/python/asgi-events.js';
+import { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
 import { benchRuns, describeRun, lastRun, type Run } from './runs.js';
 
-function wsgi(name: string, port: number, workers: number, threads = 1): ServerSpec {
+function wsgi<const N extends string>(
+  name: N,
+  port: number,
+  workers: number,
+  threads = 1,
+): ServerSpec<N, typeof wsgiEvents> {
   const how = threads > 1 ? `1 worker, ${threads} threads` : `${workers} worker${workers > 1 ? 's' : ''}`;
   return {
     name,
     role: `WSGI server (${how})`,
+    events: wsgiEvents,
     program: {
       python: '@servers/python/wsgi_server.py',
       args: ['--app', 'sync_app:app', '--workers', String(workers), '--threads', String(threads)],
@@ -75,6 +83,7 @@ export default defineLesson({
     {
       name: 'async',
       role: 'ASGI server (asyncio, 1 process)',
+      events: asgiEvents,
       program: { python: '@servers/python/asgi_server.py', args: ['--app', 'async_app:app'] },
       port: 8880,
     },
@@ -100,11 +109,11 @@ export default defineLesson({
         const runs = SERVERS.map((s) => loaded(ctx, s));
         const missing = SERVERS.filter((_, i) => !runs[i]);
         if (missing.length) {
-          return fail(
-            `The lab has not seen a bench run with 10 requests in flight on ${missing.join(', ')} yet.`,
-            missing.map((s) => missingRun(ctx, s)).join('; '),
-            'one bench run with -c 10 on each of sync-1, sync-4, threads and async',
-          );
+          return fail({
+            message: `The lab has not seen a bench run with 10 requests in flight on ${missing.join(', ')} yet.`,
+            saw: missing.map((s) => missingRun(ctx, s)).join('; '),
+            expected: 'one bench run with -c 10 on each of sync-1, sync-4, threads and async',
+          });
         }
         const [one, four, threads, loop] = runs as Run[];
         return pass(
@@ -128,35 +137,35 @@ export default defineLesson({
       check: async (ctx) => {
         const run = loaded(ctx, 'sync-4');
         if (!run) {
-          return fail(
-            'The lab has not seen a bench run on sync-4 with 10 requests in flight in this step.',
-            missingRun(ctx, 'sync-4'),
-            'a run of the shown command, then its numbers as your answer',
-          );
+          return fail({
+            message: 'The lab has not seen a bench run on sync-4 with 10 requests in flight in this step.',
+            saw: missingRun(ctx, 'sync-4'),
+            expected: 'a run of the shown command, then its numbers as your answer',
+          });
         }
         const [rps, p95] = answerNumbers(ctx.answer ?? '');
         const p95Ms = p95 && (p95.unit === 's' ? p95.value * 1000 : p95.value);
         const measured = `${run.requestsPerSecond.toFixed(1)} requests/s, p95 ${Math.round(run.p95)} ms`;
         if (!rps || p95Ms === undefined) {
-          return fail(
-            'Your answer needs two numbers: requests/s, then p95.',
-            ctx.answer || 'no answer',
-            'written like 12.5 850ms',
-          );
+          return fail({
+            message: 'Your answer needs two numbers: requests/s, then p95.',
+            saw: ctx.answer || 'no answer',
+            expected: 'written like 12.5 850ms',
+          });
         }
         if (!near(rps.value, run.requestsPerSecond, 0.2)) {
-          return fail(
-            `${rps.value} requests/s is not what the lab measured for your last run.`,
-            `you answered ${rps.value} requests/s`,
-            `within 20 % of the lab's ${run.requestsPerSecond.toFixed(1)} (the "requests" line)`,
-          );
+          return fail({
+            message: `${rps.value} requests/s is not what the lab measured for your last run.`,
+            saw: `you answered ${rps.value} requests/s`,
+            expected: `within 20 % of the lab's ${run.requestsPerSecond.toFixed(1)} (the "requests" line)`,
+          });
         }
         if (!near(p95Ms, run.p95, 0.2, 20)) {
-          return fail(
-            `p95 ${p95Ms} ms is not what the lab measured for your last run.`,
-            `you answered p95 ${p95Ms} ms`,
-            `within 20 % of the lab's ${Math.round(run.p95)} ms (the "latency" line, or the ◀ p95 row)`,
-          );
+          return fail({
+            message: `p95 ${p95Ms} ms is not what the lab measured for your last run.`,
+            saw: `you answered p95 ${p95Ms} ms`,
+            expected: `within 20 % of the lab's ${Math.round(run.p95)} ms (the "latency" line, or the ◀ p95 row)`,
+          });
         }
         return pass(
           `Right: the lab measured ${measured} for that run. 95 requests in 100 waited ` +
@@ -182,11 +191,11 @@ export default defineLesson({
         const two = loaded(ctx, 'sync-2');
         if (!one || !two) {
           const missing = [one ? '' : 'sync-1', two ? '' : 'sync-2'].filter(Boolean);
-          return fail(
-            `The lab has not seen a bench run with 10 requests in flight on ${missing.join(' and ')} in this step.`,
-            missing.map((s) => missingRun(ctx, s)).join('; '),
-            'a run of each shown command, then the ratio of their requests/s',
-          );
+          return fail({
+            message: `The lab has not seen a bench run with 10 requests in flight on ${missing.join(' and ')} in this step.`,
+            saw: missing.map((s) => missingRun(ctx, s)).join('; '),
+            expected: 'a run of each shown command, then the ratio of their requests/s',
+          });
         }
         const ratio = two.requestsPerSecond / one.requestsPerSecond;
         const [given] = answerNumbers(ctx.answer ?? '');
@@ -194,11 +203,13 @@ export default defineLesson({
           `sync-1 ${one.requestsPerSecond.toFixed(1)} → sync-2 ${two.requestsPerSecond.toFixed(1)} requests/s ` +
           `(×${ratio.toFixed(2)}), p95 ${Math.round(one.p95)} → ${Math.round(two.p95)} ms`;
         if (!given || !near(given.value, ratio, 0.15, 0.2)) {
-          return fail(
-            given ? `×${given.value} is not the ratio the lab measured.` : 'Your answer needs a number: the ratio.',
-            ctx.answer || 'no answer',
-            `sync-2's requests/s divided by sync-1's, about ${ratio.toFixed(1)} for your runs`,
-          );
+          return fail({
+            message: given
+              ? `×${given.value} is not the ratio the lab measured.`
+              : 'Your answer needs a number: the ratio.',
+            saw: ctx.answer || 'no answer',
+            expected: `sync-2's requests/s divided by sync-1's, about ${ratio.toFixed(1)} for your runs`,
+          });
         }
         return pass(`Right: the lab measured ${lab}.`, [
           'Each worker still serves one request at a time; with 10 waiting, two workers clear the queue twice as fast.',

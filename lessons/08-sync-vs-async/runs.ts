@@ -60,7 +60,8 @@ export function measureRun(server: string, runId: string, timed: Timed[]): Run {
 /** Every bench run each server saw in this step, oldest first (by when the run began). */
 export function benchRuns(ctx: CheckContext, server?: string): Run[] {
   const groups = new Map<string, { server: string; runId: string; timed: Timed[] }>();
-  for (const r of ctx.requests(server) as RequestEvent[]) {
+  // Every server of this lesson (wsgi-events.ts, asgi-events.ts) reports `start` and `end`.
+  for (const r of ctx.requests(...(server ? [server] : [])) as (RequestEvent & { start?: number; end?: number })[]) {
     const runId = header(r.headers, 'x-bench-run');
     const sent = Number(header(r.headers, 'x-bench-sent'));
     const start = Number(r.start);

@@ -3,7 +3,7 @@
 import { Lab } from '../engine/lab.js';
 import { Progress } from '../engine/progress.js';
 import { install, onSignalExit } from '../engine/shutdown.js';
-import type { LabEvent, RequestEvent } from '../engine/types.js';
+import type { LabEvent, RequestEvent, ServerStateEvent } from '../engine/types.js';
 import { tutorCommand } from '../engine/tutor-command.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
@@ -47,7 +47,12 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
     );
     process.stdout.write(`Requests appear below as the lab sees them. Ctrl-C stops the lab.\n\n`);
   }
+  // A malformed event never reaches --json's stream of events: it is said on stderr instead.
+  const sayDropped = (problem: string) =>
+    (json ? process.stderr : process.stdout).write(`${new Date().toTimeString().slice(0, 8)}  ${paint.red(problem)}\n`);
+  for (const problem of running.dropped) sayDropped(problem);
   running.subscribe((change) => {
+    if (change.type === 'dropped') sayDropped(change.problem);
     if (change.type !== 'event') return;
     if (json) printJson(change.event);
     else process.stdout.write(`${describe(change.event)}\n`);
@@ -66,8 +71,10 @@ function describe(event: LabEvent): string {
     const what = request.error ? paint.red(` ${request.error}`) : '';
     return `${time}  ${event.server.padEnd(10)} ${request.method || '?'} ${request.target || ''}  ${painted}${duration}${what}`;
   }
-  if (event.event === 'server')
-    return `${time}  ${paint.yellow(`server ${String(event.name)} is ${String(event.state)}`)}${event.reason ? ` (${String(event.reason)})` : ''}`;
+  if (event.event === 'server' && event.server === 'lab') {
+    const { name, state, reason } = event as ServerStateEvent;
+    return `${time}  ${paint.yellow(`server ${name} is ${state}`)}${reason ? ` (${reason})` : ''}`;
+  }
   return `${time}  ${event.server.padEnd(10)} ${inWords(event)}`;
 }
 

@@ -15,10 +15,16 @@ export function checkContext(lab: Lab, stepId: string, answer?: string): Omit<Ch
     get events() {
       return lab.eventsSince(stepId);
     },
-    requests: (server) =>
-      lab
+    requests: (...servers: (string | undefined)[]) => {
+      const names = servers.filter((name) => name !== undefined); // requests(undefined): all of them
+      return lab
         .eventsSince(stepId)
-        .filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
+        .filter((e): e is RequestEvent => e.event === 'request' && (names.length === 0 || names.includes(e.server)));
+    },
+    // The supervisor let in only events that fit the server's declared family (lab.ts), so the
+    // filtered list has the type the lesson asked for.
+    eventsOf: ((server: string, event: string) =>
+      lab.eventsSince(stepId).filter((e) => e.event === event && e.server === server)) as CheckContext['eventsOf'],
     ...(answer !== undefined ? { answer: answer.trim() } : {}),
     secrets: { ...lab.secrets },
     workspace: lab.lessonWorkspace,

@@ -1,12 +1,23 @@
 // Small helpers for lesson checks, so each check reads as "what did the lab see, what did we want".
-import type { CheckResult, HeaderPairs, LabEvent, RequestEvent } from './types.js';
+import type { CheckResult, HeaderPairs, LabEvent, RequestEvent, ServerStateEvent } from './types.js';
 
 export function pass(message: string, details?: string[]): CheckResult {
   return { status: 'pass', message, ...(details ? { details } : {}) };
 }
 
-/** A failed check says what the lab saw and what it expected, so the learner knows what to try. */
-export function fail(message: string, saw?: string, expected?: string, details?: string[]): CheckResult {
+export interface Failure {
+  /** What went wrong, in a sentence the learner reads first. */
+  message: string;
+  /** What the lab saw, in words or a short quote. */
+  saw?: string;
+  /** What it wanted. */
+  expected?: string;
+  details?: string[];
+}
+
+/** A failed check says what the lab saw and what it expected, so the learner knows what to try.
+ * Named fields, so `saw` and `expected` cannot be swapped by accident. */
+export function fail({ message, saw, expected, details }: Failure): CheckResult {
   return {
     status: 'fail',
     message,
@@ -23,12 +34,12 @@ export function header(pairs: HeaderPairs | undefined, name: string): string | u
 }
 
 /** "GET /path → 200" — how checks quote a request back to the learner. */
-export function describeRequest(request: RequestEvent): string {
+export function describeRequest(request: Pick<RequestEvent, 'method' | 'target' | 'status'>): string {
   return `${request.method} ${request.target} → ${request.status ?? 'no response'}`;
 }
 
 /** Quote the last few requests a server saw, or say it saw none. */
-export function sawRequests(requests: RequestEvent[], count = 3): string {
+export function sawRequests(requests: Pick<RequestEvent, 'method' | 'target' | 'status'>[], count = 3): string {
   if (requests.length === 0) return 'no requests yet';
   return requests.slice(-count).map(describeRequest).join('; ');
 }
@@ -41,12 +52,17 @@ export function sawRequests(requests: RequestEvent[], count = 3): string {
  */
 export function crashNotes(events: readonly LabEvent[], server?: string): string[] {
   const notes: string[] = [];
-  const changes = events.filter((e) => e.event === 'server' && e.server === 'lab' && (!server || e.name === server));
+  const changes = serverChanges(events).filter((e) => !server || e.name === server);
   changes.forEach((change, index) => {
     if (change.state !== 'crashed') return;
     const back = changes.slice(index + 1).some((later) => later.name === change.name && later.state === 'up');
-    const reason = typeof change.reason === 'string' ? change.reason : 'no reason given';
-    notes.push(`the ${String(change.name)} crashed and ${back ? 'was restarted' : 'is down'}: ${reason}`);
+    const reason = change.reason ?? 'no reason given';
+    notes.push(`the ${change.name} crashed and ${back ? 'was restarted' : 'is down'}: ${reason}`);
   });
   return notes;
+}
+
+/** The supervisor's own events: a server went up, stopped or crashed (after the lab started). */
+export function serverChanges(events: readonly LabEvent[]): ServerStateEvent[] {
+  return events.filter((e): e is ServerStateEvent => e.event === 'server' && e.server === 'lab');
 }

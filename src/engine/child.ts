@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { eventProblem, type Family } from '../servers/lib/event-schema.js';
 import { TutorError } from './errors.js';
 import type { ResolvedProgram } from './programs.js';
 
@@ -19,7 +20,12 @@ export interface ChildOptions {
   port: number;
   ready: 'event' | 'listening' | { line: RegExp };
   readyTimeoutMs: number;
-  onEvent(event: Record<string, unknown>): void;
+  /** The events the server declares (ServerSpec.events): lines that do not fit are dropped. */
+  events: Family;
+  /** An event that fits the server's family (or its `ready`). */
+  onEvent(event: { event: string } & Record<string, unknown>): void;
+  /** A line on fd 3 that is not one of its events: already in the server's log, then dropped. */
+  onBadEvent(problem: string): void;
   onLog(line: string): void;
   /** Called when the process ends; `expected` is true when we stopped it. */
   onExit(info: { code: number | null; signal: string | null; expected: boolean }): void;
@@ -58,13 +64,8 @@ export class LabChild {
     const events = child.stdio[3];
     if (events && 'on' in events) {
       createInterface({ input: events as NodeJS.ReadableStream }).on('line', (line) => {
-        let event: Record<string, unknown>;
-        try {
-          event = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          this.log(`(not an event) ${line}`);
-          return;
-        }
+        const event = this.parseEvent(line);
+        if (!event) return;
         if (event.event === 'ready') readySignal();
         this.options.onEvent(event);
       });
@@ -121,6 +122,26 @@ export class LabChild {
   /** Send a JSON command line on the server's stdin ({"cmd":"slow","on":true}). */
   send(command: Record<string, unknown>): void {
     this.process?.stdin?.write(`${JSON.stringify(command)}\n`);
+  }
+
+  /** An fd-3 line as an event of this server's family, or undefined (and a log line saying why):
+   * a server's bug must show up in its log, never crash the tutor or reach a check. */
+  private parseEvent(line: string): ({ event: string } & Record<string, unknown>) | undefined {
+    if (line.trim() === '') return undefined;
+    let value: unknown;
+    let problem: string | undefined;
+    try {
+      value = JSON.parse(line);
+      problem = eventProblem(this.options.events, value);
+    } catch (error) {
+      problem = `not JSON (${(error as Error).message})`;
+    }
+    if (!problem) return value as { event: string } & Record<string, unknown>;
+    const quoted = line.length > 160 ? `${line.slice(0, 160)}…` : line;
+    const message = `${this.options.name} wrote an event the tutor dropped: ${problem}. The line was: ${quoted}`;
+    this.log(`[gateway-tutor] ${message}`);
+    this.options.onBadEvent(message);
+    return undefined;
   }
 
   tail(count: number): string[] {

@@ -69,6 +69,8 @@ export class Lab implements LabHandle {
   private readonly eventList: LabEvent[] = [];
   private readonly listeners = new Set<(change: LabChange) => void>();
   private readonly marks = new Map<string, number>();
+  /** What was wrong with the last fd-3 lines the servers wrote that were not their events. */
+  readonly dropped: string[] = [];
   private seq = 0;
   private runDir = '';
   private python = 'python3';
@@ -205,7 +207,13 @@ export class Lab implements LabHandle {
       port: member.ports.port!,
       ready: spec.ready ?? 'event',
       readyTimeoutMs: spec.readyTimeoutMs ?? 10000,
+      events: spec.events,
       onEvent: (event) => this.record(spec.name, event),
+      onBadEvent: (problem) => {
+        this.dropped.push(problem);
+        if (this.dropped.length > 100) this.dropped.shift();
+        this.notify({ type: 'dropped', server: spec.name, problem });
+      },
       onLog: (line) => this.notify({ type: 'log', server: spec.name, line }),
       onExit: ({ code, signal, expected }) => {
         if (expected) this.setState(member, 'stopped');
@@ -420,15 +428,10 @@ export class Lab implements LabHandle {
     return Object.fromEntries([...this.members.values()].map((m) => [m.spec.name, m.ports]));
   }
 
-  private record(server: string, raw: Record<string, unknown>): void {
+  /** Keep an event the server's family accepted (child.ts checked it), or one of the lab's own. */
+  private record(server: string, raw: { event: string } & Record<string, unknown>): void {
     if (raw.event === 'ready') return;
-    const event = {
-      ...raw,
-      server,
-      seq: ++this.seq,
-      time: Date.now(),
-      event: String(raw.event ?? 'unknown'),
-    } as LabEvent;
+    const event: LabEvent = { ...raw, server, seq: ++this.seq, time: Date.now() };
     this.eventList.push(event);
     if (this.eventList.length > MAX_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
     this.notify({ type: 'event', event });

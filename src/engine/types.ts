@@ -1,5 +1,6 @@
 // The shapes everything else agrees on: a lesson definition (what lesson.ts files export), the
 // events lab servers report, and what a check gets and gives back. No behaviour lives here.
+import type { EventOf, Family } from '../servers/lib/event-schema.js';
 
 /** Something the learner's machine must have. The engine knows how to look for each id. */
 export type RequirementId = 'curl' | 'python3' | 'flask' | 'gunicorn' | 'uvicorn' | 'openssl';
@@ -11,9 +12,12 @@ export type Program =
   | { python: string; args?: string[] }
   | { command: string; args?: string[] };
 
-export interface ServerSpec {
+export interface ServerSpec<N extends string = string, F extends Family = Family> {
   /** Name in the lab, used in URLs placeholders ({{origin.url}}), events and `ctl`. */
-  name: string;
+  name: N;
+  /** The events this server writes on fd 3: its family's declaration (src/servers/<family>/
+   * events.ts). The tutor drops lines that do not fit it; checks read its fields typed. */
+  events: F;
   /** What it is, for the learner: "origin server", "reverse proxy", "WSGI server". */
   role: string;
   program: Program;
@@ -34,7 +38,7 @@ export interface ServerSpec {
 
 export type StepKind = 'read' | 'probe' | 'answer' | 'edit' | 'drill';
 
-export interface Step {
+export interface Step<S extends ServerSpec = ServerSpec> {
   /** Stable id, unique in the lesson (progress and `check LESSON STEP` use it). */
   id: string;
   kind: StepKind;
@@ -50,15 +54,15 @@ export interface Step {
   /** The step needs these (Flask, Gunicorn…); without them it is skipped with the reason. */
   requires?: RequirementId[];
   /** Judges what the lab observed. Needed for every kind but 'read'. */
-  check?: (ctx: CheckContext) => Promise<CheckResult>;
+  check?: (ctx: CheckContext<FamiliesOf<S>>) => Promise<CheckResult>;
   /** What a learner would do, for the walk test: edit files, call ctx.run(command) for shown
    * commands, and return the answer for answer steps. Without it the walk runs `commands`. */
-  solve?: (ctx: SolveContext) => Promise<string | void>;
+  solve?: (ctx: SolveContext<FamiliesOf<S>>) => Promise<string | void>;
   /** @default 5000 */
   timeoutMs?: number;
 }
 
-export interface LessonDefinition {
+export interface LessonDefinition<S extends ServerSpec = ServerSpec> {
   id: string;
   title: string;
   /** One line for the lesson map. */
@@ -68,29 +72,43 @@ export interface LessonDefinition {
   requires: RequirementId[];
   /** Names of fresh random values made for each lab run (GT_SECRETS, ctx.secrets). */
   secrets?: string[];
-  servers: ServerSpec[];
-  steps: Step[];
+  servers: readonly S[];
+  steps: Step<S>[];
 }
 
-/** Identity function that gives lesson.ts files type checking. */
-export function defineLesson(lesson: LessonDefinition): LessonDefinition {
-  return lesson;
+/** Identity function that gives lesson.ts files type checking: each step's `ctx.requests('proxy')`
+ * and `ctx.eventsOf('proxy', 'health')` are typed by the `events` of the server of that name. */
+export function defineLesson<const S extends ServerSpec>(lesson: LessonDefinition<S>): LessonDefinition {
+  // The engine holds every lesson alike; the precise types were for the lesson's own checks.
+  return lesson as unknown as LessonDefinition;
+}
+
+/** The servers of a lesson, declared before it so helper functions can name its check context:
+ * `const servers = labServers([...]); type Ctx = ContextOf<typeof servers>`. */
+export function labServers<const S extends ServerSpec>(servers: readonly S[]): readonly S[] {
+  return servers;
 }
 
 /** [name, value] pairs, in wire order and case. */
 export type HeaderPairs = [string, string][];
 
-export interface LabEventBase {
+/** What the tutor adds to every event it accepts. */
+export interface Received {
   /** Position in the lab's event list, from 1. */
   seq: number;
   /** Milliseconds since the epoch, when the tutor received it. */
   time: number;
   /** The lab server that reported it ('lab' for the supervisor's own events). */
   server: string;
-  event: string;
-  [field: string]: unknown;
 }
 
+/** Any event, as the engine and the views see it: only what every event has. Checks read typed
+ * events through `ctx.requests(server)` and `ctx.eventsOf(server, name)`. */
+export interface LabEventBase extends Received {
+  event: string;
+}
+
+/** The fields every request event carries (docs/lab-servers.md), whatever the server. */
 export interface RequestEvent extends LabEventBase {
   event: 'request';
   conn?: number;
@@ -102,10 +120,23 @@ export interface RequestEvent extends LabEventBase {
   status: number | null;
   responseHeaders?: HeaderPairs;
   durationMs?: number;
+  aborted?: boolean;
   error?: string;
 }
 
+/** The supervisor's own event: a server went up, stopped or crashed after the lab started. */
+export interface ServerStateEvent extends LabEventBase {
+  server: 'lab';
+  event: 'server';
+  name: string;
+  state: 'up' | 'stopped' | 'crashed';
+  reason?: string;
+}
+
 export type LabEvent = LabEventBase | RequestEvent;
+
+/** An event of a family as checks get it: `LabEventOf<typeof reverseProxyEvents, 'health'>`. */
+export type LabEventOf<F extends Family, E extends string = string> = Extract<EventOf<F>, { event: E }> & Received;
 
 export type ServerState = 'starting' | 'up' | 'stopped' | 'crashed';
 
@@ -140,16 +171,35 @@ export interface CheckOutcome {
   details: string[];
 }
 
-export interface CheckContext {
+/** Which events each server of a lab writes: `{ proxy: typeof reverseProxyEvents, … }`. */
+export type Families = Record<string, Family>;
+
+/** The families of a lesson's servers, by name (ServerSpec.events). */
+export type FamiliesOf<S extends ServerSpec> = { [N in S['name']]: FamilyNamed<S, N> };
+type FamilyNamed<S extends ServerSpec, N extends string> = S extends ServerSpec
+  ? N extends S['name']
+    ? S['events']
+    : never
+  : never;
+
+/** Event `E` of server `N` as a check sees it, typed by the server's family. Seen from the engine
+ * (no precise families), only what every event (or every request event) has. */
+export type EventFrom<M extends Families, N extends keyof M, E extends string> = string extends keyof M[N]
+  ? E extends 'request'
+    ? RequestEvent
+    : LabEventBase
+  : LabEventOf<M[N], E>;
+
+/** What every check gets, whatever the lesson. */
+export interface ContextBase {
   lesson: string;
   step: string;
   /** Base URL of a lab server (no trailing slash), or of one of its extra ports. */
   url(server: string, port?: string): string;
   port(server: string, port?: string): number;
-  /** Events observed since this step began, oldest first. */
+  /** Events observed since this step began, oldest first (only the fields every event has:
+   * read a server's own fields through `requests` and `eventsOf`). */
   events: LabEvent[];
-  /** Request events since this step began, optionally only one server's. */
-  requests(server?: string): RequestEvent[];
   /** The learner's answer, for answer steps (trimmed). */
   answer?: string;
   /** This lab run's secrets. */
@@ -158,16 +208,39 @@ export interface CheckContext {
   workspace: string;
   /** The state of each lab server now. */
   servers: ServerSnapshot[];
-  /** Ask a lab server something (for edit checks that exercise the learner's code). */
+  /** Aborted when the check runs out of time: pass it to fetch() and other waits of the check. */
   signal: AbortSignal;
 }
 
-export interface SolveContext extends CheckContext {
+/** The context of a check whose servers' families are known (`M`: name → family). */
+export interface TypedContext<M extends Families> extends ContextBase {
+  /** Request events since this step began of these servers (of all, with none named), oldest
+   * first, typed by each server's `events`. */
+  requests<N extends keyof M & string>(...servers: N[]): EventFrom<M, N, 'request'>[];
+  /** Events called `event` that server `server` wrote since this step began, typed. */
+  eventsOf<N extends keyof M & string, E extends EventOf<M[N]>['event']>(server: N, event: E): EventFrom<M, N, E>[];
+}
+
+/** The context of a check seen from the engine, or by a helper that serves any lesson: every
+ * lesson's typed context can be passed where this one is asked for. */
+export interface AnyContext extends ContextBase {
+  requests(...servers: string[]): RequestEvent[];
+  eventsOf(server: string, event: string): LabEventBase[];
+}
+
+/** What a check gets. `M` maps the lab's server names to their event families: a lesson writes
+ * `ContextOf<typeof servers>` (see labServers), and `requests`/`eventsOf` are typed by it. */
+export type CheckContext<M extends Families = Families> = string extends keyof M ? AnyContext : TypedContext<M>;
+
+export interface SolveActions {
   /** Run a shown command (placeholders filled) as the learner would, in a shell. */
   run(command: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Stop/start a lab server, as `gateway-tutor ctl` would. */
   control(action: 'stop' | 'start' | 'restart', server: string): Promise<void>;
 }
+
+/** What a step's solve() gets in the walk test: a check's context and the learner's hands. */
+export type SolveContext<M extends Families = Families> = CheckContext<M> & SolveActions;
 
 /** A lesson as loaded from its folder. */
 export interface LoadedLesson extends LessonDefinition {
@@ -183,7 +256,9 @@ export interface LoadedLesson extends LessonDefinition {
 export type LabChange =
   | { type: 'event'; event: LabEvent }
   | { type: 'server'; server: ServerSnapshot }
-  | { type: 'log'; server: string; line: string };
+  | { type: 'log'; server: string; line: string }
+  /** A server wrote a line on fd 3 that is not one of its declared events; it was dropped. */
+  | { type: 'dropped'; server: string; problem: string };
 
 /** What the TUI and the CLI hold of a running lab. The real one is Lab (lab.ts); tests of views
  * use a fake with the same shape. */
@@ -205,3 +280,8 @@ export interface LabHandle {
   control(action: 'stop' | 'start' | 'restart', server: string): Promise<void>;
   teardown(): Promise<void>;
 }
+
+/** The check context of a lesson whose servers are `typeof servers` (from labServers). */
+export type ContextOf<T extends readonly ServerSpec[]> = CheckContext<FamiliesOf<T[number]>>;
+/** The same for a step's solve(). */
+export type SolveContextOf<T extends readonly ServerSpec[]> = SolveContext<FamiliesOf<T[number]>>;

@@ -11,7 +11,7 @@ export interface Tag {
 
 export function requestTags(r: RequestEvent): Tag[] {
   const tags: Tag[] = [];
-  const field = (name: string) => (r as Record<string, unknown>)[name];
+  const field = (name: string) => (r as unknown as Record<string, unknown>)[name];
   const cache = field('cache');
   if (typeof cache === 'string' && cache)
     tags.push({ text: `cache ${cache}`, tone: cache === 'HIT' ? 'pass' : 'muted' });

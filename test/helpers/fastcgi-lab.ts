@@ -4,7 +4,11 @@
 import { connect, type Socket } from 'node:net';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { Lab } from '../../src/engine/lab.js';
-import type { LabEvent, LoadedLesson, RequestEvent, ServerSpec } from '../../src/engine/types.js';
+import type { LoadedLesson, ServerSpec } from '../../src/engine/types.js';
+import { cgiEvents } from '../../src/servers/cgi/events.js';
+import { fastcgiAppEvents, fastcgiFrontEvents } from '../../src/servers/fastcgi/events.js';
+import type { EventOf } from '../../src/servers/lib/event-schema.js';
+import { typedEvents } from './events.js';
 import { openConnection } from '../../src/servers/fastcgi/connection.mjs';
 import { tempDir } from './env.js';
 import { waitFor } from './processes.js';
@@ -45,12 +49,20 @@ export async function startFastcgiLab(options: FastcgiLabOptions = {}): Promise<
   });
 }
 
-export function requests(lab: Lab, server: string): RequestEvent[] {
-  return lab.events().filter((e): e is RequestEvent => e.server === server && e.event === 'request');
+/** The families of the fastcgi lesson's servers. */
+const FAMILIES = { fastcgi: fastcgiFrontEvents, app: fastcgiAppEvents, cgi: cgiEvents };
+type Server = keyof typeof FAMILIES;
+
+export function requests<N extends Server>(lab: Lab, server: N) {
+  return typedEvents(lab, FAMILIES).requests(server);
 }
 
-export function eventsOf(lab: Lab, server: string, name: string): LabEvent[] {
-  return lab.events().filter((e) => e.server === server && e.event === name);
+export function eventsOf<N extends Server, E extends EventOf<(typeof FAMILIES)[N]>['event']>(
+  lab: Lab,
+  server: N,
+  name: E,
+) {
+  return typedEvents(lab, FAMILIES).eventsOf(server, name);
 }
 
 /** Open a raw TCP connection to the app; resolves once connected. */

@@ -1,6 +1,7 @@
 // Lessons made in code for engine tests, so they need no lesson folder.
 import { join } from 'node:path';
 import type { LoadedLesson, ServerSpec, Step } from '../../src/engine/types.js';
+import { tinyEvents } from '../fixtures/tiny-events.js';
 import { tempDir } from './env.js';
 
 export const tinyServer = join(import.meta.dirname, '..', 'fixtures', 'tiny-server.mjs');
@@ -11,6 +12,7 @@ export function tinyLesson(
   const servers = (overrides.servers ?? [{}]).map((server, index) => ({
     name: `tiny-${index + 1}`,
     role: 'test server',
+    events: tinyEvents,
     program: { node: tinyServer },
     port: 0,
     readyTimeoutMs: 3000,

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/engine/lab.js';
 import type { LoadedLesson } from '../../src/engine/types.js';
+import { asgiEvents } from '../../src/servers/python/asgi-events.js';
 import { tempDir } from '../helpers/env.js';
+import { typedEvents } from '../helpers/events.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lessonDir = join(root, 'lessons/07-asgi');
@@ -57,6 +59,7 @@ async function asgiLabOf(files: Record<string, string>, engine: 'lab' | 'uvicorn
       {
         name: 'asgi',
         role: 'ASGI server',
+        events: asgiEvents,
         program: { python: '@servers/python/asgi_server.py', args: ['--app', 'app:app'] },
         port: 0,
         env: { GATEWAY_TUTOR_ASGI_ENGINE: engine },
@@ -192,6 +195,7 @@ describe.skipIf(!python)(`ASGI lab server against real peers${python ? '' : ` (s
   it('GATEWAY_TUTOR_ASGI_ENGINE=uvicorn runs the app in Uvicorn with the same reports: requests, stalls, WebSockets, state', async () => {
     const lab = await asgiLabOf({ 'app.py': readFileSync(join(lessonDir, 'starter/app.py'), 'utf8') }, 'uvicorn');
     const url = lab.url('asgi');
+    const seen = () => typedEvents(lab, { asgi: asgiEvents });
     expect(await (await fetch(`${url}/state`)).json()).toHaveProperty('boot_id');
     expect(await (await fetch(`${url}/report`)).text()).toBe('report ready\n');
     expect(await wsReply(`${url.replace('http', 'ws')}/echo`, 'same')).toBe('same');
@@ -200,13 +204,19 @@ describe.skipIf(!python)(`ASGI lab server against real peers${python ? '' : ` (s
       expect(find(), what).toBeTruthy();
     };
     await until('a request event from uvicorn', () =>
-      lab.events().find((e) => e.event === 'request' && e.engine === 'uvicorn' && e.target === '/state'),
+      seen()
+        .requests('asgi')
+        .find((e) => e.engine === 'uvicorn' && e.target === '/state'),
     );
     await until('a stall in /report at time.sleep', () =>
-      lab.events().find((e) => e.event === 'stall' && e.target === '/report' && String(e.where).includes('time.sleep')),
+      seen()
+        .eventsOf('asgi', 'stall')
+        .find((e) => e.target === '/report' && String(e.where).includes('time.sleep')),
     );
     await until('a WebSocket session on /echo', () =>
-      lab.events().find((e) => e.event === 'websocket' && e.path === '/echo' && e.messagesOut === 1),
+      seen()
+        .eventsOf('asgi', 'websocket')
+        .find((e) => e.path === '/echo' && e.messagesOut === 1),
     );
   }, 30_000);
 

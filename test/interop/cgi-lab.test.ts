@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { Lab } from '../../src/engine/lab.js';
 import { eventProblem } from '../../src/servers/lib/event-schema.js';
-import type { LabEvent, LoadedLesson } from '../../src/engine/types.js';
+import type { LoadedLesson } from '../../src/engine/types.js';
 import { cgiEvents } from '../../src/servers/cgi/events.js';
 import { tempDir } from '../helpers/env.js';
+import { typedEvents } from '../helpers/events.js';
 import { rawExchange } from '../helpers/raw-http.js';
 import { waitFor } from '../helpers/processes.js';
 
@@ -100,7 +101,9 @@ describe('the CGI lab server', () => {
   afterAll(() => lab?.teardown());
 
   const spawned = (script: string) =>
-    lab.events().filter((e) => e.event === 'spawn' && e.script === script) as (LabEvent & { pid: number })[];
+    typedEvents(lab, { cgi: cgiEvents })
+      .eventsOf('cgi', 'spawn')
+      .filter((e) => e.script === script);
 
   it('copies the starter scripts with their run bits, and the broken one without', () => {
     const bin = join(workspace, 'cgi', 'cgi-bin');
@@ -117,7 +120,13 @@ describe('the CGI lab server', () => {
     const pid = spawned('hang.sh').at(-1)!.pid;
     // The sleep it started in the background is gone too: the whole group was killed
     await waitFor(() => groupMembers(pid).length === 0, `process group ${pid} to be empty`);
-    const exit = await waitFor(() => lab.events().find((e) => e.event === 'exit' && e.pid === pid), 'its exit event');
+    const exit = await waitFor(
+      () =>
+        typedEvents(lab, { cgi: cgiEvents })
+          .eventsOf('cgi', 'exit')
+          .find((e) => e.pid === pid),
+      'its exit event',
+    );
     expect(exit).toMatchObject({ signal: 'SIGKILL', timedOut: true });
   });
 
@@ -136,7 +145,10 @@ describe('the CGI lab server', () => {
     expect(raw.answer).toMatch(/first part/);
     const pid = spawned('slow-body.sh').at(-1)!.pid;
     const exit = await waitFor(
-      () => lab.events().find((e) => e.event === 'exit' && e.pid === pid),
+      () =>
+        typedEvents(lab, { cgi: cgiEvents })
+          .eventsOf('cgi', 'exit')
+          .find((e) => e.pid === pid),
       'the script to be stopped',
       3000,
     );
@@ -168,7 +180,10 @@ describe('the CGI lab server', () => {
       'HTTP/1.1 203 Non-Authoritative Information\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nraw\n',
     );
     const event = await waitFor(
-      () => lab.events().find((e) => e.event === 'request' && e.target === '/cgi-bin/nph-status.sh'),
+      () =>
+        typedEvents(lab, { cgi: cgiEvents })
+          .requests('cgi')
+          .find((e) => e.target === '/cgi-bin/nph-status.sh'),
       'the NPH request event',
     );
     expect(event).toMatchObject({ status: 203, response: 'nph' });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { Lab } from '../../src/engine/lab.js';
+import type { RequestEvent } from '../../src/engine/types.js';
 import { tempDir } from '../helpers/env.js';
 import { waitFor } from '../helpers/processes.js';
 import { rawExchange } from '../helpers/raw-http.js';
@@ -200,7 +201,9 @@ describe('CGI server', () => {
       expect(reply.status, request.split('\r\n')[0]).not.toBeNull();
     }
     // Nothing the server did was its own failure: no 500 that says "the lab server failed"
-    const own = lab.events().filter((e) => e.event === 'request' && String(e.error ?? '').startsWith('server error'));
+    const own = lab
+      .events()
+      .filter((e) => e.event === 'request' && String((e as RequestEvent).error ?? '').startsWith('server error'));
     expect(own).toEqual([]);
     const again = await rawExchange(cgi.port, 'GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(again.status).toBe(200);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fail } from '../../src/engine/check-helpers.js';
+import { fail, serverChanges } from '../../src/engine/check-helpers.js';
 import { TutorError } from '../../src/engine/errors.js';
 import { Lab } from '../../src/engine/lab.js';
 import { cleanLeftovers, runDirPrefix } from '../../src/engine/leftovers.js';
@@ -28,7 +28,7 @@ const seenStep: Step = {
   kind: 'probe',
   title: 'A request',
   text: 'seen.md',
-  check: async () => fail('tiny-1 has not seen a request for /hello yet.'),
+  check: async () => fail({ message: 'tiny-1 has not seen a request for /hello yet.' }),
 };
 
 describe('the supervisor', () => {
@@ -44,7 +44,7 @@ describe('the supervisor', () => {
 
     // Then the server is back, with a new pid, and the events tell the story with the reason
     await waitFor(() => lab.servers()[0]!.state === 'up' && lab.servers()[0]!.pid !== before, 'the restart');
-    const changes = lab.events().filter((e) => e.event === 'server');
+    const changes = serverChanges(lab.events());
     expect(changes.map((e) => e.state)).toEqual(['crashed', 'up']);
     expect(changes[0]!.reason).toMatch(/exit code 1: TypeError: tiny was asked to crash/);
     expect(changes[1]!.reason).toMatch(/restarted after a crash/);
@@ -66,7 +66,7 @@ describe('the supervisor', () => {
       await waitFor(() => lab.servers()[0]!.state === 'up', `the server up (round ${round})`);
       await crash(lab);
       await waitFor(
-        () => lab.events().filter((e) => e.event === 'server' && e.state === 'crashed').length === round,
+        () => serverChanges(lab.events()).filter((e) => e.state === 'crashed').length === round,
         `crash ${round}`,
       );
     }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
+import type { RequestEvent } from '../../src/engine/types.js';
 import { FakeProgress } from './helpers/fake-lab.js';
 import { pythonLesson, warmUp } from './helpers/lessons.js';
 import { KEY, entry, renderApp } from './helpers/render-app.js';
@@ -96,7 +97,7 @@ describe('lesson view', () => {
   it('passes a probe step when the lab sees the request, and logs the request', async () => {
     const app = renderApp(lessons(), {
       judge: (_s, events) =>
-        events.some((e) => e.event === 'request' && e.target === '/')
+        events.some((e) => e.event === 'request' && (e as RequestEvent).target === '/')
           ? { status: 'pass', message: 'The origin saw GET / with curl.', details: [] }
           : { status: 'fail', message: 'No GET / yet.', details: [] },
     });

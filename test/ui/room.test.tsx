@@ -3,6 +3,7 @@
 // says what is above and below, and pictures scroll sideways instead of being cut.
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { backendEvents, reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
 import { layout, minTextRows } from '../../src/ui/layout.js';
 import { fittingKeys } from '../../src/ui/views/footer.js';
 import { visibleWidth } from '../../src/ui/text-width.js';
@@ -17,6 +18,7 @@ const busyLesson = () =>
     servers: ['proxy', 'app-1', 'app-2', 'app-3'].map((name, i) => ({
       name,
       role: i === 0 ? 'reverse proxy' : 'app server',
+      events: i === 0 ? reverseProxyEvents : backendEvents,
       program: { node: 'x.mjs' },
       port: 8300 + i,
     })),

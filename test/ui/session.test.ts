@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LessonSession } from '../../src/engine/session.js';
+import type { RequestEvent } from '../../src/engine/types.js';
 import { FakeLab, FakeProgress } from './helpers/fake-lab.js';
 import { warmUp } from './helpers/lessons.js';
 
@@ -52,7 +53,7 @@ describe('LessonSession', () => {
   it('passes a probe step the moment the lab sees the right request, and saves it', async () => {
     // Given a probe step whose check wants a GET of /
     const lab = new FakeLab(warmUp(), (_step, events) =>
-      events.some((e) => e.event === 'request' && e.target === '/')
+      events.some((e) => e.event === 'request' && (e as RequestEvent).target === '/')
         ? { status: 'pass', message: 'The origin saw GET /.', details: [] }
         : { status: 'fail', message: 'No GET / yet.', details: [] },
     );

@@ -9,8 +9,8 @@ import {
   storable,
   usable,
   type CacheEntry,
-  type HeaderPairs,
 } from '../../src/servers/forward-proxy/cache.mjs';
+import type { HeaderPairs } from '../../src/servers/lib/lab-server.mjs';
 
 const T0 = 1_700_000_000_000;
 

@@ -10,8 +10,8 @@ import {
   proxyName,
   requestHeadersForOrigin,
   responseHeadersForClient,
-  type HeaderPairs,
 } from '../../src/servers/forward-proxy/rules.mjs';
+import type { HeaderPairs } from '../../src/servers/lib/lab-server.mjs';
 
 const names = (pairs: HeaderPairs) => pairs.map(([name]) => name.toLowerCase());
 const value = (pairs: HeaderPairs, name: string) => pairs.find(([key]) => key.toLowerCase() === name)?.[1];

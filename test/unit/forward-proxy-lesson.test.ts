@@ -2,10 +2,15 @@
 // check passes on what a learner's commands produce and says what it saw when they do not.
 import { describe, expect, it } from 'vitest';
 import lesson from '../../lessons/02-forward-proxy/lesson.js';
-import type { CheckContext, LabEvent, RequestEvent } from '../../src/engine/types.js';
+import type { CheckContext, LabEvent, LabEventOf, RequestEvent } from '../../src/engine/types.js';
+import { contextFrom } from '../helpers/fake-context.js';
+import type { forwardOriginEvents, forwardProxyEvents } from '../../src/servers/forward-proxy/events.js';
+
+type Fields = Partial<LabEventOf<typeof forwardProxyEvents, 'request'>> &
+  Partial<LabEventOf<typeof forwardOriginEvents, 'request'>>;
 
 let seq = 0;
-function request(server: string, fields: Partial<RequestEvent>): RequestEvent {
+function request(server: string, fields: Fields): RequestEvent {
   return {
     seq: ++seq,
     time: 0,
@@ -21,20 +26,12 @@ function request(server: string, fields: Partial<RequestEvent>): RequestEvent {
 }
 
 function context(events: LabEvent[], answer?: string): CheckContext {
-  return {
+  return contextFrom(events, {
+    answer,
     lesson: 'forward-proxy',
-    step: 'x',
-    url: (server) => `http://127.0.0.1:${server === 'proxy' ? 8210 : 8220}`,
-    port: () => 8210,
-    events,
-    requests: (server) =>
-      events.filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
-    ...(answer !== undefined ? { answer } : {}),
     secrets: { viaName: 'ab12cd34', secureCode: 'c0de5678' },
-    workspace: '/tmp/ws',
-    servers: [],
-    signal: new AbortController().signal,
-  };
+    url: (server) => `http://127.0.0.1:${server === 'proxy' ? 8210 : 8220}`,
+  });
 }
 
 const check = (id: string, events: LabEvent[], answer?: string) =>

@@ -2,9 +2,11 @@
 // fail to start, events in order, stop/start, and teardown that leaves no process behind.
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fail, pass } from '../../src/engine/check-helpers.js';
+import { fail, pass, serverChanges } from '../../src/engine/check-helpers.js';
 import { TutorError } from '../../src/engine/errors.js';
 import { Lab } from '../../src/engine/lab.js';
+import type { LabEventOf, ServerStateEvent } from '../../src/engine/types.js';
+import type { tinyEvents } from '../fixtures/tiny-events.js';
 import { tempDir } from '../helpers/env.js';
 import { tinyLesson } from '../helpers/lessons.js';
 import { alive, commandLine, descendants, survivors, waitFor } from '../helpers/processes.js';
@@ -112,7 +114,7 @@ describe('Lab', () => {
       lab
         .events()
         .filter((e) => e.event === 'server')
-        .map((e) => e.state),
+        .map((e) => (e as ServerStateEvent).state),
     ).toEqual(['stopped', 'up']);
   });
 
@@ -135,16 +137,36 @@ describe('Lab', () => {
     process.kill(pid!, 'SIGKILL');
     // (the supervisor then starts it again: see test/reliability/supervisor.test.ts)
     const crash = await waitFor(
-      () => lab.events().find((e) => e.event === 'server' && e.state === 'crashed'),
+      () => serverChanges(lab.events()).find((e) => e.state === 'crashed'),
       'the crash to be noticed',
     );
     expect(crash.reason).toMatch(/SIGKILL/);
   });
 
+  it("drops fd-3 lines that are not the server's events, says so in its log, and goes on", async () => {
+    // Given a server that writes null, half a JSON object, a wrongly shaped and an unknown event
+    const lesson = tinyLesson({ servers: [{ env: { TINY_MODE: 'bad-events' } }] });
+    const lab = await start(lesson);
+    // Then the lab is up, and only the well-formed event reached the event list
+    await waitFor(() => lab.events().some((e) => e.event === 'workers'), 'the good event');
+    expect(lab.events().map((e) => e.event)).toEqual(['workers']);
+    const logs = lab.logs('tiny-1').filter((line) => line.includes('dropped'));
+    expect(logs).toHaveLength(5);
+    expect(logs.join('\n')).toMatch(/tiny-1 wrote an event the tutor dropped: not an event: null/);
+    expect(logs.join('\n')).toMatch(/not JSON/);
+    expect(logs.join('\n')).toMatch(/"workers" event: pids: expected an array/);
+    expect(logs.join('\n')).toMatch(/unknown event "mystery"/);
+    // And the server keeps serving, its requests still reported
+    await fetch(`${lab.servers()[0]!.url}/after`);
+    await waitFor(() => lab.events().some((e) => e.event === 'request'), 'the request event');
+    expect(lab.servers()[0]!.state).toBe('up');
+    expect(lab.dropped).toEqual(logs.map((line) => line.replace('[gateway-tutor] ', '')));
+  });
+
   it("tears down the whole process tree, the servers' own children included", async () => {
     const lab = await start(tinyLesson({ servers: [{ env: { TINY_MODE: 'workers' } }] }));
-    const workers = (await waitFor(() => lab.events().find((e) => e.event === 'workers'), 'workers event'))
-      .pids as number[];
+    const event = await waitFor(() => lab.events().find((e) => e.event === 'workers'), 'workers event');
+    const workers = (event as LabEventOf<typeof tinyEvents, 'workers'>).pids;
     const pids = [lab.servers()[0]!.pid!, ...workers];
     expect(pids.every(alive)).toBe(true);
     await lab.teardown();
@@ -163,7 +185,7 @@ describe('Lab', () => {
           check: async (ctx) =>
             ctx.requests('tiny-1').some((r) => r.target === '/now')
               ? pass('seen')
-              : fail('not seen', `${ctx.requests().length} requests`, 'GET /now'),
+              : fail({ message: 'not seen', saw: `${ctx.requests().length} requests`, expected: 'GET /now' }),
         },
       ],
     });

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { Lab } from '../../src/engine/lab.js';
+import type { LabEvent, RequestEvent } from '../../src/engine/types.js';
 import { tempDir } from '../helpers/env.js';
 import { waitFor } from '../helpers/processes.js';
 
@@ -29,8 +30,9 @@ describe('origin server', () => {
   it('answers a request line that is not HTTP with 400, and keeps serving', async () => {
     const port = lab.servers()[0]!.port;
     expect(await raw(port, 'HELLO THERE\r\n\r\n')).toMatch(/^HTTP\/1.1 400 Bad Request/);
-    await waitFor(() => lab.events().find((e) => e.status === 400), 'the 400 event');
-    expect(lab.events().find((e) => e.status === 400)).toMatchObject({
+    const status400 = (e: LabEvent) => e.event === 'request' && (e as RequestEvent).status === 400;
+    await waitFor(() => lab.events().find(status400), 'the 400 event');
+    expect(lab.events().find(status400)).toMatchObject({
       event: 'request',
       error: expect.stringMatching(/^HPE_/),
     });

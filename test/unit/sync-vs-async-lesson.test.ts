@@ -4,16 +4,20 @@
 import { describe, expect, it } from 'vitest';
 import lesson, { answerNumbers } from '../../lessons/08-sync-vs-async/lesson.js';
 import { maxOverlap, measureRun } from '../../lessons/08-sync-vs-async/runs.js';
-import type { CheckContext, LabEvent, RequestEvent } from '../../src/engine/types.js';
+import type { CheckContext, LabEvent, LabEventOf } from '../../src/engine/types.js';
+import type { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
+import { contextFrom } from '../helpers/fake-context.js';
+
+type WsgiRequest = LabEventOf<typeof wsgiEvents, 'request'>;
 
 let seq = 0;
 
 /** A bench run as a server with `workers` workers serves it: `inFlight` requests at a time, each
  * 100 ms of work, queued FIFO; `rounds` requests per connection. */
-function run(server: string, runId: string, workers: number, inFlight: number, rounds = 3): RequestEvent[] {
+function run(server: string, runId: string, workers: number, inFlight: number, rounds = 3): WsgiRequest[] {
   const t0 = 1_000_000;
   const free = Array.from({ length: workers }, () => t0);
-  const events: RequestEvent[] = [];
+  const events: WsgiRequest[] = [];
   const sendAt = Array.from({ length: inFlight }, () => t0);
   for (let round = 0; round < rounds; round++) {
     for (let c = 0; c < inFlight; c++) {
@@ -35,6 +39,7 @@ function run(server: string, runId: string, workers: number, inFlight: number, r
           ['x-bench-sent', String(sent)],
         ],
         status: 200,
+        pid: 1000 + w,
         start,
         end,
       });
@@ -44,20 +49,7 @@ function run(server: string, runId: string, workers: number, inFlight: number, r
 }
 
 function context(events: LabEvent[], answer?: string): CheckContext {
-  return {
-    lesson: 'sync-vs-async',
-    step: 'x',
-    url: () => 'http://127.0.0.1:8801',
-    port: () => 8801,
-    events,
-    requests: (server) =>
-      events.filter((e): e is RequestEvent => e.event === 'request' && (!server || e.server === server)),
-    ...(answer !== undefined ? { answer } : {}),
-    secrets: {},
-    workspace: '/tmp/ws',
-    servers: [],
-    signal: new AbortController().signal,
-  };
+  return contextFrom(events, { answer, lesson: 'sync-vs-async', url: () => 'http://127.0.0.1:8801' });
 }
 
 const check = (id: string, events: LabEvent[], answer?: string) =>

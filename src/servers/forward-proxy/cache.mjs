@@ -21,6 +21,13 @@
 //   BYPASS  the request said not to use a stored copy (no-cache, no-store, max-age=0): the origin
 //           was asked, whatever was stored
 
+/** @typedef {import('../lib/lab-server.mjs').HeaderPairs} HeaderPairs */
+/**
+ * A stored response.
+ * @typedef {{ status: number, statusMessage?: string, headers: HeaderPairs, body: Buffer,
+ *   storedAt: number, initialAge: number, lifetime: number }} CacheEntry
+ */
+
 /**
  * Parse a Cache-Control value into a Map of lower-case directive → value (true when the
  * directive has no argument). `max-age=60, no-cache` → Map { 'max-age' → '60', 'no-cache' → true }
@@ -104,6 +111,7 @@ export function allowsSharingAuthorized(responseDirectives) {
  * The age of a stored response now, in seconds (RFC 9111 §4.2.3, simplified: the Age the origin
  * sent, plus how long the copy has been in this cache).
  */
+/** @param {CacheEntry} entry */
 export function currentAge(entry, now = Date.now()) {
   return entry.initialAge + Math.max(0, (now - entry.storedAt) / 1000);
 }
@@ -111,6 +119,10 @@ export function currentAge(entry, now = Date.now()) {
 /**
  * Can this stored entry answer this request? Returns { hit: true, age } or
  * { hit: false, reason, bypass? } where `bypass` means the request itself ruled the cache out.
+ */
+/**
+ * @param {CacheEntry | undefined} entry
+ * @param {HeaderPairs} requestHeaders
  */
 export function usable(entry, requestHeaders, now = Date.now()) {
   const req = parseCacheControl(headerValue(requestHeaders, 'cache-control'));
@@ -141,6 +153,7 @@ export function usable(entry, requestHeaders, now = Date.now()) {
 /** A small in-memory store of responses, by absolute URL. */
 export class ResponseCache {
   constructor({ maxEntries = 200, maxBodyBytes = 1024 * 1024 } = {}) {
+    /** @type {Map<string, CacheEntry>} */
     this.entries = new Map();
     this.maxEntries = maxEntries;
     this.maxBodyBytes = maxBodyBytes;
@@ -150,12 +163,17 @@ export class ResponseCache {
     return this.entries.get(url);
   }
 
-  /** Keep a response; the oldest entry goes when the cache is full. */
+  /**
+   * Keep a response; the oldest entry goes when the cache is full.
+   * @param {string} url
+   * @param {{ status: number, statusMessage?: string, headers: HeaderPairs, body: Buffer, now?: number }} response
+   */
   put(url, { status, statusMessage, headers, body, now = Date.now() }) {
     if (body.length > this.maxBodyBytes) return false;
     const ageHeader = Number(headerValue(headers, 'age'));
     this.entries.delete(url);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value);
+    const oldest = this.entries.keys().next().value;
+    if (this.entries.size >= this.maxEntries && oldest !== undefined) this.entries.delete(oldest);
     this.entries.set(url, {
       status,
       statusMessage,

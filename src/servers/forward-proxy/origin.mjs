@@ -23,6 +23,7 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labHttpOptions, labServer, pairs, totalHandler } from '../lib/lab-server.mjs';
 
+/** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').ForwardOriginEvent>} */
 const lab = labServer();
 const site = `${lab.name}.test`;
 const tls = process.argv.includes('--tls');
@@ -146,7 +147,7 @@ if (tls) {
 } else {
   server = http.createServer(labHttpOptions, totalHandler(handle));
 }
-server.on('clientError', (error, socket) => {
+server.on('clientError', (/** @type {NodeJS.ErrnoException} */ error, socket) => {
   if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   console.log(`${site}: unreadable request: ${error.code ?? error.message}`);
 });

@@ -41,6 +41,7 @@ import {
 
 const UPSTREAM_TIMEOUT_MS = 15_000;
 
+/** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').ForwardProxyEvent>} */
 const lab = labServer();
 const VIA = proxyName(lab.secrets.viaName);
 const sites = labSites(lab.servers, lab.name);
@@ -198,7 +199,7 @@ function forward(req, res, { site, target, requestPairs, cacheKey, fields }) {
     answer.on('end', () => {
       if (decision.store) {
         cache.put(cacheKey, {
-          status: answer.statusCode,
+          status: answer.statusCode ?? 502,
           statusMessage: answer.statusMessage,
           headers: answerPairs,
           body: Buffer.concat(kept),

@@ -3,6 +3,8 @@
 // staff door, and how headers change as a request crosses it (RFC 9110 §7.6).
 import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
 
+/** @typedef {import('../lib/lab-server.mjs').HeaderPairs} HeaderPairs */
+
 /** The filter list: sites this proxy refuses for every client, with its own 403 page. */
 export const BLOCKED_SITES = new Set(['blocked.test']);
 
@@ -85,10 +87,13 @@ export function parseAuthority(target) {
  * Headers for the request to the origin: hop-by-hop fields dropped (including every field named
  * in Connection, and the Proxy-Authorization this proxy consumed), Host set from the target, our
  * Via entry appended to any earlier one, Max-Forwards decremented on OPTIONS and TRACE.
+ * @param {HeaderPairs} pairs
+ * @returns {HeaderPairs}
  */
 export function requestHeadersForOrigin(pairs, { method, hostHeader, via, httpVersion = '1.1' }) {
   const kept = withoutHopByHop(pairs);
   const earlierVia = joinValues(kept, 'via');
+  /** @type {HeaderPairs} */
   const out = [['Host', hostHeader]];
   for (const [name, value] of kept) {
     const lower = name.toLowerCase();
@@ -104,7 +109,11 @@ export function requestHeadersForOrigin(pairs, { method, hostHeader, via, httpVe
   return out;
 }
 
-/** Headers for the response to the client: hop-by-hop fields dropped, our Via entry appended. */
+/**
+ * Headers for the response to the client: hop-by-hop fields dropped, our Via entry appended.
+ * @param {HeaderPairs} pairs
+ * @returns {HeaderPairs}
+ */
 export function responseHeadersForClient(pairs, { via, httpVersion = '1.1' }) {
   const kept = withoutHopByHop(pairs);
   const earlierVia = joinValues(kept, 'via');

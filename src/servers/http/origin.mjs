@@ -10,6 +10,7 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import { labHttpOptions, labServer, pairs, requestUrl, totalHandler, unparsableStatus } from '../lib/lab-server.mjs';
 
+/** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').OriginEvent>} */
 const lab = labServer();
 const MAX_BODY = 1024 * 1024;
 
@@ -108,17 +109,20 @@ function send(res, status, body) {
 
 // Requests node:http cannot parse never reach the handler above. Answer them ourselves, report
 // them, and keep serving everyone else.
-server.on('clientError', (error, socket) => {
-  if (!socket.writable) return socket.destroy();
-  const status = unparsableStatus(error);
-  const reason = STATUS_CODES[status];
-  const text = `${reason}: ${status === 431 ? 'the request headers are too large' : 'that is not a valid HTTP request'}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-  );
-  lab.reportUnparsable(error, socket, status);
-});
+server.on(
+  'clientError',
+  (/** @type {NodeJS.ErrnoException} */ error, /** @type {import('node:net').Socket} */ socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = unparsableStatus(error);
+    const reason = STATUS_CODES[status];
+    const text = `${reason}: ${status === 431 ? 'the request headers are too large' : 'that is not a valid HTTP request'}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+    lab.reportUnparsable(error, socket, status);
+  },
+);
 
-await lab.listen(server);
-console.log(`origin listening on http://127.0.0.1:${server.address().port}`);
+const port = await lab.listen(server);
+console.log(`origin listening on http://127.0.0.1:${port}`);
 lab.ready();

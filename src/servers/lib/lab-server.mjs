@@ -5,11 +5,29 @@ import { STATUS_CODES, Server as HttpServer } from 'node:http';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 
+/** @typedef {[string, string][]} HeaderPairs [name, value] pairs, in wire order and case. */
+/** @typedef {{ event: string } & Record<string, unknown>} AnyEvent */
+/**
+ * The fields a server may add to its request events (see observe): those its family declares.
+ * @template {AnyEvent} E
+ * @typedef {Partial<Extract<E, { event: 'request' }>>} RequestFields
+ */
+/**
+ * What labServer() gives a server whose events are E. A server names its family once, in a
+ * `@type {LabServer<import('./events.js').OriginEvent>}` comment on `const lab = labServer()`, and
+ * from then on `lab.emit` and `lab.observe` take only that family's events and fields.
+ * @template {AnyEvent} E
+ * @typedef {ReturnType<typeof labServer<E>>} LabServer
+ */
+
 const PORT_TAKEN_EXIT = 98;
 /** How often, at most, a busy server writes its events (see emit). */
 const BATCH_MS = 5;
 
-/** Everything a lab server needs from its environment, plus the ways to report back. */
+/**
+ * Everything a lab server needs from its environment, plus the ways to report back.
+ * @template {AnyEvent} [E=AnyEvent] the events of this server's family (its events.ts)
+ */
 export function labServer() {
   const env = process.env;
   const name = env.GT_SERVER ?? 'server';
@@ -30,7 +48,7 @@ export function labServer() {
   let lastWrite = -Infinity;
   const flush = () => {
     if (pending === '') return; // shutdown() got there first
-    events.write(pending);
+    events?.write(pending);
     pending = '';
     lastWrite = performance.now();
   };
@@ -40,6 +58,7 @@ export function labServer() {
     else setImmediate(flush);
   };
 
+  /** @param {AnyEvent} event */
   function emit(event) {
     const line = JSON.stringify(event) + '\n';
     if (events === null) {
@@ -143,6 +162,12 @@ export function labServer() {
    * Report a node:http request once its response is done. Returns an object whose fields are
    * added to the event: `observe(req, res).backend = 'app-1'`.
    */
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   * @param {RequestFields<E>} [extra]
+   * @returns {RequestFields<E>}
+   */
   function observe(req, res, extra = {}) {
     const started = performance.now();
     const fields = { ...extra };
@@ -174,6 +199,12 @@ export function labServer() {
    * it: it becomes a lab event like any other, with what can be read of its first line.
    * Returns that first line.
    */
+  /**
+   * @param {Error & { code?: string, rawPacket?: Buffer }} error
+   * @param {import('node:net').Socket} socket
+   * @param {number} status
+   * @param {RequestFields<E>} [extra]
+   */
   function reportUnparsable(error, socket, status, extra = {}) {
     const firstLine = error.rawPacket ? error.rawPacket.toString('latin1').split('\r\n')[0].slice(0, 200) : '';
     const [method = '', target = ''] = firstLine.split(' ');
@@ -202,7 +233,8 @@ export function labServer() {
     workspace: env.GT_WORKSPACE ?? process.cwd(),
     lessonDir: env.GT_LESSON_DIR ?? process.cwd(),
     runDir: env.GT_RUN_DIR ?? process.cwd(),
-    emit,
+    /** Write one of this server's events on fd 3 (the tutor adds server, seq and time). */
+    emit: /** @type {(event: E) => void} */ (emit),
     listen,
     observe,
     connectionId,
@@ -228,6 +260,10 @@ export const REQUEST_TIMEOUT_MS = 60_000;
  *     REQUEST_TIMEOUT_MS (node:http answers 408 and closes);
  *   - CONNECT, when the server has no use for it, gets a 405 instead of a silent close.
  * Raw TCP servers (FastCGI) get the first protection only.
+ */
+/**
+ * @param {any} server  a node:http, node:https or node:net server
+ * @param {{ name?: string, refused?: (req: import('node:http').IncomingMessage, socket: any, status: number) => void }} [options]
  */
 export function harden(server, { name = 'server', refused = () => {} } = {}) {
   if (server.gtHardened) return;
@@ -320,14 +356,21 @@ export function requestUrl(req, base = 'http://lab.invalid') {
   }
 }
 
-/** node's rawHeaders is [name, value, name, value, ...]; events carry [[name, value], ...]. */
+/**
+ * node's rawHeaders is [name, value, name, value, ...]; events carry [[name, value], ...].
+ * @param {string[]} raw
+ * @returns {HeaderPairs}
+ */
 export function pairs(raw) {
+  /** @type {HeaderPairs} */
   const out = [];
   for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
   return out;
 }
 
+/** @returns {HeaderPairs} */
 function responsePairs(res) {
+  /** @type {HeaderPairs} */
   const out = [];
   const headers = res.getHeaders();
   for (const key in headers) {

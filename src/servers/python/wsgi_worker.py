@@ -200,8 +200,8 @@ class Worker:
         request_line = head.split(b'\r\n', 1)[0].decode('latin-1', 'replace').split(' ')
         self.lab.log(f'[worker {self.pid}] {error.status} {error.reason}: {error.detail}')
         self.events.add({'event': 'request', 'conn': conn_id, 'remote': remote,
-                       'method': request_line[0] if len(request_line) == 3 else None,
-                       'target': request_line[1] if len(request_line) == 3 else None,
+                       'method': request_line[0] if len(request_line) == 3 else '',
+                       'target': request_line[1] if len(request_line) == 3 else '',
                        'headers': [], 'status': error.status, 'error': error.detail, 'pid': self.pid})
 
     # -- one request ------------------------------------------------------------------------

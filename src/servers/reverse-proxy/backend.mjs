@@ -15,9 +15,10 @@
 // Slow mode, for 504 drills: every answer but /health waits APP_SLOW_MS (or 10 s). Switch it on
 // at start with APP_SLOW_MS=5000, or while running with the stdin command {"cmd":"slow","on":true}.
 import http from 'node:http';
-import { labHttpOptions, labServer, requestUrl, totalHandler } from '../lib/lab-server.mjs';
+import { labHttpOptions, labServer, pairs, requestUrl, totalHandler } from '../lib/lab-server.mjs';
 import { acceptWebSocket } from './websocket-echo.mjs';
 
+/** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').BackendEvent>} */
 const lab = labServer();
 const me = lab.name;
 let slowMs = Number(process.env.APP_SLOW_MS ?? 0);
@@ -110,10 +111,9 @@ async function handle(req, res) {
   }
 }
 
-function pairs(raw) {
-  const out = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
+/** A request header's value as one string, or null when it was not sent. */
+function headerText(value) {
+  return value === undefined ? null : String(value);
 }
 
 const server = http.createServer(labHttpOptions, totalHandler(handle));
@@ -123,12 +123,12 @@ server.on('upgrade', (req, socket) => {
   socket.on('error', () => socket.destroy());
   lab.emit({
     event: 'request',
-    method: req.method,
-    target: req.url,
+    method: req.method ?? '',
+    target: req.url ?? '',
     headers: pairs(req.rawHeaders),
     status: 101,
     upgrade: 'websocket',
-    requestId: req.headers['x-request-id'] ?? null,
+    requestId: headerText(req.headers['x-request-id']),
   });
   acceptWebSocket(req, socket);
 });

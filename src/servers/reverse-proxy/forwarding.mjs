@@ -66,6 +66,11 @@ export function clientAddress(socket) {
  * - a body the proxy holds (bodySize) goes out with its Content-Length, however it came in
  *   (chunked, or with a Content-Length of its own).
  */
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {{ proto: string, requestId: string, bodySize?: number }} options
+ * @returns {[string, string][]}
+ */
 export function requestHeadersForBackend(req, { proto, requestId, bodySize }) {
   const client = clientAddress(req.socket);
   const host = req.headers.host ?? '';
@@ -122,6 +127,7 @@ const NOTHING_MORE = new Set();
  */
 export function forwardablePairs(raw, drop) {
   const named = namedByConnection(raw);
+  /** @type {[string, string][]} */
   const pairs = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();

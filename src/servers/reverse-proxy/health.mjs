@@ -17,7 +17,7 @@ import http from 'node:http';
 export class HealthChecker {
   /**
    * @param {import('./balancer.mjs').Backend[]} backends
-   * @param {{ intervalMs: number, timeoutMs: number, emit: (event: object) => void, log: (line: string) => void }} options
+   * @param {{ intervalMs: number, timeoutMs: number, emit: (event: import('./events.js').ReverseProxyEvent) => void, log: (line: string) => void }} options
    */
   constructor(backends, { intervalMs = 1000, timeoutMs = 800, emit, log = () => {} }) {
     this.backends = backends;
@@ -25,7 +25,8 @@ export class HealthChecker {
     this.timeoutMs = timeoutMs;
     this.emit = emit;
     this.log = log;
-    this.timer = null;
+    /** @type {NodeJS.Timeout | undefined} */
+    this.timer = undefined;
     this.stopped = false;
     this.paused = false;
     /** The round of checks under way, if any: pause() waits for it. */
@@ -38,7 +39,7 @@ export class HealthChecker {
 
   /** One round of checks, then the next round: sooner while a backend is down. */
   async tick() {
-    this.timer = null;
+    this.timer = undefined;
     this.round = Promise.all(this.backends.map((backend) => this.checkOnce(backend)));
     await this.round;
     this.round = null;
@@ -80,7 +81,7 @@ export class HealthChecker {
   async pause() {
     this.paused = true;
     clearTimeout(this.timer);
-    this.timer = null;
+    this.timer = undefined;
     await this.round;
     this.emit({ event: 'health-checks', paused: true });
   }
@@ -129,10 +130,11 @@ function probe(backend, timeoutMs) {
       { host: backend.host, port: backend.port, path: '/health', agent: false, timeout: timeoutMs },
       (response) => {
         response.resume();
-        resolve(response.statusCode >= 200 && response.statusCode < 300 ? true : `status ${response.statusCode}`);
+        const status = response.statusCode ?? 0;
+        resolve(status >= 200 && status < 300 ? true : `status ${status}`);
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    request.on('error', (error) => resolve(error.code ?? error.message));
+    request.on('error', (/** @type {NodeJS.ErrnoException} */ error) => resolve(error.code ?? error.message));
   });
 }

@@ -42,10 +42,11 @@ import { holdBody } from './request-body.mjs';
 import { hasBody, mayRetry, sendToBackend } from './upstream.mjs';
 import { relayUpgrade } from './websocket.mjs';
 
+/** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').ReverseProxyEvent>} */
 const lab = labServer();
 const env = process.env;
 const settings = {
-  balance: env.RP_BALANCE ?? 'round-robin',
+  balance: /** @type {'round-robin' | 'least-conn'} */ (env.RP_BALANCE === 'least-conn' ? 'least-conn' : 'round-robin'),
   staticPrefix: '/static/',
   staticDir: env.RP_STATIC_DIR ?? join(lab.workspace, 'static'),
   ratePrefix: '/api/',
@@ -133,6 +134,7 @@ async function handle(req, res, proto) {
     const hit = fields.cache === 'MISS' ? cache.lookup(cacheKey, req.headers) : undefined;
     if (hit) {
       fields.cache = 'HIT';
+      /** @type {[string, string][]} */
       const pairs = [...hit.headers, ['Age', String(hit.age)], ['X-Cache', 'HIT']];
       return sendResponse(req, res, { status: hit.status, pairs, body: hit.body, fields });
     }
@@ -219,7 +221,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
         });
       }
     }
-    return sendResponse(req, res, { status: response.statusCode, pairs, body: reply, fields });
+    return sendResponse(req, res, { status: response.statusCode ?? 502, pairs, body: reply, fields });
   }
 }
 

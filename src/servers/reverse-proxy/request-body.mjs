@@ -23,13 +23,14 @@ let files = 0;
  * Read the whole body of `req`. Resolves with a HeldBody, or rejects with BodyTooLargeError once
  * more than `limit` bytes arrived (the rest of the upload is then read and dropped, up to
  * `discardLimit` bytes, so that the client can still read the 413; past that the socket is cut).
- * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:stream').Readable & { complete?: boolean, socket?: { destroy(): void } }} req  an IncomingMessage
  * @param {{ limit: number, dir: string, memoryLimit?: number, discardLimit?: number }} options
  * @returns {Promise<HeldBody>}
  */
 export function holdBody(req, { limit, dir, memoryLimit = MEMORY_LIMIT, discardLimit = limit * 8 }) {
   return new Promise((resolve, reject) => {
     const held = new HeldBody();
+    /** @type {Promise<unknown>} */
     let writing = Promise.resolve();
     let failed = false;
 
@@ -78,6 +79,7 @@ export class HeldBody {
     this.chunks = [];
     /** @type {string | undefined} */
     this.path = undefined;
+    /** @type {import('node:fs/promises').FileHandle | undefined} */
     this.file = undefined;
     this.discarded = false;
   }
@@ -96,7 +98,7 @@ export class HeldBody {
       for (const early of this.chunks) await this.file.write(early);
       this.chunks = [];
     }
-    await this.file.write(chunk);
+    await this.file?.write(chunk);
   }
 
   async closeFile() {

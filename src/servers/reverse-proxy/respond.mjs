@@ -13,7 +13,7 @@ import { reasonPhrase } from './reason-phrase.mjs';
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  * @param {{ status: number, pairs: [string, string][], body?: import('node:stream').Readable | Buffer,
- *           fields: Record<string, unknown> }} response  `fields` go into the lab event
+ *           fields: import('./events.js').ProxyFields }} response  `fields` go into the lab event
  */
 export async function sendResponse(req, res, { status, pairs, body, fields }) {
   let headers = pairs;
@@ -113,10 +113,18 @@ function counter(report) {
   });
 }
 
-/** A short answer the proxy makes itself (errors, limits, the status page). */
+/**
+ * A short answer the proxy makes itself (errors, limits, the status page).
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {number} status
+ * @param {string | object} message  an object is sent as JSON
+ * @param {{ fields: import('./events.js').ProxyFields, headers?: [string, string][] }} options
+ */
 export function sendOwn(req, res, status, message, { fields, headers = [] }) {
   const body = Buffer.from(typeof message === 'string' ? `${message}\n` : `${JSON.stringify(message, null, 2)}\n`);
   const type = typeof message === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+  /** @type {[string, string][]} */
   const pairs = [['Content-Type', type], ['Content-Length', String(body.length)], ...headers];
   return sendResponse(req, res, { status, pairs, body, fields });
 }

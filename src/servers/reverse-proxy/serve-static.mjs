@@ -4,7 +4,9 @@ import { contentTypeFor, etagFor, notModified, resolveStaticPath } from './stati
 import { sendOwn, sendResponse } from './respond.mjs';
 
 /**
- * @param {{ root: string, urlPath: string, fields: Record<string, unknown> }} options
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {{ root: string, urlPath: string, fields: import('./events.js').ProxyFields }} options
  *   urlPath is still percent-encoded, exactly as it came after the /static/ prefix.
  */
 export async function serveStatic(req, res, { root, urlPath, fields }) {
@@ -21,6 +23,7 @@ export async function serveStatic(req, res, { root, urlPath, fields }) {
   }
   const { file, segments, stats } = found;
   const etag = etagFor(stats);
+  /** @type {[string, string][]} */
   const validators = [
     ['ETag', etag],
     ['Last-Modified', stats.mtime.toUTCString()],
@@ -29,6 +32,7 @@ export async function serveStatic(req, res, { root, urlPath, fields }) {
   if (notModified(req.headers, { etag, mtime: stats.mtime })) {
     return sendResponse(req, res, { status: 304, pairs: validators, fields });
   }
+  /** @type {[string, string][]} */
   const pairs = [['Content-Type', contentTypeFor(file)], ['Content-Length', String(stats.size)], ...validators];
   if (req.method === 'HEAD') return sendResponse(req, res, { status: 200, pairs, fields });
   // Opened by the same rule that found it: a file swapped for a link since then is refused.

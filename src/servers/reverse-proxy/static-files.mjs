@@ -58,6 +58,7 @@ export async function resolveStaticPath(root, urlPath) {
   if (segments.some((segment) => segment.startsWith('.')))
     return { status: 404, reason: 'hidden files are not served' };
 
+  /** @type {{ status: 403, reason: string }} */
   const OUTSIDE = { status: 403, reason: 'the file is a link that leads outside the static folder' };
   let found = await realPathInside(root, ...segments);
   if (!found.ok) return found.reason === 'outside' ? OUTSIDE : { status: 404, reason: 'no such file' };

@@ -35,12 +35,19 @@ export const backendAgent = new http.Agent({
 });
 
 export class UpstreamError extends Error {
-  /** @param {'connect' | 'timeout' | 'client-gone'} kind
-   *  @param {{ sent?: boolean }} options  sent: the request may have reached the backend */
+  /**
+   * @param {'connect' | 'timeout' | 'client-gone'} kind
+   * @param {string} message
+   * @param {{ sent?: boolean }} [options]  sent: the request may have reached the backend
+   */
   constructor(kind, message, { sent = true } = {}) {
     super(message);
     this.kind = kind;
     this.sent = sent;
+    /** A keep-alive socket the backend had already closed. */
+    this.stale = false;
+    /** The connection broke (reset, refused…): the backend may be down. */
+    this.broken = false;
   }
 }
 
@@ -94,7 +101,7 @@ export function sendToBackend({ req, res, backend, headers, timeoutMs, body }) {
       clearTimeout(timer);
       resolve(response);
     });
-    upstream.on('error', (error) => {
+    upstream.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
       clearTimeout(timer);
       if (answered) return; // errors after the headers are the body stream's business
       if (res.destroyed) return reject(new UpstreamError('client-gone', 'the client hung up'));
@@ -102,10 +109,10 @@ export function sendToBackend({ req, res, backend, headers, timeoutMs, body }) {
       // A keep-alive socket the backend had just closed: not the backend's fault.
       const stale = upstream.reusedSocket && error.code === 'ECONNRESET';
       const failure = new UpstreamError('connect', `${backend.name}: ${error.code ?? error.message}`, {
-        sent: !NOT_SENT.has(error.code),
+        sent: !NOT_SENT.has(error.code ?? ''),
       });
       failure.stale = stale;
-      failure.broken = stale || BROKEN.has(error.code);
+      failure.broken = stale || BROKEN.has(error.code ?? '');
       reject(failure);
     });
 

@@ -49,7 +49,7 @@ export function relayUpgrade({ req, clientSocket, head, backend, headers, report
     report({ status: response.statusCode });
   });
 
-  upstream.on('error', (error) => {
+  upstream.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
     const body = `the backend ${backend.name} could not be reached for the upgrade: ${error.code ?? error.message}\n`;
     clientSocket.end(
       `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

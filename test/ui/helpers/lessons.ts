@@ -1,5 +1,6 @@
 // Small lessons for view and session tests: one step of every kind, texts with a table and code.
 import type { LoadedLesson } from '../../../src/engine/types.js';
+import { originEvents } from '../../../src/servers/http/events.js';
 
 export function warmUp(overrides: Partial<LoadedLesson> = {}): LoadedLesson {
   return {
@@ -10,7 +11,7 @@ export function warmUp(overrides: Partial<LoadedLesson> = {}): LoadedLesson {
     requires: [],
     dir: '/nowhere/01-warm-up',
     order: 1,
-    servers: [{ name: 'origin', role: 'origin server', program: { node: 'x.mjs' }, port: 8080 }],
+    servers: [{ name: 'origin', role: 'origin server', events: originEvents, program: { node: 'x.mjs' }, port: 8080 }],
     steps: [
       { id: 'look', kind: 'read', title: 'What a request is', text: 'look.md' },
       {

@@ -1,0 +1,47 @@
+// The events the Python WSGI servers write on fd 3, declared once: our pre-fork server
+// (wsgi_server.py and its workers, wsgi_worker.py) and Gunicorn run by wsgi_gunicorn.py. Python is
+// not type-checked, but the tutor checks every line against this declaration (a misspelt field is
+// logged and dropped), and the lesson's checks read these fields typed.
+import {
+  array,
+  type EventOf,
+  event,
+  family,
+  literal,
+  nullable,
+  number,
+  optional,
+  requestEvent,
+  string,
+} from '../lib/event-schema.js';
+
+export const wsgiEvents = family(
+  requestEvent({
+    /** The worker process that ran the app. */
+    pid: number,
+    /** When the worker took the request and when it finished, in ms since the epoch. */
+    start: optional(number),
+    end: optional(number),
+    /** The mount that answered ("app:app", "/flask=flask_app:app"); null for none. */
+    app: optional(nullable(string)),
+    /** Body bytes sent. */
+    bytes: optional(nullable(number)),
+    /** Header names left out of environ because of a "_" in them. */
+    droppedHeaders: optional(array(string)),
+    /** 'gunicorn' when Gunicorn served it (wsgi_gunicorn.py). */
+    engine: optional(literal('gunicorn')),
+  }),
+  /** A worker started, exited (and was replaced), or was killed for taking too long. */
+  event('worker', {
+    pid: number,
+    state: literal('started', 'exited', 'timeout'),
+    generation: optional(number),
+    how: optional(string),
+    replacement: optional(nullable(number)),
+    request: optional(nullable(string)),
+  }),
+  /** The app's files changed (or were asked to reload): every worker is replaced. */
+  event('reload', { reason: string, generation: number }),
+);
+
+export type WsgiEvent = EventOf<typeof wsgiEvents>;
