@@ -4,6 +4,8 @@
 // after the client closed, and not have grown without bound. FUZZ_SEED repeats a run exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
+import { serverChanges } from '../../src/engine/check-helpers.js';
+import type { LabEvent } from '../../src/engine/types.js';
 import { Lab } from '../../src/engine/lab.js';
 import { findPython } from '../../src/engine/requirements.js';
 import { tempDir } from '../helpers/env.js';
@@ -49,7 +51,7 @@ for (const entry of fuzzLessons.filter((e) => !ONLY || ONLY.split('/')[0] === e.
         );
 
         // The server never went down (a crash would show as a 'server' event and a new pid)
-        const crashes = lab.events().filter((e) => e.event === 'server' && e.name === target.server);
+        const crashes = serverChanges(lab.events()).filter((e) => e.name === target.server);
         expect(
           crashes,
           `the server crashed: ${JSON.stringify(crashes)}\n${lab.logs(target.server).slice(-10).join('\n')}`,
@@ -58,7 +60,8 @@ for (const entry of fuzzLessons.filter((e) => !ONLY || ONLY.split('/')[0] === e.
         // nor did a worker of its own (a pre-fork server replaces them quietly)
         const workerDeaths = lab
           .events()
-          .filter((e) => e.server === target.server && e.event === 'worker' && e.state === 'exited');
+          .filter((e) => e.server === target.server && e.event === 'worker')
+          .filter((e) => (e as LabEvent & { state?: unknown }).state === 'exited'); // wsgi, fastcgi app
         expect(workerDeaths, `${lab.logs(target.server).slice(-10).join('\n')}`).toEqual([]);
         // it closed every connection whose client had finished
         expect(report.stuck.map((s) => s.label)).toEqual([]);

@@ -106,12 +106,13 @@ describe('reverse proxy and its backends', () => {
   it('lets go of the backend work of pipelined requests whose client went away', async () => {
     // Given twenty requests in one write, each for a large body the client will never read
     const proxy = lab.servers().find((s) => s.name === 'proxy')!;
-    const before = lab.events().filter((e) => e.server === 'proxy' && e.target === '/big').length;
+    const before = lab.events().filter((e) => e.server === 'proxy' && (e as RequestEvent).target === '/big').length;
     await rawExchange(proxy.port, 'GET /big HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(20));
     // When the client is gone after the first answer, then every one of them ends (and is
     // reported): none stays waiting on its backend connection for ever
     await waitFor(
-      () => lab.events().filter((e) => e.server === 'proxy' && e.target === '/big').length >= before + 20,
+      () =>
+        lab.events().filter((e) => e.server === 'proxy' && (e as RequestEvent).target === '/big').length >= before + 20,
       'all twenty pipelined requests to end',
     );
   });
@@ -225,7 +226,9 @@ describe('CGI server', () => {
     }
     const reply = await rawExchange(cgi.port, 'GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(reply.status).toBe(200);
-    const own = lab.events().filter((e) => e.event === 'request' && String(e.error ?? '').startsWith('server error'));
+    const own = lab
+      .events()
+      .filter((e) => e.event === 'request' && String((e as RequestEvent).error ?? '').startsWith('server error'));
     expect(own).toEqual([]);
     stillUp(lab, 'cgi', cgi.pid!);
   });

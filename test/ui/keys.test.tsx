@@ -3,6 +3,8 @@
 // log and its source.
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { originEvents } from '../../src/servers/http/events.js';
+import { noEvents } from '../../src/servers/lib/event-schema.js';
 import { warmUp } from './helpers/lessons.js';
 import { KEY, entry, renderApp } from './helpers/render-app.js';
 
@@ -11,8 +13,14 @@ afterEach(() => cleanup());
 const lesson = () =>
   warmUp({
     servers: [
-      { name: 'origin', role: 'origin server', program: { node: '@servers/http/origin.mjs' }, port: 8080 },
-      { name: 'proxy', role: 'proxy', program: { command: 'nginx' }, port: 8081 },
+      {
+        name: 'origin',
+        role: 'origin server',
+        events: originEvents,
+        program: { node: '@servers/http/origin.mjs' },
+        port: 8080,
+      },
+      { name: 'proxy', role: 'proxy', events: noEvents, program: { command: 'nginx' }, port: 8081 },
     ],
     steps: [
       {

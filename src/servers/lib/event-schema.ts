@@ -167,3 +167,6 @@ export function eventProblem(family: Family, value: unknown): string | undefined
   const problem = decl.schema.problem(value);
   return problem ? `"${name}" event: ${problem}` : undefined;
 }
+
+/** For a program that writes no events of its own (nginx as a peer): every fd-3 line is dropped. */
+export const noEvents = family();

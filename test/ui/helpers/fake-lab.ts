@@ -77,6 +77,7 @@ export class FakeLab implements LabHandle {
       port: (name) => this.snapshots.find((s) => s.name === name)?.port ?? 0,
       events: [],
       requests: () => [],
+      eventsOf: () => [],
       secrets: this.secrets,
       workspace: '/nowhere',
       servers: this.snapshots,
