@@ -263,7 +263,7 @@ export class LessonSession {
     } else if (change.type === 'event') {
       if (isRequest(change.event)) this.update({ requests: [...this.state.requests, change.event] });
       const step = this.state.step;
-      const background = change.event.event === 'request' && change.event.healthCheck === true;
+      const background = isRequest(change.event) && change.event.healthCheck === true;
       if ((step.kind === 'probe' || step.kind === 'drill') && !this.state.passed.has(step.id) && !background) {
         // Every event restarts the quiet period; the check runs when the lab has been quiet
         // (a proxy's own health checks are not the learner's doing, and do not count).

@@ -122,6 +122,8 @@ export interface RequestEvent extends LabEventBase {
   durationMs?: number;
   aborted?: boolean;
   error?: string;
+  /** A request the lab made by itself (a proxy's health check), not the learner's doing. */
+  healthCheck?: boolean;
 }
 
 /** The supervisor's own event: a server went up, stopped or crashed after the lab started. */

@@ -130,6 +130,8 @@ export const requestFields = {
   durationMs: optional(number),
   aborted: optional(boolean),
   error: optional(string),
+  /** A request the lab made by itself (a proxy's health check), not the learner's doing. */
+  healthCheck: optional(boolean),
 };
 
 /** One event of a family: `event('health', { backend: string, state: literal('up', 'down') })`. */
