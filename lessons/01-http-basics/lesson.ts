@@ -134,11 +134,11 @@ export default defineLesson({
           return pass(
             `The origin answered ${last.target} with ${last.status}: the code in the status line is the one you asked for.`,
           );
-        return fail(
-          'The origin has not seen a request for /status/CODE yet.',
-          sawRequests(ctx.requests('origin')),
-          'GET /status/418 (run the command shown), or any other code',
-        );
+        return fail({
+          message: 'The origin has not seen a request for /status/CODE yet.',
+          saw: sawRequests(ctx.requests('origin')),
+          expected: 'GET /status/418 (run the command shown), or any other code',
+        });
       },
     },
     {

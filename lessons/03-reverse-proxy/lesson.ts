@@ -77,11 +77,11 @@ export default defineLesson({
       check: async (ctx) => {
         if (ctx.requests('proxy').some((r) => r.target.startsWith('/proxy-status')))
           return pass('The proxy answered /proxy-status itself: one address, and the backends behind it.');
-        return fail(
-          'The proxy has not seen a request for /proxy-status yet.',
-          sawRequests(ctx.requests('proxy')),
-          'GET /proxy-status on the proxy (run the command shown)',
-        );
+        return fail({
+          message: 'The proxy has not seen a request for /proxy-status yet.',
+          saw: sawRequests(ctx.requests('proxy')),
+          expected: 'GET /proxy-status on the proxy (run the command shown)',
+        });
       },
     },
     {
