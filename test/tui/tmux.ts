@@ -50,6 +50,11 @@ export class TmuxTerminal {
     }
   }
 
+  /** Any other tmux command on this terminal's server ('set', '-g', 'set-clipboard', 'on'). */
+  command(...args: string[]): string {
+    return this.tmux(...args);
+  }
+
   resize(columns: number, rows: number): void {
     this.tmux('resize-window', '-t', 'main', '-x', String(columns), '-y', String(rows));
   }

@@ -300,7 +300,7 @@ export function LessonView({
                   rows={textRows}
                 />
               ) : null}
-              <Box width={mainWidth}>
+              <Box width={mainWidth} flexShrink={0}>
                 <StepText lines={lines} scroll={scroll} hscroll={hscroll} rows={textRows} width={mainWidth} />
               </Box>
             </Box>

@@ -16,12 +16,13 @@ export interface StepsListProps {
   rows: number;
 }
 
-/** Columns for the list (0: no list): enough for the longest title on a wide terminal, a third
- * of the screen at most, none below 90 columns. */
+/** Columns for the list (0: no list): enough for the longest title on a wide terminal, about a
+ * third of the screen at most (longer titles wrap under themselves), none below 90 columns. */
 export function sidebarWidth(steps: Step[], columns: number): number {
   if (columns < 90) return 0;
-  const longest = Math.max(...steps.map((s) => visibleWidth(s.title))) + 6;
-  return Math.max(26, Math.min(longest, Math.floor(columns / 3)));
+  // "▸ 10 " before the title, two columns of space after it
+  const longest = Math.max(...steps.map((s) => visibleWidth(s.title))) + (steps.length > 9 ? 5 : 4) + 2;
+  return Math.max(26, Math.min(longest, Math.floor(columns * 0.36)));
 }
 
 export function StepsList({ steps, current, passed, skipped, width, rows }: StepsListProps) {
@@ -30,13 +31,14 @@ export function StepsList({ steps, current, passed, skipped, width, rows }: Step
     const done = passed.has(step.id);
     const mark = done ? '✓' : i === current ? '▸' : skipped?.has(step.id) ? '–' : '·';
     const number = String(i + 1).padStart(steps.length > 9 ? 2 : 1);
-    return { step, i, done, lines: wrapText(step.title, width - 1, { first: `${mark} ${number} ` }) };
+    return { step, i, done, lines: wrapText(step.title, width - 2, { first: `${mark} ${number} ` }) };
   });
   const all = entries.flatMap((e) => e.lines.map((line) => ({ ...e, line })));
   const at = all.findIndex((l) => l.i === current);
   const start = Math.max(0, Math.min(at - Math.floor(rows / 3), all.length - rows));
   return (
-    <Box flexDirection="column" width={width} paddingRight={1}>
+    // Two columns between the list and the text, which it never shrinks into.
+    <Box flexDirection="column" width={width} flexShrink={0}>
       {all.slice(start, start + rows).map(({ step, i, done, line }, j) => (
         <Text
           key={`${step.id}-${j}`}
