@@ -2,7 +2,8 @@
 // caught, so the killed tutor cannot tidy up: its lab servers still exit (their stdin closes), but
 // the run folder it made under the temp directory stays. Run folders carry the tutor's pid in
 // their name; one whose tutor is gone is removed. Lock files of Python lab servers (gt-wsgi-*.lock)
-// are unlinked by the servers as soon as they are open, so any found by name is a leftover.
+// (and gt-fcgi-*) are unlinked by the servers as soon as they are open, so any found by name is a
+// leftover.
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ export function runDirPrefix(lessonId: string, pid = process.pid): string {
 const RUN_DIR = /^gateway-tutor-.+-(\d+)-[A-Za-z0-9]{6}$/;
 /** Run folders made before they carried a pid: removed only when empty. */
 const OLD_RUN_DIR = /^gateway-tutor-.+-[A-Za-z0-9]{6}$/;
-const LOCK_FILE = /^gt-(wsgi|gunicorn)-.+\.lock$/;
+const LOCK_FILE = /^gt-(wsgi|gunicorn|fcgi)-.+\.lock(\.conn)?$/;
 
 /** Remove run folders of tutors that are gone, and stale lock files. Never throws: a folder we
  * cannot read or remove (another user's) is simply left. Returns what it removed. */

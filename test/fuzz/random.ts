@@ -6,7 +6,7 @@ export interface Random {
   int(n: number): number;
   pick<T>(items: readonly T[]): T;
   chance(p: number): boolean;
-  bytes(n: number): Buffer;
+  bytes(n: number): Buffer<ArrayBuffer>;
 }
 
 /** mulberry32: tiny, fast, good enough to spread test cases. */
@@ -25,6 +25,10 @@ export function seeded(seed: number): Random {
     int,
     pick: (items) => items[int(items.length)]!,
     chance: (p) => next() < p,
-    bytes: (n) => Buffer.from(Array.from({ length: n }, () => int(256))),
+    bytes: (n) => {
+      const out = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) out[i] = int(256);
+      return out;
+    },
   };
 }

@@ -22,6 +22,8 @@ export interface FuzzTarget {
   normal(port: number): Promise<number | null>;
   normalStatus: number;
   options?: RunOptions;
+  /** A finding the server's owner has still to fix: the target is listed, skipped, with this. */
+  pending?: string;
 }
 
 export interface FuzzLesson {
@@ -197,6 +199,19 @@ export const fuzzLessons: FuzzLesson[] = [
         cases: http(['/', '/db', '/nope']),
         normal: get('/db'),
         normalStatus: 200,
+      },
+    ],
+  },
+  {
+    lesson: 'asgi',
+    needsPython: true,
+    targets: [
+      {
+        server: 'asgi',
+        cases: http(['/', '/scope', '/events', '/countdown?from=1', '/echo', '/state', '/nope']),
+        normal: get('/scope'),
+        normalStatus: 200,
+        pending: 'about 50 of 300 connections stay open over 3 s after the client closed its side (FIN)',
       },
     ],
   },

@@ -22,7 +22,6 @@ import signal
 import socket
 import struct
 import sys
-import tempfile
 import time
 import traceback
 import mmap
@@ -37,9 +36,9 @@ class ConnCounter:
     """Connection numbers shared by every worker (#1, #2… in the log, whichever process
     accepted): a counter in memory the manager maps before forking, under a file lock."""
 
-    def __init__(self, lock_path):
+    def __init__(self, lock_fd):
         self.memory = mmap.mmap(-1, 8)
-        self.lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.lock_fd = lock_fd
 
     def __call__(self):
         fcntl.lockf(self.lock_fd, fcntl.LOCK_EX)
@@ -56,10 +55,9 @@ class Manager:
         self.lab = lab
         self.config = config
         self.listener = self.open_listener()
-        fd, self.lock_path = tempfile.mkstemp(prefix='gt-fcgi-', suffix='.lock')
-        os.close(fd)
-        lab.use_lock_file(self.lock_path)       # workers share the event pipe: whole lines only
-        self.counter = ConnCounter(self.lock_path + '.conn')
+        # Lock files without a name (see gt_lab.anonymous_lock_file): nothing left behind, ever.
+        lab.use_lock_fd(lab.anonymous_lock_file('gt-fcgi-'))   # workers share the event pipe: whole lines only
+        self.counter = ConnCounter(lab.anonymous_lock_file('gt-fcgi-'))
         # Workers hold the read end of this pipe and the manager the write end, which it never
         # writes: when the manager dies, however it dies, every worker reads end-of-file and leaves.
         self.pipe_r, self.pipe_w = os.pipe()
@@ -165,12 +163,11 @@ class Manager:
                 time.sleep(0.02)
         for pid in self.workers:
             signal_quietly(pid, signal.SIGKILL)
-        for path in (self.lock_path, self.lock_path + '.conn', self.config.socket):
-            try:
-                if path:
-                    os.unlink(path)
-            except OSError:
-                pass
+        try:
+            if self.config.socket:
+                os.unlink(self.config.socket)
+        except OSError:
+            pass
         sys.exit(0)
 
 
