@@ -184,13 +184,13 @@ export default defineLesson({
         const local = requests.filter((r) => (r.redirects?.length ?? 0) > 0 && r.status === 200).at(-1);
         const client = requests.filter((r) => r.response === 'client-redirect' && r.status === 302).at(-1);
         if (!local || !client) {
-          return fail(
-            !local
+          return fail({
+            message: !local
               ? 'The server has not followed a local redirect in this step yet.'
               : 'The server has not answered a client redirect (302) in this step yet.',
-            sawRequests(requests),
-            'redirect-here.sh served by another script (200), and redirect-away.sh answered 302',
-          );
+            saw: sawRequests(requests),
+            expected: 'redirect-here.sh served by another script (200), and redirect-away.sh answered 302',
+          });
         }
         return pass(
           `${local.target} was answered by ${local.script} (pid ${local.pid}) after a local redirect to ` +

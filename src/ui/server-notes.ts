@@ -3,7 +3,10 @@
 // runs the same app in Gunicorn's own workers, with no wsgiref.validate explanations.
 import type { ServerSpec } from '../engine/types.js';
 
-export function serverNotes(specs: ServerSpec[], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function serverNotes(
+  specs: readonly ServerSpec[],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const notes: Record<string, string> = {};
   for (const spec of specs) {
     const program = spec.program;

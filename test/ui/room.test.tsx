@@ -3,6 +3,8 @@
 // says what is above and below, and pictures scroll sideways instead of being cut.
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forwardProxyEvents } from '../../src/servers/forward-proxy/events.js';
+import { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
 import { backendEvents, reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
 import { layout, minTextRows } from '../../src/ui/layout.js';
 import { fittingKeys } from '../../src/ui/views/footer.js';
@@ -137,10 +139,18 @@ describe('the lab panel', () => {
   it('shows every port of every server by its name, and when the WSGI lab runs under Gunicorn', async () => {
     const lesson = warmUp({
       servers: [
-        { name: 'proxy', role: 'forward proxy', program: { node: 'p.mjs' }, port: 8210, extraPorts: { auth: 8211 } },
+        {
+          name: 'proxy',
+          role: 'forward proxy',
+          events: forwardProxyEvents,
+          program: { node: 'p.mjs' },
+          port: 8210,
+          extraPorts: { auth: 8211 },
+        },
         {
           name: 'wsgi',
           role: 'WSGI server',
+          events: wsgiEvents,
           program: { python: '@servers/python/wsgi_server.py', args: ['--engine', 'gunicorn'] },
           port: 8600,
         },

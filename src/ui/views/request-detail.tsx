@@ -39,7 +39,9 @@ export function RequestDetail({ request, number, rows }: RequestDetailProps) {
       </Text>
     ));
   // A FastCGI request's records (the wire view) read as the front's /_records page shows them.
-  const records = Array.isArray(request.records) ? (request.records as WireRecord[]) : [];
+  // (The detail view shows any server's fields: it reads them by name, whatever the family.)
+  const own = request as RequestEvent & { records?: unknown };
+  const records = Array.isArray(own.records) ? (own.records as WireRecord[]) : [];
   const extra = Object.entries(request).filter(([key]) => !KNOWN.has(key) && !(key === 'records' && records.length));
   // A map of names to plain values (a CGI script's environment, a WSGI environ) reads best as one
   // "NAME=value" line each, sorted like `env | sort`, after the short fields.
