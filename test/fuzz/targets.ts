@@ -11,6 +11,7 @@ import { fastcgiCases } from './fastcgi-cases.js';
 import { type FuzzCase, httpCases, rawCases } from './http-cases.js';
 import type { RunOptions } from './harness.js';
 import type { Random } from './random.js';
+import { websocketCases } from './websocket-cases.js';
 
 export interface FuzzTarget {
   /** The lab server's name. */
@@ -211,7 +212,13 @@ export const fuzzLessons: FuzzLesson[] = [
         cases: http(['/', '/scope', '/events', '/countdown?from=1', '/echo', '/state', '/nope']),
         normal: get('/scope'),
         normalStatus: 200,
-        pending: 'about 50 of 300 connections stay open over 3 s after the client closed its side (FIN)',
+      },
+      // The same port, after the upgrade: /echo accepts, /elsewhere is refused before accept (403).
+      {
+        server: 'asgi',
+        cases: websocketCases(['/echo', '/echo', '/elsewhere']),
+        normal: get('/state'),
+        normalStatus: 200,
       },
     ],
   },

@@ -110,8 +110,7 @@ class HttpConnection(asyncio.Protocol):
                 if not self.start_request(head):
                     return
             elif self.state == 'body':
-                if not self.buffer:
-                    return
+                before = len(self.buffer)
                 try:
                     piece = self.body.feed(self.buffer)
                 except HttpError as error:
@@ -128,6 +127,8 @@ class HttpConnection(asyncio.Protocol):
                     self.state, self.body, self.reading = 'head', None, None
                 elif self.reading.buffered > MAX_BUFFERED_BODY:
                     return self.pause_reading()
+                elif len(self.buffer) == before:
+                    return          # half a chunk-size line, say: wait for more bytes
             else:
                 return
 

@@ -126,6 +126,18 @@ class AsgiHttpTest(unittest.TestCase):
         self.assertEqual(events[-1][1], False)
         self.assertTrue(all(more for _, more in events[:-1]))
 
+    def test_a_chunk_size_line_cut_in_two_waits_for_the_rest(self):
+        sock = self.server.connect()
+        sock.sendall(b'POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5')
+        time.sleep(0.1)     # the server has half a size line: it must wait, not spin
+        sock.sendall(b'\r\nhello\r')
+        time.sleep(0.1)
+        sock.sendall(b'\n0\r\n\r\n')
+        status, _, body = read_response(sock)
+        sock.close()
+        self.assertEqual((status, sum(n for n, _ in json.loads(body))), (200, 5))
+        self.assertEqual(self.server.get('/after')[:15], b'HTTP/1.1 200 OK')
+
     def test_streamed_response_is_chunked_and_reported(self):
         status, headers, body = split_response(self.server.get('/stream'))
         self.assertEqual((status, body), (200, b'part0;part1;part2;end'))
