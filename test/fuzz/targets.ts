@@ -208,8 +208,11 @@ export const fuzzLessons: FuzzLesson[] = [
     needsPython: true,
     targets: [
       {
+        // Not /events (nor /sleep or /report): it streams for 1.5 s by design, and twenty of them
+        // pipelined are answered in order, one after another, as HTTP/1.1 asks; that is right, but
+        // longer than the harness's 3 s rule after the client's FIN. Streaming is tested elsewhere.
         server: 'asgi',
-        cases: http(['/', '/scope', '/events', '/countdown?from=1', '/echo', '/state', '/nope']),
+        cases: http(['/', '/scope', '/countdown?from=1', '/echo', '/state', '/nope']),
         normal: get('/scope'),
         normalStatus: 200,
       },
