@@ -4,7 +4,7 @@
 // `gateway-tutor bench`; every check reads what the servers themselves saw of those runs (bench
 // marks its requests with X-Bench-Run and X-Bench-Sent; see runs.ts), never a fixed number.
 import { fail, pass } from '../../src/engine/check-helpers.js';
-import { defineLesson, type CheckContext, type ServerSpec } from '../../src/engine/types.js';
+import { type ContextOf, defineLesson, labServers, type ServerSpec } from '../../src/engine/types.js';
 import { asgiEvents } from '../../src/servers/python/asgi-events.js';
 import { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
 import { benchRuns, describeRun, lastRun, type Run } from './runs.js';
@@ -28,21 +28,37 @@ function wsgi<const N extends string>(
   };
 }
 
-const SERVERS = ['sync-1', 'sync-4', 'threads', 'async'];
+const servers = labServers([
+  wsgi('sync-1', 8801, 1),
+  wsgi('sync-2', 8802, 2),
+  wsgi('sync-4', 8804, 4),
+  wsgi('threads', 8814, 1, 4),
+  {
+    name: 'async',
+    role: 'ASGI server (asyncio, 1 process)',
+    events: asgiEvents,
+    program: { python: '@servers/python/asgi_server.py', args: ['--app', 'async_app:app'] },
+    port: 8880,
+  },
+]);
+type Ctx = ContextOf<typeof servers>;
+type ServerName = (typeof servers)[number]['name'];
+
+const SERVERS = ['sync-1', 'sync-4', 'threads', 'async'] as const;
 
 /** A run that really put the server under concurrent load (not -c 1). */
 const MIN_IN_FLIGHT = 5;
 
-function missingRun(ctx: CheckContext, server: string): string {
-  const runs = benchRuns(ctx, server);
+function missingRun(ctx: Ctx, server: ServerName): string {
+  const runs = benchRuns(ctx.requests(server));
   if (runs.length === 0) return `${server}: no bench run in this step`;
   const last = runs.at(-1)!;
   if (last.requests < 10) return `${server}: the last run had only ${last.requests} requests (10 or more, please)`;
   return `${server}: at most ${last.inFlight} request${last.inFlight === 1 ? ' was' : 's were'} in flight at once (use -c 10)`;
 }
 
-function loaded(ctx: CheckContext, server: string): Run | undefined {
-  const run = lastRun(ctx, server);
+function loaded(ctx: Ctx, server: ServerName): Run | undefined {
+  const run = lastRun(ctx.requests(server));
   return run && run.inFlight >= MIN_IN_FLIGHT ? run : undefined;
 }
 
@@ -75,19 +91,7 @@ export default defineLesson({
     'The same slow endpoint on 1, 2 and 4 WSGI workers, on threads and on asyncio: requests/s and p95 under load.',
   layer: 'gateway',
   requires: ['python3'],
-  servers: [
-    wsgi('sync-1', 8801, 1),
-    wsgi('sync-2', 8802, 2),
-    wsgi('sync-4', 8804, 4),
-    wsgi('threads', 8814, 1, 4),
-    {
-      name: 'async',
-      role: 'ASGI server (asyncio, 1 process)',
-      events: asgiEvents,
-      program: { python: '@servers/python/asgi_server.py', args: ['--app', 'async_app:app'] },
-      port: 8880,
-    },
-  ],
+  servers,
   steps: [
     {
       id: 'one-at-a-time',
@@ -190,7 +194,7 @@ export default defineLesson({
         const one = loaded(ctx, 'sync-1');
         const two = loaded(ctx, 'sync-2');
         if (!one || !two) {
-          const missing = [one ? '' : 'sync-1', two ? '' : 'sync-2'].filter(Boolean);
+          const missing = (['sync-1', 'sync-2'] as const).filter((_, i) => ![one, two][i]);
           return fail({
             message: `The lab has not seen a bench run with 10 requests in flight on ${missing.join(' and ')} in this step.`,
             saw: missing.map((s) => missingRun(ctx, s)).join('; '),

@@ -5,8 +5,19 @@
 // requests per second, latency percentiles (with the same coordinated-omission correction), and
 // one more that bench cannot see: how many requests the server worked on at the same time.
 import { header } from '../../src/engine/check-helpers.js';
-import type { CheckContext, RequestEvent } from '../../src/engine/types.js';
+import type { HeaderPairs } from '../../src/engine/types.js';
 import { correctedSummary } from '../../src/bench/stats.js';
+
+/** What runs need of a request event: the WSGI and ASGI servers' request events (wsgi-events.ts,
+ * asgi-events.ts) both have these fields, typed. */
+export interface TimedRequest {
+  server: string;
+  headers: HeaderPairs;
+  status: number | null;
+  /** Epoch milliseconds when the server began and finished the request. */
+  start?: number;
+  end?: number;
+}
 
 export interface Run {
   server: string;
@@ -57,16 +68,14 @@ export function measureRun(server: string, runId: string, timed: Timed[]): Run {
   };
 }
 
-/** Every bench run each server saw in this step, oldest first (by when the run began). */
-export function benchRuns(ctx: CheckContext, server?: string): Run[] {
+/** Every bench run in these request events, oldest first (by when the run began). */
+export function benchRuns(requests: readonly TimedRequest[]): Run[] {
   const groups = new Map<string, { server: string; runId: string; timed: Timed[] }>();
-  // Every server of this lesson (wsgi-events.ts, asgi-events.ts) reports `start` and `end`.
-  for (const r of ctx.requests(...(server ? [server] : [])) as (RequestEvent & { start?: number; end?: number })[]) {
+  for (const r of requests) {
     const runId = header(r.headers, 'x-bench-run');
     const sent = Number(header(r.headers, 'x-bench-sent'));
-    const start = Number(r.start);
-    const end = Number(r.end);
-    if (!runId || r.status !== 200 || !Number.isFinite(sent + start + end)) continue;
+    const { start, end } = r;
+    if (!runId || r.status !== 200 || start === undefined || end === undefined || !Number.isFinite(sent)) continue;
     const key = `${r.server} ${runId}`;
     const group = groups.get(key) ?? { server: r.server, runId, timed: [] };
     group.timed.push({ sent, start, end });
@@ -78,9 +87,9 @@ export function benchRuns(ctx: CheckContext, server?: string): Run[] {
     .map((g) => g.run);
 }
 
-/** The newest run on a server big enough to measure, or undefined. */
-export function lastRun(ctx: CheckContext, server: string, minRequests = 10): Run | undefined {
-  return benchRuns(ctx, server)
+/** The newest run big enough to measure, or undefined. */
+export function lastRun(requests: readonly TimedRequest[], minRequests = 10): Run | undefined {
+  return benchRuns(requests)
     .filter((r) => r.requests >= minRequests)
     .at(-1);
 }
