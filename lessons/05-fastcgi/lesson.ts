@@ -216,7 +216,7 @@ export default defineLesson({
       commands: latencyCommands,
       hints: [
         'Each command prints the average time of its ten requests, as curl measured them.',
-        'Divide the first number by the second: how many times longer does a CGI request take?',
+        'Subtract the second number from the first: what does a CGI request cost on top?',
       ],
       timeoutMs: 15000,
       check: checkLatency,
