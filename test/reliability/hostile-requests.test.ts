@@ -1,6 +1,6 @@
 // Issue 15, defects 1, 2, 4 and 10: requests a hostile client sends must get a 4xx (or a closed
 // connection) and the server must keep serving. Each lab is started through the engine's Lab.
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
@@ -231,5 +231,32 @@ describe('CGI server', () => {
       .filter((e) => e.event === 'request' && String((e as RequestEvent).error ?? '').startsWith('server error'));
     expect(own).toEqual([]);
     stillUp(lab, 'cgi', cgi.pid!);
+  });
+});
+
+describe('files a lab server writes into the workspace', () => {
+  it('are never written through a symlink planted there (access log, CA certificate)', async () => {
+    // Given a workspace where proxy-access.log and ca.pem are links to files outside it
+    const workspace = tempDir('planted');
+    const lessonFolder = join(workspace, 'forward-proxy');
+    mkdirSync(lessonFolder, { recursive: true });
+    const victim = join(tempDir('victim'), 'bashrc');
+    writeFileSync(victim, 'echo precious\n');
+    symlinkSync(victim, join(lessonFolder, 'proxy-access.log'));
+    symlinkSync(victim, join(lessonFolder, 'ca.pem'));
+    const lesson = (await loadCatalog({ only: 'forward-proxy' })).find('forward-proxy')!;
+    const lab = await Lab.start(lesson, { workspace, control: false, preferredPorts: false });
+    try {
+      // When the proxy serves requests and logs them
+      const proxy = lab.servers().find((s) => s.name === 'proxy')!;
+      expect((await rawExchange(proxy.port, 'GET http://news.test/ HTTP/1.1\r\nHost: news.test\r\n\r\n')).status).toBe(
+        200,
+      );
+      await waitFor(() => lab.logs('proxy').some((l) => l.includes('GET http://news.test/')), 'the access log line');
+    } finally {
+      await lab.teardown();
+    }
+    // Then the file outside is untouched
+    expect(readFileSync(victim, 'utf8')).toBe('echo precious\n');
   });
 });

@@ -19,8 +19,9 @@
 // and copies the CA that signed it to your workspace as ca.pem, for `curl --cacert`.
 import http from 'node:http';
 import https from 'node:https';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeInsideSync } from '../lib/safe-path.mjs';
 import { labHttpOptions, labServer, pairs, totalHandler } from '../lib/lab-server.mjs';
 
 /** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').ForwardOriginEvent>} */
@@ -141,7 +142,12 @@ if (tls) {
     totalHandler(handle),
   );
   mkdirSync(lab.workspace, { recursive: true });
-  copyFileSync(join(dir, 'ca.pem'), join(lab.workspace, 'ca.pem'));
+  try {
+    // By the safe-path rule: a ca.pem in the workspace that is a link is not written through.
+    writeInsideSync(lab.workspace, 'ca.pem', readFileSync(join(dir, 'ca.pem')));
+  } catch (error) {
+    console.log(`${site}: could not put ca.pem in the workspace (${error.code ?? error.message})`);
+  }
   // A failed TLS handshake (a client that does not trust our CA) is not a request: log it only.
   server.on('tlsClientError', (error) => console.log(`${site}: TLS handshake failed: ${error.message}`));
 } else {

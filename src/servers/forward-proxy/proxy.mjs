@@ -21,8 +21,7 @@
 // Everything it does is written to <workspace>/proxy-access.log, one line per request, the way
 // squid writes its access.log: read it to see what a proxy operator would know about you.
 import http from 'node:http';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeInsideSync } from '../lib/safe-path.mjs';
 import { labHttpOptions, labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
 import { ResponseCache, headerValue, storable, usable } from './cache.mjs';
 import { connectHandler, writeRawResponse } from './tunnel.mjs';
@@ -47,26 +46,33 @@ const VIA = proxyName(lab.secrets.viaName);
 const sites = labSites(lab.servers, lab.name);
 const cache = new ResponseCache();
 const upstreamAgent = new http.Agent({ keepAlive: true });
-const accessLogPath = join(lab.workspace, 'proxy-access.log');
+const ACCESS_LOG = 'proxy-access.log';
 
-// A fresh log for each lab run.
+// A fresh log for each lab run, written only as a plain file inside the workspace (never through
+// a symlink someone put there: see lib/safe-path.mjs).
+let logToFile = true;
 try {
-  writeFileSync(
-    accessLogPath,
+  writeInsideSync(
+    lab.workspace,
+    ACCESS_LOG,
     `# ${lab.name} access log, since ${new Date().toISOString()}: time client door[:user] request status verdict\n`,
   );
-} catch {
-  // No workspace folder (run by hand): the console is the log.
+} catch (error) {
+  logToFile = false;
+  if (error.code === 'ELOOP' || error.code === 'EXDEV')
+    console.log(`${lab.name}: ${ACCESS_LOG} in the workspace is a link; the access log goes to this console only`);
+  // Otherwise no workspace folder (run by hand): the console is the log.
 }
 
 /** One line per request, like squid's access.log: all this proxy knows about what passed. */
 function accessLog(line) {
   const stamped = `${new Date().toISOString()} ${line}`;
   console.log(stamped);
+  if (!logToFile) return;
   try {
-    appendFileSync(accessLogPath, stamped + '\n');
+    writeInsideSync(lab.workspace, ACCESS_LOG, `${stamped}\n`, { append: true });
   } catch {
-    // No workspace (run by hand from elsewhere): the console line is enough.
+    // No workspace (run by hand from elsewhere), or the file became a link: the console line is enough.
   }
 }
 
