@@ -70,21 +70,26 @@ export default defineLesson({
       title: 'Send a header of your own',
       text: 'steps/own-header.md',
       commands: ["curl -H 'X-Learner: hello' {{origin.url}}/headers"],
-      hints: ['-H takes one header as "Name: value". Any name curl would not send by itself counts.'],
+      hints: ['-H takes one header as "Name: value": here X-Learner, with any value you like.'],
       check: async (ctx) => {
+        // The step asks for X-Learner. Any other extra header could have come from ~/.curlrc (curl
+        // adds its headers to every request), so only the one the step names shows that -H worked.
         const requests = ctx.requests('origin').filter((r) => r.target.startsWith('/headers'));
-        const custom = requests.find((r) => r.headers.some(([name]) => !CURL_DEFAULTS.has(name.toLowerCase())));
-        if (custom) {
-          const [name, value] = custom.headers.find(([n]) => !CURL_DEFAULTS.has(n.toLowerCase()))!;
+        const asked = requests.find((r) => header(r.headers, 'x-learner') !== undefined);
+        if (asked) {
+          const [name, value] = asked.headers.find(([n]) => n.toLowerCase() === 'x-learner')!;
           return pass(`The origin received your header "${name}: ${value}", spelled exactly as you sent it.`);
         }
         const last = requests.at(-1);
+        const extra = last?.headers.filter(([name]) => !CURL_DEFAULTS.has(name.toLowerCase())) ?? [];
         return fail({
-          message: last
-            ? 'Your request to /headers carried only the headers curl adds by itself.'
-            : 'The origin has not seen a request for /headers yet.',
+          message: !last
+            ? 'The origin has not seen a request for /headers yet.'
+            : extra.length
+              ? `Your request to /headers carried ${extra.map(([n]) => n).join(', ')}, but not X-Learner.`
+              : 'Your request to /headers carried only the headers curl adds by itself.',
           saw: last ? `headers ${headerNames(last)}` : sawRequests(ctx.requests('origin')),
-          expected: 'a request to /headers with a header of your own, such as X-Learner: hello',
+          expected: "a request to /headers with an X-Learner header: curl -H 'X-Learner: hello' …/headers",
         });
       },
     },
@@ -100,7 +105,8 @@ export default defineLesson({
       ],
       check: async (ctx) => {
         const asked = ctx.requests('origin').some((r) => r.target.startsWith('/secret'));
-        if (ctx.answer === ctx.secrets.token)
+        // Hex digits: "3FA9C07B" is the same token as "3fa9c07b".
+        if (ctx.answer && ctx.answer.toLowerCase() === ctx.secrets.token?.toLowerCase())
           return pass("That is this lab run's token: you read it from a response header.");
         if (!asked)
           return fail({
@@ -152,7 +158,8 @@ export default defineLesson({
         'Without a Content-Type header of your own, curl labels -d data application/x-www-form-urlencoded.',
       ],
       check: async (ctx) => {
-        const posts = ctx.requests('origin').filter((r) => r.method === 'POST');
+        // POST, or PUT as the step offers (-X PUT); the origin's /echo takes both.
+        const posts = ctx.requests('origin').filter((r) => r.method === 'POST' || r.method === 'PUT');
         const echoed = posts.filter((r) => r.target.split('?')[0] === '/echo');
         if (echoed.some((r) => r.json === true))
           return pass(
@@ -169,7 +176,7 @@ export default defineLesson({
         }
         if (!last)
           return fail({
-            message: 'The origin has not seen a POST yet.',
+            message: 'The origin has not seen a POST (or PUT) yet.',
             saw: sawRequests(ctx.requests('origin')),
             expected: 'a POST to /echo with a JSON body',
           });

@@ -89,7 +89,7 @@ export default defineLesson({
             `The proxy received "${served.method} ${served.target}" (absolute-form) and fetched it from news.test.`,
             atOrigin
               ? [
-                  `news.test saw "${atOrigin.method} ${atOrigin.target}" with Host: ${header(atOrigin.headers, 'host')}: origin-form, as if you had asked it directly.`,
+                  `news.test saw "${atOrigin.method} ${atOrigin.target}" with Host: ${header(atOrigin.headers, 'host')}: origin-form, as a direct request has it, plus the proxy's Via.`,
                 ]
               : undefined,
           );
@@ -127,7 +127,9 @@ export default defineLesson({
         const whoami = ctx.requests('news').filter((r) => r.target.startsWith('/whoami'));
         const direct = whoami.find((r) => !header(r.headers, 'via'));
         const proxied = whoami.find((r) => header(r.headers, 'via'));
-        if (given === expected) {
+        // The name was already on screen in the first step (-v shows the response's Via): the
+        // step is the comparison, so both requests of this step must have happened.
+        if (given === expected && proxied && direct) {
           const details = [
             direct ? `Directly, news.test saw a connection from ${direct.remote}: curl's own.` : undefined,
             proxied
@@ -136,13 +138,19 @@ export default defineLesson({
           ].filter((line): line is string => line !== undefined);
           return pass(`Yes: this run's proxy signs itself "${expected}" in Via.`, details);
         }
-        if (!proxied) {
+        if (!proxied || !direct) {
+          const missing = !proxied
+            ? `curl -sS -x ${ctx.url('proxy')} http://news.test/whoami (through the proxy)`
+            : `curl -sS ${ctx.url('news')}/whoami (directly, without the proxy)`;
           return fail({
-            message: ctx.answer
-              ? 'That is not the name, and news.test has not seen a request through the proxy yet.'
-              : 'Type the name the proxy wrote in Via.',
+            message:
+              given === expected
+                ? 'That is the name, but this step is the comparison: news.test has not seen both requests yet.'
+                : ctx.answer
+                  ? `That is not the name, and news.test has not seen a request ${!proxied ? 'through the proxy' : 'directly'} yet.`
+                  : 'Type the name the proxy wrote in Via.',
             saw: `answer "${ctx.answer ?? ''}"; news.test saw ${sawRequests(whoami)}`,
-            expected: 'the name in the Via header that news.test received through the proxy',
+            expected: `both /whoami requests, so you can compare them; still missing: ${missing}`,
           });
         }
         return fail({
@@ -237,8 +245,9 @@ export default defineLesson({
         const tunnels = mainDoor(ctx).filter(
           (r) => r.method === 'CONNECT' && r.tunnel === true && /^secure\.test:443$/i.test(r.target),
         );
-        const code = ctx.secrets.secureCode;
-        if (ctx.answer !== code) {
+        const code = ctx.secrets.secureCode ?? '';
+        // Hex digits: "C0DE5678" is the same code as "c0de5678".
+        if (!ctx.answer || ctx.answer.toLowerCase() !== code.toLowerCase()) {
           return fail({
             message: ctx.answer
               ? "That is not the code on secure.test's page."
@@ -256,7 +265,7 @@ export default defineLesson({
         }
         const closed = ctx.eventsOf('proxy', 'tunnel').find((e) => e.target === tunnels[0]!.target);
         return pass('Right. The proxy carried that code without being able to read it.', [
-          `All it logged: CONNECT ${tunnels[0]!.target}${closed ? `, ${closed.bytesUp} bytes up and ${closed.bytesDown} down` : ''}. No path, no headers, no code.`,
+          `All it logged: CONNECT ${tunnels[0]!.target}${closed ? `, ${closed.bytesUp} bytes up and ${closed.bytesDown} down` : ''}, and the CONNECT request's own headers. No path, no page, no code.`,
         ]);
       },
       solve: async (ctx) => {

@@ -375,10 +375,14 @@ export default defineLesson({
         if (refused.length) {
           const how = names(
             refused.map((r) =>
-              r.bodyLimit === 'streamed' ? 'counted while streaming (chunked)' : 'refused from Content-Length',
+              r.bodyLimit === 'streamed'
+                ? 'a chunked body, held at the proxy and counted as it arrived'
+                : 'an announced Content-Length, refused before reading a byte',
             ),
           );
-          return pass(`The proxy answered 413 Content Too Large: ${how}. The app did not have to read those bodies.`);
+          return pass(
+            `The proxy answered 413 Content Too Large: ${how}. No app received any of those bodies: the proxy sends a body on only once it is complete and within the limit.`,
+          );
         }
         const bodies = ctx.requests('proxy').filter((r) => r.method === 'POST' || r.method === 'PUT');
         return fail({

@@ -25,7 +25,20 @@ const servers = labServers([
     events: wsgiEvents,
     program: {
       python: '@servers/python/wsgi_server.py',
-      args: ['--app', 'app:app', '--mount', '/flask=flask_app:app', '--workers', '2', '--timeout', '30'],
+      // /_check/middleware: the middleware step's probe (probes/middleware_probe.py), which calls
+      // the learner's add_header directly, where HTTP alone cannot see exc_info or the iterable.
+      args: [
+        '--app',
+        'app:app',
+        '--mount',
+        '/flask=flask_app:app',
+        '--mount',
+        '/_check/middleware=@lesson/probes/middleware_probe:app',
+        '--workers',
+        '2',
+        '--timeout',
+        '30',
+      ],
     },
     port: 8600,
   },
@@ -44,6 +57,22 @@ async function writeApp(ctx: SolveContextOf<typeof servers>, name: string): Prom
 /** The request events of the WSGI server, optionally only those whose path starts with prefix. */
 function wsgiRequests(ctx: Ctx, prefix = ''): WsgiRequest[] {
   return ctx.requests('wsgi').filter((r) => (r.target ?? '').startsWith(prefix));
+}
+
+/** Headers curl sends by itself (and the body's): the learner's own header is any other. */
+const CURL_HEADERS = new Set(['host', 'user-agent', 'accept', 'content-length', 'content-type', 'expect']);
+
+/** The environ key a request header lands on (PEP 3333, after CGI): HTTP_ + upper case, "-" as "_". */
+function environKey(name: string): string {
+  return `HTTP_${name.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** "HTTP_X_SHELL_PID=4242", "HTTP_X_SHELL_PID = '4242'", "HTTP_X_SHELL_PID: 4242" → key and value. */
+export function parseEnvironAnswer(answer: string): { key: string | undefined; value: string } {
+  const match = /(HTTP_[A-Za-z0-9_]+)['"\]]*\s*[=:]?\s*(.*)$/.exec(answer.trim());
+  if (!match) return { key: undefined, value: '' };
+  const value = match[2]!.trim().replace(/^(['"])(.*)\1$/, '$2');
+  return { key: match[1]!.toUpperCase(), value };
 }
 
 /** When the server answered 500, its body starts with the explanation (or the traceback). */
@@ -129,6 +158,77 @@ async function helloProblem(ctx: Ctx) {
   return null;
 }
 
+/** What the probe (probes/middleware_probe.py) found when it called the learner's add_header. */
+interface ProbeReport {
+  found?: boolean;
+  error?: string;
+  header?: string | null;
+  excInfo?: 'kept' | 'dropped' | 'not-called';
+  sameIterable?: boolean;
+  streamed?: boolean;
+  closed?: boolean;
+  bodyIntact?: boolean;
+  headerError?: string;
+  excInfoError?: string;
+  bodyError?: string;
+}
+
+/** Does add_header keep exc_info and hand back the inner iterable? Returns the failure, or null. */
+async function middlewareProblem(ctx: Ctx) {
+  const answer = await get(ctx, '/_check/middleware');
+  if (!answer.ok) return answer.problem;
+  let report: ProbeReport;
+  try {
+    report = JSON.parse(answer.response.body) as ProbeReport;
+  } catch {
+    return fail({
+      message: 'The check could not test add_header on its own.',
+      saw: quote(answer.response),
+      expected: 'a JSON report from /_check/middleware',
+    });
+  }
+  if (!report.found) {
+    return fail({
+      message: report.error
+        ? `app.py did not load for the check: ${report.error}`
+        : 'app.py has no function add_header.',
+      saw: report.error ?? 'no add_header in app.py',
+      expected: 'def add_header(app): … returning a wrapper, and app = add_header(app) at the end',
+    });
+  }
+  const raised = report.headerError ?? report.excInfoError ?? report.bodyError;
+  if (raised) {
+    return fail({
+      message: `Your add_header failed when the check wrapped a small test app with it: ${raised}`,
+      saw: raised,
+      expected: 'a wrapper that works for any WSGI app, not only this one',
+    });
+  }
+  if (report.excInfo !== 'kept') {
+    return fail({
+      message:
+        report.excInfo === 'dropped'
+          ? "Your middleware loses exc_info: when the app replaces its headers after an error, start_response(status, headers, sys.exc_info()), your start_response calls the server's without it, and a server must refuse a second call that has none (PEP 3333)."
+          : "Your middleware did not pass the app's second start_response call (the one with exc_info) on to the server.",
+      saw: `exc_info ${report.excInfo ?? 'unknown'}`,
+      expected: 'def start(status, headers, exc_info=None): return start_response(status, headers + […], exc_info)',
+    });
+  }
+  if (!report.sameIterable && (!report.streamed || !report.closed || !report.bodyIntact)) {
+    const what = !report.bodyIntact
+      ? 'changes the body'
+      : !report.streamed
+        ? 'reads the whole body into one piece before it answers, so a body the app streams piece by piece waits until the last piece'
+        : "never calls the inner iterable's close(), so the app's clean-up (closing files, ending a database transaction) never runs";
+    return fail({
+      message: `Your middleware does not return the inner app's iterable: it ${what}.`,
+      saw: `same iterable: no; streamed: ${report.streamed ? 'yes' : 'no'}; close() passed on: ${report.closed ? 'yes' : 'no'}`,
+      expected: 'return inner(environ, start_with_header): the iterable itself',
+    });
+  }
+  return null;
+}
+
 /** Does a Cache-Control value list this directive? ("private, No-Store" lists no-store.) */
 export function hasDirective(cacheControl: string, directive: string): boolean {
   return cacheControl.split(',').some((part) => part.split('=')[0]!.trim().toLowerCase() === directive);
@@ -192,34 +292,49 @@ export default defineLesson({
         'Answer with the key and the value on its line, for example HTTP_SOMETHING=1234.',
       ],
       check: async (ctx) => {
-        const sent = wsgiRequests(ctx, '/environ')
-          .map((r) => r.headers.find(([name]) => name.toLowerCase() === 'x-shell-pid')?.[1])
-          .filter((v): v is string => v !== undefined);
+        // Any header of the learner's own counts, as the step says: X-Shell-Pid is the example.
+        // A name with "_" that the lab's server left out of environ (droppedHeaders) cannot be found there.
+        const own = wsgiRequests(ctx, '/environ').flatMap((r) =>
+          r.headers
+            .filter(([name]) => !CURL_HEADERS.has(name.toLowerCase()))
+            .map(([name, value]): [string, string, boolean] => [
+              name,
+              value,
+              Array.isArray(r.droppedHeaders) && r.droppedHeaders.includes(name),
+            ]),
+        );
         const answer = ctx.answer ?? '';
-        const key = /HTTP_[A-Z0-9_]+/i.exec(answer)?.[0];
-        const value = /(?:=|:|\s)\s*'?(\d+)'?\s*$/.exec(answer)?.[1] ?? /^\s*'?(\d+)'?\s*$/.exec(answer)?.[1];
-        if (sent.length === 0) {
+        const { key, value } = parseEnvironAnswer(answer);
+        if (own.length === 0) {
           return fail({
-            message: 'The server has not seen a request to /environ with an X-Shell-Pid header in this step.',
+            message: 'The server has not seen a request to /environ with a header of your own in this step.',
             saw: sawRequests(wsgiRequests(ctx)),
-            expected: 'curl -H "X-Shell-Pid: $$" …/environ',
+            expected: 'curl -H "X-Shell-Pid: $$" …/environ (or any header of your own)',
           });
         }
-        if (key?.toUpperCase() !== 'HTTP_X_SHELL_PID') {
+        const names = [...new Set(own.map(([name]) => name))].join(', ');
+        const matching = own.filter(([name, , dropped]) => !dropped && environKey(name) === key);
+        if (!key || matching.length === 0) {
+          const dropped = own.find(([name, , wasDropped]) => wasDropped && environKey(name) === key);
           return fail({
-            message: key ? `${key} is not where your header went.` : 'Your answer names no environ key.',
+            message: dropped
+              ? `${dropped[0]} has a "_" in its name, so the server left it out of environ: send it with "-" instead.`
+              : key
+                ? `${key} is not where your header went.`
+                : 'Your answer names no environ key.',
             saw: answer || 'an empty answer',
-            expected: 'the environ key of X-Shell-Pid and its value, like HTTP_…=1234',
+            expected: `the environ key of ${names} and its value, like HTTP_…=1234`,
           });
         }
-        if (!value || !sent.includes(value)) {
+        const values = [...new Set(matching.map(([, v]) => v))];
+        if (!values.includes(value)) {
           return fail({
             message: 'Right key. Now the value: the one on that line of the environ dump.',
             saw: value ? `${value}` : 'no value',
-            expected: `one of the values the server saw: ${[...new Set(sent)].join(', ')}`,
+            expected: `one of the values the server saw: ${values.join(', ')}`,
           });
         }
-        return pass(`Yes: X-Shell-Pid arrived as environ["HTTP_X_SHELL_PID"] = '${value}'. CGI's rule, kept by WSGI.`);
+        return pass(`Yes: ${matching[0]![0]} arrived as environ["${key}"] = '${value}'. CGI's rule, kept by WSGI.`);
       },
       solve: async (ctx) => {
         const { stdout } = await ctx.run('curl -s -H "X-Shell-Pid: $$" {{wsgi.url}}/environ');
@@ -264,7 +379,7 @@ export default defineLesson({
         'Give the inner app your own start_response, which appends the header and calls the real one (pass exc_info on).',
         'At the bottom of app.py: app = add_header(app).',
       ],
-      timeoutMs: editTimeout(5),
+      timeoutMs: editTimeout(6),
       check: async (ctx) => {
         const paths: [string, number][] = [
           ['/', 200],
@@ -293,6 +408,8 @@ export default defineLesson({
             });
           }
         }
+        const inside = await middlewareProblem(ctx);
+        if (inside) return inside;
         const problem = await helloProblem(ctx);
         if (problem) return { ...problem, message: `The header is there, but /hello broke: ${problem.message}` };
         return pass(
@@ -329,11 +446,25 @@ export default defineLesson({
         const sorted = [...batch].sort((a, b) => Number(a.start) - Number(b.start));
         const firstEnd = Math.min(...sorted.map((r) => Number(r.end)));
         const secondRound = sorted.filter((r) => Number(r.start) >= firstEnd - 50);
-        if (secondRound.length === 0 || pids.size < 2) {
+        // Two rounds means two at a time: requests that ran side by side on different workers.
+        // Four sent one after another never overlap, and take four seconds, not two.
+        const overlapping = sorted.filter((a, i) =>
+          sorted.some(
+            (b, j) =>
+              i !== j &&
+              a.pid !== b.pid &&
+              Number(a.start) < Number(b.end) - 50 &&
+              Number(b.start) < Number(a.end) - 50,
+          ),
+        );
+        if (secondRound.length === 0 || pids.size < 2 || overlapping.length < 2) {
           return fail({
-            message: 'The last four /slow requests did not run as two rounds on two workers.',
-            saw: `workers ${[...pids].join(', ')}; ${secondRound.length} started after the first finished`,
-            expected: 'four requests sent together (note the & in the command)',
+            message:
+              overlapping.length < 2
+                ? 'The last four /slow requests ran one after another, not at the same time.'
+                : 'The last four /slow requests did not run as two rounds on two workers.',
+            saw: `workers ${[...pids].join(', ')}; ${overlapping.length} ran alongside another; ${secondRound.length} started after the first finished`,
+            expected: 'four requests sent together (note the & after curl, and the wait at the end)',
           });
         }
         const observed = span(batch);

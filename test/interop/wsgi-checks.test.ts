@@ -13,10 +13,14 @@ const catalog = await loadCatalog();
 const lesson = catalog.lessons.find((l) => l.id === 'wsgi')!;
 const availability = await lessonAvailability(lesson);
 const solution = readFileSync(join(import.meta.dirname, '../../lessons/06-wsgi/solutions/app_hello.py'), 'utf8');
+const withMiddleware = readFileSync(
+  join(import.meta.dirname, '../../lessons/06-wsgi/solutions/app_middleware.py'),
+  'utf8',
+);
 
-/** The step's solution with the /hello branch's headers or body changed, plus a /version marker. */
-function variant(version: string, replace: [string, string][]): string {
-  let source = solution;
+/** A step's solution with some lines changed, plus a /version marker. */
+function variant(version: string, replace: [string, string][], base = solution): string {
+  let source = base;
   for (const [from, to] of replace) {
     expect(source).toContain(from);
     source = source.replace(from, to);
@@ -40,8 +44,8 @@ describe.skipIf(!availability.available)(
     afterAll(() => lab?.teardown());
 
     /** Save the app as the learner would, and wait until the server serves this version. */
-    async function save(version: string, replace: [string, string][]): Promise<void> {
-      writeFileSync(join(workspace, 'app.py'), variant(version, replace));
+    async function save(version: string, replace: [string, string][], base = solution): Promise<void> {
+      writeFileSync(join(workspace, 'app.py'), variant(version, replace, base));
       await expect
         .poll(
           async () => {
@@ -86,6 +90,30 @@ describe.skipIf(!availability.available)(
       lab.beginStep('hello-json');
       const outcome = await lab.check('hello-json');
       expect(outcome.status, `${outcome.message}\n${outcome.details.join('\n')}`).toBe('pass');
+    }, 20_000);
+
+    it('a middleware that drops exc_info: fails, though every response carries the header', async () => {
+      await save(
+        'drops-exc-info',
+        [["headers + [('X-Middleware', 'wsgi-tutor')], exc_info)", "headers + [('X-Middleware', 'wsgi-tutor')])"]],
+        withMiddleware,
+      );
+      lab.beginStep('middleware');
+      const outcome = await lab.check('middleware');
+      expect(outcome.status, outcome.message).toBe('fail');
+      expect(outcome.message).toMatch(/exc_info/);
+    }, 20_000);
+
+    it('a middleware that collects the body into one piece: fails, and says why that matters', async () => {
+      await save(
+        'collapses',
+        [['return inner(environ, start_with_header)', "return [b''.join(inner(environ, start_with_header))]"]],
+        withMiddleware,
+      );
+      lab.beginStep('middleware');
+      const outcome = await lab.check('middleware');
+      expect(outcome.status, outcome.message).toBe('fail');
+      expect(outcome.message).toMatch(/iterable/);
     }, 20_000);
 
     it('an app slower than the check waits: fails and says the app was too slow', async () => {

@@ -57,7 +57,10 @@ describe('forward-proxy lesson checks', () => {
   });
 
   it('who-asked: accepts the Via name with or without "1.1", and nothing else', async () => {
-    const events = [request('news', { target: '/whoami', headers: [['Via', '1.1 proxy-ab12cd34']] })];
+    const events = [
+      request('news', { target: '/whoami', headers: [['Host', '127.0.0.1:8220']] }),
+      request('news', { target: '/whoami', headers: [['Via', '1.1 proxy-ab12cd34']] }),
+    ];
     for (const answer of ['proxy-ab12cd34', '1.1 proxy-ab12cd34', 'Via: 1.1 Proxy-AB12CD34'])
       expect((await check('who-asked', events, answer)).status, answer).toBe('pass');
     expect(await check('who-asked', events, 'squid')).toMatchObject({ status: 'fail', saw: 'answer "squid"' });

@@ -28,6 +28,8 @@ export const wsgiEvents = family(
     bytes: optional(nullable(number)),
     /** Header names left out of environ because of a "_" in them. */
     droppedHeaders: optional(array(string)),
+    /** wsgiref.validate's complaints beyond PEP 3333: advice, the request was not failed. */
+    validatorNotes: optional(array(string)),
     /** 'gunicorn' when Gunicorn served it (wsgi_gunicorn.py). */
     engine: optional(literal('gunicorn')),
   }),

@@ -1,0 +1,146 @@
+// Checks that must judge their step (issue 9): fed with lab events like the ones the servers
+// report, each passes on what the step asks for and fails on what only looks like it.
+import { describe, expect, it } from 'vitest';
+import httpBasics from '../../lessons/01-http-basics/lesson.js';
+import forwardProxy from '../../lessons/02-forward-proxy/lesson.js';
+import reverseProxy from '../../lessons/03-reverse-proxy/lesson.js';
+import wsgi from '../../lessons/06-wsgi/lesson.js';
+import type { CheckContext, LabEvent, LessonDefinition, RequestEvent } from '../../src/engine/types.js';
+import { contextFrom } from '../helpers/fake-context.js';
+
+let seq = 0;
+/** A request event with any fields a server family adds (json, pid, bodyLimit…). */
+function request(server: string, fields: Partial<RequestEvent> & Record<string, unknown>): RequestEvent {
+  return {
+    seq: ++seq,
+    time: 0,
+    server,
+    event: 'request',
+    method: 'GET',
+    target: '/',
+    headers: [],
+    status: 200,
+    responseHeaders: [],
+    ...fields,
+  } as RequestEvent;
+}
+
+function context(events: LabEvent[], answer?: string, secrets: Record<string, string> = {}): CheckContext {
+  return contextFrom(events, { answer, secrets, url: () => 'http://127.0.0.1:9' });
+}
+
+function checker(lesson: LessonDefinition, secrets: Record<string, string> = {}) {
+  return (id: string, events: LabEvent[], answer?: string) =>
+    lesson.steps.find((s) => s.id === id)!.check!(context(events, answer, secrets));
+}
+
+describe('http-basics', () => {
+  const check = checker(httpBasics, { token: '3fa9c07b' });
+  const curl = (extra: [string, string][]) =>
+    request('origin', {
+      target: '/headers',
+      headers: [['Host', '127.0.0.1:8100'], ['User-Agent', 'curl/8.5.0'], ['Accept', '*/*'], ...extra],
+    });
+
+  it('own-header: X-Learner, as the step asks; a header from ~/.curlrc alone is not it', async () => {
+    expect(await check('own-header', [curl([['X-Curlrc', 'always']])])).toMatchObject({
+      status: 'fail',
+      expected: expect.stringContaining('X-Learner'),
+    });
+    expect(
+      await check('own-header', [
+        curl([
+          ['X-Curlrc', 'always'],
+          ['X-Learner', 'hello'],
+        ]),
+      ]),
+    ).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('X-Learner: hello'),
+    });
+  });
+
+  it('find-token: hex compares without regard to case', async () => {
+    const asked = [request('origin', { target: '/secret' })];
+    expect((await check('find-token', asked, '3FA9C07B')).status).toBe('pass');
+    expect((await check('find-token', asked, '3fa9c07c')).status).toBe('fail');
+  });
+
+  it('post-json: a PUT with a JSON body counts, as the step offers it', async () => {
+    const put = request('origin', { method: 'PUT', target: '/echo', json: true });
+    expect((await check('post-json', [put])).status).toBe('pass');
+    const get = request('origin', { method: 'GET', target: '/echo' });
+    expect((await check('post-json', [get])).status).toBe('fail');
+  });
+});
+
+describe('forward-proxy', () => {
+  const check = checker(forwardProxy, { viaName: 'ab12cd34', secureCode: 'c0de5678' });
+  const direct = request('news', { target: '/whoami', headers: [['Host', '127.0.0.1:8220']] });
+  const proxied = request('news', { target: '/whoami', headers: [['Via', '1.1 proxy-ab12cd34']] });
+
+  it('who-asked: the name alone (seen in step 1) is not enough: both /whoami requests of this step', async () => {
+    expect(await check('who-asked', [], 'proxy-ab12cd34')).toMatchObject({ status: 'fail' });
+    expect(await check('who-asked', [proxied], 'proxy-ab12cd34')).toMatchObject({
+      status: 'fail',
+      expected: expect.stringContaining('directly'),
+    });
+    expect(await check('who-asked', [direct, proxied], 'proxy-ab12cd34')).toMatchObject({ status: 'pass' });
+  });
+
+  it('tunnel: the code compares without regard to case', async () => {
+    const tunnel = request('proxy', { method: 'CONNECT', target: 'secure.test:443', tunnel: true });
+    expect((await check('tunnel', [tunnel], 'C0DE5678')).status).toBe('pass');
+  });
+});
+
+describe('reverse-proxy', () => {
+  const check = checker(reverseProxy);
+
+  it("body-limit: a chunked body's 413 says the proxy held it and no app received any", async () => {
+    const refused = request('proxy', { method: 'POST', target: '/upload', status: 413, bodyLimit: 'streamed' });
+    const result = await check('body-limit', [refused]);
+    expect(result).toMatchObject({ status: 'pass' });
+    expect(result.message).not.toMatch(/streaming|did not have to read/);
+    expect(result.message).toMatch(/no app received/i);
+  });
+});
+
+describe('wsgi', () => {
+  const check = checker(wsgi);
+  const slow = (pid: number, start: number) =>
+    request('wsgi', { target: '/slow', pid, start, end: start + 1000, status: 200 });
+
+  it('two-rounds: four requests one after another are not two rounds', async () => {
+    const sequential = [slow(1, 0), slow(2, 1000), slow(1, 2000), slow(2, 3000)];
+    expect(await check('two-rounds', sequential, '4')).toMatchObject({ status: 'fail' });
+    const together = [slow(1, 0), slow(2, 0), slow(1, 1000), slow(2, 1000)];
+    expect(await check('two-rounds', together, '2.0')).toMatchObject({ status: 'pass' });
+  });
+
+  it('environ-header: any header of your own, with its value', async () => {
+    const sent = request('wsgi', {
+      target: '/environ',
+      headers: [
+        ['Host', 'x'],
+        ['User-Agent', 'curl/8'],
+        ['X-Favourite-Colour', 'teal'],
+      ],
+    });
+    expect((await check('environ-header', [sent], 'HTTP_X_FAVOURITE_COLOUR=teal')).status).toBe('pass');
+    expect((await check('environ-header', [sent], "HTTP_X_FAVOURITE_COLOUR = 'teal'")).status).toBe('pass');
+    expect((await check('environ-header', [sent], 'HTTP_X_FAVOURITE_COLOUR=blue')).status).toBe('fail');
+    expect((await check('environ-header', [sent], 'X_FAVOURITE_COLOUR=teal')).status).toBe('fail');
+    const dropped = request('wsgi', {
+      target: '/environ',
+      headers: [['X_Shell_Pid', '666']],
+      droppedHeaders: ['X_Shell_Pid'],
+    });
+    expect(await check('environ-header', [dropped], 'HTTP_X_SHELL_PID=666')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('left it out of environ'),
+    });
+    const pid = request('wsgi', { target: '/environ', headers: [['X-Shell-Pid', '4242']] });
+    expect((await check('environ-header', [pid], 'HTTP_X_SHELL_PID=4242')).status).toBe('pass');
+  });
+});
