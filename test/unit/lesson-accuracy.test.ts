@@ -154,10 +154,8 @@ describe('step texts keep the corrections of the accuracy review', () => {
   });
 
   it('no step text names a path inside this repository or promises a "next lesson"', () => {
-    // The four lessons the review covered; lessons still being written are checked once they settle.
-    const reviewed = catalog.lessons.filter((l) =>
-      ['http-basics', 'forward-proxy', 'reverse-proxy', 'wsgi', 'cgi'].includes(l.id),
-    );
+    // Every lesson but fastcgi, whose texts are still being written (they name two source paths).
+    const reviewed = catalog.lessons.filter((l) => l.id !== 'fastcgi');
     const found = reviewed.flatMap((lesson) =>
       [...text(lesson.id).matchAll(/.{0,40}(src\/servers|next lesson|later lesson).{0,20}/g)].map(
         (m) => `${lesson.id}: …${m[0]}…`,
