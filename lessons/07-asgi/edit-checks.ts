@@ -29,13 +29,16 @@ function firstLine(text: string): string {
 }
 
 /** A non-200 answer, quoted with the server's explanation (its last traceback line). */
-function badAnswer(what: string, got: Got): CheckResult | null {
+function badAnswer(what: string, got: Got, expected = '200, as before your edit'): CheckResult | null {
   if (!got.ok) return fail({ message: `${what}: ${got.why}.`, saw: got.why, expected: 'a complete 200 response' });
   if (got.response.status !== 200) {
     return fail({
-      message: `${what} answered ${got.response.status}.`,
+      message:
+        got.response.status === 404
+          ? `${what} answered 404: app.py has no such route yet.`
+          : `${what} answered ${got.response.status}.`,
       saw: firstLine(got.response.body),
-      expected: '200, as before your edit',
+      expected,
       details: got.response.status === 500 ? ['The lab log shows the whole traceback.'] : undefined,
     });
   }
@@ -88,7 +91,7 @@ export async function countdownCheck(ctx: CheckContext): Promise<CheckResult> {
   const from = 3 + Math.floor(Math.random() * 3);
   const path = `/countdown?from=${from}`;
   const got = await fetchStreamed(`${ctx.url('asgi')}${path}`, ctx.signal, 6000);
-  const problem = badAnswer(`GET ${path}`, got);
+  const problem = badAnswer(`GET ${path}`, got, '200 and a stream of text/event-stream events');
   if (problem) return problem;
   if (!got.ok) return problem!;
   const { response } = got;
