@@ -12,6 +12,13 @@
 // Lines end with LF; CR LF is accepted too (§7.2). Anything else in the header block is the
 // script's mistake, and the server says which line broke which rule instead of guessing.
 
+/** @typedef {'document' | 'local-redirect' | 'client-redirect' | 'client-redirect-document'} ResponseKind */
+/**
+ * @typedef {{ ok: true, kind: ResponseKind, status: number, reason: string | undefined,
+ *   headers: [string, string][], location: string | undefined, warnings: string[] }} ParsedOk
+ */
+/** @typedef {ParsedOk | { ok: false, problem: string }} ParsedHead */
+
 /** How many bytes of header the server reads before it gives up on finding the empty line. */
 export const MAX_HEAD_BYTES = 64 * 1024;
 
@@ -51,9 +58,7 @@ const CONNECTION_FIELDS = new Set([
 /**
  * Parse the header block (the bytes before the empty line).
  * @param {Buffer} head
- * @returns {{ ok: true, kind: 'document'|'local-redirect'|'client-redirect'|'client-redirect-document',
- *   status: number, reason: string|undefined, headers: [string, string][], location: string|undefined,
- *   warnings: string[] } | { ok: false, problem: string }}
+ * @returns {ParsedHead}
  */
 export function parseHead(head) {
   const text = head.toString('latin1');
@@ -61,7 +66,9 @@ export function parseHead(head) {
   if (lines.at(-1) === '') lines.pop();
   if (lines.length === 0) return bad('the output starts with an empty line: there are no header fields before it');
 
+  /** @type {[string, string][]} */
   const headers = [];
+  /** @type {string[]} */
   const warnings = [];
   let contentType;
   let location;
@@ -130,6 +137,10 @@ export function parseHead(head) {
   return { ok: true, kind: 'document', status: status ?? 200, reason, headers, location, warnings };
 }
 
+/**
+ * @param {string} problem
+ * @returns {{ ok: false, problem: string }}
+ */
 function bad(problem) {
   return { ok: false, problem };
 }

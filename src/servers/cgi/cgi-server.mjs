@@ -18,12 +18,13 @@
 import { STATUS_CODES, createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
+import { labHttpOptions, labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
 import { realPathInside } from '../lib/safe-path.mjs';
 import { runCgi } from './gateway.mjs';
 import { listScripts } from './list-scripts.mjs';
 import { killAll } from './run-script.mjs';
 
+/** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').CgiEvent>} */
 const lab = labServer();
 const { values: options } = parseArgs({
   options: {
@@ -47,7 +48,7 @@ const config = {
  * such answers is cut here (Apache stops at 10 too). */
 const MAX_LOCAL_REDIRECTS = 10;
 
-const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
+const server = createServer({ ...labHttpOptions, maxHeaderSize: 16 * 1024 }, (req, res) => {
   const report = lab.observe(req, res);
   handle(req, res, report).catch((error) => {
     console.error(`cgi: ${req.method} ${req.url}: ${error.stack ?? error}`);
@@ -59,7 +60,7 @@ const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }
 
 server.on('clientError', (error, socket) => {
   const status = unparsableStatus(error);
-  lab.reportUnparsable(error, socket, status);
+  lab.reportUnparsable(error, /** @type {import('node:net').Socket} */ (socket), status);
   if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
   else socket.destroy();
 });

@@ -86,6 +86,11 @@ export async function findScript(realCgiBin, prefix, rawPath) {
   return refuse(403, `${scriptParts.join('/')} is a folder, not a script`);
 }
 
+/**
+ * @param {number} status
+ * @param {string} reason
+ * @returns {{ ok: false, status: number, reason: string }}
+ */
 function refuse(status, reason) {
   return { ok: false, status, reason };
 }

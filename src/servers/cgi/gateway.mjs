@@ -13,8 +13,27 @@ const PATH = scriptPath(process.execPath.replace(/\/[^/]*$/, ''));
 let runningScripts = 0;
 
 /**
+ * @typedef {object} GatewayConfig
+ * @property {string} prefix the URL path of cgi-bin, such as "/cgi-bin"
+ * @property {number} timeoutMs how long a script may run
+ * @property {number} maxScripts how many may run at once
+ * @property {string} software SERVER_SOFTWARE
+ * @property {string} documentRoot where PATH_TRANSLATED points
+ * @property {(event: import('./events.js').CgiEvent) => void} emit
+ */
+/**
+ * @typedef {{ kind: 'stream', length: number } | { kind: 'buffer', data: Buffer } | { kind: 'none' }} RequestBody
+ * @typedef {{ method: string, target: string, headers: [string, string][], body: RequestBody }} CgiRequest
+ * @typedef {import('../lib/lab-server.mjs').RequestFields<import('./events.js').CgiEvent>} Report
+ */
+
+/**
  * Run the script a request names and answer with what it printed. Resolves `{ localRedirect }`
  * when the script asked the server to serve another path instead.
+ * @param {{ req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse,
+ *   report: Report, request: CgiRequest, root: string, config: GatewayConfig,
+ *   fail: (res: import('node:http').ServerResponse, report: Report, status: number, reason: string) => void }} job
+ * @returns {Promise<{ localRedirect: string } | void>}
  */
 export async function runCgi({ req, res, report, request, root, config, fail }) {
   const [rawPath = '/', ...rest] = request.target.split('?');
@@ -63,7 +82,7 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
   if (!started.ok) return fail(res, report, 500, `cgi-bin/${found.script} could not be started: ${started.reason}`);
 
   const { child } = started;
-  const pid = child.pid;
+  const pid = /** @type {number} */ (child.pid); // set: the process did start
   runningScripts++;
   report.pid = pid;
   console.log(`pid ${pid} started: ${found.script} for ${request.method} ${request.target}`);
@@ -90,6 +109,7 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
     if (report.signal) return ` (it was killed by ${report.signal})`;
     return report.exitCode ? ` (it exited with code ${report.exitCode}; its stderr is in the lab log)` : '';
   };
+  /** @type {Promise<void>} */
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       const livedMs = Math.round((performance.now() - started.started) * 100) / 100;
@@ -133,10 +153,11 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
   if (parsed.kind === 'local-redirect' || parsed.kind === 'client-redirect') {
     child.stdout.resume(); // a redirect has no body of the script's to send
     await exited;
-    if (parsed.kind === 'local-redirect') return { localRedirect: parsed.location };
+    if (parsed.kind === 'local-redirect') return { localRedirect: /** @type {string} */ (parsed.location) };
     setHeaders(res, parsed.headers);
     res.writeHead(302, 'Found', { 'Content-Type': 'text/plain; charset=utf-8' });
-    return res.end(`Found: ${parsed.location}\n`);
+    res.end(`Found: ${parsed.location}\n`);
+    return;
   }
 
   try {
@@ -153,7 +174,8 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
   await exited;
   if (timedOut) {
     report.error = `killed after ${config.timeoutMs / 1000} s, in the middle of its body`;
-    return res.destroy(); // the client must see the answer cut short, not a complete one
+    res.destroy(); // the client must see the answer cut short, not a complete one
+    return;
   }
   res.end();
 }

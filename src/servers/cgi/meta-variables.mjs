@@ -7,6 +7,10 @@
 
 /** Where a script looks for programs: the usual system folders, plus the folder of the node
  * that runs this server (so a `#!/usr/bin/env node` script finds it even outside /usr/bin). */
+/**
+ * @param {string} [nodeBinDir]
+ * @returns {string}
+ */
 export function scriptPath(nodeBinDir) {
   const dirs = ['/usr/local/bin', '/usr/bin', '/bin'];
   if (nodeBinDir && !dirs.includes(nodeBinDir)) dirs.push(nodeBinDir);
@@ -25,27 +29,34 @@ const LEFT_OUT = new Map([
 ]);
 
 /**
+ * What the server knows about one request, as the meta-variables need it.
+ * @typedef {object} CgiRequestInfo
+ * @property {string} method
+ * @property {string} httpVersion "1.1"
+ * @property {[string, string][]} headers in wire order
+ * @property {string} scriptName decoded URL path of the script: /cgi-bin/env.sh
+ * @property {string} pathInfo decoded rest of the path, or ""
+ * @property {string} queryString as in the URL (still %-encoded), or ""
+ * @property {string} requestUri the request target as the client sent it
+ * @property {number | null} contentLength bytes of body, or null when there is none
+ * @property {string | undefined} remoteAddress
+ * @property {number | undefined} remotePort
+ * @property {number | undefined} localPort
+ * @property {string} scriptFile the file that runs
+ * @property {string} documentRoot where PATH_INFO is mapped to make PATH_TRANSLATED
+ * @property {string} software SERVER_SOFTWARE
+ * @property {string} path the PATH for the script
+ */
+
+/**
  * Build the environment of one CGI request.
- * @param {object} request
- * @param {string} request.method
- * @param {string} request.httpVersion "1.1"
- * @param {[string, string][]} request.headers in wire order
- * @param {string} request.scriptName decoded URL path of the script: /cgi-bin/env.sh
- * @param {string} request.pathInfo decoded rest of the path, or ""
- * @param {string} request.queryString as in the URL (still %-encoded), or ""
- * @param {string} request.requestUri the request target as the client sent it
- * @param {number|null} request.contentLength bytes of body, or null when there is none
- * @param {string} request.remoteAddress
- * @param {number} request.remotePort
- * @param {number} request.localPort
- * @param {string} request.scriptFile the file that runs
- * @param {string} request.documentRoot where PATH_INFO is mapped to make PATH_TRANSLATED
- * @param {string} request.software SERVER_SOFTWARE
- * @param {string} request.path the PATH for the script
+ * @param {CgiRequestInfo} request
  * @returns {{ env: Record<string, string>, leftOut: string[] }} leftOut: headers not passed, with why
  */
 export function metaVariables(request) {
+  /** @type {Record<string, string>} */
   const env = { PATH: request.path };
+  /** @type {string[]} */
   const leftOut = [];
   const host = headerValue(request.headers, 'host');
 
@@ -107,6 +118,7 @@ export function metaVariables(request) {
  * as UTF-8, so a value that was UTF-8 on the wire (Zoë) is turned back into that text, and the
  * script sees the very bytes the client sent, as it would under Apache. Other bytes stay as they are.
  */
+/** @param {string} value */
 function envText(value) {
   const bytes = Buffer.from(value, 'latin1');
   const text = bytes.toString('utf8');
@@ -135,6 +147,11 @@ function plainAddress(address) {
  * The script's command line (§4.4): only for an "indexed" query, a GET or HEAD whose query has no
  * unencoded "=" (`?apple+pear`), split on "+" and decoded. Any other request gets no arguments,
  * and so does one whose words cannot all be decoded ("MUST NOT generate any command line").
+ */
+/**
+ * @param {string} method
+ * @param {string} queryString
+ * @returns {string[]}
  */
 export function searchWords(method, queryString) {
   if ((method !== 'GET' && method !== 'HEAD') || queryString === '' || queryString.includes('=')) return [];

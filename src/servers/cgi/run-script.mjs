@@ -12,7 +12,9 @@ const running = new Set();
 /**
  * Start `file`. Resolves once the process exists (with `child`), or with the reason it could not
  * start (a missing interpreter, a file the kernel will not execute).
- * @returns {Promise<{ ok: true, child: import('node:child_process').ChildProcess, started: number }
+ * @param {{ file: string, env: Record<string, string>, args?: string[],
+ *   onStderrLine?: (line: string, pid: number | undefined) => void }} options
+ * @returns {Promise<{ ok: true, child: import('node:child_process').ChildProcessWithoutNullStreams, started: number }
  *   | { ok: false, reason: string }>}
  */
 export function startScript({ file, env, args = [], onStderrLine }) {
@@ -35,7 +37,10 @@ export function startScript({ file, env, args = [], onStderrLine }) {
   });
 }
 
-/** Stop a script and everything in its process group. */
+/**
+ * Stop a script and everything in its process group.
+ * @param {import('node:child_process').ChildProcess} child
+ */
 export function killGroup(child) {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   try {
