@@ -44,6 +44,7 @@ class HttpCycle:
         self.bytes_sent = 0
         self.first_body_ms = None
         self.stalled_ms = 0              # time the event loop was blocked inside this request
+        self.ended = None
         self.error = None
 
     # -- the connection feeds us ------------------------------------------------------------

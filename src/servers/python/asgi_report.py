@@ -29,6 +29,8 @@ class EventWriter:
         threading.Thread(target=self._run, name='gt-events', daemon=True).start()
 
     def add(self, event):
+        """`event` is a dict, or a function that makes one: a request's event is built here, in
+        this thread, which can run while the loop's thread waits in the kernel (sending, polling)."""
         self.queue.append(event)
         if not self.pending.is_set():
             self.pending.set()
@@ -37,7 +39,8 @@ class EventWriter:
         with self.lock:
             lines = []
             while self.queue:
-                lines.append(gt_lab.encode(self.queue.popleft()))
+                event = self.queue.popleft()
+                lines.append(gt_lab.encode(event() if callable(event) else event))
             if lines:
                 self.lab.write_lines(b''.join(lines))
 
@@ -79,8 +82,8 @@ def scope_summary(scope):
     }
 
 
-def request_event(conn, head, scope, status, response_headers, started, error=None, **extra):
-    ended = time.time()
+def request_event(conn, head, scope, status, response_headers, started, error=None, ended=None, **extra):
+    ended = time.time() if ended is None else ended
     event = {
         'event': 'request', 'conn': conn.conn, 'remote': conn.remote, 'method': head.method,
         'target': text(head.target), 'httpVersion': head.http_version, 'headers': pairs(head.raw_headers),
@@ -95,8 +98,9 @@ def request_event(conn, head, scope, status, response_headers, started, error=No
 def http_event(cycle):
     return request_event(
         cycle.conn, cycle.head, cycle.scope, cycle.status, cycle.response_headers, cycle.started, cycle.error,
+        ended=cycle.ended,
         bytes=cycle.bytes_sent, requestBytes=cycle.received, bodyEvents=cycle.body_events,
-        firstBodyMs=cycle.first_body_ms, stalledMs=cycle.stalled_ms,
+        firstBodyMs=cycle.first_body_ms, stalledMs=getattr(cycle, 'stalled_at_end', cycle.stalled_ms),
         aborted=cycle.disconnected and not cycle.complete)
 
 

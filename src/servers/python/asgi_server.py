@@ -121,7 +121,9 @@ class AsgiServer:
     def record_request(self, cycle):
         if self.watchdog is not None:
             cycle.stalled_ms += self.watchdog.ongoing(cycle)
-        self.events.add(http_event(cycle))
+        cycle.ended = time.time()
+        cycle.stalled_at_end = cycle.stalled_ms      # later stall reports must not count twice
+        self.events.add(lambda: http_event(cycle))
 
     def record_refused(self, conn, error, data, head):
         self.events.add(refused_event(conn, error, data, head))
