@@ -30,7 +30,7 @@ class HttpConnection(asyncio.Protocol):
         self.reading = None          # the cycle that body belongs to
         self.cycles = deque()        # parsed requests, answered in order (pipelining)
         self.task = None             # the task answering them
-        self.timer = None            # head deadline or keep-alive idle limit
+        self.deadline = None         # loop time by which a head must be complete (or idle ends)
         self.paused = False          # we stopped reading (too much waiting on us)
         self.write_paused = False    # the client is not reading our responses fast enough
         self.drained = None
@@ -47,7 +47,7 @@ class HttpConnection(asyncio.Protocol):
         self.local = (here[0], here[1])
         self.remote = f'{peer[0]}:{peer[1]}'
         self.server.connections.add(self)
-        self.arm_timer(self.config.head_timeout)
+        self.set_deadline(self.config.head_timeout)
 
     def data_received(self, data):
         if self.websocket is not None:
@@ -68,7 +68,7 @@ class HttpConnection(asyncio.Protocol):
     def connection_lost(self, exc):
         self.closed = True
         self.state = 'closed'
-        self.cancel_timer()
+        self.clear_deadline()
         self.server.connections.discard(self)
         for cycle in self.cycles:
             cycle.disconnect()
@@ -102,7 +102,7 @@ class HttpConnection(asyncio.Protocol):
                     return
                 data = bytes(self.buffer[:end])
                 del self.buffer[:end + 4]
-                self.cancel_timer()
+                self.clear_deadline()
                 try:
                     head = parse_head(data)
                 except HttpError as error:
@@ -160,7 +160,7 @@ class HttpConnection(asyncio.Protocol):
     def refuse(self, error, data=b'', head=None):
         """A request the app never sees: answered (after those before it) and the connection closed."""
         self.state = 'error'
-        self.cancel_timer()
+        self.clear_deadline()
         self.cycles.append(ErrorCycle(self, error, data, head))
         if self.task is None:
             self.task = self.loop.create_task(self.answer())
@@ -189,7 +189,7 @@ class HttpConnection(asyncio.Protocol):
         finally:
             self.task = None
         if not self.closed and self.state == 'head' and not self.cycles:
-            self.arm_timer(self.config.head_timeout if self.buffer else self.config.keepalive)
+            self.set_deadline(self.config.head_timeout if self.buffer else self.config.keepalive)
 
     def write(self, data):
         if not self.closed:
@@ -206,17 +206,17 @@ class HttpConnection(asyncio.Protocol):
             self.transport.close()
 
     # -- deadlines --------------------------------------------------------------------------
-    def arm_timer(self, seconds):
-        self.cancel_timer()
-        self.timer = self.loop.call_later(seconds, self.timed_out)
+    def set_deadline(self, seconds):
+        # A deadline, not a timer per request: the server sweeps every connection's deadline a few
+        # times a second (AsgiServer.sweep), which costs far less than a timer armed and cancelled
+        # for each of thousands of requests.
+        self.deadline = self.loop.time() + seconds
 
-    def cancel_timer(self):
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+    def clear_deadline(self):
+        self.deadline = None
 
     def timed_out(self):
-        self.timer = None
+        self.deadline = None
         if self.cycles or self.websocket is not None or self.closed:
             return
         if self.buffer:

@@ -111,6 +111,15 @@ class AsgiServer:
             keys = ', '.join(sorted(str(k) for k in self.lifespan.state)) or 'nothing'
             self.log(f'lifespan {phase} complete' + (f' (state: {keys})' if phase == 'startup' else ''))
 
+    async def sweep(self):
+        """Close connections whose deadline passed: a head never finished, or idle too long."""
+        every = max(0.05, min(0.5, self.config.head_timeout / 4, self.config.keepalive / 4))
+        while True:
+            await asyncio.sleep(every)
+            now = self.loop.time()
+            for conn in [c for c in self.connections if c.deadline is not None and c.deadline <= now]:
+                conn.timed_out()
+
     async def watch_file(self):
         while True:
             await asyncio.sleep(RELOAD_POLL)
@@ -161,6 +170,7 @@ async def serve(lab, config, listener):
     server.watchdog = Watchdog(loop, config.workspace, server.record_stall,
              [HttpCycle.call_app.__code__, WebSocketSession.call_app.__code__])
     watcher = loop.create_task(server.watch_file())
+    sweeper = loop.create_task(server.sweep())
 
     stop = loop.create_future()
     def stop_soon(*_):
@@ -183,6 +193,7 @@ async def serve(lab, config, listener):
 
     tcp.close()
     watcher.cancel()
+    sweeper.cancel()
     for conn in list(server.connections):
         conn.close()
     if server.lifespan is not None:
