@@ -5,20 +5,20 @@
 //   node scripts/bench-reverse-proxy.mjs [--runs 3] [--duration 3] [--connections 32] [--bare]
 //
 // Each measurement is the median of a few short runs, alternating lab and nginx so that noise
-// from other work on the machine hits both alike. The lab proxy runs as it does in a lesson: its
-// events go down a pipe that this script reads, as the tutor would.
+// from other work on the machine hits both alike. The lab runs as it does in a lesson: started by
+// `gateway-tutor lab reverse-proxy --json` (the engine's Lab), which reads and checks every event.
 //
 // What makes the comparison fair:
 // - one process each: nginx with `worker_processes 1`, the lab proxy is one Node process (one
 //   event loop). This compares the proxies core for core, not how many cores each can use;
-// - the same backend (one lab backend.mjs), the same wrk load, keep-alive everywhere: wrk to the
-//   proxy, and the proxy to the backend (nginx: HTTP/1.1 + `upstream keepalive`; the lab proxy: a
-//   keep-alive http.Agent, upstream.mjs);
+// - the same backends (the lab's three backend.mjs, round robin), the same wrk load, keep-alive
+//   everywhere: wrk to the proxy, and the proxy to the backends (nginx: HTTP/1.1 + `upstream
+//   keepalive`; the lab proxy: a keep-alive http.Agent, upstream.mjs);
 // - the same work for the backend: nginx sends the same forwarding headers the lab proxy writes
 //   (X-Forwarded-*, Forwarded, X-Request-Id, Via, the client's Host), so the backend parses and
 //   reports the same requests behind either proxy.
-// --bare adds a third line: a ten-line Node proxy (http.request + pipe, no features, no events),
-// what plain node:http costs here, as a floor for the lab proxy.
+// --bare adds a third line: a ten-line Node proxy to app-1 (http.request + pipe, no features, no
+// events), what plain node:http costs here, as a floor for the lab proxy.
 import { execFile, spawn } from 'node:child_process';
 import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
@@ -27,13 +27,11 @@ import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const serversDir = existsSync(join(root, 'src/servers/reverse-proxy'))
-  ? join(root, 'src/servers/reverse-proxy')
-  : join(root, 'dist/servers/reverse-proxy');
+const bin = join(root, 'bin/gateway-tutor.js');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
@@ -78,32 +76,22 @@ function freePort() {
   });
 }
 
-/** Start a lab server with the protocol env; resolves with its ready event. */
-function labServer(name, program, env) {
-  const child = spawn(process.execPath, [program.startsWith('/') ? program : join(serversDir, program)], {
-    env: {
-      ...process.env,
-      GT_SERVER: name,
-      GT_EVENTS_FD: '3',
-      GT_WORKSPACE: join(work, 'ws'),
-      GT_RUN_DIR: join(work, 'run'),
-      GT_LESSON_DIR: join(root, 'lessons/03-reverse-proxy'),
-      ...env,
-    },
-    stdio: ['pipe', 'ignore', 'inherit', 'pipe'],
+/** `gateway-tutor lab reverse-proxy --json` in a scratch workspace; resolves with its ready line.
+ * Its event lines are drained unread (a full pipe would stall the tutor, and so the lab). */
+function startLab() {
+  const child = spawn(process.execPath, [bin, 'lab', 'reverse-proxy', '--json', '--workspace', join(work, 'ws')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`)));
-    const lines = createInterface({ input: child.stdio[3] });
+    child.once('exit', (code) => reject(new Error(`the lab exited with ${code} before it was ready`)));
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const event = JSON.parse(line);
       if (event.event !== 'ready') return;
       resolve(event);
-      // From here on just drain the events (a full pipe would stall the server), without
-      // spending this machine's CPU on parsing them: the benchmark measures the servers.
       lines.close();
-      child.stdio[3].resume();
+      child.stdout.resume();
     });
   });
 }
@@ -123,7 +111,7 @@ async function listening(port) {
   throw new Error(`nothing listens on ${port}`);
 }
 
-async function startNginx(backendPort) {
+async function startNginx(backendPorts) {
   const prefix = join(work, 'nginx');
   for (const dir of ['logs', 'tmp']) mkdirSync(join(prefix, dir), { recursive: true });
   const port = await freePort();
@@ -145,7 +133,13 @@ async function startNginx(backendPort) {
     }`;
   writeFileSync(
     join(prefix, 'nginx.conf'),
-    nginxConf({ prefix, port, upstream: `server 127.0.0.1:${backendPort};`, keepalive: 64, locations }),
+    nginxConf({
+      prefix,
+      port,
+      upstream: backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' '),
+      keepalive: 64,
+      locations,
+    }),
   );
   const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -173,12 +167,9 @@ async function measure(url) {
 /** The floor for --bare: plain node:http proxying, nothing else (it still says "ready"). */
 function writeBareProxy() {
   const file = join(work, 'bare-proxy.mjs');
-  const labLib = pathToFileURL(join(serversDir, '../lib/lab-server.mjs')).href;
   writeFileSync(
     file,
     `import http from 'node:http';
-import { labServer } from '${labLib}';
-const lab = labServer();
 const backend = new URL(process.env.BACKEND_URL);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const server = http.createServer((req, res) => {
@@ -189,7 +180,7 @@ const server = http.createServer((req, res) => {
   upstream.on('error', () => res.destroy());
   req.pipe(upstream);
 });
-lab.ready({ port: await lab.listen(server) });
+server.listen(Number(process.env.PORT), '127.0.0.1');
 `,
   );
   return file;
@@ -197,16 +188,23 @@ lab.ready({ port: await lab.listen(server) });
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 
-const backendPort = await freePort();
-await labServer('app-1', 'backend.mjs', { GT_PORT: String(backendPort) });
-const backendUrl = `http://127.0.0.1:${backendPort}`;
-const proxy = await labServer('proxy', 'proxy.mjs', { GT_PORT: '0', GT_URL_APP_1: backendUrl, RP_BACKENDS: 'app-1' });
-const labUrl = `http://127.0.0.1:${proxy.port}/whoami`;
-const nginxUrl = `http://127.0.0.1:${await startNginx(backendPort)}/whoami`;
+const ready = await startLab();
+const serverUrl = (name) => ready.servers.find((server) => server.name === name).url;
+const backendPorts = ready.servers
+  .filter((server) => server.name.startsWith('app-'))
+  .map((server) => Number(new URL(server.url).port));
+const labUrl = `${serverUrl('proxy')}/whoami`;
+const nginxUrl = `http://127.0.0.1:${await startNginx(backendPorts)}/whoami`;
 let bareUrl;
 if (values.bare) {
-  const bare = await labServer('bare', writeBareProxy(), { GT_PORT: '0', BACKEND_URL: backendUrl });
-  bareUrl = `http://127.0.0.1:${bare.port}/whoami`;
+  const port = await freePort();
+  const bare = spawn(process.execPath, [writeBareProxy()], {
+    env: { ...process.env, PORT: String(port), BACKEND_URL: serverUrl('app-1') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(bare);
+  await listening(port);
+  bareUrl = `http://127.0.0.1:${port}/whoami`;
 }
 
 // Warm up (JIT, keep-alive pools), then alternate.
@@ -229,7 +227,7 @@ const nginxP99 = median(ref.map((r) => r.p99));
 const fmt = (n) => (Math.round(n * 100) / 100).toString();
 console.log(
   `reverse-proxy: wrk -t2 -c${values.connections} -d${values.duration}s GET /whoami, median of ${runs}; one process each ` +
-    `(nginx worker_processes 1, lab proxy one Node process), keep-alive to the backend; load average ${fmt(loadBefore)} → ${fmt(loadavg()[0])} on ${availableParallelism()} cores`,
+    `(nginx worker_processes 1, lab proxy one Node process), keep-alive to the same three backends; load average ${fmt(loadBefore)} → ${fmt(loadavg()[0])} on ${availableParallelism()} cores`,
 );
 console.log(
   `reverse-proxy rps: lab ${Math.round(labRps)} nginx ${Math.round(nginxRps)} ratio ${fmt(labRps / nginxRps)}`,

@@ -22,7 +22,6 @@ import { findPython, lessonAvailability } from './requirements.js';
 import { registerLab, unregisterLab } from './shutdown.js';
 import { tutorCommand } from './tutor-command.js';
 import type {
-  CheckContext,
   LabChange,
   LabEvent,
   LabHandle,
@@ -346,12 +345,17 @@ export class Lab implements LabHandle {
     return value;
   }
 
-  /** What a check sees (see check-context.ts). */
-  context(stepId: string, answer?: string): Omit<CheckContext, 'signal'> {
-    return checkContext(this, stepId, answer);
+  /** Send a JSON command line on a server's stdin (docs/lab-servers.md): `{"cmd":"slow","on":true}`. */
+  command(server: string, command: Record<string, unknown>): void {
+    this.members.get(server)?.child?.send(command);
   }
 
-  /** What the walk test, standing in for a learner, gets for a step's solve(). */
+  /** This run's private folder (GT_RUN_DIR): certificates, sockets, spooled bodies. */
+  get runDirectory(): string {
+    return this.runDir;
+  }
+
+  /** What a step's solve() gets: the walk test, standing in for a learner, and the solution view. */
   solveContext(stepId: string, env: Record<string, string>): SolveContext {
     return solveContext(this, stepId, env);
   }

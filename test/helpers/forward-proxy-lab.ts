@@ -1,74 +1,69 @@
-// Starts the forward-proxy lesson's servers as child processes speaking the lab protocol of
-// docs/lab-servers.md (env in, JSON events out on fd 3), without the engine: every server binds
-// port 0 and reports its real port in its ready event, so tests never race for ports.
+// The forward-proxy lesson's lab (news, blocked and secure origins, and the proxy), started by
+// the engine's Lab as the tutor starts it, on free ports, plus curl and squid for the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { loadCatalog } from '../../src/engine/catalog.js';
+import { Lab } from '../../src/engine/lab.js';
+import type { LabEvent, RequestEvent } from '../../src/engine/types.js';
+import { tempDir } from './env.js';
+import { waitFor } from './processes.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-export const SERVERS_DIR = join(ROOT, 'src/servers/forward-proxy');
-export const LESSON_DIR = join(ROOT, 'lessons/02-forward-proxy');
-
-export interface LabEventRecord {
-  server: string;
-  event: string;
-  [field: string]: unknown;
-}
-
-export interface RequestRecord extends LabEventRecord {
-  method: string;
-  target: string;
-  status: number | null;
-  headers: [string, string][];
-  responseHeaders?: [string, string][];
-}
-
-interface Running {
-  name: string;
-  child: ChildProcess;
-  port: number;
-  ports: Record<string, number>;
-  url: string;
-}
+/** An event as a test reads it: the server's own fields by name (the test knows which it is). */
+export type LabEventRecord = LabEvent & Record<string, unknown>;
+export type RequestRecord = RequestEvent & Record<string, unknown>;
 
 export class ForwardProxyLab {
-  readonly workspace: string;
-  readonly secrets = { viaName: 'testvia42', secureCode: 'code-1234' };
-  readonly events: LabEventRecord[] = [];
-  private readonly running = new Map<string, Running>();
-  private waiters: (() => void)[] = [];
-  private readonly root: string;
-
-  constructor() {
-    this.root = mkdtempSync(join(tmpdir(), 'gt-forward-proxy-'));
-    this.workspace = join(this.root, 'workspace');
-  }
+  private lab: Lab | undefined;
+  /** Events up to this one belong to an earlier test (clearEvents). */
+  private since = 0;
 
   /** news, blocked and secure origins, then the proxy that knows where they are. */
   async start(): Promise<this> {
-    await Promise.all([
-      this.spawnServer('news', 'origin.mjs', [], 'http'),
-      this.spawnServer('blocked', 'origin.mjs', [], 'http'),
-      this.spawnServer('secure', 'origin.mjs', ['--tls'], 'https'),
-    ]);
-    await this.spawnServer('proxy', 'proxy.mjs', [], 'http');
+    const lesson = (await loadCatalog()).find('forward-proxy');
+    if (!lesson) throw new Error('the forward-proxy lesson did not load');
+    this.lab = await Lab.start(lesson, {
+      workspace: tempDir('forward-proxy-ws'),
+      control: false,
+      preferredPorts: false,
+    });
     return this;
   }
 
+  private get running(): Lab {
+    if (!this.lab) throw new Error('the forward-proxy lab is not started');
+    return this.lab;
+  }
+
+  /** This run's secrets (viaName, secureCode). */
+  get secrets(): Record<string, string> {
+    return this.running.secrets;
+  }
+
+  /** The name the proxy signs in Via (rules.mjs proxyName). */
+  get viaName(): string {
+    return `proxy-${(this.secrets.viaName ?? '')
+      .replace(/[^a-z0-9]/gi, '')
+      .slice(0, 10)
+      .toLowerCase()}`;
+  }
+
+  get workspace(): string {
+    return this.running.lessonWorkspace;
+  }
+
+  get events(): LabEventRecord[] {
+    return this.running.events().filter((e) => e.seq > this.since) as LabEventRecord[];
+  }
+
   url(name: string): string {
-    return this.get(name).url;
+    return this.running.url(name);
   }
 
   port(name: string, extra?: string): number {
-    const server = this.get(name);
-    if (!extra) return server.port;
-    const port = server.ports[extra];
-    if (port === undefined) throw new Error(`${name} has no port ${extra}`);
-    return port;
+    return this.running.port(name, extra);
   }
 
   /** Request events of one server, oldest first. */
@@ -79,105 +74,22 @@ export class ForwardProxyLab {
   }
 
   /** Resolve when an event matching `predicate` has arrived (the lab reports after answering). */
-  async waitFor(
-    predicate: (event: LabEventRecord) => boolean,
-    what: string,
-    timeoutMs = 5000,
-  ): Promise<LabEventRecord> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.slice(-5))}`);
-      await new Promise<void>((done) => {
-        const timer = setTimeout(done, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          done();
-        });
-      });
-    }
+  waitFor(predicate: (event: LabEventRecord) => boolean, what: string, timeoutMs = 5000): Promise<LabEventRecord> {
+    return waitFor(() => this.events.find(predicate), what, timeoutMs);
   }
 
   /** Stop one server, as `gateway-tutor ctl … stop` would (for 502 tests). */
-  async kill(name: string): Promise<void> {
-    const { child } = this.get(name);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((done) => {
-      child.once('exit', () => done());
-      child.kill('SIGTERM');
-    });
+  kill(name: string): Promise<void> {
+    return this.running.control('stop', name);
   }
 
   /** Forget the events so far (like a new step beginning). */
   clearEvents(): void {
-    this.events.length = 0;
+    this.since = this.running.events().at(-1)?.seq ?? 0;
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.running.values()].map(
-        ({ child }) =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
-    rmSync(this.root, { recursive: true, force: true });
-  }
-
-  private get(name: string): Running {
-    const server = this.running.get(name);
-    if (!server) throw new Error(`no server ${name}`);
-    return server;
-  }
-
-  private spawnServer(name: string, program: string, args: string[], scheme: 'http' | 'https'): Promise<void> {
-    const servers = [...this.running.values()].map(({ name: n, url, port, ports }) => ({
-      name: n,
-      role: n,
-      url,
-      port,
-      ports,
-    }));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      GT_SERVER: name,
-      GT_HOST: '127.0.0.1',
-      GT_PORT: '0',
-      GT_SERVERS: JSON.stringify(servers),
-      GT_SECRETS: JSON.stringify(this.secrets),
-      GT_WORKSPACE: this.workspace,
-      GT_LESSON_DIR: LESSON_DIR,
-      GT_RUN_DIR: this.root,
-      GT_EVENTS_FD: '3',
-    };
-    for (const server of servers) env[`GT_URL_${server.name.toUpperCase().replaceAll('-', '_')}`] = server.url;
-    const child = spawn(process.execPath, [join(SERVERS_DIR, program), ...args], {
-      env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    });
-    const log: string[] = [];
-    for (const stream of [child.stdout, child.stderr])
-      stream?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-    return new Promise((resolveReady, reject) => {
-      child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before ready:\n${log.join('')}`)));
-      createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {
-        const event = { ...(JSON.parse(line) as Record<string, unknown>), server: name } as LabEventRecord;
-        if (event.event === 'ready') {
-          const port = Number(event.port);
-          const ports = (event.ports as Record<string, number> | undefined) ?? {};
-          this.running.set(name, { name, child, port, ports, url: `${scheme}://127.0.0.1:${port}` });
-          resolveReady();
-          return;
-        }
-        this.events.push(event);
-        for (const wake of this.waiters.splice(0)) wake();
-      });
-    });
+    await this.lab?.teardown();
   }
 }
 

@@ -1,31 +1,14 @@
-// Starts the reverse-proxy lesson's servers as child processes speaking the lab protocol of
-// docs/lab-servers.md (env in, JSON events out on fd 3), without the engine, so a test can set
-// the proxy's knobs (RP_* variables), send stdin commands and stop/start backends itself. Each
-// server binds port 0 and reports its real port in its ready event: tests never race for ports.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+// The reverse-proxy lesson's lab, started by the engine's Lab (as the tutor starts it) with test
+// settings: how many apps, the proxy's knobs (RP_* variables), the apps' environment. Tests send
+// stdin commands and stop/start backends through the same Lab, on free ports.
+import { loadCatalog } from '../../src/engine/catalog.js';
+import { Lab } from '../../src/engine/lab.js';
+import type { LabEvent } from '../../src/engine/types.js';
 import { tempDir } from './env.js';
 import { waitFor } from './processes.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-export const SERVERS_DIR = join(ROOT, 'src/servers/reverse-proxy');
-export const LESSON_DIR = join(ROOT, 'lessons/03-reverse-proxy');
-
-export interface LabRecord {
-  server: string;
-  event: string;
-  seq: number;
-  [field: string]: unknown;
-}
-
-interface Running {
-  child: ChildProcess;
-  exited: Promise<void>;
-  port: number;
-  extra: Record<string, number>;
-}
+/** An event as a test reads it: the server's own fields by name (the test knows which it is). */
+export type LabRecord = LabEvent & Record<string, unknown>;
 
 export interface ReverseProxyLabOptions {
   apps?: number;
@@ -35,100 +18,70 @@ export interface ReverseProxyLabOptions {
 }
 
 export class ReverseProxyLab {
+  /** A scratch folder for the test's own files (uploads, links). */
   readonly root = tempDir('reverse-proxy');
-  readonly workspace = join(this.root, 'workspace');
-  readonly events: LabRecord[] = [];
-  readonly appNames: string[];
-  private readonly running = new Map<string, Running>();
-  private readonly ports = new Map<string, number>();
-  private seq = 0;
 
-  constructor(private readonly options: ReverseProxyLabOptions = {}) {
-    this.appNames = Array.from({ length: options.apps ?? 3 }, (_, i) => `app-${i + 1}`);
-  }
+  private constructor(
+    readonly lab: Lab,
+    readonly appNames: string[],
+  ) {}
 
   static async start(options: ReverseProxyLabOptions = {}): Promise<ReverseProxyLab> {
-    const lab = new ReverseProxyLab(options);
-    try {
-      await Promise.all(lab.appNames.map((name) => lab.start(name)));
-      await lab.start('proxy');
-    } catch (error) {
-      await lab.teardown();
-      throw error;
-    }
-    return lab;
+    const lesson = (await loadCatalog()).find('reverse-proxy');
+    if (!lesson) throw new Error('the reverse-proxy lesson did not load');
+    const apps = Array.from({ length: options.apps ?? 3 }, (_, i) => `app-${i + 1}`);
+    const servers = lesson.servers
+      .filter((server) => server.name === 'proxy' || apps.includes(server.name))
+      .map((server) =>
+        server.name === 'proxy'
+          ? { ...server, env: { ...server.env, RP_BACKENDS: apps.join(','), ...options.proxyEnv } }
+          : { ...server, env: { ...server.env, ...options.appEnv } },
+      );
+    const lab = await Lab.start(
+      { ...lesson, servers },
+      { workspace: tempDir('reverse-proxy-ws'), control: false, preferredPorts: false },
+    );
+    return new ReverseProxyLab(lab, apps);
+  }
+
+  get workspace(): string {
+    return this.lab.lessonWorkspace;
+  }
+
+  /** The lab run's private folder (GT_RUN_DIR), where the proxy spools large bodies. */
+  get runDir(): string {
+    return this.lab.runDirectory;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.ports.get('proxy')}`;
+    return this.lab.url('proxy');
   }
 
   get httpsUrl(): string {
-    return `https://127.0.0.1:${this.running.get('proxy')!.extra.https}`;
+    return this.lab.url('proxy', 'https');
   }
 
   appUrl(name: string): string {
-    return `http://127.0.0.1:${this.ports.get(name)}`;
+    return this.lab.url(name);
   }
 
-  /** Start a server (again, on its old port when it had one) and wait for its ready event. */
-  async start(name: string): Promise<void> {
-    const isProxy = name === 'proxy';
-    const env: Record<string, string> = {
-      ...process.env,
-      GT_SERVER: name,
-      GT_HOST: '127.0.0.1',
-      GT_PORT: String(this.ports.get(name) ?? 0),
-      GT_EVENTS_FD: '3',
-      GT_WORKSPACE: this.workspace,
-      GT_LESSON_DIR: LESSON_DIR,
-      GT_RUN_DIR: join(this.root, 'run'),
-      GT_SECRETS: JSON.stringify({ bigseed: 'testseed' }),
-      GT_SERVERS: JSON.stringify([...this.appNames, 'proxy'].map((n) => ({ name: n }))),
-      ...(isProxy
-        ? { GT_PORT_HTTPS: '0', RP_BACKENDS: this.appNames.join(','), ...this.options.proxyEnv }
-        : this.options.appEnv),
-    };
-    for (const app of this.appNames)
-      if (this.ports.has(app)) env[`GT_URL_${app.toUpperCase().replaceAll('-', '_')}`] = this.appUrl(app);
-    const child = spawn(process.execPath, [join(SERVERS_DIR, isProxy ? 'proxy.mjs' : 'backend.mjs')], {
-      env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    });
-    const logs: string[] = [];
-    child.stdout!.on('data', (d) => logs.push(String(d)));
-    child.stderr!.on('data', (d) => logs.push(String(d)));
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    const ready = new Promise<LabRecord>((resolveReady, reject) => {
-      child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before ready:\n${logs.join('')}`)));
-      createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {
-        const event = { ...JSON.parse(line), server: name, seq: ++this.seq } as LabRecord;
-        this.events.push(event);
-        if (event.event === 'ready') resolveReady(event);
-      });
-    });
-    const event = await ready;
-    this.ports.set(name, Number(event.port));
-    this.running.set(name, {
-      child,
-      exited,
-      port: Number(event.port),
-      extra: event.https ? { https: Number(event.https) } : {},
-    });
+  get events(): readonly LabRecord[] {
+    return this.lab.events() as readonly LabRecord[];
   }
 
-  /** SIGTERM, and wait until the process is gone. */
-  async stop(name: string): Promise<void> {
-    const running = this.running.get(name);
-    if (!running) return;
-    running.child.kill('SIGTERM');
-    await running.exited;
-    this.running.delete(name);
+  /** Start a server again, on its old port, as `gateway-tutor ctl start` would. */
+  start(name: string): Promise<void> {
+    return this.lab.control('start', name);
+  }
+
+  /** Stop a server and wait until it is gone. */
+  stop(name: string): Promise<void> {
+    return this.lab.control('stop', name);
   }
 
   /** A JSON command on the server's stdin, as the tutor would send it. */
-  command(name: string, command: object): void {
-    this.running.get(name)!.child.stdin!.write(JSON.stringify(command) + '\n');
+  command(name: string, command: Record<string, unknown>): void {
+    this.lab.command(name, command);
   }
 
   requests(server?: string): LabRecord[] {
@@ -141,10 +94,10 @@ export class ReverseProxyLab {
   }
 
   get lastSeq(): number {
-    return this.seq;
+    return this.events.at(-1)?.seq ?? 0;
   }
 
-  async teardown(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
+  teardown(): Promise<void> {
+    return this.lab.teardown();
   }
 }

@@ -44,11 +44,11 @@ describe('forward proxy: plain HTTP', () => {
   it('forwards an absolute-form request in origin-form, with Host from the target and Via added', async () => {
     const out = await curl(['-i', '-x', proxy, 'http://news.test/whoami?x=1']);
     expect(statusOf(out.stdout)).toBe(200);
-    expect(responseHeader(out.stdout, 'via')).toBe('1.1 proxy-testvia42');
+    expect(responseHeader(out.stdout, 'via')).toBe(`1.1 ${lab.viaName}`);
 
     const atOrigin = await lastRequest('news', '/whoami?x=1');
     expect(header(atOrigin.headers, 'host')).toBe('news.test');
-    expect(header(atOrigin.headers, 'via')).toBe('1.1 proxy-testvia42');
+    expect(header(atOrigin.headers, 'via')).toBe(`1.1 ${lab.viaName}`);
     expect(header(atOrigin.headers, 'proxy-connection')).toBeUndefined();
     const atProxy = await lastRequest('proxy', 'http://news.test/whoami?x=1');
     expect(atProxy).toMatchObject({ status: 200, upstream: lab.url('news'), cache: 'MISS' });
@@ -89,7 +89,7 @@ describe('forward proxy: plain HTTP', () => {
     // The proxy's own connection to the origin may have a Connection header of its own, never the client's.
     expect(header(atOrigin.headers, 'connection') ?? 'keep-alive').toBe('keep-alive');
     expect(seen).toContain('x-end-to-end');
-    expect(header(atOrigin.headers, 'via')).toBe('1.0 earlier-proxy, 1.1 proxy-testvia42');
+    expect(header(atOrigin.headers, 'via')).toBe(`1.0 earlier-proxy, 1.1 ${lab.viaName}`);
   });
 
   it('caches: a MISS, then a HIT with Age; no-cache is a BYPASS; no-store and private are never kept', async () => {
@@ -146,7 +146,7 @@ describe('forward proxy: CONNECT and proxy credentials', () => {
   it('tunnels HTTPS to secure.test:443; curl verifies the site with the CA from the workspace', async () => {
     const out = await curl(['--cacert', join(lab.workspace, 'ca.pem'), '-x', proxy, 'https://secure.test/']);
     expect(out.stderr).toBe('');
-    expect(out.stdout).toContain('Your code: code-1234');
+    expect(out.stdout).toContain(`Your code: ${lab.secrets.secureCode}`);
     expect(await lastRequest('proxy', 'secure.test:443')).toMatchObject({
       method: 'CONNECT',
       status: 200,
@@ -155,7 +155,7 @@ describe('forward proxy: CONNECT and proxy credentials', () => {
     const tunnel = await lab.waitFor((e) => e.event === 'tunnel', 'the tunnel to close');
     expect(tunnel.bytesDown).toBeGreaterThan(0);
     // The proxy saw the host and port, never the path: that travelled inside TLS.
-    expect(JSON.stringify(lab.requests('proxy'))).not.toContain('code-1234');
+    expect(JSON.stringify(lab.requests('proxy'))).not.toContain(lab.secrets.secureCode);
   });
 
   it('needs credentials on the auth port: 407 with Proxy-Authenticate, then 200, and they are not forwarded', async () => {

@@ -157,7 +157,7 @@ describe('reverse proxy lab, through curl', () => {
     writeFileSync(file, randomBytes(300_000));
     const answer = await curl('-H', 'Transfer-Encoding: chunked', '--data-binary', `@${file}`, `${lab.url}/upload`);
     expect(JSON.parse(answer).received).toBe(300_000);
-    await expect.poll(() => readdirSync(join(lab.root, 'run')).filter((f) => f.startsWith('request-body'))).toEqual([]);
+    await expect.poll(() => readdirSync(lab.runDir).filter((f) => f.startsWith('request-body'))).toEqual([]);
   });
 
   it('rate limits /api/ per client with 429 and Retry-After', async () => {

@@ -39,7 +39,7 @@ describe.skipIf(!availability.available)(
 
     beforeAll(async () => {
       lab = await Lab.start(lesson, { workspace: tempDir('wsgi-checks') });
-      workspace = lab.context('hello-json').workspace;
+      workspace = lab.lessonWorkspace;
     }, 30_000);
     afterAll(() => lab?.teardown());
 
@@ -49,7 +49,7 @@ describe.skipIf(!availability.available)(
       await expect
         .poll(
           async () => {
-            const response = await fetch(`${lab.context('hello-json').url('wsgi')}/version`).catch(() => undefined);
+            const response = await fetch(`${lab.url('wsgi')}/version`).catch(() => undefined);
             return response ? await response.text() : '';
           },
           { timeout: 15_000, interval: 100 },
