@@ -64,7 +64,10 @@ export function LinearLesson({ snapshot, lines, commands, hints, answer, typing,
           Request seen by {r.server}: {r.method} {r.target}, status {r.status ?? 'none'}.
         </Text>
       ))}
-      <Text>Keys: n next step, p previous, Enter check, a answer, h hint, m map, q quit, question mark help.</Text>
+      <Text>
+        Keys: n next step, p previous, Enter check, a answer, h hint, r run a command, y copy it, o server output, v
+        server source, capital S solution after the hints, m map, q quit, question mark help.
+      </Text>
     </Box>
   );
 }
