@@ -73,6 +73,14 @@ export function answerNumbers(answer: string): { value: number; unit?: 'ms' | 's
   return found;
 }
 
+/** Is a number bench printed within a range of what the lab measured? The range leans one way:
+ * bench sees each answer a little after the server finished it, so its latencies are longer and
+ * its rate lower than the lab's, and more so on a busy machine where the load generator itself
+ * waits for the CPU. [low, high] are fractions of the lab's value; `slack` is added to both ends. */
+export function inRange(given: number, measured: number, low: number, high: number, slack = 0): boolean {
+  return given >= measured * low - slack && given <= measured * high + slack;
+}
+
 const near = (given: number, measured: number, relative: number, absolute = 0) =>
   Math.abs(given - measured) <= Math.max(measured * relative, absolute);
 
@@ -157,18 +165,18 @@ export default defineLesson({
             expected: 'written like 12.5 850ms',
           });
         }
-        if (!near(rps.value, run.requestsPerSecond, 0.2)) {
+        if (!inRange(rps.value, run.requestsPerSecond, 0.75, 1.1)) {
           return fail({
             message: `${rps.value} requests/s is not what the lab measured for your last run.`,
             saw: `you answered ${rps.value} requests/s`,
-            expected: `within 20 % of the lab's ${run.requestsPerSecond.toFixed(1)} (the "requests" line)`,
+            expected: `close to the lab's ${run.requestsPerSecond.toFixed(1)}, or a little below (the "requests" line)`,
           });
         }
-        if (!near(p95Ms, run.p95, 0.2, 20)) {
+        if (!inRange(p95Ms, run.p95, 0.9, 1.35, 10)) {
           return fail({
             message: `p95 ${p95Ms} ms is not what the lab measured for your last run.`,
             saw: `you answered p95 ${p95Ms} ms`,
-            expected: `within 20 % of the lab's ${Math.round(run.p95)} ms (the "latency" line, or the ◀ p95 row)`,
+            expected: `close to the lab's ${Math.round(run.p95)} ms, or a little above (the "latency" line, or the ◀ p95 row)`,
           });
         }
         return pass(

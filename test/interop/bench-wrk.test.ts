@@ -1,6 +1,6 @@
 // `gateway-tutor bench` against wrk, a load generator nobody here wrote: on the same lab endpoint
-// (a WSGI app that waits 50 ms, as if for a database, on the lab's WSGI server with 2 workers of
-// 4 threads) they must agree on requests per second within 15 %. The lab server is started by the
+// (a WSGI app that waits 200 ms, as if for a database, on the lab's WSGI server with 2 workers of
+// 4 threads), at the same time, they must agree on requests per second within 15 %. The lab server is started by the
 // engine's Lab, and must see every one of bench's requests marked with its run id. Skipped, with
 // the reason, where wrk or Python is missing (CI installs wrk).
 import { execFile } from 'node:child_process';
@@ -26,7 +26,7 @@ const skip = !wrk ? 'wrk is not installed; apt-get install wrk' : !python ? 'no 
 const APP = `import time
 
 def app(environ, start_response):
-    time.sleep(0.05)                     # a database call, say
+    time.sleep(0.2)                      # a slow database call, say
     start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '3')])
     return [b'ok\\n']
 `;
@@ -58,16 +58,21 @@ describe.skipIf(skip)(`bench and wrk${skip ? ` (skipped: ${skip})` : ''}`, () =>
   afterAll(() => lab?.teardown());
 
   it('agree on requests per second within 15 % on the same endpoint', async () => {
-    // Given the same endpoint, 8 connections, 3 seconds each, one after the other
-    const { stdout: wrkOut } = await run(wrk!, ['-t1', '-c8', '-d3s', url]);
+    // Given the same endpoint and both tools at once, 4 connections each for 3 seconds: the
+    // server's 8 threads serve all 8 connections, and both tools meet the same machine (on a
+    // busy machine, runs one after the other can meet very different loads). 200 ms of waiting
+    // dwarfs what each tool itself spends between two requests (a few ms; more for Node than
+    // for wrk's C when the CPU is contended), so the numbers measure the server, as they should.
+    const [{ stdout: wrkOut }, { stdout }] = await Promise.all([
+      run(wrk!, ['-t1', '-c4', '-d3s', url]),
+      run(process.execPath, [binPath, 'bench', url, '-c', '4', '-d', '3', '--json'], { env: commandEnv(workspace) }),
+    ]);
     const wrkRate = Number(/Requests\/sec:\s+([\d.]+)/.exec(wrkOut)?.[1]);
-    const { stdout } = await run(process.execPath, [binPath, 'bench', url, '-c', '8', '-d', '3', '--json'], {
-      env: commandEnv(workspace),
-    });
     const report = JSON.parse(stdout) as { requestsPerSecond: number; runId: string; answered: number; errors: object };
+    console.log(`bench ${report.requestsPerSecond} requests/s, wrk ${wrkRate} requests/s (the same endpoint, at once)`);
 
-    // Then both found about 2 workers × 4 threads / 50 ms = 160 requests/s, within 15 % of each other
-    expect(wrkRate).toBeGreaterThan(40);
+    // Then both found about 4 connections / 200 ms = 20 requests/s, within 15 % of each other
+    expect(wrkRate).toBeGreaterThan(10);
     expect(report.errors).toEqual({});
     expect(
       Math.abs(report.requestsPerSecond - wrkRate) / wrkRate,
