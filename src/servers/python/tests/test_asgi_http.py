@@ -126,6 +126,18 @@ class AsgiHttpTest(unittest.TestCase):
         self.assertEqual(events[-1][1], False)
         self.assertTrue(all(more for _, more in events[:-1]))
 
+    def test_expect_100_continue_is_answered_when_the_app_asks_for_the_body(self):
+        sock = self.server.connect()
+        sock.sendall(b'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n')
+        interim = b''
+        while b'\r\n\r\n' not in interim:
+            interim += sock.recv(65536)
+        self.assertTrue(interim.startswith(b'HTTP/1.1 100 Continue\r\n\r\n'), interim)
+        sock.sendall(b'hello')
+        status, _, body = Responses(sock).next()
+        sock.close()
+        self.assertEqual((status, json.loads(body)), (200, [[5, False]]))
+
     def test_a_chunk_size_line_cut_in_two_waits_for_the_rest(self):
         sock = self.server.connect()
         sock.sendall(b'POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5')
