@@ -6,21 +6,22 @@
 // A request that finds every connection busy waits in a queue, for a bounded time: past it, the
 // client gets 503 Service Unavailable. (A connection may still wait inside the app for a free
 // process, as it does with php-fpm; the app's FCGI_MAX_REQS says how many run at once.)
-import { FcgiError, openConnection } from './connection.mjs';
+import { FcgiConnection, FcgiError, openConnection } from './connection.mjs';
 import { MANAGEMENT_NAMES } from './record.mjs';
 
 const DEFAULT_LIMIT = 8;
 const MAX_OPEN = 64;
 
 export class AppPool {
-  /** @type {import('./connection.mjs').FcgiConnection[]} */
+  /** @type {FcgiConnection[]} */
   #idle = [];
   #inUse = 0;
-  /** Requests waiting for a free slot: resolve functions, oldest first. */
+  /** Requests waiting for a free slot, oldest first. @type {{ resolve: () => void, timer?: NodeJS.Timeout }[]} */
   #waiting = [];
   #connections = 0;
+  /** @type {number} */
   limit;
-  /** What GET_VALUES answered, once asked (a Map), or why it could not be asked. */
+  /** What GET_VALUES answered, once asked (a Map), or why it could not be asked. @type {Map<string, string> | string | null} */
   values = null;
 
   /**
@@ -39,15 +40,19 @@ export class AppPool {
    * Ask the app its limits on a connection of its own (request id 0). `onRecord` sees the records.
    * An app that does not answer within a second keeps the default limit.
    */
+  /** @param {import('./connection.mjs').OnRecord} onRecord @returns {Promise<Map<string, string> | string | null>} */
   async learnLimits(onRecord) {
+    /** @type {FcgiConnection | undefined} */
     let connection;
     try {
       connection = await openConnection(this.address, { onRecord });
+      /** @type {Promise<never>} */
       const timeout = new Promise((_, reject) =>
         setTimeout(() => reject(new FcgiError('timeout', 'no GET_VALUES_RESULT within 1 s')), 1000).unref(),
       );
-      this.values = await Promise.race([connection.getValues(MANAGEMENT_NAMES), timeout]);
-      const maxConns = Number(this.values.get('FCGI_MAX_CONNS'));
+      const values = await Promise.race([connection.getValues(MANAGEMENT_NAMES), timeout]);
+      this.values = values;
+      const maxConns = Number(values.get('FCGI_MAX_CONNS'));
       if (!this.fixedLimit && Number.isInteger(maxConns) && maxConns > 0) this.limit = Math.min(maxConns, MAX_OPEN);
     } catch (error) {
       this.values = error instanceof Error ? error.message : String(error);
@@ -57,11 +62,12 @@ export class AppPool {
     return this.values;
   }
 
-  /** A connection for one request: an idle one, a new one, or (all slots busy) wait for one. */
+  /** A connection for one request: an idle one, a new one, or (all slots busy) wait for one. @returns {Promise<FcgiConnection>} */
   async acquire() {
     if (this.#inUse >= this.limit) {
       await new Promise((resolve, reject) => {
-        const waiter = { resolve, timer: null };
+        /** @type {{ resolve: () => void, timer?: NodeJS.Timeout }} */
+        const waiter = { resolve: () => resolve(undefined) };
         waiter.timer = setTimeout(() => {
           this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
           reject(new FcgiError('busy', `all ${this.limit} connections to the app stayed busy for ${this.queueMs} ms`));
@@ -70,8 +76,7 @@ export class AppPool {
       });
     } else this.#inUse++;
     // The slot is ours (a waiter is handed the slot of the request that finished).
-    while (this.#idle.length) {
-      const connection = this.#idle.pop();
+    for (let connection = this.#idle.pop(); connection; connection = this.#idle.pop()) {
       if (!connection.closed) {
         connection.reused = true;
         return connection;
@@ -88,7 +93,7 @@ export class AppPool {
     }
   }
 
-  /** Give a connection back after its request; a broken or closed one is dropped. */
+  /** Give a connection back after its request; a broken or closed one is dropped. @param {FcgiConnection} connection @param {boolean} reusable */
   release(connection, reusable) {
     if (reusable && !connection.closed) this.#idle.push(connection);
     else if (!connection.closed) connection.close('not reused');
@@ -103,6 +108,7 @@ export class AppPool {
     } else this.#inUse--;
   }
 
+  /** @param {FcgiConnection} connection */
   #forget(connection) {
     const index = this.#idle.indexOf(connection);
     if (index >= 0) this.#idle.splice(index, 1);

@@ -14,10 +14,17 @@ export const MAX_HEADER_BYTES = 64 * 1024;
  * `push(chunk)` returns null while the block is incomplete, then once
  * `{ status, reason, headers, rest }` or `{ error }`.
  */
+/**
+ * A header block read: the HTTP status and headers to send, and the body bytes that came with it.
+ * @typedef {{ status: number, reason: string, headers: [string, string][], rest: Buffer }} CgiHead
+ */
+
 export class CgiHeaderReader {
+  /** @type {Buffer} */
   #buffered = Buffer.alloc(0);
   done = false;
 
+  /** @param {Buffer} chunk @returns {CgiHead | { error: string } | null} */
   push(chunk) {
     if (this.done) return null;
     this.#buffered = Buffer.concat([this.#buffered, chunk]);
@@ -32,10 +39,11 @@ export class CgiHeaderReader {
     }
     this.done = true;
     const rest = this.#buffered.subarray(match.index + match[0].length);
-    return { ...parseHeaderBlock(text.slice(0, match.index)), rest };
+    const head = parseHeaderBlock(text.slice(0, match.index));
+    return 'error' in head ? head : { ...head, rest };
   }
 
-  /** STDOUT ended: an error when the header block never ended. */
+  /** STDOUT ended: an error when the header block never ended. @returns {{ error: string } | null} */
   end() {
     if (this.done) return null;
     this.done = true;
@@ -47,8 +55,13 @@ export class CgiHeaderReader {
   }
 }
 
-/** The header lines of a CGI response → status and HTTP headers, or an error that says why not. */
+/**
+ * The header lines of a CGI response → status and HTTP headers, or an error that says why not.
+ * @param {string} block
+ * @returns {{ status: number, reason: string, headers: [string, string][] } | { error: string }}
+ */
 export function parseHeaderBlock(block) {
+  /** @type {[string, string][]} */
   const headers = [];
   let status = null;
   let reason = '';

@@ -27,8 +27,12 @@ import {
   typeName,
 } from './record.mjs';
 
+/** @typedef {import('./record.mjs').FcgiRecord} FcgiRecord */
+/** Sees every record sent ('out') or received ('in'). @typedef {(record: FcgiRecord, dir: 'out' | 'in') => void} OnRecord */
+/** What END_REQUEST said. @typedef {{ appStatus: number, protocolStatus: number }} EndRequest */
+
 export class FcgiError extends Error {
-  /** @param {'connect' | 'closed' | 'protocol' | 'timeout'} kind */
+  /** @param {'connect' | 'closed' | 'protocol' | 'timeout' | 'busy'} kind @param {string} message */
   constructor(kind, message) {
     super(message);
     this.kind = kind;
@@ -36,13 +40,18 @@ export class FcgiError extends Error {
 }
 
 /** "127.0.0.1:9000" or "host:port" → TCP; anything else (a path) → a Unix socket. */
+/** @param {string} address @returns {{ host: string, port: number, path?: undefined } | { path: string }} */
 export function parseAddress(address) {
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
   if (match && !address.includes('/')) return { host: match[1] || '127.0.0.1', port: Number(match[2]) };
   return { path: address };
 }
 
-/** Open a connection; rejects with FcgiError('connect') when nobody listens there. */
+/**
+ * Open a connection; rejects with FcgiError('connect') when nobody listens there.
+ * @param {string} address @param {{ timeoutMs?: number, onRecord?: OnRecord }} [options]
+ * @returns {Promise<FcgiConnection>}
+ */
 export function openConnection(address, { timeoutMs = 3000, onRecord } = {}) {
   return new Promise((resolve, reject) => {
     const target = parseAddress(address);
@@ -52,7 +61,7 @@ export function openConnection(address, { timeoutMs = 3000, onRecord } = {}) {
       socket.destroy();
       reject(new FcgiError('connect', `no answer from ${address} within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.once('error', (error) => {
+    socket.once('error', (/** @type {NodeJS.ErrnoException} */ error) => {
       clearTimeout(timer);
       reject(new FcgiError('connect', `cannot connect to ${address}: ${error.code ?? error.message}`));
     });
@@ -67,20 +76,28 @@ export function openConnection(address, { timeoutMs = 3000, onRecord } = {}) {
 export class FcgiConnection {
   /** @type {import('node:net').Socket} */ socket;
   closed = false;
+  /** The front's number for it (its pool counts them). @type {number | undefined} */
+  id;
+  /** Taken from the idle list rather than opened for this request. */
+  reused = false;
   /** Why it closed, in words, once it has. */
   closeReason = '';
   #parser = new RecordParser();
   /** The request in progress: its id and what to do with its records. */
+  /** @type {null | { requestId: number, resolve: (end: EndRequest) => void, reject: (error: Error) => void,
+   *                  onStdout: (chunk: Buffer) => void, onStderr: (chunk: Buffer) => void }} */
   #current = null;
   /** A GET_VALUES query waiting for its answer. */
+  /** @type {null | { resolve: (values: Map<string, string>) => void, reject: (error: Error) => void }} */
   #management = null;
 
+  /** @param {import('node:net').Socket} socket @param {{ onRecord?: OnRecord }} [options] */
   constructor(socket, { onRecord } = {}) {
     this.socket = socket;
     /** Called with (record, 'out' | 'in') for every record sent or received. */
     this.onRecord = onRecord ?? (() => {});
     socket.on('data', (chunk) => this.#receive(chunk));
-    socket.on('error', (error) =>
+    socket.on('error', (/** @type {NodeJS.ErrnoException} */ error) =>
       this.#fail('closed', `the connection to the app broke: ${error.code ?? error.message}`),
     );
     socket.on('close', () => {
@@ -93,6 +110,7 @@ export class FcgiConnection {
     return this.#current !== null || this.#management !== null;
   }
 
+  /** @param {number} type @param {number} requestId @param {Buffer} [content] */
   #send(type, requestId, content) {
     const record = encodeRecord(type, requestId, content);
     this.onRecord(
@@ -108,6 +126,7 @@ export class FcgiConnection {
     return this.socket.write(record);
   }
 
+  /** @param {number} type @param {number} requestId @param {Buffer} data */
   #sendStream(type, requestId, data) {
     let ok = true;
     for (const record of encodeStream(type, requestId, data)) {
@@ -130,7 +149,9 @@ export class FcgiConnection {
    * Run one Responder request. `body` is a Buffer or a readable stream (the HTTP request: it is
    * sent as STDIN records as it arrives). Resolves with END_REQUEST's fields; stdout and stderr
    * arrive through the callbacks as they come.
-   * @returns {Promise<{ appStatus: number, protocolStatus: number }>}
+   * @param {{ requestId: number, params: [string, string][], body?: Buffer | import('node:stream').Readable | null,
+   *           keepConn?: boolean, onStdout?: (chunk: Buffer) => void, onStderr?: (chunk: Buffer) => void }} options
+   * @returns {Promise<EndRequest>}
    */
   request({ requestId, params, body, keepConn = true, onStdout = () => {}, onStderr = () => {} }) {
     if (this.closed) return Promise.reject(new FcgiError('closed', this.closeReason));
@@ -164,11 +185,13 @@ export class FcgiConnection {
   }
 
   /** Ask the app to stop a request (the client went away). It should answer with END_REQUEST. */
+  /** @param {number} requestId */
   abort(requestId) {
     if (!this.closed) this.#send(TYPE.ABORT_REQUEST, requestId);
   }
 
   /** A management query on request id 0: which limits does the app have? Resolves with a Map. */
+  /** @param {string[]} names @returns {Promise<Map<string, string>>} */
   getValues(names) {
     if (this.closed) return Promise.reject(new FcgiError('closed', this.closeReason));
     return new Promise((resolve, reject) => {
@@ -178,6 +201,7 @@ export class FcgiConnection {
   }
 
   /** Send any record as it is (the `fcgi` command uses this to show what an app does with one). */
+  /** @param {number} type @param {number} requestId @param {Buffer} [content] */
   sendRaw(type, requestId, content) {
     this.#send(type, requestId, content);
   }
@@ -187,6 +211,7 @@ export class FcgiConnection {
     this.socket.destroy();
   }
 
+  /** @param {Buffer} chunk */
   #receive(chunk) {
     const { records, error } = this.#parser.push(chunk);
     for (const record of records) {
@@ -200,6 +225,7 @@ export class FcgiConnection {
     }
   }
 
+  /** @param {FcgiRecord} record */
   #dispatch(record) {
     if (record.requestId === 0) {
       const waiting = this.#management;
@@ -227,10 +253,10 @@ export class FcgiConnection {
       case TYPE.END_REQUEST: {
         const end = parseEndRequest(record.content);
         this.#current = null;
-        if (end.error) {
+        if (end.error !== undefined || end.appStatus === undefined) {
           current.reject(new FcgiError('protocol', `the app broke the protocol: ${end.error}`));
           this.close('a malformed END_REQUEST');
-        } else current.resolve(end);
+        } else current.resolve({ appStatus: end.appStatus, protocolStatus: end.protocolStatus });
         break;
       }
       default:
@@ -242,6 +268,7 @@ export class FcgiConnection {
     }
   }
 
+  /** @param {'closed' | 'protocol'} kind @param {string} reason */
   #fail(kind, reason) {
     if (this.closed) return;
     this.closed = true;

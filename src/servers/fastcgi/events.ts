@@ -6,7 +6,7 @@ import {
   boolean,
   event,
   family,
-  json,
+  headerPairs,
   number,
   object,
   optional,
@@ -26,7 +26,7 @@ export const wireRecord = object({
   contentLength: number,
   paddingLength: optional(number),
   /** PARAMS, GET_VALUES, GET_VALUES_RESULT: the name-value pairs. */
-  pairs: optional(array(json)),
+  pairs: optional(headerPairs),
   role: optional(string),
   keepConn: optional(boolean),
   appStatus: optional(number),
@@ -45,6 +45,8 @@ export const fastcgiFrontEvents = family(
     /** Every record of the request, both ways: the wire view. */
     records: optional(array(wireRecord)),
     recordsDropped: optional(number),
+    /** Sent again on a fresh connection: the kept-alive one was closed under it. */
+    retried: optional(boolean),
     /** The app process that answered (its X-App-Pid header). */
     pid: optional(number),
     /** END_REQUEST's app status. */

@@ -20,6 +20,7 @@ import { answerError, passRequest } from './gateway.mjs';
 import { cgiParams, decodePath, splitScript } from './params.mjs';
 import { describeRecord, formatRecord } from './wire.mjs';
 
+/** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').FastcgiFrontEvent>} */
 const lab = labServer();
 const { values: options } = parseArgs({
   options: {
@@ -124,22 +125,27 @@ server.on('request', (req, res) =>
     else res.destroy();
   }),
 );
-server.on('clientError', (error, socket) => {
-  if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-  const status = unparsableStatus(error);
-  socket.end(`HTTP/1.1 ${status} Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-  lab.reportUnparsable(error, socket, status);
-});
+server.on(
+  'clientError',
+  (/** @type {NodeJS.ErrnoException} */ error, /** @type {import('node:net').Socket} */ socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const status = unparsableStatus(error);
+    socket.end(`HTTP/1.1 ${status} Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    lab.reportUnparsable(error, socket, status);
+  },
+);
 
 const port = await lab.listen(server);
 // Before saying "ready", ask the app its limits (GET_VALUES on request id 0). The app may still be
 // starting (the lab starts its servers together): try again until it answers, for a while.
+/** @type {import('./events.js').WireRecord[]} */
 const managementRecords = [];
+/** @type {Map<string, string> | string | null} */
 let values = null;
 for (const deadline = Date.now() + 8000; ; ) {
   managementRecords.length = 0;
   values = await pool.learnLimits((record, dir) => managementRecords.push(describeRecord(record, dir)));
-  if (values instanceof Map || Date.now() > deadline || !/cannot connect/.test(values)) break;
+  if (values instanceof Map || Date.now() > deadline || !/cannot connect/.test(String(values))) break;
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 lab.emit({

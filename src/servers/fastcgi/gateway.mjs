@@ -17,11 +17,15 @@ const GATHER_BYTES = 64 * 1024;
 /** After ABORT_REQUEST the app should answer END_REQUEST; it gets this long before we hang up. */
 const ABORT_GRACE_MS = 2000;
 
+/** @typedef {import('../lib/lab-server.mjs').RequestFields<import('./events.js').FastcgiFrontEvent>} FrontFields */
+
 /**
- * @param {{ req, res, pool: import('./app-pool.mjs').AppPool, requestId: number,
+ * @param {{ req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse,
+ *           pool: import('./app-pool.mjs').AppPool, requestId: number,
  *           params: [string, string][], body: Buffer | import('node:stream').Readable | null,
- *           timeoutMs: number, log: (line: string) => void, fields: Record<string, unknown> }} options
+ *           timeoutMs: number, log: (line: string) => void, fields: FrontFields, retried?: boolean }} options
  *   `fields` are added to the request's lab event (records, requestId, pid, appStatus, error)
+ * @returns {Promise<void>}
  */
 export async function passRequest({
   req,
@@ -62,15 +66,19 @@ export async function passRequest({
   const reader = new CgiHeaderReader();
   let finished = false;
   let clientGone = false;
-  let broken = null; // why the app's answer could not be passed on
+  /** Why the app's answer could not be passed on. @type {string | null} */
+  let broken = null;
 
   // Like nginx (fastcgi_buffering), a small answer is gathered until END_REQUEST and sent with a
   // Content-Length in one write; past GATHER_BYTES it streams on as STDOUT records arrive.
-  let head = null; // the CGI header block, parsed
+  /** The CGI header block, parsed. @type {import('./cgi-response.mjs').CgiHead | null} */
+  let head = null;
+  /** @type {Buffer[]} */
   let held = [];
   let heldBytes = 0;
   let streaming = false;
-  const startStreaming = () => {
+  /** @param {import('./cgi-response.mjs').CgiHead} head */
+  const startStreaming = (head) => {
     try {
       writeHead(res, head);
     } catch (error) {
@@ -87,21 +95,21 @@ export async function passRequest({
     if (!reader.done) {
       const parsed = reader.push(chunk);
       if (!parsed) return;
-      if (parsed.error) {
+      if ('error' in parsed) {
         broken = parsed.error;
         return;
       }
       head = parsed;
-      const pid = head.headers.find(([name]) => name.toLowerCase() === 'x-app-pid')?.[1];
+      const pid = parsed.headers.find(([name]) => name.toLowerCase() === 'x-app-pid')?.[1];
       if (pid && /^\d+$/.test(pid)) fields.pid = Number(pid);
-      chunk = head.rest;
+      chunk = parsed.rest;
     }
     held.push(chunk);
     heldBytes += chunk.length;
-    if (heldBytes > GATHER_BYTES) startStreaming();
+    if (heldBytes > GATHER_BYTES && head) startStreaming(head);
   };
-  /** END_REQUEST came: send what was gathered, or end the stream. */
-  const finishResponse = () => {
+  /** END_REQUEST came: send what was gathered, or end the stream. @param {import('./cgi-response.mjs').CgiHead} head */
+  const finishResponse = (head) => {
     if (streaming) return void res.end();
     const bodyless = head.status === 204 || head.status === 304 || head.status < 200;
     if (!bodyless && !head.headers.some(([name]) => name.toLowerCase() === 'content-length')) {
@@ -144,7 +152,7 @@ export async function passRequest({
     const end = await connection.request({ requestId, params, body, keepConn: true, onStdout, onStderr });
     fields.appStatus = end.appStatus;
     if (!broken && !reader.done) broken = reader.end()?.error ?? null;
-    if (!broken && !clientGone) finishResponse();
+    if (!broken && !clientGone && head) finishResponse(head);
     if (broken) {
       fields.error = broken;
       log(`502 for ${req.method} ${req.url}: ${broken}`);
@@ -179,7 +187,9 @@ export async function passRequest({
   }
 }
 
+/** @param {import('node:http').ServerResponse} res @param {import('./cgi-response.mjs').CgiHead} head */
 function writeHead(res, { status, reason, headers }) {
+  /** @type {Record<string, string[]>} */
   const grouped = {};
   for (const [name, value] of headers) (grouped[name] ??= []).push(value);
   for (const [name, values] of Object.entries(grouped)) res.setHeader(name, values.length === 1 ? values[0] : values);
@@ -187,13 +197,17 @@ function writeHead(res, { status, reason, headers }) {
   res.writeHead(status);
 }
 
-/** The front's own error pages: what happened, and what to try. */
+/**
+ * The front's own error pages: what happened, and what to try.
+ * @param {import('node:http').ServerResponse} res @param {number} status @param {string} message @param {string} [hint]
+ */
 export function answerError(res, status, message, hint = '') {
   const body = `${status}: ${message}\n${hint ? `${hint}\n` : ''}`;
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
+/** @param {string} text */
 function capitalize(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -24,7 +24,7 @@ const LEFT_OUT = new Set([
  * Without one, the whole app lives at "/": SCRIPT_NAME is empty and the path is PATH_INFO.
  * Returns null when no file under the root matches (the front answers 404).
  */
-export function splitScript(path, documentRoot) {
+export function splitScript(/** @type {string} */ path, /** @type {string | undefined} */ documentRoot) {
   if (!documentRoot) return { scriptName: '', pathInfo: path };
   const root = realpathSync(documentRoot);
   const segments = path.split('/').filter(Boolean);
@@ -45,11 +45,18 @@ export function splitScript(path, documentRoot) {
   return null;
 }
 
-/** All PARAMS for `req`, as [name, value] pairs in the order they are sent. */
+/**
+ * All PARAMS for `req`, as [name, value] pairs in the order they are sent.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {{ script: { scriptName: string, pathInfo: string, filename?: string, documentRoot?: string },
+ *           serverPort: number, hasBody: boolean, contentLength: number }} options
+ * @returns {[string, string][]}
+ */
 export function cgiParams(req, { script, serverPort, hasBody, contentLength }) {
   const url = req.url ?? '/';
   const question = url.indexOf('?');
   const host = (req.headers.host ?? '').replace(/:\d+$/, '') || '127.0.0.1';
+  /** @type {[string, string][]} */
   const params = [
     ['GATEWAY_INTERFACE', 'CGI/1.1'],
     ['SERVER_SOFTWARE', SERVER_SOFTWARE],
@@ -65,7 +72,7 @@ export function cgiParams(req, { script, serverPort, hasBody, contentLength }) {
     ['PATH_INFO', script.pathInfo],
     ['QUERY_STRING', question < 0 ? '' : url.slice(question + 1)],
   ];
-  if (script.filename) {
+  if (script.filename && script.documentRoot) {
     params.push(['SCRIPT_FILENAME', script.filename], ['DOCUMENT_ROOT', script.documentRoot]);
   }
   if (script.pathInfo && script.documentRoot) {
@@ -88,7 +95,7 @@ export function cgiParams(req, { script, serverPort, hasBody, contentLength }) {
 }
 
 /** Decode a path for PATH_INFO ("/a%20b" → "/a b"); an undecodable path stays as it came. */
-export function decodePath(url) {
+export function decodePath(/** @type {string} */ url) {
   const path = url.split('?')[0] ?? '/';
   try {
     return decodeURIComponent(path);

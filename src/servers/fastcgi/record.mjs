@@ -11,6 +11,11 @@
 // and end with an empty record of their type. This file is shared by the lab's web-server side
 // (front.mjs) and the tutor's `fcgi` command; the Python app has its twin in fcgi_records.py.
 
+/**
+ * One record as it arrived: its header fields and content (padding already skipped).
+ * @typedef {{ type: number, requestId: number, contentLength: number, paddingLength: number, content: Buffer }} FcgiRecord
+ */
+
 export const VERSION = 1;
 export const HEADER_LENGTH = 8;
 export const MAX_CONTENT = 65535;
@@ -38,22 +43,27 @@ const PROTOCOL_STATUS_NAMES = Object.fromEntries(Object.entries(PROTOCOL_STATUS)
 /** The three variables a GET_VALUES query may ask about (FastCGI 1.0, §4.1). */
 export const MANAGEMENT_NAMES = ['FCGI_MAX_CONNS', 'FCGI_MAX_REQS', 'FCGI_MPXS_CONNS'];
 
-/** "PARAMS", or "type 42" for a type FastCGI 1.0 does not define. */
+/** "PARAMS", or "type 42" for a type FastCGI 1.0 does not define. @param {number} type */
 export function typeName(type) {
   return TYPE_NAMES[type] ?? `type ${type}`;
 }
 
+/** @param {number} status */
 export function protocolStatusName(status) {
   return PROTOCOL_STATUS_NAMES[status] ?? `status ${status}`;
 }
 
+/** @param {number} type */
 export function isStreamType(type) {
   return (
     type === TYPE.PARAMS || type === TYPE.STDIN || type === TYPE.STDOUT || type === TYPE.STDERR || type === TYPE.DATA
   );
 }
 
-/** One record: header, content, and zeros up to the next multiple of 8 (receivers skip them). */
+/**
+ * One record: header, content, and zeros up to the next multiple of 8 (receivers skip them).
+ * @param {number} type @param {number} requestId @param {Buffer} [content]
+ */
 export function encodeRecord(type, requestId, content = Buffer.alloc(0)) {
   if (content.length > MAX_CONTENT)
     throw new RangeError(`record content of ${content.length} bytes (at most ${MAX_CONTENT})`);
@@ -68,7 +78,10 @@ export function encodeRecord(type, requestId, content = Buffer.alloc(0)) {
   return record;
 }
 
-/** A stream's data as records of at most 65535 bytes each, without the closing empty record. */
+/**
+ * A stream's data as records of at most 65535 bytes each, without the closing empty record.
+ * @param {number} type @param {number} requestId @param {Buffer} data
+ */
 export function encodeStream(type, requestId, data) {
   const records = [];
   for (let offset = 0; offset < data.length; offset += MAX_CONTENT) {
@@ -77,7 +90,7 @@ export function encodeStream(type, requestId, data) {
   return records;
 }
 
-/** A name or value length: one byte below 128, else four bytes with the top bit set. */
+/** A name or value length: one byte below 128, else four bytes with the top bit set. @param {number} length */
 function encodeLength(length) {
   if (length < 128) return Buffer.from([length]);
   const bytes = Buffer.alloc(4);
@@ -85,7 +98,10 @@ function encodeLength(length) {
   return bytes;
 }
 
-/** Name-value pairs (PARAMS, GET_VALUES, GET_VALUES_RESULT): lengths first, then the bytes. */
+/**
+ * Name-value pairs (PARAMS, GET_VALUES, GET_VALUES_RESULT): lengths first, then the bytes.
+ * @param {[string, string][]} pairs
+ */
 export function encodePairs(pairs) {
   const parts = [];
   for (const [name, value] of pairs) {
@@ -96,13 +112,22 @@ export function encodePairs(pairs) {
   return Buffer.concat(parts);
 }
 
-/** Read pairs back. Never throws: `{ pairs }`, or `{ error }` when a length runs past the end. */
+/**
+ * Read pairs back. Never throws: `{ pairs }`, or `{ error }` when a length runs past the end.
+ * @param {Buffer} content
+ * @returns {{ pairs: [string, string][], error?: string }}
+ */
 export function decodePairs(content) {
+  /** @type {[string, string][]} */
   const pairs = [];
   let offset = 0;
   const readLength = () => {
     if (offset >= content.length) return -1;
-    if (content[offset] < 128) return content[offset++];
+    const first = content.readUInt8(offset);
+    if (first < 128) {
+      offset++;
+      return first;
+    }
     if (offset + 4 > content.length) return -1;
     const length = content.readUInt32BE(offset) & 0x7fffffff;
     offset += 4;
@@ -129,7 +154,7 @@ export function decodePairs(content) {
   return { pairs };
 }
 
-/** BEGIN_REQUEST content: role (u16), flags, five reserved bytes. */
+/** BEGIN_REQUEST content: role (u16), flags, five reserved bytes. @param {number} [role] @param {number} [flags] */
 export function beginRequestBody(role = ROLE.RESPONDER, flags = KEEP_CONN) {
   const body = Buffer.alloc(8);
   body.writeUInt16BE(role, 0);
@@ -137,12 +162,19 @@ export function beginRequestBody(role = ROLE.RESPONDER, flags = KEEP_CONN) {
   return body;
 }
 
+/**
+ * @param {Buffer} content
+ * @returns {{ role: number, keepConn: boolean, error?: undefined } | { error: string, role?: undefined, keepConn?: undefined }}
+ */
 export function parseBeginRequest(content) {
   if (content.length !== 8) return { error: `BEGIN_REQUEST content is ${content.length} bytes, not 8` };
-  return { role: content.readUInt16BE(0), keepConn: (content[2] & KEEP_CONN) !== 0 };
+  return { role: content.readUInt16BE(0), keepConn: (content.readUInt8(2) & KEEP_CONN) !== 0 };
 }
 
-/** END_REQUEST content: the app's exit status (u32), the protocol status, three reserved bytes. */
+/**
+ * END_REQUEST content: the app's exit status (u32), the protocol status, three reserved bytes.
+ * @param {number} [appStatus] @param {number} [protocolStatus]
+ */
 export function endRequestBody(appStatus = 0, protocolStatus = PROTOCOL_STATUS.REQUEST_COMPLETE) {
   const body = Buffer.alloc(8);
   body.writeUInt32BE(appStatus >>> 0, 0);
@@ -150,12 +182,16 @@ export function endRequestBody(appStatus = 0, protocolStatus = PROTOCOL_STATUS.R
   return body;
 }
 
+/**
+ * @param {Buffer} content
+ * @returns {{ appStatus: number, protocolStatus: number, error?: undefined } | { error: string, appStatus?: undefined, protocolStatus?: undefined }}
+ */
 export function parseEndRequest(content) {
   if (content.length !== 8) return { error: `END_REQUEST content is ${content.length} bytes, not 8` };
-  return { appStatus: content.readUInt32BE(0), protocolStatus: content[4] };
+  return { appStatus: content.readUInt32BE(0), protocolStatus: content.readUInt8(4) };
 }
 
-/** UNKNOWN_TYPE content: the type the app did not understand, seven reserved bytes. */
+/** UNKNOWN_TYPE content: the type the app did not understand, seven reserved bytes. @param {number} type */
 export function unknownTypeBody(type) {
   const body = Buffer.alloc(8);
   body[0] = type;
@@ -169,25 +205,29 @@ export function unknownTypeBody(type) {
  * `end()` says whether the stream stopped in the middle of a record.
  */
 export class RecordParser {
+  /** @type {Buffer} */
   #buffer = Buffer.alloc(0);
+  /** @type {string | null} */
   error = null;
 
+  /** @param {Buffer} chunk @returns {{ records: FcgiRecord[], error?: string }} */
   push(chunk) {
     if (this.error) return { records: [], error: this.error };
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    /** @type {FcgiRecord[]} */
     const records = [];
     while (this.#buffer.length >= HEADER_LENGTH) {
       const b = this.#buffer;
-      if (b[0] !== VERSION) {
-        this.error = `a record header says version ${b[0]}; FastCGI 1.0 records start with version 1`;
+      if (b.readUInt8(0) !== VERSION) {
+        this.error = `a record header says version ${b.readUInt8(0)}; FastCGI 1.0 records start with version 1`;
         return { records, error: this.error };
       }
       const contentLength = b.readUInt16BE(4);
-      const paddingLength = b[6];
+      const paddingLength = b.readUInt8(6);
       const total = HEADER_LENGTH + contentLength + paddingLength;
       if (b.length < total) break; // the rest of this record has not arrived yet
       records.push({
-        type: b[1],
+        type: b.readUInt8(1),
         requestId: b.readUInt16BE(2),
         contentLength,
         paddingLength,
@@ -203,16 +243,16 @@ export class RecordParser {
     return this.#buffer.length;
   }
 
-  /** Call when the connection ends: an error if it ended inside a record. */
+  /** Call when the connection ends: an error if it ended inside a record. @returns {{ error: string | null }} */
   end() {
     if (this.error || this.#buffer.length === 0) return { error: this.error };
     const have = this.#buffer.length;
     if (have < HEADER_LENGTH) {
       return { error: `the connection ended ${have} bytes into a record header (a header is 8 bytes)` };
     }
-    const want = HEADER_LENGTH + this.#buffer.readUInt16BE(4) + this.#buffer[6];
+    const want = HEADER_LENGTH + this.#buffer.readUInt16BE(4) + this.#buffer.readUInt8(6);
     return {
-      error: `the connection ended inside a ${typeName(this.#buffer[1])} record: ${have} of its ${want} bytes arrived`,
+      error: `the connection ended inside a ${typeName(this.#buffer.readUInt8(1))} record: ${have} of its ${want} bytes arrived`,
     };
   }
 }

@@ -15,11 +15,17 @@ import {
 const ROLE_NAMES = Object.fromEntries(Object.entries(ROLE).map(([name, value]) => [value, name]));
 const PREVIEW = 60;
 
+/** @typedef {import('./events.js').WireRecord} WireRecord */
+
 /**
  * What a record says, without its raw bytes. `dir` is 'out' (sent by the web server) or 'in'.
- * (fields: src/servers/fastcgi/events.ts, wireRecord)
+ * (Its fields are declared in events.ts, wireRecord.)
+ * @param {{ type: number, requestId: number, content: Buffer, contentLength?: number, paddingLength?: number }} record
+ * @param {'out' | 'in'} dir
+ * @returns {WireRecord}
  */
 export function describeRecord(record, dir) {
+  /** @type {WireRecord} */
   const entry = {
     dir,
     type: typeName(record.type),
@@ -31,7 +37,7 @@ export function describeRecord(record, dir) {
   switch (record.type) {
     case TYPE.BEGIN_REQUEST: {
       const begin = parseBeginRequest(content);
-      if (!begin.error) {
+      if (begin.role !== undefined) {
         entry.role = ROLE_NAMES[begin.role] ?? `role ${begin.role}`;
         entry.keepConn = begin.keepConn;
       }
@@ -39,7 +45,7 @@ export function describeRecord(record, dir) {
     }
     case TYPE.END_REQUEST: {
       const end = parseEndRequest(content);
-      if (!end.error) {
+      if (end.protocolStatus !== undefined) {
         entry.appStatus = end.appStatus;
         entry.protocolStatus = protocolStatusName(end.protocolStatus);
       }
@@ -53,7 +59,7 @@ export function describeRecord(record, dir) {
       break;
     }
     case TYPE.UNKNOWN_TYPE:
-      if (content.length > 0) entry.unknownType = content[0];
+      if (content.length > 0) entry.unknownType = content.readUInt8(0);
       break;
     default:
       if (isStreamType(record.type) && content.length > 0) {
@@ -64,6 +70,7 @@ export function describeRecord(record, dir) {
 }
 
 /** One record as text lines: an arrow for the direction, the type, the id, the length, the gist. */
+/** @param {WireRecord} entry @param {{ pairs?: boolean }} [options] @returns {string[]} */
 export function formatRecord(entry, { pairs = true } = {}) {
   const arrow = entry.dir === 'out' ? '→' : '←';
   const padding = entry.paddingLength ? ` +${entry.paddingLength} pad` : '';
@@ -73,6 +80,7 @@ export function formatRecord(entry, { pairs = true } = {}) {
   return lines;
 }
 
+/** @param {WireRecord} entry */
 function gist(entry) {
   if (entry.role) return `role ${entry.role}${entry.keepConn ? ', KEEP_CONN' : ''}`;
   if (entry.protocolStatus) return `app status ${entry.appStatus}, ${entry.protocolStatus}`;
