@@ -29,7 +29,7 @@ export interface FuzzReport {
 
 export interface RunOptions {
   concurrency?: number;
-  /** How long to wait for an answer before closing our side. @default 1000 */
+  /** How long to wait for an answer before closing our side. @default 500 */
   answerMs?: number;
   /** How long the server has to close after our FIN. @default 3000 */
   closeMs?: number;
@@ -37,7 +37,7 @@ export interface RunOptions {
 
 /** One case on a fresh connection. */
 export function runCase(port: number, fuzz: FuzzCase, options: RunOptions = {}): Promise<CaseResult> {
-  const { answerMs = 1000, closeMs = 3000 } = options;
+  const { answerMs = 500, closeMs = 3000 } = options;
   const started = performance.now();
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -97,7 +97,7 @@ export async function runCases(port: number, cases: FuzzCase[], options: RunOpti
       results[index] = await runCase(port, cases[index]!, options);
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, lane));
+  await Promise.all(Array.from({ length: options.concurrency ?? 24 }, lane));
   const summary: Record<string, number> = {};
   for (const result of results) {
     const key = `${result.ending}${result.status ? ` ${result.status}` : ''}`;

@@ -280,7 +280,7 @@ export function harden(server, { name = 'server', refused = () => {} } = {}) {
   // goes away node:http closes the request but never emits 'close' on that response. Handlers
   // count on that 'close' to stop work nobody will read (a proxy's backend connection, a paused
   // body): without it each such request kept a backend connection open for ever. So emit it here.
-  server.on('request', (req, res) => {
+  const closeWhenClientGoes = (req, res) => {
     let closed = false;
     res.once('close', () => {
       closed = true;
@@ -291,7 +291,11 @@ export function harden(server, { name = 'server', refused = () => {} } = {}) {
       res.destroy();
       res.emit('close');
     });
-  });
+  };
+  server.on('request', closeWhenClientGoes);
+  // "Expect: 100-continue" requests come as 'checkContinue' instead, when a server listens for it
+  // (only then: a listener of ours would stop node:http answering 100 Continue by itself).
+  if (server.listenerCount('checkContinue') > 0) server.on('checkContinue', closeWhenClientGoes);
   if (server.listenerCount('connect') === 0) {
     server.on('connect', (req, socket) => {
       socket.on('error', ignore);

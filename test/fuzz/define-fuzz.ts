@@ -1,7 +1,9 @@
-// A bounded fuzz of every lab server (issue 15): a few hundred hostile requests per port in
-// `npm test`, FUZZ_CASES=10000 in `npm run fuzz`. After it each server must be the same process
-// (no crash, so no restart), still answer an ordinary request, have left no connection hanging
-// after the client closed, and not have grown without bound. FUZZ_SEED repeats a run exactly.
+// The fuzz of every lab server (issue 15), as a function the two fuzz test files call with their
+// share of the lessons (two files, so vitest runs them side by side on two cores). A few hundred
+// hostile requests per port in `npm test`, FUZZ_CASES=10000 in `npm run fuzz`. After it each
+// server must be the same process (no crash, so no restart), still answer an ordinary request,
+// have left no connection hanging after the client closed, and not have grown without bound.
+// FUZZ_SEED repeats a run exactly; FUZZ_ONLY=lesson or lesson/server narrows it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { serverChanges } from '../../src/engine/check-helpers.js';
@@ -9,19 +11,30 @@ import type { LabEvent } from '../../src/engine/types.js';
 import { Lab } from '../../src/engine/lab.js';
 import { findPython } from '../../src/engine/requirements.js';
 import { tempDir } from '../helpers/env.js';
-import { rssMiB, runCases } from './harness.js';
+import { type FuzzReport, rssMiB, runCases } from './harness.js';
 import { seeded } from './random.js';
-import { fuzzLessons } from './targets.js';
+import { type FuzzLesson, fuzzLessons } from './targets.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 300);
 const SEED = Number(process.env.FUZZ_SEED ?? 15);
-/** FUZZ_ONLY=reverse-proxy (a lesson) or reverse-proxy/app-1 (one server) narrows a run. */
 const ONLY = process.env.FUZZ_ONLY;
 /** Growth allowed over the fuzz, per server (its workers included). */
 const RSS_GROWTH_MIB = 150;
+/** Cases are made and run this many at a time, so 10,000 of them never sit in memory at once. */
+const BATCH = 500;
 const python = await findPython();
 
-for (const entry of fuzzLessons.filter((e) => !ONLY || ONLY.split('/')[0] === e.lesson)) {
+/** The lessons fuzz-proxies.test.ts takes; fuzz-gateways.test.ts takes every other one. */
+export const PROXY_LESSONS = ['http-basics', 'forward-proxy', 'reverse-proxy'];
+
+/** The lessons of targets.ts that `pick` selects. */
+export function defineFuzz(pick: (entry: FuzzLesson) => boolean): void {
+  const lessons = fuzzLessons.filter(pick).filter((e) => !ONLY || ONLY.split('/')[0] === e.lesson);
+  if (lessons.length === 0) it.skip(`no lesson here matches FUZZ_ONLY=${ONLY}`, () => {});
+  for (const entry of lessons) defineLesson(entry);
+}
+
+function defineLesson(entry: FuzzLesson): void {
   const skip = entry.needsPython && !python;
   describe.skipIf(skip)(`fuzz: ${entry.lesson}${skip ? ' (skipped: no Python 3.9+)' : ''}`, () => {
     let lab: Lab;
@@ -45,8 +58,7 @@ for (const entry of fuzzLessons.filter((e) => !ONLY || ONLY.split('/')[0] === e.
         const pid = server.pid!;
         const rssBefore = rssMiB(pid);
 
-        const cases = target.cases(seeded(SEED + port), CASES);
-        const report = await runCases(port, cases, target.options);
+        const report = await runInBatches(port, (seed, count) => target.cases(seeded(seed), count), target.options);
         const rssAfter = rssMiB(pid);
         console.log(
           `fuzz ${entry.lesson}/${name}: ${CASES} cases in ${report.ms} ms (seed ${SEED}), RSS ${rssBefore} → ${rssAfter} MiB\n  ${JSON.stringify(report.summary)}`,
@@ -74,4 +86,21 @@ for (const entry of fuzzLessons.filter((e) => !ONLY || ONLY.split('/')[0] === e.
       }, 600_000);
     }
   });
+}
+
+/** CASES cases in batches of BATCH, each batch with its own seed; one report for them all. */
+async function runInBatches(
+  port: number,
+  make: (seed: number, count: number) => Parameters<typeof runCases>[1],
+  options: Parameters<typeof runCases>[2],
+): Promise<FuzzReport> {
+  const total: FuzzReport = { results: [], summary: {}, stuck: [], serverErrors: [], ms: 0 };
+  for (let done = 0; done < CASES; done += BATCH) {
+    const report = await runCases(port, make(SEED + port + done, Math.min(BATCH, CASES - done)), options);
+    for (const [key, count] of Object.entries(report.summary)) total.summary[key] = (total.summary[key] ?? 0) + count;
+    total.stuck.push(...report.stuck);
+    total.serverErrors.push(...report.serverErrors);
+    total.ms += report.ms;
+  }
+  return total;
 }
