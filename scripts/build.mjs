@@ -51,7 +51,10 @@ await build({
 // Lab servers and shared Python code: copied, not bundled.
 // Leave out tests and caches only: a lesson may well have files named like secure.test.pem.
 const skip = (src) => !/(__pycache__|\/tests?(\/|$)|\.test\.(ts|tsx|mjs|js)$|\/test_[^/]*\.py$)/.test(src);
-await cp(join(root, 'src/servers'), join(dist, 'servers'), { recursive: true, filter: skip });
+// The servers' TypeScript (events.ts declarations, .d.mts types) is for the type checker and is
+// bundled into the tutor where it runs; only what a server runs is copied.
+const serverFile = (src) => skip(src) && !/\.(d\.mts|ts)$/.test(src);
+await cp(join(root, 'src/servers'), join(dist, 'servers'), { recursive: true, filter: serverFile });
 
 // Lessons: lesson.ts → lesson.js; everything else copied.
 const lessonsDir = join(root, 'lessons');

@@ -39,7 +39,7 @@ export function releasePort(port: number): void {
   handedOut.delete(port);
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
+/** True when the port is free: nothing holds 127.0.0.1:port, so we could bind it for a moment. */
 export async function isPortFree(port: number): Promise<boolean> {
   return (await tryBind(port)) !== null;
 }

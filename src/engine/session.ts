@@ -83,7 +83,8 @@ export class LessonSession {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribeLab: () => void;
   private state: SessionSnapshot;
-  private checkRunning = false;
+  /** The check running now, settled when it ends: one check at a time. */
+  private checkRunning: Promise<void> | undefined;
   private checkAgain = false;
   private stopWatching: (() => void) | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
@@ -286,9 +287,11 @@ export class LessonSession {
         this.checkAgain = true;
         return undefined;
       }
-      while (this.checkRunning) await new Promise((r) => setTimeout(r, 10));
+      // Wait for the running check (and any other waiter started after it) to end.
+      while (this.checkRunning) await this.checkRunning;
     }
-    this.checkRunning = true;
+    let ended = () => {};
+    this.checkRunning = new Promise<void>((resolve) => (ended = resolve));
     this.update({ checking: true });
     let result: StepResult;
     try {
@@ -298,7 +301,8 @@ export class LessonSession {
       const message = error instanceof Error ? error.message : String(error);
       result = { lesson: this.lesson.id, step: step.id, status: 'error', message, details: [], auto };
     } finally {
-      this.checkRunning = false;
+      this.checkRunning = undefined;
+      ended();
     }
     if (this.disposed || this.state.step !== step) return result;
     // An automatic run that fails says nothing new when a pass is already on screen.

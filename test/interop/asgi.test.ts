@@ -14,6 +14,7 @@ import type { LoadedLesson } from '../../src/engine/types.js';
 import { asgiEvents } from '../../src/servers/python/asgi-events.js';
 import { tempDir } from '../helpers/env.js';
 import { typedEvents } from '../helpers/events.js';
+import { waitFor } from '../helpers/processes.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lessonDir = join(root, 'lessons/07-asgi');
@@ -199,10 +200,7 @@ describe.skipIf(!python)(`ASGI lab server against real peers${python ? '' : ` (s
     expect(await (await fetch(`${url}/state`)).json()).toHaveProperty('boot_id');
     expect(await (await fetch(`${url}/report`)).text()).toBe('report ready\n');
     expect(await wsReply(`${url.replace('http', 'ws')}/echo`, 'same')).toBe('same');
-    const until = async (what: string, find: () => unknown) => {
-      for (let i = 0; i < 100 && !find(); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(find(), what).toBeTruthy();
-    };
+    const until = (what: string, find: () => unknown) => waitFor(find, what, 5000);
     await until('a request event from uvicorn', () =>
       seen()
         .requests('asgi')

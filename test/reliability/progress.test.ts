@@ -10,6 +10,7 @@ import { TutorError } from '../../src/engine/errors.js';
 import { Progress } from '../../src/engine/progress.js';
 import { LessonSession } from '../../src/engine/session.js';
 import { tempDir } from '../helpers/env.js';
+import { waitFor } from '../helpers/processes.js';
 import { FakeLab } from '../ui/helpers/fake-lab.js';
 import { warmUp } from '../ui/helpers/lessons.js';
 
@@ -76,7 +77,7 @@ describe('progress on a full disk (defect 5)', () => {
       disk.full = true;
       // When the step passes on a full disk
       lab.request({ target: '/' });
-      await waitUntil(() => session.snapshot().passed.has('get'));
+      await waitFor(() => session.snapshot().passed.has('get'), 'the step to pass', 3000);
       await session.flushed();
       // Then the learner reads both: it passed, and it could not be saved (under the result while
       // it is shown; the lesson view shows progressError on its own otherwise)
@@ -89,14 +90,6 @@ describe('progress on a full disk (defect 5)', () => {
     }
   });
 });
-
-async function waitUntil(condition: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('progress with several writers (defect 6)', () => {
   it('keeps every pass when twenty writers pass steps at the same moment', async () => {

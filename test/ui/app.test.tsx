@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
+import { waitFor } from '../helpers/processes.js';
 import type { RequestEvent } from '../../src/engine/types.js';
 import { FakeProgress } from './helpers/fake-lab.js';
 import { pythonLesson, warmUp } from './helpers/lessons.js';
@@ -77,7 +78,7 @@ describe('lesson view', () => {
     // When they leave the lesson
     await app.press('m');
     await app.waitFor('❯ ');
-    await until(() => app.closed.length === 1);
+    await waitFor(() => app.closed.length === 1, 'the app to close', 2000);
     expect(app.closed[0]!.tornDown).toBe(true);
   });
 
@@ -115,7 +116,7 @@ describe('lesson view', () => {
     expect(frame).toMatch(/#1 12:00:00 origin GET \/nope 404 3ms conn 7/);
     expect(frame).toMatch(/#2 12:00:01 origin GET \/ 200 3ms/);
     expect(frame).toMatch(/✓ 2 GET with -v/);
-    await until(() => app.progress.saved.length > 0);
+    await waitFor(() => app.progress.saved.length > 0, 'progress to be saved', 2000);
     expect(app.progress.saved).toEqual(['warm-up/get']);
   });
 
@@ -235,14 +236,6 @@ describe('terminal manners', () => {
     expect(frame).toMatch(/method\s+│\s+GET/);
   });
 });
-
-async function until(condition: () => boolean, ms = 2000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('colour and help', () => {
   it('prints no colour with noColor, keeping the state symbols', async () => {
