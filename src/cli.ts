@@ -5,7 +5,19 @@ import { EXIT, TutorError, usageError } from './engine/errors.js';
 import { workspaceError } from './engine/workspace-errors.js';
 import { version } from './engine/paths.js';
 
-export const COMMANDS = ['list', 'lab', 'check', 'show', 'ctl', 'reset', 'doctor', 'ws', 'bench', 'fcgi'] as const;
+export const COMMANDS = [
+  'list',
+  'lab',
+  'check',
+  'show',
+  'ctl',
+  'reset',
+  'doctor',
+  'trace',
+  'ws',
+  'bench',
+  'fcgi',
+] as const;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -33,6 +45,9 @@ Usage:
   STEP is a step's id or its number; SERVER a server's name or its number.
   gateway-tutor reset [LESSON] [--yes]    forget progress and restore starter files
   gateway-tutor doctor                    what is installed, what is missing
+  gateway-tutor trace LESSON [REQUEST-ID] [--json]
+                                          one request's journey across the lab's hops, as
+                                          text (default: the latest request)
   gateway-tutor ws URL [-H NAME:VALUE] [--subprotocol P]
                                           a WebSocket client: prints frames, sends lines
   gateway-tutor bench URL [-c N] [-n N | -d S] [--json]
@@ -121,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/ctl.js')).ctl(values, rest);
       case 'reset':
         return await (await import('./commands/reset.js')).reset(values, rest);
+      case 'trace':
+        return await (await import('./commands/trace.js')).trace(values, rest);
       case 'doctor':
         return await (await import('./commands/doctor.js')).doctor(values, rest);
       default: {

@@ -16,6 +16,7 @@ import {
   requestEvent,
   string,
 } from '../lib/event-schema.js';
+import { traceEvent } from '../lib/trace-events.js';
 
 /** The scope the app was given, as JSON can carry it (bytes as latin-1 text). */
 export const scopeSummary = object({
@@ -102,6 +103,8 @@ export const asgiEvents = family(
     /** The line of the app the loop was stuck on: "app.py line 12: time.sleep(1)". */
     where: optional(string),
   }),
+  /** The server's and the app's middleware's part of a request's journey (lib/trace-events.ts). */
+  traceEvent,
 );
 
 export type AsgiEvent = EventOf<typeof asgiEvents>;

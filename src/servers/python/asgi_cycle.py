@@ -9,6 +9,8 @@
 import time
 import traceback
 
+from gt_trace import EXTENSION, hop_factory
+
 ASGI = {'version': '3.0', 'spec_version': '2.3'}
 NO_BODY_STATUS = (204, 304)
 
@@ -25,6 +27,12 @@ class HttpCycle:
             # A shallow copy of what the app's lifespan start-up put in its state (asgi_lifespan.py).
             'state': dict(conn.server.state),
         }
+        # The request's journey (gt_trace.py): this server is hop 1, behind the reverse proxy, and
+        # the app's middleware may report hops of its own through scope["extensions"].
+        new_hop = hop_factory(conn.server.events.add, head.headers)
+        self.hop = new_hop('asgi', 1) if new_hop else None
+        if new_hop:
+            self.scope['extensions'] = {EXTENSION: {'hop': new_hop}}
         self.chunks = []                 # body pieces the app has not received yet
         self.buffered = 0
         self.received = 0
@@ -184,6 +192,8 @@ class HttpCycle:
     async def run(self):
         server = self.conn.server
         self.started = time.time()
+        if self.hop:
+            self.hop.received()
         try:
             app = await server.get_app()
             await self.call_app(app)
@@ -207,10 +217,14 @@ class HttpCycle:
             self.fail(self.body_error.status, self.body_error.detail)
         if not self.complete:
             self.keep_alive = False
+        if self.hop:    # the app's answer, or the server's own (500, 503) when the app could not give one
+            self.hop.answered(self.status, f'{self.status}: {self.error}' if self.error else None)
         server.record_request(self)
 
     async def call_app(self, app):
         # The watchdog (asgi_watchdog.py) finds this frame on the stack when the loop stalls.
+        if self.hop:
+            self.hop.passed_on()
         awaitable = app(self.scope, self.receive, self.send)
         if not hasattr(awaitable, '__await__'):
             raise AppProblem(500, 'app(scope, receive, send) returned something that cannot be awaited',

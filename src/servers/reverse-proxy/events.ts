@@ -14,6 +14,7 @@ import {
   requestEvent,
   string,
 } from '../lib/event-schema.js';
+import { traceEvent } from '../lib/trace-events.js';
 
 export const reverseProxyEvents = family(
   requestEvent({
@@ -46,6 +47,8 @@ export const reverseProxyEvents = family(
   }),
   /** Active health checks paused or resumed. */
   event('health-checks', { paused: boolean }),
+  /** The proxy's part of a request's journey (lib/trace-events.ts). */
+  traceEvent,
 );
 
 export const backendEvents = family(

@@ -20,7 +20,8 @@
 // Settings (environment): RP_BACKENDS (names, comma separated; default: every other lab server),
 // RP_BALANCE (round-robin | least-conn), RP_STATIC_DIR, RP_RATE_CAPACITY, RP_RATE_PER_SECOND,
 // RP_MAX_BODY (bytes), RP_TIMEOUT_MS (wait for a backend's headers), RP_HEALTH_INTERVAL_MS,
-// RP_TLS_DIR. Stdin command: {"cmd":"health-checks","paused":true|false} stops or restarts the
+// RP_TLS_DIR, RP_HEALTH_CHECKS (off: no health checks, every request tries its backend, as nginx does
+// with a single upstream server). Stdin command: {"cmd":"health-checks","paused":true|false} stops or restarts the
 // active health checks (see health.mjs).
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
@@ -39,6 +40,7 @@ import { sendOwn, sendResponse } from './respond.mjs';
 import { serveStatic } from './serve-static.mjs';
 import { loadCertificate } from './tls.mjs';
 import { holdBody } from './request-body.mjs';
+import { traceRequest } from './trace.mjs';
 import { hasBody, mayRetry, sendToBackend } from './upstream.mjs';
 import { relayUpgrade } from './websocket.mjs';
 
@@ -56,6 +58,7 @@ const settings = {
   timeoutMs: Number(env.RP_TIMEOUT_MS ?? 3000),
   healthIntervalMs: Number(env.RP_HEALTH_INTERVAL_MS ?? 1000),
   tlsDir: env.RP_TLS_DIR ?? join(lab.lessonDir, 'tls'),
+  healthChecks: env.RP_HEALTH_CHECKS !== 'off',
 };
 
 // The backends: lab servers by name, with the URLs the tutor gave us.
@@ -90,6 +93,7 @@ if (!env.RP_STATIC_DIR && !existsSync(settings.staticDir) && existsSync(starterS
 async function handle(req, res, proto) {
   const requestId = newRequestId();
   const fields = lab.observe(req, res, { requestId, proto });
+  const trace = traceRequest(lab, { requestId, res, fields }); // this request's journey (trace.mjs)
   res.setHeader('X-Request-Id', requestId);
   const own = (status, message, headers = []) => sendOwn(req, res, status, message, { fields, headers });
 
@@ -140,10 +144,10 @@ async function handle(req, res, proto) {
     }
   }
 
-  return forward(req, res, { proto, requestId, fields, cacheKey, cacheable });
+  return forward(req, res, { proto, requestId, fields, cacheKey, cacheable, trace });
 }
 
-async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable }) {
+async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable, trace }) {
   const own = (status, message, extra = []) => sendOwn(req, res, status, message, { fields, headers: extra });
   let body;
   if (hasBody(req)) {
@@ -161,7 +165,7 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
     res.once('close', () => body.discard());
   }
   try {
-    return await forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own });
+    return await forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own, trace });
   } catch (error) {
     body?.discard();
     throw error;
@@ -169,8 +173,9 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
 }
 
 /** Send a request whose body (if any) the proxy holds complete, retrying where that is safe. */
-async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own }) {
+async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own, trace }) {
   const headers = requestHeadersForBackend(req, { proto, requestId, bodySize: body?.size });
+  trace.passedOn(pairsFromRaw(req.rawHeaders), headers);
   const tried = new Set();
 
   for (;;) {
@@ -200,7 +205,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
         fields.error = error.message;
         return own(504, `${backend.name} did not answer within ${settings.timeoutMs} ms`);
       }
-      if (!error.stale) health.reportFailure(backend, error.message);
+      if (!error.stale && settings.healthChecks) health.reportFailure(backend, error.message);
       fields.error = error.message;
       if (mayRetry(req, error)) continue;
       return own(502, `the backend ${backend.name} could not be reached: ${error.message}`);
@@ -208,6 +213,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
 
     response.once('close', () => backend.active--);
     backend.served++;
+    trace.relayed = true;
     const pairs = responseHeadersForClient(response.rawHeaders, { httpVersion: response.httpVersion });
     let reply = response;
     if (cacheable) {
@@ -238,7 +244,10 @@ function upgrade(req, socket, head, proto) {
   const requestId = newRequestId();
   const backend = balancer.pick();
   const started = performance.now();
-  const report = (extra) =>
+  const trace = traceRequest(lab, { requestId });
+  const report = (extra) => {
+    trace.relayed = extra.status !== 503 && extra.status !== 502;
+    trace.done(extra.status);
     lab.emit({
       event: 'request',
       conn: lab.connectionId(socket),
@@ -253,12 +262,14 @@ function upgrade(req, socket, head, proto) {
       backend: backend?.name,
       ...extra,
     });
+  };
   socket.on('error', () => socket.destroy());
   if (!backend) {
     socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     return report({ status: 503 });
   }
   const headers = requestHeadersForBackend(req, { proto, requestId });
+  trace.passedOn(pairsFromRaw(req.rawHeaders), headers);
   relayUpgrade({ req, clientSocket: socket, head, backend, headers, report });
 }
 
@@ -316,8 +327,10 @@ if (lab.ports.https !== undefined) {
   httpsPort = await lab.listen(secure, lab.ports.https);
   console.log(`https on 127.0.0.1:${httpsPort} (curl --cacert ${caFile} https://127.0.0.1:${httpsPort}/)`);
 }
-await health.waitForBackends();
-health.start();
+if (settings.healthChecks) {
+  await health.waitForBackends();
+  health.start();
+}
 lab.onCommand((command) => {
   if (command.cmd !== 'health-checks') return;
   if (command.paused) health.pause();

@@ -1,0 +1,247 @@
+// Lesson 9: the whole journey of a request. The lab is the reverse proxy in front of the ASGI lab
+// server, which runs the notes app in <workspace>/lifecycle/ (app.py, middleware.py, tracing.py)
+// with its middleware chain. Every hop writes `trace` events under the proxy's X-Request-Id, and
+// each check reads the journey of the requests of its step: which hops a request reached, who
+// answered, why, and how long each hop took.
+import { fail, header, pass } from '../../src/engine/check-helpers.js';
+import { defineLesson, labServers } from '../../src/engine/types.js';
+import { asgiEvents } from '../../src/servers/python/asgi-events.js';
+import { reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
+import { earlyAt, journeys, reached, routes } from './journey-checks.js';
+
+const NOTES = "curl -s -H 'Authorization: Bearer reader' {{proxy.url}}/api/notes";
+const TRACE = '{{tutor}} trace lifecycle';
+const NO_TOKEN = 'curl -si {{proxy.url}}/api/notes';
+const WRONG_SCOPE =
+  "curl -si -H 'Authorization: Bearer reader' -H 'Content-Type: application/json' -d '{\"text\":\"mine\"}' {{proxy.url}}/api/notes";
+const PREFLIGHT =
+  "curl -si -X OPTIONS -H 'Origin: https://notes.example' -H 'Access-Control-Request-Method: POST' {{proxy.url}}/api/notes";
+const STATIC = 'curl -si {{proxy.url}}/static/index.html';
+const SLOW = "curl -si -H 'Authorization: Bearer reader' {{proxy.url}}/api/slow";
+const STOP = '{{tutor}} ctl lifecycle stop app';
+const START = '{{tutor}} ctl lifecycle start app';
+const WS = 'echo hello | {{tutor}} ws ws://{{proxy.host}}/ws';
+
+const servers = labServers([
+  {
+    name: 'proxy',
+    role: 'reverse proxy',
+    events: reverseProxyEvents,
+    program: { node: '@servers/reverse-proxy/proxy.mjs' },
+    port: 8900,
+    env: { RP_BACKENDS: 'app', RP_TIMEOUT_MS: '2000', RP_HEALTH_CHECKS: 'off', RP_RATE_CAPACITY: '30' },
+  },
+  {
+    name: 'app',
+    role: 'ASGI server + notes app',
+    events: asgiEvents,
+    program: { python: '@servers/python/asgi_server.py', args: ['--app', 'app:app'] },
+    port: 8901,
+  },
+]);
+
+export default defineLesson({
+  id: 'lifecycle',
+  title: 'The whole journey of a request',
+  summary: 'Proxy → ASGI server → middleware → handler and back: who answers, when, and how fast.',
+  layer: 'journey',
+  requires: ['python3', 'curl'],
+  servers,
+  steps: [
+    { id: 'layers', kind: 'read', title: 'Layers, in and out', text: 'steps/layers.md' },
+    {
+      id: 'follow',
+      kind: 'probe',
+      title: 'Follow one request',
+      text: 'steps/follow.md',
+      commands: [NOTES, TRACE],
+      check: async (ctx) => {
+        const all = journeys(ctx);
+        const whole = all.filter((j) => reached(j, 'handler') && reached(j, 'asgi'));
+        const done = whole.filter((j) => j.hops[0]?.answer === 'relayed');
+        if (done.length === 0) {
+          return fail({
+            message: 'No request has gone all the way to the handler and back in this step yet.',
+            saw: routes(all),
+            expected: 'GET /api/notes with the reader token, through the proxy',
+          });
+        }
+        const journey = done.at(-1)!;
+        return pass(
+          `Request ${journey.requestId} crossed ${journey.hops.length} hops: ${journey.hops.map((h) => h.hop).join(' → ')}, ` +
+            `and came back out the same way with ${journey.hops[0]!.status}.`,
+        );
+      },
+    },
+    {
+      id: 'slowest',
+      kind: 'answer',
+      title: 'The slowest layer',
+      text: 'steps/slowest.md',
+      commands: [NOTES, TRACE],
+      hints: [
+        'The trace gives each hop two times: its own, and in all (its own plus every hop within it).',
+        'Compare the times "here", not "in all": the outer hops include the inner ones.',
+      ],
+      check: async (ctx) => {
+        const done = journeys(ctx).filter((j) => reached(j, 'handler') && j.hops[0]?.answer === 'relayed');
+        const journey = done.at(-1);
+        if (!journey?.slowest) {
+          return fail({
+            message: 'No whole journey to judge in this step yet: send the request again, then trace it.',
+            saw: routes(journeys(ctx)),
+            expected: 'GET /api/notes with the reader token, through the proxy',
+          });
+        }
+        const given = (ctx.answer ?? '').trim().toLowerCase();
+        const slowest = journey.slowest;
+        const named = journey.hops.filter((h) => given.split(/[^a-z0-9-]+/).includes(h.hop));
+        if (named.length !== 1 || named[0] !== slowest) {
+          return fail({
+            message:
+              named.length === 1
+                ? `${named[0]!.hop} was not the slowest hop of request ${journey.requestId}.`
+                : 'Name one hop, as the trace calls it.',
+            saw: ctx.answer || 'no answer',
+            expected: `one of ${journey.hops.map((h) => h.hop).join(', ')}: the one with the most time of its own`,
+          });
+        }
+        return pass(
+          `Yes: ${slowest.hop} spent ${slowest.ownMs} ms of its own on request ${journey.requestId}, ` +
+            `out of ${journey.hops[0]!.totalMs} ms at the proxy.`,
+        );
+      },
+      solve: async (ctx) => {
+        await ctx.run(NOTES);
+        const { stdout } = await ctx.run(TRACE);
+        return /slowest hop: (\S+)/.exec(stdout)?.[1] ?? '';
+      },
+    },
+    {
+      id: 'refused',
+      kind: 'probe',
+      title: '401, 403, and a handler never reached',
+      text: 'steps/refused.md',
+      commands: [NO_TOKEN, WRONG_SCOPE, TRACE],
+      check: async (ctx) => {
+        const all = journeys(ctx);
+        const unauthorized = earlyAt(all, 'auth', 401).filter((j) => !reached(j, 'handler'));
+        const forbidden = earlyAt(all, 'authz', 403).filter((j) => !reached(j, 'handler'));
+        if (unauthorized.length === 0 || forbidden.length === 0) {
+          return fail({
+            message:
+              unauthorized.length === 0
+                ? 'No request was turned away by authentication (401) in this step yet.'
+                : 'No request was turned away by authorization (403) in this step yet.',
+            saw: routes(all),
+            expected: 'one request without a token (401), one with the reader token that tries to write (403)',
+          });
+        }
+        const answer = ctx.requests('proxy').find((r) => r.requestId === unauthorized.at(-1)!.requestId);
+        const challenge = header(answer?.responseHeaders, 'www-authenticate');
+        return pass(
+          `auth answered 401${challenge ? ` with WWW-Authenticate: ${challenge}` : ''}, and authz answered 403: ` +
+            'neither request reached the handler.',
+        );
+      },
+    },
+    {
+      id: 'preflight',
+      kind: 'probe',
+      title: 'A CORS preflight',
+      text: 'steps/preflight.md',
+      commands: [PREFLIGHT],
+      check: async (ctx) => {
+        const all = journeys(ctx);
+        const preflights = earlyAt(all, 'cors', 204);
+        if (preflights.length === 0) {
+          return fail({
+            message: 'No preflight was answered by the CORS middleware in this step yet.',
+            saw: routes(all),
+            expected: 'OPTIONS /api/notes with Origin and Access-Control-Request-Method',
+          });
+        }
+        const journey = preflights.at(-1)!;
+        return pass(
+          `The CORS middleware answered 204 at hop ${journey.answeredBy!.depth}; ` +
+            `${reached(journey, 'auth') ? 'authentication saw it' : 'authentication and the handler never saw it'}.`,
+        );
+      },
+    },
+    {
+      id: 'static',
+      kind: 'probe',
+      title: 'A file that never reaches the gateway',
+      text: 'steps/static.md',
+      commands: [STATIC],
+      check: async (ctx) => {
+        const all = journeys(ctx);
+        const files = all.filter((j) => j.answeredBy?.hop === 'proxy' && j.answeredBy.why?.startsWith('static'));
+        const served = files.filter((j) => j.hops.length === 1 && j.answeredBy?.status === 200);
+        if (served.length === 0) {
+          return fail({
+            message: 'The proxy has not served a static file in this step yet.',
+            saw: routes(all),
+            expected: 'GET /static/index.html through the proxy, answered 200',
+          });
+        }
+        const gateway = ctx.requests('app').filter((r) => r.target.startsWith('/static/'));
+        return pass(
+          `The proxy answered ${served.length === 1 ? 'it' : 'them'} from its own folder: the ASGI server saw ` +
+            `${gateway.length === 0 ? 'no request for /static/' : `${gateway.length} request(s) for /static/ (not through the proxy)`}.`,
+        );
+      },
+    },
+    {
+      id: 'timeouts',
+      kind: 'drill',
+      title: '504 and 502',
+      text: 'steps/timeouts.md',
+      commands: [SLOW, STOP, NOTES, START],
+      timeoutMs: 15000,
+      check: async (ctx) => {
+        const all = journeys(ctx);
+        const slow = earlyAt(all, 'proxy', 504);
+        const down = earlyAt(all, 'proxy', 502);
+        if (slow.length === 0 || down.length === 0) {
+          return fail({
+            message:
+              slow.length === 0
+                ? 'The proxy has not given up on a slow app (504) in this step yet.'
+                : 'The proxy has not found the app gone (502) in this step yet.',
+            saw: routes(all),
+            expected: 'GET /api/slow (504), then with the app stopped GET /api/notes (502)',
+          });
+        }
+        return pass(
+          `504: the proxy passed the request on and stopped waiting after ${slow.at(-1)!.hops[0]!.totalMs} ms. ` +
+            `502: it could not reach the app at all (${down.at(-1)!.hops[0]!.why}).`,
+        );
+      },
+    },
+    {
+      id: 'websocket',
+      kind: 'probe',
+      title: 'A WebSocket through the proxy',
+      text: 'steps/websocket.md',
+      commands: [WS],
+      check: async (ctx) => {
+        const upgrades = ctx
+          .requests('proxy')
+          .filter((r) => r.upgrade?.toLowerCase() === 'websocket' && r.status === 101);
+        const sessions = ctx.eventsOf('app', 'websocket').filter((s) => s.accepted && s.messagesIn > 0);
+        if (upgrades.length === 0 || sessions.length === 0) {
+          return fail({
+            message: 'No WebSocket has gone through the proxy to the app in this step yet.',
+            saw: `${upgrades.length} upgrade(s) at the proxy, ${sessions.length} session(s) with a message at the app`,
+            expected: 'ws://…/ws through the proxy: 101 Switching Protocols, then a message',
+          });
+        }
+        return pass(
+          `The proxy passed the Upgrade on, the app answered 101, and ${sessions.at(-1)!.messagesIn} message(s) ` +
+            'went through the tunnel the proxy then kept open.',
+        );
+      },
+    },
+  ],
+});

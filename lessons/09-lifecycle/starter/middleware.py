@@ -1,0 +1,177 @@
+# The app's middleware, one small ASGI middleware each. Each gets the next app (`inner`) and
+# either passes the request on to it or answers by itself; on the way back it may change the
+# response. app.py puts them in order: logging, compression, CORS, authentication,
+# authorization, body parsing, then the handler.
+import asyncio
+import gzip
+import json
+import random
+import time
+
+# Which layer has a slow moment in this lab run (chosen afresh each time the app starts): the
+# trace, not this file, is how you find it.
+SLOW_LAYER = random.choice(['auth', 'authz', 'handler'])
+SLOW_SECONDS = 0.15
+
+TOKENS = {'reader': ['notes:read'], 'writer': ['notes:read', 'notes:write']}
+ALLOWED_ORIGINS = ['https://notes.example']
+
+
+async def answer(send, status, body, headers=()):
+    data = body.encode() if isinstance(body, str) else body
+    await send({'type': 'http.response.start', 'status': status,
+                'headers': [(b'content-type', b'text/plain; charset=utf-8'),
+                            (b'content-length', str(len(data)).encode()), *headers]})
+    await send({'type': 'http.response.body', 'body': data})
+
+
+def header(scope, name):
+    for key, value in scope['headers']:
+        if key == name:
+            return value.decode('latin-1')
+    return None
+
+
+def logging(inner):
+    """Prints one line per request, after the answer: method, path, status, time."""
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return await inner(scope, receive, send)
+        started, status = time.monotonic(), None
+
+        async def send_seen(message):
+            nonlocal status
+            if message['type'] == 'http.response.start':
+                status = message['status']
+            await send(message)
+        await inner(scope, receive, send_seen)
+        print(f'{scope["method"]} {scope["path"]} {status} {(time.monotonic() - started) * 1000:.1f} ms')
+    return app
+
+
+def compression(inner):
+    """gzip on the way back, when the client said it accepts gzip. Behind this lab's proxy it never
+    does: the proxy compresses for the client itself and takes Accept-Encoding off the request."""
+    async def app(scope, receive, send):
+        if scope['type'] != 'http' or 'gzip' not in (header(scope, b'accept-encoding') or ''):
+            return await inner(scope, receive, send)
+        start, chunks = None, []
+
+        async def gather(message):
+            nonlocal start
+            if message['type'] == 'http.response.start':
+                start = message
+                return
+            chunks.append(message.get('body', b''))
+            if message.get('more_body'):
+                return
+            body = b''.join(chunks)
+            headers = [(k, v) for k, v in start.get('headers', []) if k.lower() != b'content-length']
+            if len(body) >= 200 and not any(k.lower() == b'content-encoding' for k, _ in headers):
+                body = gzip.compress(body)
+                headers += [(b'content-encoding', b'gzip'), (b'vary', b'Accept-Encoding')]
+            headers.append((b'content-length', str(len(body)).encode()))
+            await send({**start, 'headers': headers})
+            await send({'type': 'http.response.body', 'body': body})
+        await inner(scope, receive, gather)
+    return app
+
+
+def cors(inner):
+    """CORS (the Fetch standard): a preflight OPTIONS is answered here, never reaching the
+    handler; other answers get Access-Control-Allow-Origin for an allowed Origin. Vary: Origin
+    tells caches the answer depends on the Origin header."""
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return await inner(scope, receive, send)
+        origin = header(scope, b'origin')
+        allowed = [(b'access-control-allow-origin', origin.encode())] if origin in ALLOWED_ORIGINS else []
+        if scope['method'] == 'OPTIONS' and origin and header(scope, b'access-control-request-method'):
+            scope['lifecycle.why'] = 'preflight: CORS answered it'
+            extra = [(b'access-control-allow-methods', b'GET, POST'),
+                     (b'access-control-allow-headers', b'authorization, content-type'),
+                     (b'access-control-max-age', b'600')] if allowed else []
+            return await answer(send, 204, b'', [*allowed, *extra, (b'vary', b'Origin')])
+
+        async def add_headers(message):
+            if message['type'] == 'http.response.start':
+                message = {**message, 'headers': [*message.get('headers', []), *allowed, (b'vary', b'Origin')]}
+            await send(message)
+        await inner(scope, receive, add_headers)
+    return app
+
+
+PUBLIC = ('/', '/health', '/hello')
+
+
+def authentication(inner):
+    """Who is asking: a bearer token (RFC 6750) in Authorization. None, or one we do not know,
+    is 401 with WWW-Authenticate, which tells the client how to authenticate."""
+    async def app(scope, receive, send):
+        if scope['type'] != 'http' or scope['path'] in PUBLIC:
+            return await inner(scope, receive, send)
+        if SLOW_LAYER == 'auth':
+            await asyncio.sleep(SLOW_SECONDS)       # asking a key server about the token
+        given = header(scope, b'authorization') or ''
+        token = given[7:].strip() if given.lower().startswith('bearer ') else None
+        if token not in TOKENS:
+            scope['lifecycle.why'] = '401: no token' if token is None else '401: unknown token'
+            challenge = b'Bearer realm="notes"' + (b', error="invalid_token"' if token else b'')
+            return await answer(send, 401, 'who are you? send Authorization: Bearer <token>\n',
+                                [(b'www-authenticate', challenge)])
+        scope['user'] = {'token': token, 'scopes': TOKENS[token]}
+        await inner(scope, receive, send)
+    return app
+
+
+# What each route needs the token to allow.
+NEEDS = {('GET', '/api/notes'): 'notes:read', ('POST', '/api/notes'): 'notes:write',
+         ('GET', '/api/slow'): 'notes:read'}
+
+
+def authorization(inner):
+    """What the caller may do: the token is known (authentication passed), but does it carry the
+    scope this route needs? If not: 403, the client is known and still refused."""
+    async def app(scope, receive, send):
+        need = NEEDS.get((scope.get('method'), scope['path'])) if scope['type'] == 'http' else None
+        if need is None:
+            return await inner(scope, receive, send)
+        if SLOW_LAYER == 'authz':
+            await asyncio.sleep(SLOW_SECONDS)       # loading the access policy
+        if need not in scope.get('user', {}).get('scopes', []):
+            scope['lifecycle.why'] = f'403: the token lacks {need}'
+            challenge = f'Bearer realm="notes", error="insufficient_scope", scope="{need}"'.encode()
+            return await answer(send, 403, f'this token may not do that: it needs the scope {need}\n',
+                                [(b'www-authenticate', challenge)])
+        await inner(scope, receive, send)
+    return app
+
+
+def body_parsing(inner):
+    """A request with a body must be JSON (else 415); JSON that does not parse is 400, JSON
+    without the fields the route needs is 422. The parsed body goes into scope["json"]."""
+    async def app(scope, receive, send):
+        if scope['type'] != 'http' or scope['method'] not in ('POST', 'PUT', 'PATCH'):
+            return await inner(scope, receive, send)
+        kind = (header(scope, b'content-type') or '').split(';')[0].strip().lower()
+        if kind != 'application/json':
+            scope['lifecycle.why'] = f'415: {kind or "no content type"} is not JSON'
+            return await answer(send, 415, 'send JSON, with Content-Type: application/json\n')
+        body, more = b'', True
+        while more:
+            message = await receive()
+            if message['type'] == 'http.disconnect':
+                return
+            body += message.get('body', b'')
+            more = message.get('more_body', False)
+        try:
+            data = json.loads(body)
+        except ValueError as error:
+            scope['lifecycle.why'] = '400: not JSON'
+            return await answer(send, 400, f'that is not JSON: {error}\n')
+        if not isinstance(data, dict) or not isinstance(data.get('text'), str):
+            scope['lifecycle.why'] = '422: no "text" field'
+            return await answer(send, 422, 'JSON understood, but a note needs {"text": "..."}\n')
+        scope['json'] = data
+        await inner(scope, receive, send)
+    return app

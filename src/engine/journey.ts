@@ -1,0 +1,147 @@
+// One request's journey through a lab, put together from the `trace` events every hop writes
+// under the request's id (src/servers/lib/trace-events.ts). Hops live in different processes
+// whose clocks are never compared: each hop reports how long it held the request on its own
+// clock, and the order comes from where the hop sits (depth 0 is the proxy) and, within one hop,
+// from the order its events arrived in (seq). Used by `gateway-tutor trace`, the TUI's journey
+// view and the lifecycle lesson's checks.
+import type { Infer } from '../servers/lib/event-schema.js';
+import type { traceEvent } from '../servers/lib/trace-events.js';
+import type { LabEventBase } from './types.js';
+
+export type TraceEvent = LabEventBase & { event: 'trace' } & Infer<(typeof traceEvent)['schema']>;
+
+export interface HopPassage {
+  hop: string;
+  /** The lab server whose process reported this hop. */
+  server: string;
+  depth: number;
+  /** How long this hop held the request, from received to answered (its own clock). */
+  totalMs?: number;
+  /** Its own share: total minus the time the hops within it took. */
+  ownMs?: number;
+  passedOn: boolean;
+  /** 'relayed' an inner hop's answer, answered 'itself' (early, or as the last hop), or 'none' yet. */
+  answer: 'relayed' | 'itself' | 'early' | 'none';
+  status?: number;
+  why?: string;
+  added: [string, string][];
+  removed: string[];
+  changed: [string, string][];
+}
+
+export interface Journey {
+  requestId: string;
+  /** The trace events in journey order: in through each hop, then back out. */
+  events: TraceEvent[];
+  /** The hops from the client inwards. */
+  hops: HopPassage[];
+  /** The hop whose answer the client got (the outermost that answered early, else the deepest). */
+  answeredBy?: HopPassage;
+  /** The deepest hop the request reached. */
+  deepest?: HopPassage;
+  /** The hop with the largest own time. */
+  slowest?: HopPassage;
+}
+
+export function isTrace(event: LabEventBase): event is TraceEvent {
+  return event.event === 'trace';
+}
+
+const INBOUND = ['received', 'passed-on'];
+
+/** In through each hop (depth up), then back out (depth down); seq within a hop. */
+export function journeyOrder(a: TraceEvent, b: TraceEvent): number {
+  const aIn = INBOUND.includes(a.phase);
+  const bIn = INBOUND.includes(b.phase);
+  if (aIn !== bIn) return aIn ? -1 : 1;
+  if (a.depth !== b.depth) return aIn ? a.depth - b.depth : b.depth - a.depth;
+  return a.seq - b.seq;
+}
+
+/** The request ids that have trace events, oldest first. */
+export function tracedRequestIds(events: readonly LabEventBase[]): string[] {
+  const ids: string[] = [];
+  for (const event of events) if (isTrace(event) && !ids.includes(event.requestId)) ids.push(event.requestId);
+  return ids;
+}
+
+/** The journey of `requestId` (default: the latest traced request), or undefined. */
+export function journeyOf(events: readonly LabEventBase[], requestId?: string): Journey | undefined {
+  const id = requestId ?? tracedRequestIds(events).at(-1);
+  if (id === undefined) return undefined;
+  const mine = events.filter((e): e is TraceEvent => isTrace(e) && e.requestId === id).sort(journeyOrder);
+  if (mine.length === 0) return undefined;
+  const byHop = new Map<string, HopPassage>();
+  for (const event of mine) {
+    const key = `${event.depth}:${event.hop}`;
+    let hop = byHop.get(key);
+    if (!hop) {
+      hop = {
+        hop: event.hop,
+        server: event.server,
+        depth: event.depth,
+        passedOn: false,
+        answer: 'none',
+        added: [],
+        removed: [],
+        changed: [],
+      };
+      byHop.set(key, hop);
+    }
+    if (event.phase === 'passed-on') {
+      hop.passedOn = true;
+      hop.added.push(...(event.added ?? []));
+      hop.removed.push(...(event.removed ?? []));
+      hop.changed.push(...(event.changed ?? []));
+    } else if (event.phase === 'answered' || event.phase === 'answered-early') {
+      hop.totalMs = event.ms;
+      hop.status = event.status;
+      hop.why = event.why;
+      hop.answer = event.phase === 'answered-early' ? 'early' : hop.passedOn ? 'relayed' : 'itself';
+    }
+  }
+  const hops = [...byHop.values()].sort((a, b) => a.depth - b.depth);
+  hops.forEach((hop, index) => {
+    if (hop.totalMs === undefined) return;
+    const inner = hop.passedOn ? hops[index + 1]?.totalMs : undefined;
+    hop.ownMs = round(inner === undefined ? hop.totalMs : Math.max(0, hop.totalMs - Math.min(inner, hop.totalMs)));
+  });
+  const answeredBy =
+    hops.find((hop) => hop.answer === 'early') ?? [...hops].reverse().find((hop) => hop.answer !== 'none');
+  const timed = hops.filter((hop) => hop.ownMs !== undefined);
+  const slowest = timed.length ? timed.reduce((a, b) => ((b.ownMs ?? 0) > (a.ownMs ?? 0) ? b : a)) : undefined;
+  return { requestId: id, events: mine, hops, answeredBy, deepest: hops.at(-1), slowest };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** The journey as lines of plain text (for `gateway-tutor trace` and screen readers). */
+export function journeyText(journey: Journey): string[] {
+  const lines = [`request ${journey.requestId}`];
+  for (const hop of journey.hops) {
+    const time = hop.ownMs === undefined ? 'still waiting' : `${hop.ownMs} ms here (${hop.totalMs} ms in all)`;
+    const what =
+      hop.answer === 'early'
+        ? `answered ${hop.status ?? '—'} itself: ${hop.why ?? ''}`
+        : hop.answer === 'itself'
+          ? `answered ${hop.status ?? '—'}`
+          : hop.answer === 'relayed'
+            ? `passed it on, relayed ${hop.status ?? '—'} back`
+            : hop.passedOn
+              ? 'passed it on, no answer back yet'
+              : 'received it, no answer yet';
+    lines.push(`${'  '.repeat(Math.min(hop.depth, 8))}${hop.depth}. ${hop.hop} [${hop.server}]  ${time}  ${what}`);
+    const changes = [
+      ...hop.added.map(([name, value]) => `+ ${name}: ${value}`),
+      ...hop.changed.map(([name, value]) => `~ ${name}: ${value}`),
+      ...hop.removed.map((name) => `- ${name}`),
+    ];
+    for (const change of changes) lines.push(`${'  '.repeat(Math.min(hop.depth, 8))}     ${change}`);
+  }
+  if (journey.answeredBy)
+    lines.push(`answered by: ${journey.answeredBy.hop}${journey.answeredBy.why ? ` (${journey.answeredBy.why})` : ''}`);
+  if (journey.slowest) lines.push(`slowest hop: ${journey.slowest.hop} (${journey.slowest.ownMs} ms of its own)`);
+  return lines;
+}
