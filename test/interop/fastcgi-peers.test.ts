@@ -3,7 +3,8 @@
 //   nginx's fastcgi_pass serves through the lab's FastCGI app;
 //   `gateway-tutor fcgi` gets from fcgiwrap and php-fpm the same answers as libfcgi's cgi-fcgi.
 // Each part is skipped when its peer is not installed (.ci/run installs them all).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +196,30 @@ describe.skipIf(!cgiFcgiPath || !(fcgiwrapPath || phpFpmPath))(
       // The process differs (a new one per request); the rest is the same.
       const noPid = (text: string) => text.replace(/Process \d+/, 'Process N');
       expect(noPid(get)).toBe(noPid(await theirs(peer.address, 'name=Ada', script)));
+    });
+
+    it.skipIf(!fcgiwrapPath)('over a Unix socket too', async () => {
+      const socketPath = join(tempDir('fcgi-unix'), 'fcgiwrap.sock');
+      const child = spawn(fcgiwrapPath!, ['-s', `unix:${socketPath}`], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        await waitFor(
+          () =>
+            new Promise<boolean>((resolve) => {
+              const socket = connect(socketPath, () => {
+                socket.destroy();
+                resolve(true);
+              });
+              socket.on('error', () => resolve(false));
+            }),
+          'fcgiwrap listening on its Unix socket',
+        );
+        const script = join(root, 'cgi-bin', 'run-handler.py');
+        expect(await ours(socketPath, '/?name=Unix', script)).toMatch(/Hello, Unix!/);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
     });
 
     it.skipIf(!phpFpmPath)('from php-fpm: a GET', async () => {
