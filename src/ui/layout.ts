@@ -14,6 +14,8 @@ export interface LayoutInput {
   statusRows: number;
   /** The learner's choice for the lab panel: 'auto' folds it only when the text needs room. */
   lab: 'auto' | 'folded' | 'open';
+  /** Requests in the log so far: an empty log takes one line, not its full height. @default many */
+  requests?: number;
 }
 
 export interface Layout {
@@ -35,12 +37,12 @@ export function minTextRows(rows: number): number {
   return (rows >= 30 ? 14 : rows >= 24 ? 10 : Math.max(2, rows - 15)) + 1;
 }
 
-export function layout({ rows, servers, commandRows, statusRows, lab }: LayoutInput): Layout {
+export function layout({ rows, servers, commandRows, statusRows, lab, requests }: LayoutInput): Layout {
   // One spare row (Ink redraws the whole screen when output fills it), the title, the footer and
   // the log's own title line.
   const fixed = 1 + 1 + 1 + 1;
   const minText = minTextRows(rows);
-  const logMax = rows >= 34 ? 6 : rows >= 24 ? 4 : 2;
+  const logMax = Math.min(rows >= 34 ? 6 : rows >= 24 ? 4 : 2, Math.max(1, requests ?? Number.POSITIVE_INFINITY));
   const openLab = servers + 1;
   let room = rows - fixed - commandRows - statusRows;
   const labFolded = lab === 'folded' || (lab === 'auto' && room - openLab < minText && servers > 1);

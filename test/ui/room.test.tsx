@@ -60,6 +60,12 @@ describe('the layout', () => {
     expect(box).toMatchObject({ labFolded: false, commandRules: true, logRows: 6 });
   });
 
+  it('gives an empty log one line, and grows it as requests come', () => {
+    expect(layout({ rows: 40, servers: 1, commandRows: 1, statusRows: 0, lab: 'auto', requests: 0 }).logRows).toBe(1);
+    expect(layout({ rows: 40, servers: 1, commandRows: 1, statusRows: 0, lab: 'auto', requests: 3 }).logRows).toBe(3);
+    expect(layout({ rows: 40, servers: 1, commandRows: 1, statusRows: 0, lab: 'auto', requests: 30 }).logRows).toBe(6);
+  });
+
   it('folds the lab on request, and keeps it open on request', () => {
     expect(layout({ rows: 40, servers: 4, commandRows: 0, statusRows: 0, lab: 'folded' }).labRows).toBe(1);
     expect(layout({ rows: 24, servers: 4, commandRows: 4, statusRows: 6, lab: 'open' }).labRows).toBe(5);
@@ -92,8 +98,8 @@ describe('the lesson screen', () => {
     const open = await app.waitFor('── lab · f fold');
     expect(open).toMatch(/● app-3\s+http:\/\/127\.0\.0\.1:8303/);
     await app.press('f');
-    const folded = await app.waitFor('f unfold');
-    expect(folded).toMatch(/lab ● proxy :8300 {2}● app-1 :8301 {2}● app-2 :8302 {2}● app-3 :8303/);
+    const folded = await app.waitFor('lab (f unfolds)');
+    expect(folded).toMatch(/lab \(f unfolds\) ● proxy :8300 {2}● app-1 :8301 {2}● app-2 :8302 {2}● app-3 :8303/);
     expect(textLines(folded)).toBeGreaterThan(textLines(open));
     await app.press('f');
     await app.waitFor('── lab · f fold');

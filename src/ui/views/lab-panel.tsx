@@ -33,7 +33,7 @@ export function LabPanel({ servers, controls = false, folded = false, notes = {}
   if (folded)
     return (
       <Text wrap="truncate-end">
-        <Text color={theme.muted}>lab </Text>
+        <Text color={theme.muted}>lab (f unfolds) </Text>
         {servers.map((s, i) => (
           <Text key={s.name}>
             {i > 0 ? '  ' : ''}
@@ -44,7 +44,6 @@ export function LabPanel({ servers, controls = false, folded = false, notes = {}
             {s.state === 'up' ? '' : <Text color={color(s.state)}> {s.state}</Text>}
           </Text>
         ))}
-        <Text color={theme.muted}> · f unfold</Text>
       </Text>
     );
   const nameWidth = Math.max(4, ...servers.map((s) => visibleWidth(s.name)));

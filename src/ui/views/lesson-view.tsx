@@ -174,6 +174,7 @@ export function LessonView({
     commandRows: covered ? 0 : commandBoxRows(commands, fullWidth),
     statusRows: covered ? 0 : statusRows,
     lab: labFold,
+    requests: requests.length,
   });
   const textRows = box.textRows;
   // The scroll keys move the pane when one shows, else the step text.
