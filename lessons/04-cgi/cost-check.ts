@@ -48,7 +48,7 @@ export async function checkCost(ctx: CheckContext): Promise<CheckResult> {
   const perSecond = Math.floor(1000 / Math.max(perProcess, 0.1));
   return pass(
     `Right: about ${perProcess.toFixed(1)} ms per request goes into starting and ending a process (${measured}). ` +
-      `One core spends its whole second on that at about ${perSecond} requests a second, before any script does any work.`,
+      `If all of that were work for the processor, one core would be full at about ${perSecond} requests a second, before any script does any work.`,
   );
 }
 

@@ -90,7 +90,7 @@ export default defineLesson({
           return fail({
             message: "That is not a port the server saw in scope['client'].",
             saw: ctx.answer || 'no answer',
-            expected: `the second item of "client" in the JSON (the lab saw port ${ports.length > 1 ? 'one of ' : ''}${ports.slice(-3).join(', ')})`,
+            expected: `the second item of "client" in the JSON (the lab saw ${ports.length > 1 ? 'ports' : 'port'} ${ports.slice(-3).join(', ')})`,
           });
         }
         const last = seen.at(-1)!.scope!;
@@ -132,7 +132,7 @@ export default defineLesson({
         }
         return pass(
           `Ten requests, each awaiting asyncio.sleep(1), took ${seconds(span)} in all, not 10 s: while one awaited, ` +
-            'the event loop ran the others. One process, one thread.',
+            'the event loop ran the others, all in its one thread.',
         );
       },
     },
