@@ -71,6 +71,27 @@ describe('the front with the lab app', () => {
     expect(statuses.sort()).toEqual([200, 200, 503]);
   });
 
+  it('clients that reset mid-body do not hold the connections to the app (no 503 after them)', async () => {
+    const { connect } = await import('node:net');
+    const port = lab.servers().find((s) => s.name === 'fastcgi')!.port;
+    // Given more half-sent POSTs than the front may open connections to the app (2 here)
+    const cut = () =>
+      new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly ten b');
+          setImmediate(() => {
+            socket.resetAndDestroy();
+            resolve();
+          });
+        });
+        socket.on('error', () => {});
+      });
+    await Promise.all([cut(), cut(), cut(), cut()]);
+    // When an ordinary request comes right after, it is answered at once
+    const response = await fetch(`${url}/?after-resets`);
+    expect(response.status).toBe(200);
+  });
+
   it('answers 502 when the app is not there, and serves again when it is back', async () => {
     await lab.control('stop', 'app');
     const response = await fetch(`${url}/?gone`);

@@ -81,6 +81,7 @@ async function handle(req, res) {
     body = contentLength > 0 ? req : null;
   } else if (req.headers['transfer-encoding']) {
     body = await readWhole(req);
+    if (req.socket.destroyed) return; // the client is gone: nobody to answer
     if (body === null) return answerError(res, 413, `The body is over ${maxBody} bytes.`);
     contentLength = body.length;
   }
@@ -98,6 +99,7 @@ function readWhole(req) {
     });
     req.on('end', () => resolve(size <= maxBody ? Buffer.concat(chunks) : null));
     req.on('error', () => resolve(null));
+    req.on('close', () => resolve(null)); // the client left mid-body (after 'end' this changes nothing)
   });
 }
 

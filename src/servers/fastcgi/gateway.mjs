@@ -48,13 +48,37 @@ export async function passRequest({
     else fields.recordsDropped = ++dropped;
   };
 
-  let connection;
+  /** @type {import('./connection.mjs').FcgiConnection | null} */
+  let connection = null;
+  let finished = false;
+  // The client may leave at any moment, even while the request waits for a connection (then
+  // nothing has been sent yet). Once records went out, the app is told with ABORT_REQUEST; it
+  // answers with END_REQUEST, and then the connection can serve the next request. (Before the
+  // lab's own 'close' listener, so the event it writes includes the ABORT_REQUEST.)
+  let clientGone = req.socket.destroyed;
+  res.prependListener('close', () => {
+    if (finished || res.writableFinished) return;
+    clientGone = true;
+    fields.aborted = true;
+    if (!connection) return;
+    const open = connection;
+    open.abort(requestId);
+    setTimeout(() => {
+      if (!finished) open.close('no END_REQUEST after ABORT_REQUEST');
+    }, ABORT_GRACE_MS).unref();
+  });
+
   try {
     connection = await pool.acquire();
   } catch (error) {
     const status = error.kind === 'busy' ? 503 : 502;
     fields.error = error.message;
+    if (clientGone) return;
     return answerError(res, status, error.message, status === 503 ? 'Try again in a moment.' : 'Is the app running?');
+  }
+  if (clientGone) {
+    finished = true;
+    return pool.release(connection, true); // gone before anything was sent: the app never knew
   }
   fields.appConn = connection.id;
   connection.onRecord = keep;
@@ -64,8 +88,6 @@ export async function passRequest({
   const retryable = !retried && connection.reused && body === null && (req.method === 'GET' || req.method === 'HEAD');
 
   const reader = new CgiHeaderReader();
-  let finished = false;
-  let clientGone = false;
   /** Why the app's answer could not be passed on. @type {string | null} */
   let broken = null;
 
@@ -127,19 +149,6 @@ export async function passRequest({
     for (const line of chunk.toString('utf8').split('\n'))
       if (line.trim()) log(`[app stderr, id ${requestId}] ${line}`);
   };
-
-  // The client hung up before the answer was complete: tell the app (ABORT_REQUEST). It answers
-  // with END_REQUEST, and then the connection can serve the next request.
-  // (Before the lab's own 'close' listener, so the event it writes includes the ABORT_REQUEST.)
-  res.prependListener('close', () => {
-    if (finished || res.writableFinished) return;
-    clientGone = true;
-    fields.aborted = true;
-    connection.abort(requestId);
-    setTimeout(() => {
-      if (!finished) connection.close('no END_REQUEST after ABORT_REQUEST');
-    }, ABORT_GRACE_MS).unref();
-  });
 
   let timedOut = false;
   const timer = setTimeout(() => {
