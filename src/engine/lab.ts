@@ -136,7 +136,7 @@ export class Lab implements LabHandle {
 
   private async boot(): Promise<void> {
     if (this.lesson.servers.some((server) => 'python' in server.program))
-      this.python = (await findPython())?.path ?? 'python3';
+      this.python = (await findPython())?.executable ?? 'python3';
     // A tutor killed with SIGKILL could not remove its run folder: the next start does.
     await cleanLeftovers();
     this.runDir = await mkdtemp(join(tmpdir(), runDirPrefix(this.lesson.id)));

@@ -18,29 +18,64 @@ function run(file: string, args: string[]): Promise<{ ok: boolean; out: string }
   });
 }
 
-let pythonLookup: Promise<{ path: string; version: string } | null> | undefined;
+type PythonModule = 'flask' | 'gunicorn' | 'uvicorn';
+interface Python {
+  /** What was asked for: $PYTHON, python3 or python. */
+  path: string;
+  version: string;
+  /** The interpreter itself (sys.executable): a pyenv shim is a shell script that finds it again
+   * on every start, so the lab runs this one and pays for the shim once per run, not per server. */
+  executable: string;
+  /** The version of each module the lessons may need, or null when it is not installed. */
+  modules: Record<PythonModule, string | null>;
+}
+
+// One run of the interpreter says everything the requirements need: its version, where it really
+// is, and which of the lessons' modules it can import (found, not imported: importing Flask takes
+// longer than the rest of the probe).
+const PROBE = `import sys, json
+mods = {}
+for name in ("flask", "gunicorn", "uvicorn"):
+    try:
+        import importlib.util
+        if importlib.util.find_spec(name) is None:
+            mods[name] = None
+            continue
+        try:
+            import importlib.metadata as m
+            mods[name] = m.version(name)
+        except Exception:
+            mods[name] = "installed"
+    except Exception:
+        mods[name] = None
+print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable, "modules": mods}))`;
+
+let pythonLookup: Promise<Python | null> | undefined;
 
 /** The Python the lessons use: $PYTHON, then python3, then python; 3.9 or newer. */
-export function findPython(): Promise<{ path: string; version: string } | null> {
+export function findPython(): Promise<Python | null> {
   pythonLookup ??= (async () => {
     const candidates = [process.env.PYTHON, 'python3', 'python'].filter((c): c is string => Boolean(c));
     for (const candidate of candidates) {
-      const { ok, out } = await run(candidate, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']);
+      const { ok, out } = await run(candidate, ['-W', 'ignore', '-c', PROBE]);
       if (!ok) continue;
-      const [major = 0, minor = 0] = out.split('.').map(Number);
-      if (major === 3 && minor >= 9) return { path: candidate, version: out };
+      let found: Omit<Python, 'path'>;
+      try {
+        found = JSON.parse(out.split('\n').pop() ?? '');
+      } catch {
+        continue;
+      }
+      const [major = 0, minor = 0] = found.version.split('.').map(Number);
+      if (major === 3 && minor >= 9) return { path: candidate, ...found, executable: found.executable || candidate };
     }
     return null;
   })();
   return pythonLookup;
 }
 
-async function pythonImports(module: string): Promise<RequirementStatus['detail'] | null> {
+async function pythonImports(module: PythonModule): Promise<RequirementStatus['detail'] | null> {
   const python = await findPython();
-  if (!python) return null;
-  const script = `import ${module}, importlib.metadata as m\ntry: print(m.version("${module}"))\nexcept Exception: print("installed")`;
-  const { ok, out } = await run(python.path, ['-W', 'ignore', '-c', script]);
-  return ok ? out : null;
+  return python?.modules[module] ?? null;
 }
 
 const probes: Record<RequirementId, () => Promise<RequirementStatus>> = {

@@ -281,6 +281,8 @@ export function harden(server, { name = 'server', refused = () => {} } = {}) {
   // count on that 'close' to stop work nobody will read (a proxy's backend connection, a paused
   // body): without it each such request kept a backend connection open for ever. So emit it here.
   const closeWhenClientGoes = (req, res) => {
+    // Only a response still waiting its turn has no socket; the rest (nearly all) need nothing.
+    if (res.socket) return;
     let closed = false;
     res.once('close', () => {
       closed = true;

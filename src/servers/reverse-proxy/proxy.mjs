@@ -101,7 +101,11 @@ async function handle(req, res, proto) {
   if (!req.url.startsWith('/'))
     return own(400, 'this is a reverse proxy: ask for a path such as /whoami, not a full URL');
   // "//%" reads as a URL with a host named "%": no backend could make sense of it either.
-  if (!requestUrl(req)) return own(400, `"${req.url}" is not a path this proxy understands`);
+  // Only a target whose path begins with two slashes (a backslash counts as one) can be read as
+  // "//host"; any other "/…" parses, so the URL parser is asked only about those.
+  const second = req.url[1];
+  if ((second === '/' || second === '\\') && !requestUrl(req))
+    return own(400, `"${req.url}" is not a path this proxy understands`);
   const path = req.url.split('?')[0];
 
   if (path === '/proxy-status') return own(200, statusReport());

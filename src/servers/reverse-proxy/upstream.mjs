@@ -69,6 +69,80 @@ export function mayRetry(req, error) {
 }
 
 /**
+ * Requests waiting for a backend's response headers, each with its deadline. One timer sweeps
+ * them a few times a second, instead of a timer armed and cancelled for every request: at
+ * thousands of requests a second that bookkeeping was a visible part of the proxy's CPU time.
+ * A deadline is met within SWEEP_MS (nginx, too, checks its timers only between events).
+ * @type {Set<Attempt>}
+ */
+const waiting = new Set();
+const SWEEP_MS = 50;
+/** @type {NodeJS.Timeout | null} */
+let sweeper = null;
+
+function sweep() {
+  const now = performance.now();
+  for (const attempt of waiting) {
+    if (now < attempt.deadline) continue;
+    waiting.delete(attempt);
+    const { backend, timeoutMs } = attempt;
+    attempt.upstream.destroy(new UpstreamError('timeout', `${backend.name} sent no response within ${timeoutMs} ms`));
+  }
+  if (waiting.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
+}
+
+/** One request on its way to one backend. Its state lives in fields, and the listeners below are
+ * shared by all requests (they find their attempt through the emitter), so a request costs no
+ * closures, only this object. */
+class Attempt {
+  constructor(backend, timeoutMs, res, upstream, resolve, reject) {
+    this.backend = backend;
+    this.timeoutMs = timeoutMs;
+    this.deadline = performance.now() + timeoutMs;
+    this.res = res;
+    this.upstream = upstream;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.answered = false;
+  }
+}
+const ATTEMPT = Symbol('attempt');
+
+/** The backend's response headers arrived. @this {any} */
+function onResponse(response) {
+  const attempt = this[ATTEMPT];
+  attempt.answered = true;
+  waiting.delete(attempt);
+  attempt.resolve(response);
+}
+
+/** The client hung up before the answer was complete: stop bothering the backend. @this {any} */
+function onClientClose() {
+  if (!this.writableFinished) this[ATTEMPT].upstream.destroy();
+}
+
+/** @param {NodeJS.ErrnoException} error @this {any} */
+function onUpstreamError(error) {
+  const attempt = this[ATTEMPT];
+  waiting.delete(attempt);
+  if (attempt.answered) return; // errors after the headers are the body stream's business
+  const { res, backend, reject } = attempt;
+  if (res.destroyed) return reject(new UpstreamError('client-gone', 'the client hung up'));
+  if (error instanceof UpstreamError) return reject(error);
+  // A keep-alive socket the backend had just closed: not the backend's fault.
+  const stale = this.reusedSocket && error.code === 'ECONNRESET';
+  const failure = new UpstreamError('connect', `${backend.name}: ${error.code ?? error.message}`, {
+    sent: !NOT_SENT.has(error.code ?? ''),
+  });
+  failure.stale = stale;
+  failure.broken = stale || BROKEN.has(error.code ?? '');
+  reject(failure);
+}
+
+/**
  * Send `req` to `backend` with `headers` and the held `body`; resolves with the backend's response
  * (body unread).
  * @param {{ req, backend, headers: [string, string][], timeoutMs: number,
@@ -87,34 +161,17 @@ export function sendToBackend({ req, res, backend, headers, timeoutMs, body }) {
       headers: headers.flat(),
       agent: backendAgent,
     });
-    // The client hung up before the answer was complete: stop bothering the backend.
-    const clientGone = () => res.writableFinished || upstream.destroy();
-    res.once('close', clientGone);
-
-    let answered = false;
-    const timer = setTimeout(() => {
-      upstream.destroy(new UpstreamError('timeout', `${backend.name} sent no response within ${timeoutMs} ms`));
-    }, timeoutMs);
-
-    upstream.on('response', (response) => {
-      answered = true;
-      clearTimeout(timer);
-      resolve(response);
-    });
-    upstream.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
-      clearTimeout(timer);
-      if (answered) return; // errors after the headers are the body stream's business
-      if (res.destroyed) return reject(new UpstreamError('client-gone', 'the client hung up'));
-      if (error instanceof UpstreamError) return reject(error);
-      // A keep-alive socket the backend had just closed: not the backend's fault.
-      const stale = upstream.reusedSocket && error.code === 'ECONNRESET';
-      const failure = new UpstreamError('connect', `${backend.name}: ${error.code ?? error.message}`, {
-        sent: !NOT_SENT.has(error.code ?? ''),
-      });
-      failure.stale = stale;
-      failure.broken = stale || BROKEN.has(error.code ?? '');
-      reject(failure);
-    });
+    const attempt = new Attempt(backend, timeoutMs, res, upstream, resolve, reject);
+    upstream[ATTEMPT] = attempt;
+    res[ATTEMPT] = attempt; // a retry overwrites it: the client's response follows the latest attempt
+    res.once('close', onClientClose);
+    upstream.on('response', onResponse);
+    upstream.on('error', onUpstreamError);
+    waiting.add(attempt);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, Math.min(SWEEP_MS, timeoutMs));
+      sweeper.unref();
+    }
 
     if (!body || body.size === 0) upstream.end();
     else if (body.place === 'memory') upstream.end(Buffer.concat(body.chunks));
