@@ -131,7 +131,8 @@ export default defineLesson({
         return pass(
           `The lab saw all four runs. While bench kept about 10 requests in flight, sync-1 worked on ` +
             `${one!.serverConcurrency} at a time, sync-4 on ${four!.serverConcurrency}, threads on ` +
-            `${threads!.serverConcurrency} and async on ${loop!.serverConcurrency}: the rest waited in the queue.`,
+            `${threads!.serverConcurrency} and async on ${loop!.serverConcurrency}; the requests a server ` +
+            `was not working on waited in its queue.`,
           (runs as Run[]).map(describeRun),
         );
       },
@@ -181,8 +182,8 @@ export default defineLesson({
         }
         return pass(
           `Right: the lab measured ${measured} for that run. 95 requests in 100 waited ` +
-            `${Math.round(run.p95)} ms or less; 100 ms of it was the "database", the rest was waiting ` +
-            `for one of the ${run.serverConcurrency} workers.`,
+            `${Math.round(run.p95)} ms or less; 100 ms of it was the "database", most of the rest was ` +
+            `waiting for one of the ${run.serverConcurrency} workers.`,
         );
       },
       solve: async (ctx) => {
@@ -219,7 +220,7 @@ export default defineLesson({
             message: given
               ? `×${given.value} is not the ratio the lab measured.`
               : 'Your answer needs a number: the ratio.',
-            saw: ctx.answer || 'no answer',
+            saw: ctx.answer ? `you answered ${ctx.answer}` : 'no answer',
             expected: `sync-2's requests/s divided by sync-1's, about ${ratio.toFixed(1)} for your runs`,
           });
         }
