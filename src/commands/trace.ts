@@ -10,12 +10,14 @@ import type { CliValues } from '../cli.js';
 import { lessonFor, printJson } from './output.js';
 import { noLabError } from './steps.js';
 
+const WAIT_FOR_HOPS_MS = 1000;
+
 export async function trace(values: CliValues, args: string[]): Promise<number> {
   const lesson = await lessonFor(values, args[0], 'trace');
   const workspace = resolveWorkspace(values.workspace);
   const record = await findRunningLab(workspace, lesson.id);
   if (!record) throw noLabError(lesson, workspace, 'trace');
-  const events = await callLab<LabEvent[]>(record, '/events');
+  let events = await callLab<LabEvent[]>(record, '/events');
   const ids = tracedRequestIds(events);
   if (ids.length === 0) {
     throw usageError(
@@ -24,7 +26,15 @@ export async function trace(values: CliValues, args: string[]): Promise<number> 
     );
   }
   const wanted = args[1];
-  const journey = journeyOf(events, wanted);
+  let journey = journeyOf(events, wanted);
+  // The hops are separate processes, and their events arrive a moment apart: give the rest of
+  // this journey a little time to come in (a request still under way is shown as it stands).
+  const deadline = Date.now() + WAIT_FOR_HOPS_MS;
+  while (journey && !journey.complete && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    events = await callLab<LabEvent[]>(record, '/events');
+    journey = journeyOf(events, journey.requestId);
+  }
   if (!journey) {
     throw usageError(
       `No request with the id ${wanted} was traced in this lab.`,
@@ -34,6 +44,7 @@ export async function trace(values: CliValues, args: string[]): Promise<number> 
   if (values.json) {
     printJson({
       requestId: journey.requestId,
+      complete: journey.complete,
       hops: journey.hops,
       answeredBy: journey.answeredBy?.hop,
       slowest: journey.slowest?.hop,

@@ -41,6 +41,8 @@ export interface Journey {
   deepest?: HopPassage;
   /** The hop with the largest own time. */
   slowest?: HopPassage;
+  /** Every hop has reported its answer (hops in other processes report a moment apart). */
+  complete: boolean;
 }
 
 export function isTrace(event: LabEventBase): event is TraceEvent {
@@ -110,7 +112,12 @@ export function journeyOf(events: readonly LabEventBase[], requestId?: string): 
     hops.find((hop) => hop.answer === 'early') ?? [...hops].reverse().find((hop) => hop.answer !== 'none');
   const timed = hops.filter((hop) => hop.ownMs !== undefined);
   const slowest = timed.length ? timed.reduce((a, b) => ((b.ownMs ?? 0) > (a.ownMs ?? 0) ? b : a)) : undefined;
-  return { requestId: id, events: mine, hops, answeredBy, deepest: hops.at(-1), slowest };
+  // A hop that relayed an answer had a hop within it: until that one's events arrive, the
+  // journey is still coming in.
+  const complete = hops.every(
+    (hop, i) => hop.answer !== 'none' && (hop.answer !== 'relayed' || hops[i + 1] !== undefined),
+  );
+  return { requestId: id, events: mine, hops, answeredBy, deepest: hops.at(-1), slowest, complete };
 }
 
 function round(ms: number): number {
@@ -124,7 +131,7 @@ export function journeyText(journey: Journey): string[] {
     const time = hop.ownMs === undefined ? 'still waiting' : `${hop.ownMs} ms here (${hop.totalMs} ms in all)`;
     const what =
       hop.answer === 'early'
-        ? `answered ${hop.status ?? '—'} itself: ${hop.why ?? ''}`
+        ? `answered ${hop.status ?? '—'} itself: ${(hop.why ?? '').replace(`${hop.status}: `, '')}`
         : hop.answer === 'itself'
           ? `answered ${hop.status ?? '—'}`
           : hop.answer === 'relayed'
@@ -142,6 +149,23 @@ export function journeyText(journey: Journey): string[] {
   }
   if (journey.answeredBy)
     lines.push(`answered by: ${journey.answeredBy.hop}${journey.answeredBy.why ? ` (${journey.answeredBy.why})` : ''}`);
+  if (!journey.complete) lines.push('(not every hop has reported its answer yet)');
   if (journey.slowest) lines.push(`slowest hop: ${journey.slowest.hop} (${journey.slowest.ownMs} ms of its own)`);
   return lines;
+}
+
+/** The request id a request event belongs to: the proxy's own field, else the X-Request-Id the
+ * proxy sent along (a backend's view of the same request). */
+export function requestIdOf(request: { headers?: [string, string][]; requestId?: unknown }): string | undefined {
+  if (typeof request.requestId === 'string') return request.requestId;
+  return request.headers?.find(([name]) => name.toLowerCase() === 'x-request-id')?.[1];
+}
+
+/** The journey of the request a request event describes, if its hops traced it. */
+export function journeyOfRequest(
+  traces: readonly LabEventBase[],
+  request: { headers?: [string, string][]; requestId?: unknown },
+): Journey | undefined {
+  const id = requestIdOf(request);
+  return id === undefined ? undefined : journeyOf(traces, id);
 }

@@ -3,6 +3,7 @@
 // or drill check whenever the lab observes something (so the step passes the moment the right
 // request arrives), and re-runs an edit step's check when its file is saved. Plain TypeScript with
 // no Ink: the TUI subscribes to it, and tests drive it with a fake lab.
+import { isTrace, type TraceEvent } from './journey.js';
 import { join } from 'node:path';
 import { checkRequirement } from './requirements.js';
 import { findSolution, type Solution } from './solution.js';
@@ -47,6 +48,8 @@ export interface SessionSnapshot {
   hintsShown: number;
   servers: ServerSnapshot[];
   requests: RequestEvent[];
+  /** Trace events (each hop's part of a request's journey, journey.ts), oldest first. */
+  traces: TraceEvent[];
   /** Absolute path of the file an edit step watches. */
   watchPath?: string;
   complete: boolean;
@@ -118,6 +121,7 @@ export class LessonSession {
       helped: new Set(this.lesson.steps.filter((s) => progress.isHelped?.(this.lesson.id, s.id)).map((s) => s.id)),
       servers: lab.servers(),
       requests: lab.events().filter(isRequest),
+      traces: lab.events().filter(isTrace),
       complete: passed.size === this.lesson.steps.length,
     };
     this.unsubscribeLab = lab.subscribe((change) => this.onLabChange(change));
@@ -263,6 +267,7 @@ export class LessonSession {
       this.update({ servers: this.lab.servers() });
     } else if (change.type === 'event') {
       if (isRequest(change.event)) this.update({ requests: [...this.state.requests, change.event] });
+      if (isTrace(change.event)) this.update({ traces: [...this.state.traces, change.event] });
       const step = this.state.step;
       const background = isRequest(change.event) && change.event.healthCheck === true;
       if ((step.kind === 'probe' || step.kind === 'drill') && !this.state.passed.has(step.id) && !background) {

@@ -19,9 +19,10 @@ ALLOWED_ORIGINS = ['https://notes.example']
 
 async def answer(send, status, body, headers=()):
     data = body.encode() if isinstance(body, str) else body
-    await send({'type': 'http.response.start', 'status': status,
-                'headers': [(b'content-type', b'text/plain; charset=utf-8'),
-                            (b'content-length', str(len(data)).encode()), *headers]})
+    # A 204 has no content, and so no Content-Type or Content-Length (RFC 9110 §8.6).
+    framing = [] if status == 204 else [(b'content-type', b'text/plain; charset=utf-8'),
+                                        (b'content-length', str(len(data)).encode())]
+    await send({'type': 'http.response.start', 'status': status, 'headers': [*framing, *headers]})
     await send({'type': 'http.response.body', 'body': data})
 
 

@@ -78,5 +78,10 @@ export function headerChanges(before, after) {
     else if (old[1] !== pair[1]) changed.push(pair);
   }
   const removed = [...was.keys()].filter((key) => !now.has(key)).map((key) => was.get(key)?.[0] ?? key);
-  return { added, removed, changed };
+  // Only what changed goes into the event.
+  return {
+    ...(added.length ? { added } : {}),
+    ...(removed.length ? { removed } : {}),
+    ...(changed.length ? { changed } : {}),
+  };
 }

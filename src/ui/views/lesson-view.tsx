@@ -1,6 +1,7 @@
 // One open lesson: step text, commands, hints, result and answer field on top; the lab panel and
 // the live request log below; the keys at the bottom. Heights are worked out here so that the
 // whole screen fits the terminal and only the step text scrolls.
+import { journeyOfRequest } from '../../engine/journey.js';
 import { Box, Text } from 'ink';
 import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { LessonSession } from '../../engine/session.js';
@@ -278,7 +279,12 @@ export function LessonView({
       </Text>
       <Box height={mainRows} overflow="hidden" flexDirection="column">
         {mode === 'detail' && selected ? (
-          <RequestDetail request={selected} number={log.index + 1} rows={mainRows} />
+          <RequestDetail
+            request={selected}
+            number={log.index + 1}
+            rows={mainRows}
+            journey={journeyOfRequest(snapshot.traces, selected)}
+          />
         ) : pane ? (
           <TextPane
             title={pane.title}

@@ -1,10 +1,12 @@
 // One request as the lab saw it: the request line and headers that came in, the status and
 // headers that went out, and whatever else the server reported (pid, backend, cache…).
 import { Box, Text } from 'ink';
+import type { Journey } from '../../engine/journey.js';
 import type { HeaderPairs, RequestEvent } from '../../engine/types.js';
 import type { WireRecord } from '../../servers/fastcgi/events.js';
 import { formatRecord } from '../../servers/fastcgi/wire.mjs';
 import { useTheme } from '../theme.js';
+import { JourneyView } from './journey.js';
 import { formatTime } from './request-log.js';
 
 export interface RequestDetailProps {
@@ -12,6 +14,8 @@ export interface RequestDetailProps {
   /** Its number in the request log. */
   number: number;
   rows: number;
+  /** Its journey across the lab's hops, when the hops traced it. */
+  journey?: Journey;
 }
 
 const KNOWN = new Set([
@@ -29,7 +33,7 @@ const KNOWN = new Set([
   'error',
 ]);
 
-export function RequestDetail({ request, number, rows }: RequestDetailProps) {
+export function RequestDetail({ request, number, rows, journey }: RequestDetailProps) {
   const theme = useTheme();
   const headerLines = (pairs: HeaderPairs | undefined) =>
     (pairs ?? []).map(([name, value], i) => (
@@ -63,6 +67,7 @@ export function RequestDetail({ request, number, rows }: RequestDetailProps) {
         ) : null}
         {request.error ? <Text color={theme.fail}> {request.error}</Text> : null}
       </Text>
+      {journey ? <JourneyView journey={journey} /> : null}
       {headerLines(request.responseHeaders)}
       {short.map(([key, value]) => (
         <Text key={key} color={theme.muted} wrap="truncate-end">

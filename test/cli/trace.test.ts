@@ -1,0 +1,103 @@
+// One request's journey, end to end: the lifecycle lab started as a script would (`lab --json`),
+// one curl-like request through its reverse proxy, and then every hop's trace events for that
+// request — from two processes (the Node proxy, the Python ASGI server and the app it runs) — in
+// the `lab --json` stream, complete and put in journey order; `trace` prints the same journey.
+import { execa, type ResultPromise } from 'execa';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journeyOf, type TraceEvent } from '../../src/engine/journey.js';
+import { binPath } from '../../src/engine/paths.js';
+import { commandEnv, tempDir } from '../helpers/env.js';
+import { waitFor } from '../helpers/processes.js';
+
+const HOPS = ['proxy', 'asgi', 'logging', 'compression', 'cors', 'auth', 'authz', 'body', 'handler'];
+
+describe('trace events of the lifecycle lab', () => {
+  const workspace = tempDir('trace');
+  const lines: Record<string, unknown>[] = [];
+  let child: ResultPromise;
+  let proxy = '';
+
+  beforeAll(async () => {
+    child = execa(process.execPath, [binPath, 'lab', 'lifecycle', '--json'], {
+      env: commandEnv(workspace),
+      reject: false,
+      buffer: false,
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+    const ready = (await waitFor(() => lines.find((l) => l.event === 'ready'), 'the ready line', 20_000)) as {
+      servers: { name: string; url: string }[];
+    };
+    proxy = ready.servers.find((s) => s.name === 'proxy')!.url;
+  }, 30_000);
+
+  afterAll(async () => {
+    child.kill('SIGTERM');
+    await child;
+  });
+
+  const tracesOf = (id: string) =>
+    lines.filter((l) => l.event === 'trace' && l.requestId === id) as unknown as TraceEvent[];
+  const tutor = (args: string[]) =>
+    execa(process.execPath, [binPath, ...args], { env: commandEnv(workspace), reject: false });
+
+  it('for one request, every hop reports in order, from both processes, in lab --json', async () => {
+    // Given the lab, when one request with a token goes through the proxy
+    const response = await fetch(`${proxy}/api/notes`, { headers: { authorization: 'Bearer reader' } });
+    expect(response.status).toBe(200);
+    const id = response.headers.get('x-request-id')!;
+    // Then the proxy's answer comes last, and by then every hop has reported
+    await waitFor(() => journeyOf(lines as never, id)?.complete, 'every hop to report');
+    const events = tracesOf(id);
+    expect(new Set(events.map((e) => e.server))).toEqual(new Set(['proxy', 'app']));
+    // Each hop: received, passed on (all but the handler), answered, in the order it wrote them
+    for (const hop of HOPS) {
+      const phases = events.filter((e) => e.hop === hop).map((e) => e.phase);
+      expect(phases, hop).toEqual(hop === 'handler' ? ['received', 'answered'] : ['received', 'passed-on', 'answered']);
+    }
+    // And put together, the journey goes in through every hop and back out in reverse
+    const journey = journeyOf(lines as never, id)!;
+    const order = journey.events.map((e) => `${e.hop}:${e.phase}`);
+    expect(order).toEqual([
+      ...HOPS.slice(0, -1).flatMap((hop) => [`${hop}:received`, `${hop}:passed-on`]),
+      'handler:received',
+      ...[...HOPS].reverse().map((hop) => `${hop}:answered`),
+    ]);
+    expect(journey.hops.map((h) => h.depth)).toEqual(HOPS.map((_, i) => i));
+    expect(journey.answeredBy?.hop).toBe('handler');
+    // Each hop's time in all covers the hops within it (each measured on its own clock)
+    for (let i = 1; i < journey.hops.length; i++)
+      expect(journey.hops[i - 1]!.totalMs!).toBeGreaterThanOrEqual(journey.hops[i]!.totalMs!);
+    expect(journey.hops[0]!.added.map(([name]) => name)).toContain('X-Request-Id');
+  });
+
+  it('a request refused by authentication stops there, and trace prints who answered and why', async () => {
+    const response = await fetch(`${proxy}/api/notes`);
+    expect(response.status).toBe(401);
+    const id = response.headers.get('x-request-id')!;
+    const journey = await waitFor(() => {
+      const seen = journeyOf(lines as never, id);
+      return seen?.complete ? seen : undefined;
+    }, 'every hop to report');
+    expect(journey.hops.map((h) => h.hop)).toEqual(HOPS.slice(0, HOPS.indexOf('auth') + 1));
+    expect(journey.answeredBy).toMatchObject({ hop: 'auth', answer: 'early', status: 401, why: '401: no token' });
+
+    const latest = await tutor(['trace', 'lifecycle']);
+    expect(latest.exitCode).toBe(0);
+    expect(latest.stdout).toContain(`request ${id}`);
+    expect(latest.stdout).toMatch(/5\. auth \[app\] .* answered 401 itself: no token/);
+    expect(latest.stdout).toContain('answered by: auth (401: no token)');
+  });
+
+  it('a static file has a one-hop journey; an unknown id is a usage error that lists the ids', async () => {
+    const response = await fetch(`${proxy}/static/index.html`);
+    expect(response.status).toBe(200);
+    const id = response.headers.get('x-request-id')!;
+    await waitFor(() => tracesOf(id).some((e) => e.phase === 'answered-early'), 'the proxy answered');
+    const shown = await tutor(['trace', 'lifecycle', id, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ requestId: id, answeredBy: 'proxy', hops: [{ hop: 'proxy' }] });
+    const unknown = await tutor(['trace', 'lifecycle', 'nope']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain(id);
+  });
+});
