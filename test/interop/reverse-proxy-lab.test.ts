@@ -112,8 +112,16 @@ describe('reverse proxy lab, through curl', () => {
       `${lab.url}/echo`,
     );
     expect(Buffer.from(echoed, 'latin1').equals(bytes)).toBe(true);
+    const since = lab.lastSeq;
     const chunked = await curl('-H', 'Transfer-Encoding: chunked', '--data-binary', `@${file}`, `${lab.url}/upload`);
     expect(JSON.parse(chunked).received).toBe(900_000);
+    // The backend reports the upload when its response closes, which can come after curl is done:
+    // wait for it here, so it never lands in the next test's window.
+    await lab.waitForEvent(
+      (e) => e.server !== 'proxy' && e.target === '/upload' && e.received === 900_000,
+      'the backend report of the 900 kB upload',
+      since,
+    );
   });
 
   it('refuses bodies over the limit with 413, announced or chunked, and no backend receives any of them', async () => {
