@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // Requests per second of the lab's WSGI server against Gunicorn (sync workers), same worker count,
 // same hello app, same machine, same run: the ratio is what matters, not the absolute numbers.
-//   node scripts/bench-wsgi.mjs [--workers 2] [--rounds 3] [--seconds 3] [--connections 8]
+//   node scripts/bench-wsgi.mjs [--workers 2] [--rounds 3] [--seconds 3] [--connections 8] [--close]
+// Keep-alive: wrk keeps its connections open and sends request after request on each. The lab
+// server keeps them (HTTP/1.1 persistent connections); Gunicorn's sync workers answer with
+// "Connection: close" and close after every response, so against Gunicorn wrk opens a new
+// connection per request. With --close wrk asks for "Connection: close" on every request, so both
+// sides pay a connection per request: the comparison of the request work alone.
 // Uses wrk when installed (apt-get install wrk), else a small Node load loop. Both servers run
 // under the same Python (the one that can import gunicorn). Prints e.g.
 //   wsgi rps: lab 12000 gunicorn 27000 ratio 0.44 (wrk, 2 workers, ..., both under /usr/bin/python3 3.11.2)
@@ -24,6 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '8' },
     'no-validate': { type: 'boolean', default: false },
+    close: { type: 'boolean', default: false },
   },
 });
 const workers = Number(values.workers);
@@ -82,14 +88,15 @@ function hasWrk() {
 
 // Asynchronous on purpose: this process keeps draining the lab's event pipe while wrk runs.
 async function runWrk(url) {
-  const { stdout: out } = await execFileAsync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, url]);
+  const close = values.close ? ['-H', 'Connection: close'] : [];
+  const { stdout: out } = await execFileAsync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, ...close, url]);
   const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!match) throw new Error(`wrk printed no rate:\n${out}`);
   return Number(match[1]);
 }
 
 async function runNodeLoad(url) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const agent = new http.Agent({ keepAlive: !values.close, maxSockets: connections });
   const deadline = Date.now() + seconds * 1000;
   let done = 0;
   const loop = async () => {
@@ -173,7 +180,8 @@ try {
   const note =
     `(${tool}, ${workers} workers, ${connections} connections, median of ${rounds}×${seconds}s, ` +
     `${gunicornPython ? 'both under' : 'lab under'} ${python} ${pythonVersion}` +
-    `${values['no-validate'] ? ', without wsgiref.validate' : ''})`;
+    `${values['no-validate'] ? ', without wsgiref.validate' : ''}, ` +
+    `${values.close ? 'Connection: close on every request' : 'keep-alive (the lab keeps connections, Gunicorn closes them)'})`;
   if (guniPort) {
     const guniRps = Math.round(median(guniRates));
     console.log(`wsgi rps: lab ${labRps} gunicorn ${guniRps} ratio ${(labRps / guniRps).toFixed(2)} ${note}`);

@@ -2,7 +2,7 @@
 // check answering), then each lesson's own benchmark against its real peer, measured in the same
 // run. Numbers, not guesses; the tests never assert on time.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -61,10 +61,41 @@ function stopLab(child) {
 
 console.log(`gateway-tutor bench (${RUNS} runs each, median; node ${process.version})`);
 
+/** The figures of issue 14's table, printed together at the end: [figure, value, peer, ratio, target]. */
+const table = [];
+
+const nodeStart = median(
+  Array.from({ length: RUNS }, () => time(() => execFileSync(process.execPath, ['-e', '0'], { stdio: 'ignore' }))),
+);
+console.log(`  node -e 0                 ${ms(nodeStart)}`);
 const version = median(Array.from({ length: RUNS }, () => time(() => cli('--version'))));
 console.log(`  --version                 ${ms(version)}`);
 const list = median(Array.from({ length: RUNS }, () => time(() => cli('list'))));
 console.log(`  list                      ${ms(list)}`);
+// python3 as a shim, the way pyenv installs one: a shell script that finds the interpreter and
+// execs it (pyenv's own does more work per call than this one, so this is a lower bound).
+const python3 = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+if (python3) {
+  const shims = mkdtempSync(join(tmpdir(), 'gt-bench-shim-'));
+  writeFileSync(join(shims, 'python3'), `#!/bin/sh\nset -e\nexec ${python3} "$@"\n`);
+  chmodSync(join(shims, 'python3'), 0o755);
+  const shimEnv = { ...env, PATH: `${shims}:${env.PATH}` };
+  delete shimEnv.PYTHON;
+  const shimList = median(
+    Array.from({ length: RUNS }, () =>
+      time(() => execFileSync(process.execPath, [bin, 'list'], { env: shimEnv, stdio: 'ignore' })),
+    ),
+  );
+  console.log(`  list, python3 a shim      ${ms(shimList)}`);
+  table.push([
+    '`list` when `python3` is a shell-script shim',
+    ms(shimList),
+    `node -e 0 ${ms(nodeStart)}`,
+    shimList / nodeStart,
+    '≤ 2',
+  ]);
+  rmSync(shims, { recursive: true, force: true });
+}
 
 const readyTimes = [];
 for (let i = 0; i < RUNS; i++) {
@@ -75,6 +106,45 @@ for (let i = 0; i < RUNS; i++) {
 console.log(`  lab http-basics ready     ${ms(median(readyTimes))}   (command start to ready line; target < 300 ms)`);
 
 const { child, ready } = await startLab('http-basics');
+// Memory with the lab open: the tutor's process (the engine, the supervisor) and each lab server.
+const rssMb = (pid) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+};
+const childrenOf = (pid) =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    });
+if (existsSync('/proc/self/status')) {
+  const tutorRss = rssMb(child.pid);
+  const servers = childrenOf(child.pid).map((pid) => ({
+    pid,
+    rss: rssMb(pid),
+    cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'),
+  }));
+  const nodeServers = servers.filter((server) => server.cmd[0] === process.execPath);
+  const serverRss = nodeServers.length ? Math.max(...nodeServers.map((server) => server.rss)) : Number.NaN;
+  console.log(
+    `  lab http-basics RSS       tutor ${tutorRss.toFixed(1)} MB, ${nodeServers.length} Node lab server(s) up to ${serverRss.toFixed(1)} MB each`,
+  );
+  table.push([
+    'tutor RSS (`lab http-basics`, engine without the UI)',
+    `${tutorRss.toFixed(1)} MB`,
+    '',
+    tutorRss / 80,
+    '≤ 80 MB',
+  ]);
+  table.push(['each Node lab server RSS (http-basics)', `${serverRss.toFixed(1)} MB`, '', Number.NaN, '≤ 40 MB']);
+}
 const record = JSON.parse(readFileSync(join(workspace, '.labs', 'http-basics.json'), 'utf8'));
 await fetch(`${ready.servers[0].url}/`);
 const endpoint = [];
@@ -98,7 +168,72 @@ console.log(`  check (whole command)     ${ms(command)}   (target < 100 ms)`);
 await stopLab(child);
 rmSync(workspace, { recursive: true, force: true });
 
-// Each lesson's own benchmark against its real peer, when that lesson has one.
+// Each lesson's own benchmark against its real peer, when that lesson has one; some several times.
+const BENCH_ARGS = {
+  'bench-reverse-proxy.mjs': [['--connections', '16']],
+  'bench-wsgi.mjs': [
+    ['--connections', '16'],
+    ['--connections', '8'],
+    ['--connections', '16', '--close'],
+    ['--connections', '8', '--close'],
+  ],
+};
+
+/** Run a bench script, showing its output as it comes; resolves with that output. */
+function runAndEcho(path, args) {
+  return new Promise((resolve) => {
+    let out = '';
+    const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      process.stdout.write(chunk);
+    });
+    child.on('exit', () => resolve(out));
+  });
+}
+
+/** Pick the issue's figures out of a bench script's output. */
+function collect(script, args, out) {
+  const connections = args[args.indexOf('--connections') + 1];
+  if (script === 'bench-reverse-proxy.mjs') {
+    const m = /reverse-proxy rps: lab (\d+) nginx (\d+) ratio/.exec(out);
+    if (m)
+      table.push([
+        `reverse proxy req/s / nginx-light (1 worker each, ${connections} connections)`,
+        m[1],
+        `nginx ${m[2]}`,
+        m[1] / m[2],
+        '≥ 0.5',
+      ]);
+  }
+  if (script === 'bench-wsgi.mjs') {
+    const m = /wsgi rps: lab (\d+) gunicorn (\d+) ratio/.exec(out);
+    const how = args.includes('--close') ? 'Connection: close' : 'keep-alive';
+    if (m)
+      table.push([
+        `WSGI req/s / Gunicorn sync (${connections} connections, ${how})`,
+        m[1],
+        `gunicorn ${m[2]}`,
+        m[1] / m[2],
+        '≥ 1.2',
+      ]);
+  }
+  if (script === 'bench-tui.mjs') {
+    const frame =
+      /Ink's first frame \(keys live\)\s+median ([\d.]+) ms/.exec(out) ??
+      /first frame of the lesson map\s+median ([\d.]+) ms/.exec(out);
+    const node = /bare node start, same pty\s+median ([\d.]+) ms/.exec(out);
+    if (frame && node)
+      table.push([
+        'first frame whose keys work',
+        `${frame[1]} ms`,
+        `node start ${node[1]} ms`,
+        frame[1] / node[1],
+        '≤ 2.5',
+      ]);
+  }
+}
+
 for (const script of [
   'bench-tui.mjs',
   'bench-reverse-proxy.mjs',
@@ -109,6 +244,16 @@ for (const script of [
 ]) {
   const path = join(root, 'scripts', script);
   if (!existsSync(path)) continue;
-  console.log('');
-  await new Promise((resolve) => spawn(process.execPath, [path], { stdio: 'inherit' }).on('exit', resolve));
+  for (const args of BENCH_ARGS[script] ?? [[]]) {
+    console.log('');
+    const out = await runAndEcho(path, args);
+    collect(script, args, out);
+  }
 }
+
+console.log('');
+console.log(`issue 14's figures (median of several runs each; ratio against the peer of the same run)`);
+console.log('| figure | value | peer | ratio | target |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const [figure, value, peer, ratio, target] of table)
+  console.log(`| ${figure} | ${value} | ${peer} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'} | ${target} |`);
