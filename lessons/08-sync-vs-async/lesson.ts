@@ -81,6 +81,11 @@ export function inRange(given: number, measured: number, low: number, high: numb
   return given >= measured * low - slack && given <= measured * high + slack;
 }
 
+/** How far bench's p95 may sit from the lab's: a little below (rounding), and up to half again above.
+ * On this project's busy 2-core machine, with three more busy loops, bench printed 464 ms where
+ * the lab measured 355 ms (×1.31): a loaded laptop must not fail a right reading. */
+export const P95_RANGE = { low: 0.9, high: 1.5, slack: 10 } as const;
+
 const near = (given: number, measured: number, relative: number, absolute = 0) =>
   Math.abs(given - measured) <= Math.max(measured * relative, absolute);
 
@@ -173,11 +178,11 @@ export default defineLesson({
             expected: `close to the lab's ${run.requestsPerSecond.toFixed(1)}, or a little below (the "requests" line)`,
           });
         }
-        if (!inRange(p95Ms, run.p95, 0.9, 1.35, 10)) {
+        if (!inRange(p95Ms, run.p95, P95_RANGE.low, P95_RANGE.high, P95_RANGE.slack)) {
           return fail({
             message: `p95 ${p95Ms} ms is not what the lab measured for your last run.`,
             saw: `you answered p95 ${p95Ms} ms`,
-            expected: `close to the lab's ${Math.round(run.p95)} ms, or a little above (the "latency" line, or the ◀ p95 row)`,
+            expected: `close to the lab's ${Math.round(run.p95)} ms, or up to half again above it (the "latency" line, or the ◀ p95 row)`,
           });
         }
         return pass(

@@ -2,7 +2,7 @@
 // bench run (X-Bench-Run, X-Bench-Sent, start and end): each check judges the run the lab saw,
 // fails on a run that put no real load on the server, and on an answer that is not that run's.
 import { describe, expect, it } from 'vitest';
-import lesson, { answerNumbers, inRange } from '../../lessons/08-sync-vs-async/lesson.js';
+import lesson, { answerNumbers, inRange, P95_RANGE } from '../../lessons/08-sync-vs-async/lesson.js';
 import { maxOverlap, measureRun } from '../../lessons/08-sync-vs-async/runs.js';
 import type { CheckContext, LabEvent, LabEventOf } from '../../src/engine/types.js';
 import type { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
@@ -87,11 +87,14 @@ describe('measuring a run from the lab side', () => {
   });
 
   it("accepts bench's side of the lab's numbers only: a little worse, never better", () => {
-    // p95: the lab saw 300 ms; bench, a moment later for each answer, may print up to about 35 % more
-    expect(inRange(390, 300, 0.9, 1.35, 10)).toBe(true);
-    expect(inRange(280, 300, 0.9, 1.35, 10)).toBe(true);
-    expect(inRange(250, 300, 0.9, 1.35, 10)).toBe(false); // p50 read as p95, say
-    expect(inRange(450, 300, 0.9, 1.35, 10)).toBe(false);
+    // p95: the lab saw 300 ms; bench, a moment later for each answer (later still on a busy
+    // machine), may print up to half as much again
+    const { low, high, slack } = P95_RANGE;
+    expect(inRange(390, 300, low, high, slack)).toBe(true);
+    expect(inRange(450, 300, low, high, slack)).toBe(true);
+    expect(inRange(280, 300, low, high, slack)).toBe(true);
+    expect(inRange(250, 300, low, high, slack)).toBe(false); // p50 read as p95, say
+    expect(inRange(500, 300, low, high, slack)).toBe(false);
     // requests/s: the lab saw 40; bench's own rate may be lower, not higher
     expect(inRange(32, 40, 0.75, 1.1)).toBe(true);
     expect(inRange(48, 40, 0.75, 1.1)).toBe(false);
