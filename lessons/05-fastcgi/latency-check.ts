@@ -39,7 +39,7 @@ export async function checkLatency(ctx: LatencyContext): Promise<CheckResult> {
   if (cgi.length < RUNS / 2 || fastcgi.length < RUNS / 2) {
     return fail({
       message: `The lab has timed ${cgi.length} CGI and ${fastcgi.length} FastCGI requests in this step.`,
-      saw: `${cgi.length} and ${fastcgi.length}`,
+      saw: `${cgi.length} timed CGI request(s) of run-handler.py and ${fastcgi.length} timed FastCGI request(s)`,
       expected: `at least ${RUNS / 2} of each (run both commands)`,
     });
   }

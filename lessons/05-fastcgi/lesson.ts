@@ -165,9 +165,10 @@ export default defineLesson({
         const stdin = stdinRecords(post);
         const sizes = stdin.map((s) => s.contentLength);
         const total = sizes.reduce((a, b) => a + b, 0);
+        const full = sizes.filter((n) => n > 0);
         return pass(
-          `${post.method} ${post.target}: ${total} bytes of body went as ${sizes.filter((n) => n > 0).length} STDIN record(s) ` +
-            `(${sizes.join(' + ')} bytes), the last one empty: the end of the stream.`,
+          `${post.method} ${post.target}: ${total} bytes of body went as ${full.length} STDIN record(s) ` +
+            `(${full.join(' + ')} bytes), then an empty STDIN record: the end of the stream.`,
         );
       },
     },

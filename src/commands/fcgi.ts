@@ -14,8 +14,9 @@ PATH is the request target, with a query if you like (default /).
 
 Options:
   -X, --request METHOD   the REQUEST_METHOD (default GET, or POST with -d)
-  -d, --data BODY        a request body, sent as STDIN records (@FILE reads a file)
-  -H, --header N:V       a request header, sent as HTTP_N in PARAMS (repeatable)
+  -d, --data BODY        a request body, sent as STDIN records (@FILE reads a file, @- stdin)
+  -H, --header N:V       a request header, sent as HTTP_N in PARAMS (repeatable); Content-Type
+                         goes as CONTENT_TYPE, Content-Length is left out (-d sets CONTENT_LENGTH)
   -p, --param NAME=VALUE set any PARAMS variable, e.g. SCRIPT_FILENAME=/srv/index.php (repeatable)
   --get-values           ask the app its limits (GET_VALUES on request id 0) instead
   --json                 one JSON object per record, then the response

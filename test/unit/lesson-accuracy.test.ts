@@ -144,6 +144,23 @@ const claims: Claim[] = [
     why: 'under Gunicorn there is no validator: say what the starter bug really looks like there',
     right: /closes the connection/,
   },
+  {
+    where: ['fastcgi', 'kill-worker'],
+    why: 'the front resends a bodiless GET whose kept-alive connection died with nothing back (the lab showed a killed GET answered 200, run twice); only a request with a body gets 502',
+    wrong: /\(the app never saw it\)|A process killed \*while\* it runs a request is different: that client gets/,
+    right: /with the handler run twice/,
+  },
+  {
+    where: ['fastcgi', 'post-stdin'],
+    why: 'RFC 3875 §4.2: a script must not read past CONTENT_LENGTH but is not obliged to read it all',
+    wrong: /had to read exactly/,
+    right: /forbids reading past it/,
+  },
+  {
+    where: ['fastcgi', 'same-pid'],
+    why: 'nginx leaves KEEP_CONN off unless fastcgi_keep_conn on (and an upstream keepalive pool)',
+    right: /fastcgi_keep_conn on/,
+  },
 ];
 
 describe('step texts keep the corrections of the accuracy review', () => {
