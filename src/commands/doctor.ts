@@ -1,16 +1,13 @@
 // `gateway-tutor doctor`: what this machine has, what it lacks, and what would get in the way
 // (a busy port, a proxy variable that sends curl's requests for 127.0.0.1 somewhere else).
 import { isPortFree } from '../engine/ports.js';
-import { checkRequirement, lessonAvailability } from '../engine/requirements.js';
-import type { RequirementId } from '../engine/types.js';
+import { checkRequirement, lessonAvailability, REQUIREMENT_IDS } from '../engine/requirements.js';
 import type { CliValues } from '../cli.js';
 import { catalogFor, paint, printJson } from './output.js';
 
-const TOOLS: RequirementId[] = ['curl', 'python3', 'flask', 'gunicorn', 'uvicorn', 'openssl'];
-
 export async function doctor(values: CliValues, _args: string[]): Promise<number> {
   const catalog = await catalogFor(values);
-  const tools = await Promise.all(TOOLS.map(checkRequirement));
+  const tools = await Promise.all(REQUIREMENT_IDS.map(checkRequirement));
   const ports = await Promise.all(
     catalog.lessons.flatMap((lesson) =>
       lesson.servers.flatMap((server) =>

@@ -1,7 +1,7 @@
 // What the learner's machine has. Lessons name requirements by id; this file knows how to look
 // for each one, once per run, and how to say what is missing in a way a person can act on.
 import { execFile } from 'node:child_process';
-import type { LessonDefinition, RequirementId } from './types.js';
+import type { LessonDefinition } from './types.js';
 
 export interface RequirementStatus {
   id: RequirementId;
@@ -77,6 +77,13 @@ async function pythonImports(module: PythonModule): Promise<RequirementStatus['d
   const python = await findPython();
   return python?.modules[module] ?? null;
 }
+
+/** Every requirement a lesson, a server or a step can name (`requires`), in the order doctor
+ * lists them: the one list. Add an id here, and the probes below must say how to look for it. */
+export const REQUIREMENT_IDS = ['curl', 'python3', 'flask', 'gunicorn', 'uvicorn', 'openssl'] as const;
+
+/** Something the learner's machine must have. */
+export type RequirementId = (typeof REQUIREMENT_IDS)[number];
 
 const probes: Record<RequirementId, () => Promise<RequirementStatus>> = {
   curl: async () => {

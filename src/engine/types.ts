@@ -1,9 +1,10 @@
 // The shapes everything else agrees on: a lesson definition (what lesson.ts files export), the
 // events lab servers report, and what a check gets and gives back. No behaviour lives here.
 import type { EventOf, Family } from '../servers/lib/event-schema.js';
+import type { Layer } from './layers.js';
+import type { RequirementId } from './requirements.js';
 
-/** Something the learner's machine must have. The engine knows how to look for each id. */
-export type RequirementId = 'curl' | 'python3' | 'flask' | 'gunicorn' | 'uvicorn' | 'openssl';
+export type { Layer, RequirementId };
 
 /** How to run a lab server. Paths are relative to the lesson folder; `@servers/…` means the
  * tutor's shared servers folder (src/servers, shipped as dist/servers). */
@@ -68,7 +69,7 @@ export interface LessonDefinition<S extends ServerSpec = ServerSpec> {
   /** One line for the lesson map. */
   summary: string;
   /** Where the lesson lives in the stack drawing. */
-  layer: 'client' | 'proxy' | 'gateway' | 'app' | 'journey';
+  layer: Layer;
   requires: RequirementId[];
   /** Names of fresh random values made for each lab run (GT_SECRETS, ctx.secrets). */
   secrets?: string[];

@@ -1,6 +1,7 @@
 // The lesson map as plain text: its rows and the stack drawing, shared by the Ink views and by
 // the first frame runTui prints before Ink has loaded (Ink and React take most of the start-up
 // time; a learner should see the map at once). No React here.
+import { LAYERS } from '../engine/layers.js';
 import type { LessonDefinition } from '../engine/types.js';
 import { padColumns, sliceColumns, visibleWidth } from './text-width.js';
 import {
@@ -24,13 +25,6 @@ export const SYMBOL: Record<LessonState, string> = { passed: 'âœ“', started: 'â—
 
 /** Width the horizontal drawing needs; narrower terminals get the one-line form. */
 export const DIAGRAM_WIDTH = 71;
-
-const LAYERS = [
-  { id: 'client', lines: ['client', 'curl'] },
-  { id: 'proxy', lines: ['web server', 'reverse proxy'] },
-  { id: 'gateway', lines: ['gateway', 'CGI FastCGI WSGI ASGI'] },
-  { id: 'app', lines: ['app', 'Python'] },
-] as const;
 
 export interface DiagramBox {
   id: string;
