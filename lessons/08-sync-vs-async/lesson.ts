@@ -167,7 +167,7 @@ export default defineLesson({
         if (!rps || p95Ms === undefined) {
           return fail({
             message: 'Your answer needs two numbers: requests/s, then p95.',
-            saw: ctx.answer || 'no answer',
+            saw: ctx.answer ? `you answered ${ctx.answer}` : 'no answer',
             expected: 'written like 12.5 850ms',
           });
         }
