@@ -105,8 +105,11 @@ export function journeyOf(events: readonly LabEventBase[], requestId?: string): 
   const hops = [...byHop.values()].sort((a, b) => a.depth - b.depth);
   hops.forEach((hop, index) => {
     if (hop.totalMs === undefined) return;
-    const inner = hop.passedOn ? hops[index + 1]?.totalMs : undefined;
-    hop.ownMs = round(inner === undefined ? hop.totalMs : Math.max(0, hop.totalMs - Math.min(inner, hop.totalMs)));
+    const next = hop.passedOn ? hops[index + 1] : undefined;
+    // Its own share is unknown while the hop within has not answered (the proxy gave up first).
+    if (next && next.totalMs === undefined) return;
+    const inner = next?.totalMs ?? 0;
+    hop.ownMs = round(Math.max(0, hop.totalMs - Math.min(inner, hop.totalMs)));
   });
   const answeredBy =
     hops.find((hop) => hop.answer === 'early') ?? [...hops].reverse().find((hop) => hop.answer !== 'none');
@@ -128,17 +131,24 @@ function round(ms: number): number {
 export function journeyText(journey: Journey): string[] {
   const lines = [`request ${journey.requestId}`];
   for (const hop of journey.hops) {
-    const time = hop.ownMs === undefined ? 'still waiting' : `${hop.ownMs} ms here (${hop.totalMs} ms in all)`;
+    const time =
+      hop.ownMs !== undefined
+        ? `${hop.ownMs} ms here (${hop.totalMs} ms in all)`
+        : hop.totalMs !== undefined
+          ? `${hop.totalMs} ms in all`
+          : 'still waiting';
     const what =
-      hop.answer === 'early'
-        ? `answered ${hop.status ?? '—'} itself: ${(hop.why ?? '').replace(`${hop.status}: `, '')}`
-        : hop.answer === 'itself'
-          ? `answered ${hop.status ?? '—'}`
-          : hop.answer === 'relayed'
-            ? `passed it on, relayed ${hop.status ?? '—'} back`
-            : hop.passedOn
-              ? 'passed it on, no answer back yet'
-              : 'received it, no answer yet';
+      hop.answer === 'early' && hop.status === undefined
+        ? `no answer: ${hop.why ?? ''}`
+        : hop.answer === 'early'
+          ? `answered ${hop.status ?? '—'} itself: ${(hop.why ?? '').replace(`${hop.status}: `, '')}`
+          : hop.answer === 'itself'
+            ? `answered ${hop.status ?? '—'}`
+            : hop.answer === 'relayed'
+              ? `passed it on, relayed ${hop.status ?? '—'} back`
+              : hop.passedOn
+                ? 'passed it on, no answer back yet'
+                : 'received it, no answer yet';
     lines.push(`${'  '.repeat(Math.min(hop.depth, 8))}${hop.depth}. ${hop.hop} [${hop.server}]  ${time}  ${what}`);
     const changes = [
       ...hop.added.map(([name, value]) => `+ ${name}: ${value}`),

@@ -225,4 +225,25 @@ export const fuzzLessons: FuzzLesson[] = [
       },
     ],
   },
+  {
+    // The proxy in front of the ASGI server and the notes app's middleware. Public paths and
+    // static files only: /api/… may take a slow moment in authentication (150 ms, the lesson's
+    // "slowest layer"), and twenty of those pipelined go past the harness's 3 s rule.
+    lesson: 'lifecycle',
+    needsPython: true,
+    targets: [
+      {
+        server: 'proxy',
+        cases: http(['/', '/hello', '/health', '/static/index.html', '/ws', '/nope']),
+        normal: get('/hello'),
+        normalStatus: 200,
+      },
+      {
+        server: 'app',
+        cases: http(['/', '/hello', '/health', '/nope']),
+        normal: get('/hello'),
+        normalStatus: 200,
+      },
+    ],
+  },
 ];

@@ -217,8 +217,10 @@ class HttpCycle:
             self.fail(self.body_error.status, self.body_error.detail)
         if not self.complete:
             self.keep_alive = False
-        if self.hop:    # the app's answer, or the server's own (500, 503) when the app could not give one
-            self.hop.answered(self.status, f'{self.status}: {self.error}' if self.error else None)
+        if self.hop:    # the app's answer, the server's own (500, 503), or none: the client left
+            gone = self.disconnected and not self.head_sent
+            self.hop.answered(self.status, 'the client left before the answer' if gone
+                              else f'{self.status}: {self.error}' if self.error else None)
         server.record_request(self)
 
     async def call_app(self, app):

@@ -27,6 +27,7 @@ from asgi_lifespan import Lifespan
 from asgi_loader import AppFile
 from asgi_report import EventWriter, handshake_event, http_event, message_event, refused_event, websocket_event
 from asgi_watchdog import Watchdog
+from gt_trace import trace_handshake
 from asgi_websocket import WebSocketSession
 
 RELOAD_POLL = 0.3       # seconds between looks at app.py's modification time
@@ -139,6 +140,8 @@ class AsgiServer:
 
     def record_handshake(self, session):
         self.events.add(handshake_event(session))
+        # Its part of the journey, when the request came through the proxy (gt_trace.py).
+        trace_handshake(self.events.add, session.head.headers, session.status, time.time() - session.started)
 
     def record_websocket(self, session):
         self.events.add(websocket_event(session))

@@ -273,7 +273,12 @@ function upgrade(req, socket, head, proto) {
     return report({ status: 503 });
   }
   const headers = requestHeadersForBackend(req, { proto, requestId });
-  trace.passedOn(pairsFromRaw(req.rawHeaders), headers);
+  // relayUpgrade puts Connection: Upgrade and Upgrade back on: the proxy handles the upgrade.
+  trace.passedOn(pairsFromRaw(req.rawHeaders), [
+    ...headers,
+    ['Connection', 'Upgrade'],
+    ['Upgrade', String(req.headers.upgrade)],
+  ]);
   relayUpgrade({ req, clientSocket: socket, head, backend, headers, report });
 }
 

@@ -49,7 +49,9 @@ export function JourneyView({ journey, barWidth = 12 }: JourneyViewProps) {
 }
 
 function timeText(hop: HopPassage): string {
-  return hop.ownMs === undefined ? 'waiting' : `${hop.ownMs < 10 ? hop.ownMs.toFixed(1) : Math.round(hop.ownMs)} ms`;
+  const ms = hop.ownMs ?? hop.totalMs;
+  if (ms === undefined) return 'waiting';
+  return `${hop.ownMs === undefined ? 'Σ ' : ''}${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
 function whatText(hop: HopPassage): string {
