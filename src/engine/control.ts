@@ -52,7 +52,8 @@ export async function claimRecord(workspace: string, lesson: string): Promise<La
   const dir = join(workspace, '.labs');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const claim: LabRecord = { lesson, pid: process.pid, startedAt: new Date().toISOString(), servers: [] };
-  const temporary = join(dir, `.${lesson}.${process.pid}.claim`);
+  // Unique per claim, not per process: two labs started by one process must not share it.
+  const temporary = join(dir, `.${lesson}.${process.pid}.${randomBytes(4).toString('hex')}.claim`);
   await writeFile(temporary, `${JSON.stringify(claim, null, 2)}\n`, { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
