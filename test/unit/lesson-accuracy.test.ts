@@ -128,6 +128,12 @@ const claims: Claim[] = [
     right: /safe for any method, a POST included/,
   },
   {
+    where: ['reverse-proxy', 'failover'],
+    why: 'RFC 9110 §9.2.2: "A proxy MUST NOT automatically retry non-idempotent requests"; its client clause is no licence for a proxy',
+    wrong: /lets a client repeat even a non-idempotent request/,
+    right: /not a repeat but its first trip/,
+  },
+  {
     where: ['reverse-proxy', 'buffering'],
     why: 'nginx health_check is NGINX Plus; limit_req answers 503 by default without Retry-After; caches hold whole bodies',
     wrong: /never holds a whole body/,

@@ -58,8 +58,9 @@ export function hasBody(req) {
 
 /**
  * Whether a failed attempt may be repeated on another backend. A request that was never sent
- * can go anywhere (RFC 9110 §9.2.2: the client knows it "was never applied"); one whose
- * connection broke after it may have been sent, only when its method is idempotent. (A backend
+ * can go anywhere: nothing reached the backend, so this is its first trip, not a repeat (RFC
+ * 9110 §9.2.2 forbids a proxy only to *retry* a non-idempotent request); one whose connection
+ * broke after it may have been sent, only when its method is idempotent. (A backend
  * that answered with something that is not HTTP is not asked twice.) (nginx: proxy_next_upstream error, and its
  * non_idempotent flag for a POST that was already sent.)
  */
