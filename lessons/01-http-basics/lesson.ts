@@ -161,9 +161,10 @@ export default defineLesson({
         // POST, or PUT as the step offers (-X PUT); the origin's /echo takes both.
         const posts = ctx.requests('origin').filter((r) => r.method === 'POST' || r.method === 'PUT');
         const echoed = posts.filter((r) => r.target.split('?')[0] === '/echo');
-        if (echoed.some((r) => r.json === true))
+        const json = echoed.find((r) => r.json === true);
+        if (json)
           return pass(
-            'The origin received a POST whose body it could read as JSON, because you said so in Content-Type.',
+            `The origin received a ${json.method} whose body it could read as JSON, because you said so in Content-Type.`,
           );
         const last = echoed.at(-1);
         if (!last && posts.length) {

@@ -316,7 +316,8 @@ export default defineLesson({
           .at(-1);
         if (atOrigin && header(atOrigin.headers, 'proxy-authorization')) {
           return fail({
-            message: 'The credentials reached news.test: a proxy must consume them.',
+            message:
+              'The credentials reached news.test: this proxy should have consumed them, as the proxy that asked for them.',
             saw: describeRequest(atOrigin),
             expected: 'no Proxy-Authorization at the origin',
           });

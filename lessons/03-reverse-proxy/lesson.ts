@@ -101,7 +101,7 @@ export default defineLesson({
         const wanted = Math.max(2, Math.min(3, upApps));
         if (seen.size >= wanted) {
           return pass(
-            `The proxy spread your ${answered.length} requests over ${names(seen)}: round robin, one after another.`,
+            `The proxy spread your ${answered.length} requests over ${names(seen)}: one address, several backends taking the work.`,
           );
         }
         return fail({
