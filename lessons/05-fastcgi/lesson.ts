@@ -66,6 +66,7 @@ export default defineLesson({
       events: fastcgiAppEvents,
       program: { python: '@servers/python/fcgi_app.py', args: ['--workers', '2'] },
       port: 9000,
+      scheme: 'fcgi',
     },
   ],
   steps: [

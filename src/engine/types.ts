@@ -26,8 +26,10 @@ export interface ServerSpec<N extends string = string, F extends Family = Family
   port: number;
   /** More ports of the same process, by name: { https: 8443 } → GT_PORT_HTTPS, {{proxy.https}}. */
   extraPorts?: Record<string, number>;
-  /** Scheme of the primary URL. @default 'http' */
-  scheme?: 'http' | 'https';
+  /** Scheme of the primary URL; 'fcgi' for a server that speaks FastCGI, not HTTP (the form
+   * Apache's mod_proxy_fcgi writes, fcgi://host:port), so no one mistakes it for a web address.
+   * @default 'http' */
+  scheme?: 'http' | 'https' | 'fcgi';
   /** 'event': the server writes {"event":"ready"}; 'listening': its port accepts a connection;
    * { line }: it prints a log line that matches (Gunicorn's "Booting worker"). @default 'event' */
   ready?: 'event' | 'listening' | { line: RegExp };
