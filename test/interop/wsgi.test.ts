@@ -1,17 +1,25 @@
 // The WSGI lab server against real peers: the lesson's apps (starter and solutions) must give the
 // same responses under Gunicorn as under the lab server, and the lab server must run a Flask app
-// correctly. Needs a Python that imports gunicorn and flask (CI: apt-get install python3-gunicorn
+// correctly. The lab server is started by the engine's Lab, as the tutor starts it; Gunicorn is a
+// peer. Needs a Python that imports gunicorn and flask (CI: apt-get install python3-gunicorn
 // python3-flask, seen by /usr/bin/python3); skipped with the reason otherwise.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/engine/catalog.js';
+import { Lab } from '../../src/engine/lab.js';
+import type { LabEventOf } from '../../src/engine/types.js';
+import { lessonWorkspace } from '../../src/engine/workspace.js';
+import { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
 import { tempDir } from '../helpers/env.js';
+import { typedEvents } from '../helpers/events.js';
+import { freePort } from '../helpers/nginx.js';
+import { waitFor } from '../helpers/processes.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lessonDir = join(root, 'lessons/06-wsgi');
-const serverScript = join(root, 'src/servers/python/wsgi_server.py');
 
 function pythonWith(modules: string[]): string | undefined {
   for (const candidate of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c))) {
@@ -27,78 +35,71 @@ function pythonWith(modules: string[]): string | undefined {
 const python = pythonWith(['gunicorn', 'flask']);
 const skipReason = 'no Python here imports both gunicorn and flask (apt-get install python3-gunicorn python3-flask)';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 interface Running {
   url: string;
-  child: ChildProcess;
-  log: string[];
-  events: Record<string, unknown>[];
+  stop: () => Promise<void>;
 }
 
-/** Start a server over `workspace`: the lab's own (events on fd 3), or the real `gunicorn` CLI. */
-async function start(kind: 'lab' | 'gunicorn', workspace: string): Promise<Running> {
+interface LabRunning extends Running {
+  /** The lab server's request events, typed by its family (wsgi-events.ts). */
+  requests: () => LabEventOf<typeof wsgiEvents, 'request'>[];
+}
+
+/** The lesson's WSGI lab, started by the engine's Lab as the tutor starts it, on a free port.
+ * `files` are put in the lesson's workspace first (the starter fills in the rest); `args`, when
+ * given, replace the lesson's server arguments. */
+async function startLab(files: Record<string, string>, args?: string[]): Promise<LabRunning> {
+  const lesson = (await loadCatalog()).find('wsgi');
+  if (!lesson) throw new Error('the wsgi lesson did not load');
+  const workspace = tempDir('wsgi-interop');
+  const folder = lessonWorkspace(workspace, lesson.id);
+  mkdirSync(folder, { recursive: true });
+  for (const [name, from] of Object.entries(files)) copyFileSync(from, join(folder, name));
+  const servers = lesson.servers.map((server) => (args ? { ...server, program: { ...server.program, args } } : server));
+  const lab = await Lab.start({ ...lesson, servers }, { workspace, control: false, preferredPorts: false });
+  return {
+    url: lab.url('wsgi'),
+    stop: () => lab.teardown(),
+    requests: () => typedEvents(lab, { wsgi: wsgiEvents }).requests('wsgi'),
+  };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** The real `gunicorn` CLI (a peer, nothing of ours) over `workspace`. */
+async function startGunicorn(workspace: string): Promise<Running> {
   const port = await freePort();
-  const args =
-    kind === 'lab'
-      ? [
-          serverScript,
-          '--app',
-          'app:app',
-          '--mount',
-          '/flask=flask_app:app',
-          '--workers',
-          '2',
-          '--workspace',
-          workspace,
-          '--port',
-          String(port),
-        ]
-      : ['-m', 'gunicorn', '-w', '2', '-b', `127.0.0.1:${port}`, '--chdir', workspace, 'app:app'];
-  const child = spawn(python!, args, {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, GT_EVENTS_FD: '3' },
-  });
-  const running: Running = { url: `http://127.0.0.1:${port}`, child, log: [], events: [] };
-  child.stdout!.on('data', (d: Buffer) => running.log.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => running.log.push(d.toString()));
-  let partial = '';
-  (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line) running.events.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  await waitForPort(port, child, () => running.log.join(''));
-  return running;
-}
-
-async function stop(running: Running | undefined): Promise<void> {
-  if (!running || running.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => running.child.once('exit', resolve));
-  running.child.kill('SIGTERM');
-  await exited;
+  const child: ChildProcess = spawn(
+    python!,
+    ['-m', 'gunicorn', '-w', '2', '-b', `127.0.0.1:${port}`, '--chdir', workspace, 'app:app'],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`gunicorn exited (${child.exitCode}):\n${log}`);
+      return accepts(port);
+    },
+    'gunicorn to accept connections',
+    20_000,
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 interface Seen {
@@ -155,15 +156,16 @@ describe.skipIf(!python)(
         let lab: Running | undefined;
         let gunicorn: Running | undefined;
         beforeAll(async () => {
-          const workspace = tempDir('wsgi-interop');
+          const workspace = tempDir('wsgi-interop-gunicorn');
           for (const file of ['app.py', 'flask_app.py'])
             copyFileSync(join(lessonDir, 'starter', file), join(workspace, file));
-          if (variant !== 'starter') copyFileSync(join(lessonDir, 'solutions', variant), join(workspace, 'app.py'));
+          const app = variant === 'starter' ? undefined : join(lessonDir, 'solutions', variant);
+          if (app) copyFileSync(app, join(workspace, 'app.py'));
           // Gunicorn serves only app:app; Flask is compared separately below, mounted by the lab.
-          [lab, gunicorn] = await Promise.all([start('lab', workspace), start('gunicorn', workspace)]);
+          [lab, gunicorn] = await Promise.all([startLab(app ? { 'app.py': app } : {}), startGunicorn(workspace)]);
         }, 30_000);
         afterAll(async () => {
-          await Promise.all([stop(lab), stop(gunicorn)]);
+          await Promise.all([lab?.stop(), gunicorn?.stop()]);
         });
 
         for (const [path, init] of REQUESTS.filter(([p]) => !p.startsWith('/flask'))) {
@@ -189,24 +191,20 @@ describe.skipIf(!python)(
     }
 
     describe('a Flask app on the lab server', () => {
-      let lab: Running | undefined;
+      let lab: LabRunning | undefined;
       let gunicorn: Running | undefined;
       beforeAll(async () => {
-        const workspace = tempDir('wsgi-flask');
-        copyFileSync(join(lessonDir, 'starter', 'flask_app.py'), join(workspace, 'flask_app.py'));
-        copyFileSync(join(lessonDir, 'starter', 'app.py'), join(workspace, 'app.py'));
         // Under Gunicorn, the Flask app is mounted the standard way: Werkzeug's dispatcher sends
         // /flask to it (with SCRIPT_NAME=/flask), as the lab's --mount does.
         const mountApp = `from werkzeug.middleware.dispatcher import DispatcherMiddleware\nfrom flask_app import app as flask_app\nimport app_main\napp = DispatcherMiddleware(app_main.app, {'/flask': flask_app})\n`;
-        copyFileSync(join(lessonDir, 'starter', 'app.py'), join(workspace, 'app_main.py'));
         const gunicornWorkspace = tempDir('wsgi-flask-gunicorn');
-        for (const file of ['flask_app.py', 'app_main.py'])
-          copyFileSync(join(workspace, file), join(gunicornWorkspace, file));
+        copyFileSync(join(lessonDir, 'starter', 'flask_app.py'), join(gunicornWorkspace, 'flask_app.py'));
+        copyFileSync(join(lessonDir, 'starter', 'app.py'), join(gunicornWorkspace, 'app_main.py'));
         writeFileSync(join(gunicornWorkspace, 'app.py'), mountApp);
-        [lab, gunicorn] = await Promise.all([start('lab', workspace), start('gunicorn', gunicornWorkspace)]);
+        [lab, gunicorn] = await Promise.all([startLab({}), startGunicorn(gunicornWorkspace)]);
       }, 30_000);
       afterAll(async () => {
-        await Promise.all([stop(lab), stop(gunicorn)]);
+        await Promise.all([lab?.stop(), gunicorn?.stop()]);
       });
 
       for (const [path, init] of REQUESTS.filter(([p]) => p.startsWith('/flask'))) {
@@ -230,7 +228,7 @@ describe.skipIf(!python)(
         expect((await request(`${lab!.url}/flask/boom`)).status).toBe(500);
         // Flask answered the error itself: the server kept running and reported the request.
         expect((await request(`${lab!.url}/flask/`)).status).toBe(200);
-        const reported = lab!.events.filter((e) => e.event === 'request' && e.app === 'flask_app:app');
+        const reported = lab!.requests().filter((e) => e.app === 'flask_app:app');
         expect(reported.length).toBeGreaterThan(0);
       });
     });
@@ -240,36 +238,20 @@ describe.skipIf(!python)(
 describe.skipIf(!python)(
   `WSGI: --engine gunicorn speaks the lab protocol${python ? '' : ` (skipped: ${skipReason})`}`,
   () => {
-    let lab: Running | undefined;
-    afterAll(() => stop(lab));
+    let lab: LabRunning | undefined;
+    afterAll(() => lab?.stop());
     it('reports ready and each request with the worker pid and its times', async () => {
-      const workspace = tempDir('wsgi-engine');
-      for (const file of ['app.py', 'flask_app.py'])
-        copyFileSync(join(lessonDir, 'starter', file), join(workspace, file));
-      const port = await freePort();
-      const child = spawn(
-        python!,
-        [serverScript, '--engine', 'gunicorn', '--workspace', workspace, '--port', String(port)],
-        { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: { ...process.env, GT_EVENTS_FD: '3' } },
-      );
-      lab = { url: `http://127.0.0.1:${port}`, child, log: [], events: [] };
+      // The lab's Python side with Gunicorn as its engine (wsgi_server.py --engine gunicorn).
+      lab = await startLab({}, ['--engine', 'gunicorn']);
       const running = lab;
-      child.stderr!.on('data', (d: Buffer) => running.log.push(d.toString()));
-      child.stdout!.resume();
-      (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
-        for (const line of d.toString().split('\n'))
-          if (line.trim()) running.events.push(JSON.parse(line) as Record<string, unknown>);
-      });
-      await waitForPort(port, child, () => running.log.join(''));
-      const response = await fetch(`${lab.url}/`);
+      const response = await fetch(`${running.url}/`);
       const pid = Number(response.headers.get('x-worker-pid'));
       expect(pid).toBeGreaterThan(0);
       await response.text();
-      await expect.poll(() => running.events.find((e) => e.event === 'request')).toBeTruthy();
-      const event = running.events.find((e) => e.event === 'request')!;
+      const event = await waitFor(() => running.requests()[0], 'the request event');
       expect(event).toMatchObject({ method: 'GET', target: '/', status: 200, pid, engine: 'gunicorn' });
       expect(Number(event.end)).toBeGreaterThanOrEqual(Number(event.start));
-      expect(running.events.some((e) => e.event === 'ready')).toBe(true);
+      // The Lab started it only once it reported ready (its ready event is the signal).
     });
   },
 );
