@@ -123,6 +123,10 @@ export default defineLesson({
       title: '401, 403, and a handler never reached',
       text: 'steps/refused.md',
       commands: [NO_TOKEN, WRONG_SCOPE, TRACE],
+      hints: [
+        'The first command sends no Authorization header at all; the second sends the reader token, which may only read.',
+        'Each response carries its X-Request-Id: the trace command with that id after the lesson shows that request.',
+      ],
       check: async (ctx) => {
         const all = journeys(ctx);
         const unauthorized = earlyAt(all, 'auth', 401).filter((j) => !reached(j, 'handler'));
@@ -151,6 +155,7 @@ export default defineLesson({
       title: 'A CORS preflight',
       text: 'steps/preflight.md',
       commands: [PREFLIGHT],
+      hints: ['A preflight is OPTIONS with both Origin and Access-Control-Request-Method.'],
       check: async (ctx) => {
         const all = journeys(ctx);
         const preflights = earlyAt(all, 'cors', 204);
@@ -198,6 +203,10 @@ export default defineLesson({
       title: '504 and 502',
       text: 'steps/timeouts.md',
       commands: [SLOW, STOP, NOTES, START],
+      hints: [
+        '/api/slow takes 5 s and the proxy waits 2 s: the first command ends with 504 after about 2 s.',
+        'Stop the app with the ctl command (or its number in the lab panel), ask again, then start it.',
+      ],
       timeoutMs: 15000,
       check: async (ctx) => {
         const all = journeys(ctx);
