@@ -21,10 +21,19 @@ export class ReverseProxyLab {
   /** A scratch folder for the test's own files (uploads, links). */
   readonly root = tempDir('reverse-proxy');
 
+  /** Every event of the run. The Lab keeps only its last few thousand (a tutor must not grow
+   * without bound), and a load test under wrk makes more than that. */
+  private readonly all: LabRecord[] = [];
+
   private constructor(
     readonly lab: Lab,
     readonly appNames: string[],
-  ) {}
+  ) {
+    this.all.push(...(lab.events() as readonly LabRecord[]));
+    lab.subscribe((change) => {
+      if (change.type === 'event') this.all.push(change.event as LabRecord);
+    });
+  }
 
   static async start(options: ReverseProxyLabOptions = {}): Promise<ReverseProxyLab> {
     const lesson = (await loadCatalog()).find('reverse-proxy');
@@ -66,7 +75,7 @@ export class ReverseProxyLab {
   }
 
   get events(): readonly LabRecord[] {
-    return this.lab.events() as readonly LabRecord[];
+    return this.all;
   }
 
   /** Start a server again, on its old port, as `gateway-tutor ctl start` would. */
