@@ -10,7 +10,7 @@ import {
   usable,
   type CacheEntry,
 } from '../../src/servers/forward-proxy/cache.mjs';
-import type { HeaderPairs } from '../../src/servers/lib/lab-server.mjs';
+import type { HeaderPairs } from '../../src/servers/lib/headers.mjs';
 
 const T0 = 1_700_000_000_000;
 

@@ -11,7 +11,7 @@ import {
   requestHeadersForOrigin,
   responseHeadersForClient,
 } from '../../src/servers/forward-proxy/rules.mjs';
-import type { HeaderPairs } from '../../src/servers/lib/lab-server.mjs';
+import type { HeaderPairs } from '../../src/servers/lib/headers.mjs';
 
 const names = (pairs: HeaderPairs) => pairs.map(([name]) => name.toLowerCase());
 const value = (pairs: HeaderPairs, name: string) => pairs.find(([key]) => key.toLowerCase() === name)?.[1];

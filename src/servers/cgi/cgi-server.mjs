@@ -18,7 +18,8 @@
 import { STATUS_CODES, createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { labHttpOptions, labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
+import { pairs } from '../lib/headers.mjs';
+import { labHttpOptions, labServer, unparsableStatus } from '../lib/lab-server.mjs';
 import { realPathInside } from '../lib/safe-path.mjs';
 import { runCgi } from './gateway.mjs';
 import { listScripts } from './list-scripts.mjs';

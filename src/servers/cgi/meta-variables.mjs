@@ -4,6 +4,7 @@
 //
 // The environment holds nothing else but PATH: not the lab server's own variables, not the
 // tutor's. A script cannot read what it was not meant to see, and what it sees is all here.
+import { headerValue } from '../lib/headers.mjs';
 
 /** Where a script looks for programs: the usual system folders, plus the folder of the node
  * that runs this server (so a `#!/usr/bin/env node` script finds it even outside /usr/bin). */
@@ -123,11 +124,6 @@ function envText(value) {
   const bytes = Buffer.from(value, 'latin1');
   const text = bytes.toString('utf8');
   return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
-}
-
-function headerValue(headers, name) {
-  const values = headers.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value);
-  return values.length ? values.join(', ') : undefined;
 }
 
 /** SERVER_NAME comes from the Host header the client sent (the name it asked for), without the

@@ -8,6 +8,7 @@
 //   the client went away first                              → ABORT_REQUEST, so the app can stop
 //
 // Every record of the request, both ways, is kept (up to MAX_RECORDS) for the wire view.
+import { headerValue } from '../lib/headers.mjs';
 import { CgiHeaderReader } from './cgi-response.mjs';
 import { describeRecord } from './wire.mjs';
 
@@ -122,7 +123,7 @@ export async function passRequest({
         return;
       }
       head = parsed;
-      const pid = parsed.headers.find(([name]) => name.toLowerCase() === 'x-app-pid')?.[1];
+      const pid = headerValue(parsed.headers, 'x-app-pid');
       if (pid && /^\d+$/.test(pid)) fields.pid = Number(pid);
       chunk = parsed.rest;
     }
@@ -134,7 +135,7 @@ export async function passRequest({
   const finishResponse = (head) => {
     if (streaming) return void res.end();
     const bodyless = head.status === 204 || head.status === 304 || head.status < 200;
-    if (!bodyless && !head.headers.some(([name]) => name.toLowerCase() === 'content-length')) {
+    if (!bodyless && headerValue(head.headers, 'content-length') === undefined) {
       head.headers.push(['Content-Length', String(heldBytes)]);
     }
     try {

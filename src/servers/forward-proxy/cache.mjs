@@ -21,7 +21,9 @@
 //   BYPASS  the request said not to use a stored copy (no-cache, no-store, max-age=0): the origin
 //           was asked, whatever was stored
 
-/** @typedef {import('../lib/lab-server.mjs').HeaderPairs} HeaderPairs */
+import { headerValue } from '../lib/headers.mjs';
+
+/** @typedef {import('../lib/headers.mjs').HeaderPairs} HeaderPairs */
 /**
  * A stored response.
  * @typedef {{ status: number, statusMessage?: string, headers: HeaderPairs, body: Buffer,
@@ -59,13 +61,6 @@ export function seconds(directives, name) {
   const value = directives.get(name);
   if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
   return Number(value);
-}
-
-/** All values of one header from [[name, value], ...] pairs, joined as a list. */
-export function headerValue(pairs, name) {
-  const lower = name.toLowerCase();
-  const values = pairs.filter(([key]) => key.toLowerCase() === lower).map(([, value]) => value);
-  return values.length ? values.join(', ') : undefined;
 }
 
 /**

@@ -22,7 +22,8 @@ import https from 'node:https';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeInsideSync } from '../lib/safe-path.mjs';
-import { labHttpOptions, labServer, pairs, totalHandler } from '../lib/lab-server.mjs';
+import { pairs } from '../lib/headers.mjs';
+import { labHttpOptions, labServer, totalHandler } from '../lib/lab-server.mjs';
 
 /** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').ForwardOriginEvent>} */
 const lab = labServer();

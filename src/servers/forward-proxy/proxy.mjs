@@ -22,8 +22,9 @@
 // squid writes its access.log: read it to see what a proxy operator would know about you.
 import http from 'node:http';
 import { writeInsideSync } from '../lib/safe-path.mjs';
-import { labHttpOptions, labServer, pairs, unparsableStatus } from '../lib/lab-server.mjs';
-import { ResponseCache, headerValue, storable, usable } from './cache.mjs';
+import { headerValue, pairs } from '../lib/headers.mjs';
+import { labHttpOptions, labServer, unparsableStatus } from '../lib/lab-server.mjs';
+import { ResponseCache, storable, usable } from './cache.mjs';
 import { connectHandler, writeRawResponse } from './tunnel.mjs';
 import {
   BLOCKED_SITES,

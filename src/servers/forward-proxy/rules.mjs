@@ -1,9 +1,10 @@
 // The forward proxy's rules, apart from its plumbing: which sites it will reach and where they
 // really are, which ones its filter list blocks, where a CONNECT tunnel may go, who may use the
 // staff door, and how headers change as a request crosses it (RFC 9110 §7.6).
+import { headerValue, withoutHeader } from '../lib/headers.mjs';
 import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
 
-/** @typedef {import('../lib/lab-server.mjs').HeaderPairs} HeaderPairs */
+/** @typedef {import('../lib/headers.mjs').HeaderPairs} HeaderPairs */
 
 /** The filter list: sites this proxy refuses for every client, with its own 403 page. */
 export const BLOCKED_SITES = new Set(['blocked.test']);
@@ -92,7 +93,7 @@ export function parseAuthority(target) {
  */
 export function requestHeadersForOrigin(pairs, { method, hostHeader, via, httpVersion = '1.1' }) {
   const kept = withoutHopByHop(pairs);
-  const earlierVia = joinValues(kept, 'via');
+  const earlierVia = headerValue(kept, 'via');
   /** @type {HeaderPairs} */
   const out = [['Host', hostHeader]];
   for (const [name, value] of kept) {
@@ -116,8 +117,8 @@ export function requestHeadersForOrigin(pairs, { method, hostHeader, via, httpVe
  */
 export function responseHeadersForClient(pairs, { via, httpVersion = '1.1' }) {
   const kept = withoutHopByHop(pairs);
-  const earlierVia = joinValues(kept, 'via');
-  const out = kept.filter(([name]) => name.toLowerCase() !== 'via');
+  const earlierVia = headerValue(kept, 'via');
+  const out = withoutHeader(kept, 'via');
   out.push(['Via', appendVia(earlierVia, via, httpVersion)]);
   return out;
 }
@@ -128,7 +129,7 @@ export function responseHeadersForClient(pairs, { via, httpVersion = '1.1' }) {
  */
 export function answersItself(method, pairs) {
   if (method !== 'OPTIONS' && method !== 'TRACE') return false;
-  const value = joinValues(pairs, 'max-forwards');
+  const value = headerValue(pairs, 'max-forwards');
   return value !== undefined && Number(value.trim()) === 0;
 }
 
@@ -151,9 +152,4 @@ export function proxyName(secret) {
     .slice(0, 10)
     .toLowerCase();
   return `proxy-${suffix || Math.random().toString(36).slice(2, 8)}`;
-}
-
-function joinValues(pairs, name) {
-  const values = pairs.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value);
-  return values.length ? values.join(', ') : undefined;
 }

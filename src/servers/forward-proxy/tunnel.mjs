@@ -13,8 +13,7 @@
 // servers through it.
 import http from 'node:http';
 import net from 'node:net';
-import { pairs } from '../lib/lab-server.mjs';
-import { headerValue } from './cache.mjs';
+import { headerValue, pairs } from '../lib/headers.mjs';
 import { BLOCKED_SITES, checkProxyAuth, parseAuthority } from './rules.mjs';
 
 /**

@@ -8,7 +8,8 @@
 //   GET  /secret        a response carrying this lab run's token in a header
 //   POST /echo          what you posted, and how the server understood it
 import { createServer, STATUS_CODES } from 'node:http';
-import { labHttpOptions, labServer, pairs, requestUrl, totalHandler, unparsableStatus } from '../lib/lab-server.mjs';
+import { pairs } from '../lib/headers.mjs';
+import { labHttpOptions, labServer, requestUrl, totalHandler, unparsableStatus } from '../lib/lab-server.mjs';
 
 /** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').OriginEvent>} */
 const lab = labServer();

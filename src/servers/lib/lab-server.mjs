@@ -4,8 +4,9 @@
 import { STATUS_CODES, Server as HttpServer } from 'node:http';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { pairs } from './headers.mjs';
 
-/** @typedef {[string, string][]} HeaderPairs [name, value] pairs, in wire order and case. */
+/** @typedef {import('./headers.mjs').HeaderPairs} HeaderPairs */
 /** @typedef {{ event: string } & Record<string, unknown>} AnyEvent */
 /**
  * The fields a server may add to its request events (see observe): those its family declares.
@@ -360,18 +361,6 @@ export function requestUrl(req, base = 'http://lab.invalid') {
   } catch {
     return null;
   }
-}
-
-/**
- * node's rawHeaders is [name, value, name, value, ...]; events carry [[name, value], ...].
- * @param {string[]} raw
- * @returns {HeaderPairs}
- */
-export function pairs(raw) {
-  /** @type {HeaderPairs} */
-  const out = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
 }
 
 /** @returns {HeaderPairs} */

@@ -15,7 +15,8 @@
 // Slow mode, for 504 drills: every answer but /health waits APP_SLOW_MS (or 10 s). Switch it on
 // at start with APP_SLOW_MS=5000, or while running with the stdin command {"cmd":"slow","on":true}.
 import http from 'node:http';
-import { labHttpOptions, labServer, pairs, requestUrl, totalHandler } from '../lib/lab-server.mjs';
+import { pairs } from '../lib/headers.mjs';
+import { labHttpOptions, labServer, requestUrl, totalHandler } from '../lib/lab-server.mjs';
 import { acceptWebSocket } from './websocket-echo.mjs';
 
 /** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').BackendEvent>} */

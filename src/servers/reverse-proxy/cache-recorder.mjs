@@ -1,6 +1,7 @@
 // Copying a response into the cache while it streams to the client, so nobody waits for the
 // whole body first. The copy is stored only if the body arrived complete and was small enough.
 import { Transform } from 'node:stream';
+import { withoutHeader } from '../lib/headers.mjs';
 
 /** A stream that passes `source` through and stores the bytes in `cache` at the end. */
 export function recordInto(source, cache, key, requestHeaders, { status, headers, pairs }) {
@@ -15,7 +16,7 @@ export function recordInto(source, cache, key, requestHeaders, { status, headers
     flush(callback) {
       if (size <= cache.maxEntryBytes && source.complete) {
         // X-Cache describes one answer, not the stored copy: the HIT path adds its own.
-        const stored = pairs.filter(([name]) => name.toLowerCase() !== 'x-cache');
+        const stored = withoutHeader(pairs, 'x-cache');
         cache.store(key, requestHeaders, { status, headers, pairs: stored, body: Buffer.concat(chunks) });
       }
       callback();

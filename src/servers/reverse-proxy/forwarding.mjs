@@ -18,7 +18,10 @@
 // the scheme headers of the addresses in forwarded_allow_ips). Forwarded (RFC 7239) is the
 // standard form of the same list, one element per proxy.
 import { randomUUID } from 'node:crypto';
-import { HOP_BY_HOP, appendVia } from '../lib/proxy-headers.mjs';
+import { pairs as headerPairs, withoutHeader } from '../lib/headers.mjs';
+import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
+
+/** @typedef {import('../lib/headers.mjs').HeaderPairs} HeaderPairs */
 
 export const VIA_NAME = 'gateway-tutor-proxy';
 
@@ -117,51 +120,17 @@ const REWRITTEN_FOR_BACKEND = new Set([
   'x-request-id',
   'via',
 ]);
+/** @type {Set<string>} */
 const NOTHING_MORE = new Set();
 
 /**
- * node's flat rawHeaders [name, value, name, value…] as [[name, value]…], without what must not
- * cross the proxy (RFC 9110 §7.6.1): hop-by-hop fields, every field the message's own Connection
- * header names (`Connection: close, X-Debug` drops X-Debug too), and the names in `drop`.
- * (lib/proxy-headers.mjs has the same rule for pairs; this is it in one pass over node's list.)
+ * node's flat rawHeaders as [[name, value]…], without what must not cross the proxy (RFC 9110
+ * §7.6.1, the rule in lib/proxy-headers.mjs: hop-by-hop fields, and every field the message's own
+ * Connection header names) and without the names in `drop`.
+ * @param {string[]} raw
+ * @param {Set<string>} drop
+ * @returns {HeaderPairs}
  */
 export function forwardablePairs(raw, drop) {
-  const named = namedByConnection(raw);
-  /** @type {[string, string][]} */
-  const pairs = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.includes(lower) || drop.has(lower)) continue;
-    pairs.push([raw[i], raw[i + 1]]);
-  }
-  return pairs;
-}
-
-/** The field names listed in Connection headers, lower case: `keep-alive, X-Debug` → both. */
-function namedByConnection(raw) {
-  const named = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i].toLowerCase() !== 'connection') continue;
-    for (const token of raw[i + 1].split(',')) named.push(token.trim().toLowerCase());
-  }
-  return named;
-}
-
-/** node's flat rawHeaders [name, value, name, value…] as [[name, value]…]. */
-export function pairsOf(raw) {
-  const out = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
-}
-
-/** First value of a header in pairs, case-insensitively. */
-export function getHeader(pairs, name) {
-  const lower = name.toLowerCase();
-  return pairs.find(([key]) => key.toLowerCase() === lower)?.[1];
-}
-
-/** Pairs without any field called `name`. */
-export function withoutHeader(pairs, name) {
-  const lower = name.toLowerCase();
-  return pairs.filter(([key]) => key.toLowerCase() !== lower);
+  return withoutHopByHop(headerPairs(raw)).filter(([name]) => !drop.has(name.toLowerCase()));
 }

@@ -27,6 +27,7 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
+import { pairs as headerPairs } from '../lib/headers.mjs';
 import { labHttpOptions, labServer, requestUrl, unparsableStatus } from '../lib/lab-server.mjs';
 import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
@@ -179,7 +180,7 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
 /** Send a request whose body (if any) the proxy holds complete, retrying where that is safe. */
 async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own, trace }) {
   const headers = requestHeadersForBackend(req, { proto, requestId, bodySize: body?.size });
-  trace.passedOn(pairsFromRaw(req.rawHeaders), headers);
+  trace.passedOn(headerPairs(req.rawHeaders), headers);
   const tried = new Set();
 
   for (;;) {
@@ -259,7 +260,7 @@ function upgrade(req, socket, head, proto) {
       method: req.method,
       target: req.url,
       httpVersion: req.httpVersion,
-      headers: pairsFromRaw(req.rawHeaders),
+      headers: headerPairs(req.rawHeaders),
       durationMs: Math.round(performance.now() - started),
       requestId,
       proto,
@@ -274,18 +275,12 @@ function upgrade(req, socket, head, proto) {
   }
   const headers = requestHeadersForBackend(req, { proto, requestId });
   // relayUpgrade puts Connection: Upgrade and Upgrade back on: the proxy handles the upgrade.
-  trace.passedOn(pairsFromRaw(req.rawHeaders), [
+  trace.passedOn(headerPairs(req.rawHeaders), [
     ...headers,
     ['Connection', 'Upgrade'],
     ['Upgrade', String(req.headers.upgrade)],
   ]);
   relayUpgrade({ req, clientSocket: socket, head, backend, headers, report });
-}
-
-function pairsFromRaw(raw) {
-  const out = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
 }
 
 // A request node cannot parse never reaches handle(): answer 400 (431 for huge headers, 408 for

@@ -5,8 +5,8 @@
 // reading from the backend instead of piling the body up in memory.
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { headerValue, withoutHeader } from '../lib/headers.mjs';
 import { addVary, chooseEncoding, createCompressor, isCompressible, weakenEtag } from './compression.mjs';
-import { getHeader, withoutHeader } from './forwarding.mjs';
 import { reasonPhrase } from './reason-phrase.mjs';
 
 /**
@@ -28,7 +28,7 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
       compressor = createCompressor(coding);
       headers = withoutHeader(headers, 'content-length');
       headers.push(['Content-Encoding', coding]);
-      const etag = getHeader(headers, 'etag');
+      const etag = headerValue(headers, 'etag');
       if (etag) headers = [...withoutHeader(headers, 'etag'), ['ETag', weakenEtag(etag)]];
       fields.encoding = coding;
     }
