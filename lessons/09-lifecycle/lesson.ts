@@ -125,7 +125,7 @@ export default defineLesson({
       commands: [NO_TOKEN, WRONG_SCOPE, TRACE],
       hints: [
         'The first command sends no Authorization header at all; the second sends the reader token, which may only read.',
-        'Each response carries its X-Request-Id: the trace command with that id after the lesson shows that request.',
+        'Each response carries its X-Request-Id: add that id to the trace command ({{tutor}} trace lifecycle REQUEST-ID) to see that request.',
       ],
       check: async (ctx) => {
         const all = journeys(ctx);
@@ -176,7 +176,7 @@ export default defineLesson({
     {
       id: 'static',
       kind: 'probe',
-      title: 'A file that never reaches the gateway',
+      title: 'A file that never reaches Python',
       text: 'steps/static.md',
       commands: [STATIC],
       check: async (ctx) => {
@@ -247,7 +247,7 @@ export default defineLesson({
           });
         }
         return pass(
-          `The proxy passed the Upgrade on, the app answered 101, and ${sessions.at(-1)!.messagesIn} message(s) ` +
+          `The proxy carried the upgrade through (its own Connection: Upgrade and Upgrade: websocket), the app answered 101, and ${sessions.at(-1)!.messagesIn} message(s) ` +
             'went through the tunnel the proxy then kept open.',
         );
       },
