@@ -5,11 +5,11 @@ import {
   ResponseCache,
   currentAge,
   freshnessLifetime,
-  parseCacheControl,
   storable,
   usable,
   type CacheEntry,
 } from '../../src/servers/forward-proxy/cache.mjs';
+import { parseCacheControl } from '../../src/servers/lib/cache-control.mjs';
 import type { HeaderPairs } from '../../src/servers/lib/headers.mjs';
 
 const T0 = 1_700_000_000_000;

@@ -21,6 +21,7 @@
 //   BYPASS  the request said not to use a stored copy (no-cache, no-store, max-age=0): the origin
 //           was asked, whatever was stored
 
+import { parseCacheControl, sharedDespiteAuthorization } from '../lib/cache-control.mjs';
 import { headerValue } from '../lib/headers.mjs';
 
 /** @typedef {import('../lib/headers.mjs').HeaderPairs} HeaderPairs */
@@ -29,32 +30,6 @@ import { headerValue } from '../lib/headers.mjs';
  * @typedef {{ status: number, statusMessage?: string, headers: HeaderPairs, body: Buffer,
  *   storedAt: number, initialAge: number, lifetime: number }} CacheEntry
  */
-
-/**
- * Parse a Cache-Control value into a Map of lower-case directive → value (true when the
- * directive has no argument). `max-age=60, no-cache` → Map { 'max-age' → '60', 'no-cache' → true }
- */
-export function parseCacheControl(value) {
-  const directives = new Map();
-  if (!value) return directives;
-  for (const part of value.split(',')) {
-    const [rawName, ...rest] = part.split('=');
-    const name = rawName.trim().toLowerCase();
-    if (!name) continue;
-    if (rest.length === 0) {
-      directives.set(name, true);
-    } else {
-      directives.set(
-        name,
-        rest
-          .join('=')
-          .trim()
-          .replace(/^"(.*)"$/, '$1'),
-      );
-    }
-  }
-  return directives;
-}
 
 /** A delta-seconds directive as a number, or undefined if absent or not a whole number. */
 export function seconds(directives, name) {
@@ -85,21 +60,13 @@ export function storable(method, requestHeaders, status, responseHeaders) {
   if (res.has('no-store')) return { store: false, reason: 'the response said no-store' };
   if (res.has('private')) return { store: false, reason: 'the response is private to one user' };
   if (res.has('no-cache')) return { store: false, reason: 'the response must be revalidated every time (no-cache)' };
-  if (headerValue(requestHeaders, 'authorization') !== undefined && !allowsSharingAuthorized(res)) {
+  if (headerValue(requestHeaders, 'authorization') !== undefined && !sharedDespiteAuthorization(res)) {
     return { store: false, reason: 'the request carried Authorization' };
   }
   if (headerValue(responseHeaders, 'vary') !== undefined) return { store: false, reason: 'the response varies (Vary)' };
   const lifetime = freshnessLifetime(responseHeaders);
   if (lifetime === undefined || lifetime === 0) return { store: false, reason: 'no max-age: no explicit lifetime' };
   return { store: true };
-}
-
-/**
- * A response to a request with Authorization is one user's; a shared cache may keep it only when
- * the origin says so with public, s-maxage or must-revalidate (RFC 9111 §3.5).
- */
-export function allowsSharingAuthorized(responseDirectives) {
-  return ['public', 's-maxage', 'must-revalidate'].some((name) => responseDirectives.has(name));
 }
 
 /**
@@ -132,7 +99,7 @@ export function usable(entry, requestHeaders, now = Date.now()) {
   if (!entry) return { hit: false, reason: 'not in the cache' };
   if (
     headerValue(requestHeaders, 'authorization') !== undefined &&
-    !allowsSharingAuthorized(parseCacheControl(headerValue(entry.headers, 'cache-control')))
+    !sharedDespiteAuthorization(parseCacheControl(headerValue(entry.headers, 'cache-control')))
   ) {
     return { hit: false, reason: 'the request carries Authorization and the stored copy is not marked for sharing' };
   }

@@ -19,6 +19,8 @@
 // Vary lists request headers the response depends on; a stored copy is reused only for requests
 // that have the same values for them. `Vary: *` means "never reuse".
 
+import { parseCacheControl, sharedDespiteAuthorization } from '../lib/cache-control.mjs';
+
 /** Statuses a cache may store when the response gives a lifetime (RFC 9110 §15.1, simplified). */
 const STORABLE = new Set([200, 203, 204, 301, 404, 410]);
 
@@ -57,26 +59,13 @@ export function storeLifetime(requestHeaders, status, headers) {
     parseCacheControl(requestHeaders['cache-control']).has('no-store')
   )
     return 0;
-  if (requestHeaders.authorization !== undefined && !sharedDespiteAuthorization(headers)) return 0;
+  if (requestHeaders.authorization !== undefined && !sharedDespiteAuthorizationOf(headers)) return 0;
   return freshnessLifetime(status, headers);
 }
 
 /** Whether a response may be shared even though the request carried Authorization (§3.5). */
-export function sharedDespiteAuthorization(headers) {
-  const cc = parseCacheControl(headers['cache-control']);
-  return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate');
-}
-
-/** `Cache-Control: public, max-age=60` → Map { 'public' → true, 'max-age' → '60' }. */
-export function parseCacheControl(value) {
-  const directives = new Map();
-  if (!value) return directives;
-  for (const part of String(value).split(',')) {
-    const [name, argument] = part.split('=');
-    if (!name.trim()) continue;
-    directives.set(name.trim().toLowerCase(), argument === undefined ? true : argument.trim().replace(/^"|"$/g, ''));
-  }
-  return directives;
+function sharedDespiteAuthorizationOf(headers) {
+  return sharedDespiteAuthorization(parseCacheControl(headers['cache-control']));
 }
 
 /**
@@ -149,7 +138,7 @@ export class ResponseCache {
       lifetime,
       storedAt: this.now(),
       initialAge: Math.max(0, Number(headers.age) || 0),
-      sharedDespiteAuthorization: sharedDespiteAuthorization(headers),
+      sharedDespiteAuthorization: sharedDespiteAuthorizationOf(headers),
       vary: Object.fromEntries(varyNames.map((name) => [name, requestHeaders[name] ?? null])),
     };
     const variants = (this.entries.get(key) ?? []).filter((old) => {
