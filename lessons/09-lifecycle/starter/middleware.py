@@ -50,11 +50,25 @@ def logging(inner):
     return app
 
 
+def accepts_gzip(value):
+    """Does this Accept-Encoding value allow gzip? `gzip;q=0` says "never gzip", so a plain
+    substring test is not enough (RFC 9110 §12.5.3)."""
+    weights = {}
+    for part in (value or '').split(','):
+        coding, _, params = part.partition(';')
+        q = params.strip().lower()
+        try:
+            weights[coding.strip().lower()] = float(q[2:]) if q.startswith('q=') else 1.0
+        except ValueError:
+            weights[coding.strip().lower()] = 0.0
+    return weights.get('gzip', weights.get('*', 0.0)) > 0
+
+
 def compression(inner):
     """gzip on the way back, when the client said it accepts gzip. Behind this lab's proxy it never
     does: the proxy compresses for the client itself and takes Accept-Encoding off the request."""
     async def app(scope, receive, send):
-        if scope['type'] != 'http' or 'gzip' not in (header(scope, b'accept-encoding') or ''):
+        if scope['type'] != 'http' or not accepts_gzip(header(scope, b'accept-encoding')):
             return await inner(scope, receive, send)
         start, chunks = None, []
 
