@@ -21,7 +21,12 @@
 //   BYPASS  the request said not to use a stored copy (no-cache, no-store, max-age=0): the origin
 //           was asked, whatever was stored
 
-import { parseCacheControl, sharedDespiteAuthorization } from '../lib/cache-control.mjs';
+import {
+  deltaSeconds,
+  explicitLifetime,
+  parseCacheControl,
+  sharedDespiteAuthorization,
+} from '../lib/cache-control.mjs';
 import { headerValue } from '../lib/headers.mjs';
 
 /** @typedef {import('../lib/headers.mjs').HeaderPairs} HeaderPairs */
@@ -31,20 +36,13 @@ import { headerValue } from '../lib/headers.mjs';
  *   storedAt: number, initialAge: number, lifetime: number }} CacheEntry
  */
 
-/** A delta-seconds directive as a number, or undefined if absent or not a whole number. */
-export function seconds(directives, name) {
-  const value = directives.get(name);
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
-}
-
 /**
  * How long a response stays fresh, in seconds, for a shared cache: s-maxage wins over max-age
- * (RFC 9111 §4.2.1). Undefined when the origin gave no explicit lifetime.
+ * (RFC 9111 §4.2.1, lib/cache-control.mjs). Undefined when the origin gave no usable lifetime
+ * (none, zero, or one that is not a number): this cache then does not store the response.
  */
 export function freshnessLifetime(responseHeaders) {
-  const cc = parseCacheControl(headerValue(responseHeaders, 'cache-control'));
-  return seconds(cc, 's-maxage') ?? seconds(cc, 'max-age');
+  return explicitLifetime(parseCacheControl(headerValue(responseHeaders, 'cache-control'))) || undefined;
 }
 
 /**
@@ -94,7 +92,7 @@ export function usable(entry, requestHeaders, now = Date.now()) {
     return { hit: false, bypass: true, reason: 'the request said no-cache: ask the origin again' };
   }
   if (req.has('no-store')) return { hit: false, bypass: true, reason: 'the request said no-store' };
-  const maxAge = seconds(req, 'max-age');
+  const maxAge = deltaSeconds(req, 'max-age');
   if (maxAge === 0) return { hit: false, bypass: true, reason: 'the request accepts no stored copy (max-age=0)' };
   if (!entry) return { hit: false, reason: 'not in the cache' };
   if (

@@ -31,6 +31,33 @@ export function parseCacheControl(value) {
 }
 
 /**
+ * A directive's delta-seconds argument (RFC 9111 §1.2.2: digits only) as a number; undefined
+ * when the directive is absent or its argument is not delta-seconds.
+ * @param {Map<string, string | true>} directives
+ * @param {string} name
+ */
+export function deltaSeconds(directives, name) {
+  const value = directives.get(name);
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/**
+ * The lifetime a response's own directives give a shared cache, in seconds (RFC 9111 §4.2.1):
+ * s-maxage when present (it speaks to shared caches only), else max-age. A value that is not
+ * delta-seconds makes the response stale: 0 (§4.2.1 encourages that). Undefined when neither is
+ * there: no explicit lifetime from Cache-Control.
+ * @param {Map<string, string | true>} responseDirectives
+ * @returns {number | undefined}
+ */
+export function explicitLifetime(responseDirectives) {
+  for (const name of ['s-maxage', 'max-age']) {
+    if (responseDirectives.has(name)) return deltaSeconds(responseDirectives, name) ?? 0;
+  }
+  return undefined;
+}
+
+/**
  * A response to a request with Authorization is one user's: a shared cache may store it, or use
  * a stored copy to answer such a request, only when the origin marked it for sharing with
  * public, s-maxage or must-revalidate (RFC 9111 §3.5).

@@ -19,7 +19,7 @@
 // Vary lists request headers the response depends on; a stored copy is reused only for requests
 // that have the same values for them. `Vary: *` means "never reuse".
 
-import { parseCacheControl, sharedDespiteAuthorization } from '../lib/cache-control.mjs';
+import { explicitLifetime, parseCacheControl, sharedDespiteAuthorization } from '../lib/cache-control.mjs';
 
 /** Statuses a cache may store when the response gives a lifetime (RFC 9110 §15.1, simplified). */
 const STORABLE = new Set([200, 203, 204, 301, 404, 410]);
@@ -34,12 +34,8 @@ export function freshnessLifetime(status, headers) {
   if (cc.has('no-store') || cc.has('private') || cc.has('no-cache')) return 0;
   if (headers['set-cookie'] !== undefined) return 0; // one user's cookie must not reach another
   if ((headers.vary ?? '').split(',').some((v) => v.trim() === '*')) return 0;
-  for (const directive of ['s-maxage', 'max-age']) {
-    if (cc.has(directive)) {
-      const seconds = Number(cc.get(directive));
-      return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
-    }
-  }
+  const lifetime = explicitLifetime(cc); // s-maxage, else max-age (lib/cache-control.mjs)
+  if (lifetime !== undefined) return lifetime;
   if (headers.expires !== undefined) {
     const expires = Date.parse(headers.expires);
     const date = headers.date ? Date.parse(headers.date) : Date.now();
