@@ -134,8 +134,9 @@ def authentication(inner):
             challenge = b'Bearer realm="notes"' + (b', error="invalid_token"' if token else b'')
             return await answer(send, 401, 'who are you? send Authorization: Bearer <token>\n',
                                 [(b'www-authenticate', challenge)])
-        scope['user'] = {'token': token, 'scopes': TOKENS[token]}
-        await inner(scope, receive, send)
+        # A copy with the user in it: the ASGI spec asks middleware not to change the scope it
+        # was given, since the layers outside it hold the same dict.
+        await inner({**scope, 'user': {'token': token, 'scopes': TOKENS[token]}}, receive, send)
     return app
 
 
@@ -163,8 +164,9 @@ def authorization(inner):
 
 
 def body_parsing(inner):
-    """A request with a body must be JSON (else 415); JSON that does not parse is 400, JSON
-    without the fields the route needs is 422. The parsed body goes into scope["json"]."""
+    """A POST, PUT or PATCH must send JSON (else 415); JSON that does not parse is 400, JSON
+    without the fields the route needs is 422. The parsed body goes into scope["json"] of the
+    copy of the scope passed on."""
     async def app(scope, receive, send):
         if scope['type'] != 'http' or scope['method'] not in ('POST', 'PUT', 'PATCH'):
             return await inner(scope, receive, send)
@@ -187,6 +189,5 @@ def body_parsing(inner):
         if not isinstance(data, dict) or not isinstance(data.get('text'), str):
             scope['lifecycle.why'] = '422: no "text" field'
             return await answer(send, 422, 'JSON understood, but a note needs {"text": "..."}\n')
-        scope['json'] = data
-        await inner(scope, receive, send)
+        await inner({**scope, 'json': data}, receive, send)
     return app

@@ -40,7 +40,8 @@ class Traced:
         try:
             await self.layer(scope, receive, send_seen)
         finally:
-            # A middleware that answers by itself says why in scope["lifecycle.why"].
+            # A middleware that answers by itself says why in scope["lifecycle.why"]: the one key
+            # it sets on the scope it was given, on purpose, for this wrapper outside it to read.
             hop.answered(status, None if hop.passed else scope.pop('lifecycle.why', None))
 
 
