@@ -26,6 +26,11 @@ const CAUSES: Record<string, (path: string) => [string, string]> = {
   ],
 };
 CAUSES.EPERM = CAUSES.EACCES!;
+// mkdir on a path that is a file (--workspace naming a file): the same mistake as ENOTDIR, one level up.
+CAUSES.EEXIST = (path) => [
+  `${path} is a file, where the tutor needs a folder`,
+  'Move that file aside, or use another folder with --workspace DIR.',
+];
 
 /** The codes that mean "the workspace cannot be written", not "the tutor has a bug". */
 export function isWorkspaceProblem(error: unknown): error is NodeJS.ErrnoException {

@@ -2,7 +2,7 @@
 // permission, a folder where a file belongs) is the learner's environment, not a bug: the built
 // command says what is wrong and what to do, exits 4, and shows no stack trace.
 import { execa } from 'execa';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { binPath } from '../../src/engine/paths.js';
@@ -41,5 +41,12 @@ describe('a workspace the tutor cannot write', () => {
     mkdirSync(join(workspace, 'progress.json'));
     expectWords(await tutor(workspace, ['list']), /progress.json is a folder/);
     expectWords(await tutor(workspace, ['lab', 'http-basics']), /progress.json is a folder/);
+  });
+
+  it('a --workspace that names a file: list and lab say so and exit 4', async () => {
+    const file = join(tempDir('workspace-file'), 'not-a-folder');
+    writeFileSync(file, 'x');
+    expectWords(await tutor(file, ['list']), /not-a-folder is a file, where the tutor needs a folder/);
+    expectWords(await tutor(file, ['lab', 'http-basics']), /is a file, where the tutor needs a folder/);
   });
 });
