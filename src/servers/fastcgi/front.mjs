@@ -82,21 +82,32 @@ async function handle(req, res) {
   } else if (req.headers['transfer-encoding']) {
     body = await readWhole(req);
     if (req.socket.destroyed) return; // the client is gone: nobody to answer
-    if (body === null) return answerError(res, 413, `The body is over ${maxBody} bytes.`);
+    if (body === null) {
+      res.setHeader('Connection', 'close'); // the rest of the body is never read
+      return answerError(res, 413, `The body is over ${maxBody} bytes.`);
+    }
     contentLength = body.length;
   }
   const params = cgiParams(req, { script, serverPort: port, hasBody: body !== null, contentLength });
   await passRequest({ req, res, pool, requestId: takeRequestId(), params, body, timeoutMs, log: console.log, fields });
 }
 
+// A chunked body over maxBody is refused as soon as it grows past it, not at its end: a client
+// that never ends its body would otherwise keep the connection (and up to maxBody of memory) until
+// the request timeout, and a few such clients would hold a lot of memory.
 function readWhole(req) {
   return new Promise((resolve) => {
     const chunks = [];
     let size = 0;
-    req.on('data', (chunk) => {
+    const onData = (chunk) => {
       size += chunk.length;
-      if (size <= maxBody) chunks.push(chunk);
-    });
+      if (size <= maxBody) return void chunks.push(chunk);
+      chunks.length = 0;
+      req.off('data', onData);
+      req.pause();
+      resolve(null);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(size <= maxBody ? Buffer.concat(chunks) : null));
     req.on('error', () => resolve(null));
     req.on('close', () => resolve(null)); // the client left mid-body (after 'end' this changes nothing)
