@@ -113,6 +113,20 @@ export function labServer() {
     if (key.startsWith('GT_PORT_')) ports[key.slice(8).toLowerCase()] = Number(value);
   }
 
+  /** What every request event says about the request itself: its connection, line and headers.
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:net').Socket} socket */
+  function requestLine(req, socket) {
+    return {
+      conn: connectionId(socket),
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      method: req.method,
+      target: req.url,
+      httpVersion: req.httpVersion,
+      headers: pairs(req.rawHeaders),
+    };
+  }
+
   /** Listen on 127.0.0.1 only. A taken port exits with 98 so the tutor can pick another.
    * The server is hardened first (see harden below): what no handler of its own covers, a
    * hostile client cannot turn into a crash. */
@@ -121,17 +135,7 @@ export function labServer() {
       name,
       // A refused CONNECT is a request like any other: the learner sees it in the log.
       refused: (req, socket, status) =>
-        emit({
-          event: 'request',
-          conn: connectionId(socket),
-          remote: `${socket.remoteAddress}:${socket.remotePort}`,
-          method: req.method,
-          target: req.url,
-          httpVersion: req.httpVersion,
-          headers: pairs(req.rawHeaders),
-          status,
-          error: 'CONNECT is not served here',
-        }),
+        emit({ event: 'request', ...requestLine(req, socket), status, error: 'CONNECT is not served here' }),
     });
     return new Promise((resolve, reject) => {
       const onError = (error) => {
@@ -176,12 +180,7 @@ export function labServer() {
     const report = (aborted) => {
       emit({
         event: 'request',
-        conn: connectionId(socket),
-        remote: `${socket.remoteAddress}:${socket.remotePort}`,
-        method: req.method,
-        target: req.url,
-        httpVersion: req.httpVersion,
-        headers: pairs(req.rawHeaders),
+        ...requestLine(req, socket),
         status: res.headersSent ? res.statusCode : null,
         responseHeaders: res.headersSent ? responsePairs(res) : [],
         durationMs: Math.round((performance.now() - started) * 100) / 100,
