@@ -29,3 +29,21 @@ export interface FakeContextOptions {
   url?: (server: string, port?: string) => string;
   lesson?: string;
 }
+
+let fakeSeq = 0;
+/** A request event as a lab server reports it: GET / answered 200 unless `fields` say otherwise,
+ * with any fields the server's family adds (json, pid, bodyLimit…). */
+export function fakeRequest(server: string, fields: Partial<RequestEvent> & Record<string, unknown>): RequestEvent {
+  return {
+    seq: ++fakeSeq,
+    time: 0,
+    server,
+    event: 'request',
+    method: 'GET',
+    target: '/',
+    headers: [],
+    status: 200,
+    responseHeaders: [],
+    ...fields,
+  } as RequestEvent;
+}

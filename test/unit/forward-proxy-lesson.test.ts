@@ -3,26 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import lesson from '../../lessons/02-forward-proxy/lesson.js';
 import type { CheckContext, LabEvent, LabEventOf, RequestEvent } from '../../src/engine/types.js';
-import { contextFrom } from '../helpers/fake-context.js';
+import { contextFrom, fakeRequest } from '../helpers/fake-context.js';
 import type { forwardOriginEvents, forwardProxyEvents } from '../../src/servers/forward-proxy/events.js';
 
 type Fields = Partial<LabEventOf<typeof forwardProxyEvents, 'request'>> &
   Partial<LabEventOf<typeof forwardOriginEvents, 'request'>>;
 
-let seq = 0;
 function request(server: string, fields: Fields): RequestEvent {
-  return {
-    seq: ++seq,
-    time: 0,
-    server,
-    event: 'request',
-    method: 'GET',
-    target: '/',
-    headers: [],
-    status: 200,
-    responseHeaders: [],
-    ...fields,
-  };
+  return fakeRequest(server, fields);
 }
 
 function context(events: LabEvent[], answer?: string): CheckContext {

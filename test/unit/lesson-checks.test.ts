@@ -5,25 +5,11 @@ import httpBasics from '../../lessons/01-http-basics/lesson.js';
 import forwardProxy from '../../lessons/02-forward-proxy/lesson.js';
 import reverseProxy from '../../lessons/03-reverse-proxy/lesson.js';
 import wsgi from '../../lessons/06-wsgi/lesson.js';
-import type { CheckContext, LabEvent, LessonDefinition, RequestEvent } from '../../src/engine/types.js';
-import { contextFrom } from '../helpers/fake-context.js';
+import type { CheckContext, LabEvent, LessonDefinition } from '../../src/engine/types.js';
+import { contextFrom, fakeRequest } from '../helpers/fake-context.js';
 
-let seq = 0;
 /** A request event with any fields a server family adds (json, pid, bodyLimit…). */
-function request(server: string, fields: Partial<RequestEvent> & Record<string, unknown>): RequestEvent {
-  return {
-    seq: ++seq,
-    time: 0,
-    server,
-    event: 'request',
-    method: 'GET',
-    target: '/',
-    headers: [],
-    status: 200,
-    responseHeaders: [],
-    ...fields,
-  } as RequestEvent;
-}
+const request = fakeRequest;
 
 function context(events: LabEvent[], answer?: string, secrets: Record<string, string> = {}): CheckContext {
   return contextFrom(events, { answer, secrets, url: () => 'http://127.0.0.1:9' });
