@@ -44,6 +44,9 @@ describe('Lab', () => {
 
     // When each is asked something
     expect(await (await fetch(`${one!.url}/a`)).text()).toContain('tiny-1');
+    // (each server reports a request when its response closes, which may come after fetch returns:
+    // wait for the first report, or the second server's could overtake it)
+    await waitFor(() => lab.events().length >= 1, 'the first event');
     expect(await (await fetch(`${two!.url}/b`)).text()).toContain('tiny-2');
 
     // Then the lab has both requests, numbered, from the right servers
