@@ -59,6 +59,10 @@ interface Member {
   snapshot: ServerSnapshot;
   /** When it crashed lately (for the restart budget). */
   crashes?: number[];
+  /** Process groups the server started and said so (`spawn` … `exit` events, as the CGI server
+   * does for each script): killed by the lab when the server itself dies, so a script cannot
+   * outlive a server that was SIGKILLed or crashed before it could stop its scripts. */
+  groups: Set<number>;
 }
 
 export class Lab implements LabHandle {
@@ -174,7 +178,7 @@ export class Lab implements LabHandle {
         state: 'starting',
         pid: null,
       };
-      this.members.set(spec.name, { queue: Promise.resolve(), spec, ports, snapshot });
+      this.members.set(spec.name, { queue: Promise.resolve(), spec, ports, snapshot, groups: new Set() });
     }
   }
 
@@ -207,7 +211,10 @@ export class Lab implements LabHandle {
       ready: spec.ready ?? 'event',
       readyTimeoutMs: spec.readyTimeoutMs ?? 10000,
       events: spec.events,
-      onEvent: (event) => this.record(spec.name, event),
+      onEvent: (event) => {
+        trackGroup(member.groups, event);
+        this.record(spec.name, event);
+      },
       onBadEvent: (problem) => {
         this.dropped.push(problem);
         if (this.dropped.length > 100) this.dropped.shift();
@@ -215,6 +222,7 @@ export class Lab implements LabHandle {
       },
       onLog: (line) => this.notify({ type: 'log', server: spec.name, line }),
       onExit: ({ code, signal, expected }) => {
+        killGroups(member.groups);
         if (expected) this.setState(member, 'stopped');
         else if (member.snapshot.state !== 'starting') {
           const how = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -416,6 +424,7 @@ export class Lab implements LabHandle {
   /** Last resort from the synchronous 'exit' handler: SIGKILL every process group, drop the record. */
   killNow(): void {
     for (const member of this.members.values()) {
+      killGroups(member.groups);
       const pid = member.child?.pid;
       if (!pid) continue;
       try {
@@ -462,6 +471,24 @@ export class Lab implements LabHandle {
 function lastError(lines: string[]): string | undefined {
   const line = [...lines].reverse().find((l) => /\b[A-Z]\w*(Error|Exception)\b|^Error\b/.test(l));
   return line?.trim().slice(0, 200);
+}
+
+/** Follow the process groups a server reports starting (`spawn`) and seeing end (`exit`). */
+function trackGroup(groups: Set<number>, event: { event: string } & Record<string, unknown>): void {
+  if (typeof event.pid !== 'number' || event.pid <= 1) return;
+  if (event.event === 'spawn') groups.add(event.pid);
+  else if (event.event === 'exit') groups.delete(event.pid);
+}
+
+function killGroups(groups: Set<number>): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  groups.clear();
 }
 
 function envName(name: string): string {

@@ -225,6 +225,39 @@ describe('the CGI lab server', () => {
     expect(problems).toEqual([]);
   });
 
+  it('leaves no script running when the CGI server itself is killed with SIGKILL', async () => {
+    // Given a lab whose server would wait 30 s for a script, and a script that hangs for a request
+    const lesson = (await loadCatalog({ only: 'cgi' })).find('cgi')!;
+    const patient: LoadedLesson = {
+      ...lesson,
+      servers: lesson.servers.map((spec) => ({
+        ...spec,
+        program: { node: '@servers/cgi/cgi-server.mjs', args: ['--timeout', '30'] },
+      })),
+    };
+    const other = await Lab.start(patient, { workspace, control: false, preferredPorts: false });
+    try {
+      const pending = ask(`${other.url('cgi')}/cgi-bin/hang.sh`).catch(() => null);
+      const { pid: pgid } = await waitFor(
+        () => typedEvents(other, { cgi: cgiEvents }).eventsOf('cgi', 'spawn')[0],
+        'the script to start',
+      );
+      await waitFor(() => groupMembers(pgid).length > 0, `process group ${pgid} to run`);
+      // When its server dies without a chance to stop it
+      const server = other.servers().find((s) => s.name === 'cgi')!.pid!;
+      process.kill(server, 'SIGKILL');
+      // Then the lab kills the script's whole group at once, and starts the server again
+      await waitFor(() => groupMembers(pgid).length === 0, `process group ${pgid} to be empty`, 3000);
+      await pending;
+      await waitFor(() => {
+        const now = other.servers().find((s) => s.name === 'cgi')!;
+        return now.state === 'up' && now.pid !== server;
+      }, 'the CGI server to be started again');
+    } finally {
+      await other.teardown();
+    }
+  });
+
   it('leaves no script running after teardown', async () => {
     const pending = ask(`${base}/cgi-bin/slow-body.sh`).catch(() => null);
     const before = spawned('slow-body.sh').length;
