@@ -1,28 +1,35 @@
-// Benchmark: the lab reverse proxy versus nginx, both proxying the same lab backend, measured in
+// Benchmark: the lab reverse proxy versus nginx, both proxying the same lab backends, measured in
 // the same run with wrk. Prints requests per second and p99 latency for each, and their ratio
-// (lab / nginx for throughput, nginx / lab for latency: 1.0 means "as good as nginx").
+// (lab / nginx for throughput, nginx / lab for latency: 1.0 means "as good as nginx"), and the
+// CPU time (user + system, from /proc) each process spent per request.
 //
-//   node scripts/bench-reverse-proxy.mjs [--runs 3] [--duration 3] [--connections 32] [--bare]
+//   node scripts/bench-reverse-proxy.mjs [--runs 3] [--duration 3] [--connections 16] [--bare]
 //
-// Each measurement is the median of a few short runs, alternating lab and nginx so that noise
-// from other work on the machine hits both alike. The lab runs as it does in a lesson: started by
-// `gateway-tutor lab reverse-proxy --json` (the engine's Lab), which reads and checks every event.
+// Each measurement is the median of a few short runs (wrk -t1), alternating lab and nginx so that
+// noise from other work on the machine hits both alike. The lab runs as it does in a lesson:
+// started by `gateway-tutor lab reverse-proxy --json` (the engine's Lab), which reads and checks
+// every event and prints it as a JSON line (this script drains them).
 //
 // What makes the comparison fair:
 // - one process each: nginx with `worker_processes 1`, the lab proxy is one Node process (one
 //   event loop). This compares the proxies core for core, not how many cores each can use;
 // - the same backends (the lab's three backend.mjs, round robin), the same wrk load, keep-alive
 //   everywhere: wrk to the proxy, and the proxy to the backends (nginx: HTTP/1.1 + `upstream
-//   keepalive`; the lab proxy: a keep-alive http.Agent, upstream.mjs);
+//   keepalive`; the lab proxy: keep-alive connections of its own, upstream.mjs);
 // - the same work for the backend: nginx sends the same forwarding headers the lab proxy writes
 //   (X-Forwarded-*, Forwarded, X-Request-Id, Via, the client's Host), so the backend parses and
-//   reports the same requests behind either proxy.
+//   reports the same requests behind either proxy;
+// - the backends are not the bottleneck: one backend alone (wrk straight to app-1) is measured
+//   too, and three of them serve behind either proxy.
+// On a machine shared with other work, req/s follows the CPU every process of a side spends per
+// request (proxy, backends, and the tutor reading the events), so those are printed as well; the
+// proxy's own CPU time per request is the figure to judge a change of the proxy by.
 // --bare adds a third line: a ten-line Node proxy to app-1 (http.request + pipe, no features, no
-// events), what plain node:http costs here, as a floor for the lab proxy.
+// events), what plain node:http costs here.
 import { execFile, spawn } from 'node:child_process';
 import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,7 +43,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     duration: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '32' },
+    connections: { type: 'string', default: '16' },
     bare: { type: 'boolean', default: false },
   },
 });
@@ -78,11 +85,13 @@ function freePort() {
 
 /** `gateway-tutor lab reverse-proxy --json` in a scratch workspace; resolves with its ready line.
  * Its event lines are drained unread (a full pipe would stall the tutor, and so the lab). */
+let tutorPid = 0;
 function startLab() {
   const child = spawn(process.execPath, [bin, 'lab', 'reverse-proxy', '--json', '--workspace', join(work, 'ws')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
+  tutorPid = child.pid;
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the lab exited with ${code} before it was ready`)));
     const lines = createInterface({ input: child.stdout });
@@ -146,22 +155,59 @@ async function startNginx(backendPorts) {
   });
   children.push(child);
   await listening(port);
-  return port;
+  return { port, workers: childrenOf(child.pid) };
 }
 
-/** One wrk run: requests per second and p99 latency in milliseconds. Asynchronous on purpose:
- * this script must keep draining the servers' event pipes while wrk runs, as the tutor does. */
-async function measure(url) {
+/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+function cpuUs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The pids whose parent is `pid` (nginx's worker under its master). */
+function childrenOf(pid) {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * One wrk run: requests per second, p99 latency in milliseconds, and the CPU time per request
+ * (µs, user + system) of the processes in `watch` ({ proxy: [pid], backends: [pids] }), read from
+ * /proc before and after. Asynchronous on purpose: this script must keep draining the servers'
+ * event pipes while wrk runs, as the tutor does.
+ */
+async function measure(url, watch = {}) {
+  const before = Object.fromEntries(Object.entries(watch).map(([k, pids]) => [k, pids.map(cpuUs)]));
   const { stdout: out } = await promisify(execFile)(
     wrk,
-    [`-t2`, `-c${values.connections}`, `-d${values.duration}s`, '--latency', url],
+    ['-t1', `-c${values.connections}`, `-d${values.duration}s`, '--latency', url],
     { encoding: 'utf8' },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const [, amount, unit] = /99%\s+([\d.]+)(us|ms|s)/.exec(out) ?? [];
   const p99 = Number(amount) * { us: 0.001, ms: 1, s: 1000 }[unit];
   if (/Non-2xx|Socket errors/.test(out)) console.error(`warning: errors during the run against ${url}:\n${out}`);
-  return { rps, p99 };
+  /** @type {Record<string, number>} */
+  const cpu = {};
+  for (const [k, pids] of Object.entries(watch)) {
+    const used = pids.map((pid, i) => cpuUs(pid) - before[k][i]).reduce((a, b) => a + b, 0);
+    cpu[k] = used / requests;
+  }
+  return { rps, p99, cpu };
 }
 
 /** The floor for --bare: plain node:http proxying, nothing else (it still says "ready"). */
@@ -187,15 +233,20 @@ server.listen(Number(process.env.PORT), '127.0.0.1');
 }
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const fmt = (n) => (Math.round(n * 100) / 100).toString();
+const us = (n) => `${Math.round(n)} µs`;
 
 const ready = await startLab();
 const serverUrl = (name) => ready.servers.find((server) => server.name === name).url;
-const backendPorts = ready.servers
-  .filter((server) => server.name.startsWith('app-'))
-  .map((server) => Number(new URL(server.url).port));
+const apps = ready.servers.filter((server) => server.name.startsWith('app-'));
+const backendPorts = apps.map((server) => Number(new URL(server.url).port));
+const backendPids = apps.map((server) => server.pid);
+const proxyPid = ready.servers.find((server) => server.name === 'proxy').pid;
 const labUrl = `${serverUrl('proxy')}/whoami`;
-const nginxUrl = `http://127.0.0.1:${await startNginx(backendPorts)}/whoami`;
+const nginxSide = await startNginx(backendPorts);
+const nginxUrl = `http://127.0.0.1:${nginxSide.port}/whoami`;
 let bareUrl;
+let barePid;
 if (values.bare) {
   const port = await freePort();
   const bare = spawn(process.execPath, [writeBareProxy()], {
@@ -203,6 +254,7 @@ if (values.bare) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(bare);
+  barePid = bare.pid;
   await listening(port);
   bareUrl = `http://127.0.0.1:${port}/whoami`;
 }
@@ -212,31 +264,50 @@ const loadBefore = loadavg()[0];
 await measure(labUrl);
 await measure(nginxUrl);
 if (bareUrl) await measure(bareUrl);
+// The backend alone, no proxy in front: wrk straight to app-1. Behind either proxy the three
+// backends share the load, so one backend's rate is a floor for what they can serve together;
+// if it were near the proxies' rates, the comparison would measure the backends, not the proxies.
+const direct = await measure(`${serverUrl('app-1')}/whoami`, { backend: [backendPids[0]] });
 const lab = [];
 const ref = [];
 const bare = [];
 for (let run = 0; run < runs; run++) {
-  lab.push(await measure(labUrl));
-  ref.push(await measure(nginxUrl));
-  if (bareUrl) bare.push(await measure(bareUrl));
+  lab.push(await measure(labUrl, { proxy: [proxyPid], backends: backendPids, tutor: [tutorPid] }));
+  ref.push(await measure(nginxUrl, { proxy: nginxSide.workers, backends: backendPids, tutor: [tutorPid] }));
+  if (bareUrl) bare.push(await measure(bareUrl, { proxy: [barePid], backends: backendPids }));
 }
-const labRps = median(lab.map((r) => r.rps));
-const nginxRps = median(ref.map((r) => r.rps));
-const labP99 = median(lab.map((r) => r.p99));
-const nginxP99 = median(ref.map((r) => r.p99));
-const fmt = (n) => (Math.round(n * 100) / 100).toString();
+const summary = (list) => ({
+  rps: median(list.map((r) => r.rps)),
+  p99: median(list.map((r) => r.p99)),
+  proxyCpu: median(list.map((r) => r.cpu.proxy)),
+  backendCpu: median(list.map((r) => r.cpu.backends)),
+  tutorCpu: median(list.map((r) => r.cpu.tutor)),
+});
+const labSum = summary(lab);
+const nginxSum = summary(ref);
 console.log(
-  `reverse-proxy: wrk -t2 -c${values.connections} -d${values.duration}s GET /whoami, median of ${runs}; one process each ` +
-    `(nginx worker_processes 1, lab proxy one Node process), keep-alive to the same three backends; load average ${fmt(loadBefore)} → ${fmt(loadavg()[0])} on ${availableParallelism()} cores`,
+  `reverse-proxy: wrk -t1 -c${values.connections} -d${values.duration}s GET /whoami, median of ${runs}; load average ${fmt(loadBefore)} → ${fmt(loadavg()[0])} on ${availableParallelism()} cores`,
 );
 console.log(
-  `reverse-proxy rps: lab ${Math.round(labRps)} nginx ${Math.round(nginxRps)} ratio ${fmt(labRps / nginxRps)}`,
+  '  both sides: one process (nginx worker_processes 1; the lab proxy one Node process started by the engine, its events read and checked by the tutor), ' +
+    'round robin over the same three lab backends, keep-alive from wrk and to the backends (nginx: upstream keepalive 64, HTTP/1.1), the same forwarding headers',
 );
-console.log(`reverse-proxy p99: lab ${fmt(labP99)}ms nginx ${fmt(nginxP99)}ms ratio ${fmt(nginxP99 / labP99)}`);
+console.log(
+  `  backend alone (wrk straight to app-1): ${Math.round(direct.rps)} req/s, ${us(direct.cpu.backend)} CPU per request`,
+);
+console.log(
+  `  CPU per request (user+sys): lab proxy ${us(labSum.proxyCpu)}, nginx worker ${us(nginxSum.proxyCpu)}; backends behind lab ${us(labSum.backendCpu)}, behind nginx ${us(nginxSum.backendCpu)}; the tutor reading the events ${us(labSum.tutorCpu)} (lab) and ${us(nginxSum.tutorCpu)} (nginx: the backends' events only)`,
+);
+console.log(
+  `reverse-proxy rps: lab ${Math.round(labSum.rps)} nginx ${Math.round(nginxSum.rps)} ratio ${fmt(labSum.rps / nginxSum.rps)}`,
+);
+console.log(
+  `reverse-proxy p99: lab ${fmt(labSum.p99)}ms nginx ${fmt(nginxSum.p99)}ms ratio ${fmt(nginxSum.p99 / labSum.p99)}`,
+);
 if (bareUrl) {
-  const bareRps = median(bare.map((r) => r.rps));
+  const bareSum = summary(bare);
   console.log(
-    `reverse-proxy bare Node proxy: rps ${Math.round(bareRps)} ratio ${fmt(bareRps / nginxRps)}, p99 ${fmt(median(bare.map((r) => r.p99)))}ms`,
+    `reverse-proxy bare Node proxy (to app-1 only): rps ${Math.round(bareSum.rps)} ratio ${fmt(bareSum.rps / nginxSum.rps)}, p99 ${fmt(bareSum.p99)}ms, CPU ${us(bareSum.proxyCpu)} per request`,
   );
 }
 process.exit(0);
