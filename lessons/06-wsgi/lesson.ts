@@ -38,6 +38,8 @@ const servers = labServers([
         '2',
         '--timeout',
         '30',
+        // Each request event carries the environ the app was given (the journey view shows it).
+        '--report-environ',
       ],
     },
     port: 8600,

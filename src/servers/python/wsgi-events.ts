@@ -7,13 +7,16 @@ import {
   type EventOf,
   event,
   family,
+  json,
   literal,
   nullable,
   number,
   optional,
+  record,
   requestEvent,
   string,
 } from '../lib/event-schema.js';
+import { traceEvent } from '../lib/trace-events.js';
 
 export const wsgiEvents = family(
   requestEvent({
@@ -32,6 +35,14 @@ export const wsgiEvents = family(
     validatorNotes: optional(array(string)),
     /** 'gunicorn' when Gunicorn served it (wsgi_gunicorn.py). */
     engine: optional(literal('gunicorn')),
+    /**
+     * The environ the app was given, when the server runs with --report-environ (the lesson labs
+     * do): the keys PEP 3333 defines, REMOTE_ADDR/REMOTE_PORT, every HTTP_* (at most 40) and the
+     * server's own gateway_tutor.* keys. Text and numbers as they are, wsgi.version as [1, 0],
+     * objects (wsgi.input, wsgi.errors) as a short repr such as "<wsgi_http.Body object>";
+     * values cut to 200 characters (see wsgi_trace.py).
+     */
+    environ: optional(record(json)),
   }),
   /** A worker started, exited (and was replaced), or was killed for taking too long. */
   event('worker', {
@@ -44,6 +55,9 @@ export const wsgiEvents = family(
   }),
   /** The app's files changed (or were asked to reload): every worker is replaced. */
   event('reload', { reason: string, generation: number }),
+  /** The server's (hop "wsgi" or "gunicorn") and the app's middleware's part of a request's
+   * journey (lib/trace-events.ts). */
+  traceEvent,
 );
 
 export type WsgiEvent = EventOf<typeof wsgiEvents>;

@@ -10,12 +10,17 @@ import sys
 import time
 
 from wsgi_loader import AppLoadError, parse_mounts
+from wsgi_trace import observe
 from wsgi_worker import die_with_parent
 
+OBSERVED = 'gateway_tutor.observed'     # what wsgi_trace.observe made, for post_request
 
-def dispatcher(mounts):
-    """One WSGI app in front of the mounts, adding X-Worker-Pid like the lab's own server."""
+
+def dispatcher(mounts, emit, report_environ):
+    """One WSGI app in front of the mounts, adding X-Worker-Pid like the lab's own server, and
+    reporting Gunicorn's hop of a traced request (wsgi_trace.py) as the lab's server does."""
     def app(environ, start_response):
+        environ[OBSERVED] = observe(environ, emit, 'gunicorn', report_environ)
         path = environ.get('PATH_INFO', '')
         mount = next(m for m in mounts if m.matches(path))
         if mount.prefix:
@@ -51,7 +56,7 @@ def run_gunicorn(lab, config):
     port = listener.getsockname()[1]
     lab.use_lock_fd(lab.anonymous_lock_file('gt-gunicorn-'))
     mounts = parse_mounts(config.app, config.mount, config.workspace, validate=False)
-    application = dispatcher(mounts)
+    application = dispatcher(mounts, lab.emit, config.report_environ)
 
     def when_ready(server):
         lab.log(f'[gunicorn {os.getpid()}] serving {config.app} from {config.workspace} '
@@ -72,7 +77,7 @@ def run_gunicorn(lab, config):
             status = int(str(resp.status).split(' ', 1)[0])
         except ValueError:
             status = None
-        lab.emit({
+        event = {
             'event': 'request', 'conn': int(environ.get('REMOTE_PORT') or 0),
             'remote': f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}",
             'method': req.method, 'target': req.uri, 'httpVersion': '%d.%d' % req.version,
@@ -82,7 +87,11 @@ def run_gunicorn(lab, config):
             'start': round(started * 1000, 2), 'end': round(ended * 1000, 2),
             'app': environ.get('gateway_tutor.app'), 'bytes': getattr(resp, 'sent', None),
             'engine': 'gunicorn',
-        })
+        }
+        observed = environ.get(OBSERVED)
+        if observed:
+            observed.finish(event, status)
+        lab.emit(event)
 
     class LabGunicorn(BaseApplication):
         def load_config(self):

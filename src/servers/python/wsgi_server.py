@@ -284,6 +284,8 @@ def parse_args(argv, lab):
     parser.add_argument('--max-body', type=int, default=10 * 1024 * 1024)
     parser.add_argument('--port', type=int, default=lab.port)
     parser.add_argument('--workspace', default=os.path.join(lab.workspace))
+    parser.add_argument('--report-environ', action='store_true',
+                        help="add a summary of each request's environ to its event (the lesson labs do)")
     parser.add_argument('--no-validate', action='store_true', help='do not wrap apps in wsgiref.validate')
     parser.add_argument('--engine', choices=['lab', 'gunicorn'],
                         default=os.environ.get('GATEWAY_TUTOR_WSGI_ENGINE', 'lab'),

@@ -22,6 +22,7 @@ from wsgi_loader import AppLoadError
 from wsgi_validate import NOTES
 from wsgi_response import SERVER_SOFTWARE, FileWrapper, Response, error_response
 from wsgi_threads import LockedScoreboard, start_lanes
+from wsgi_trace import observe
 
 
 class Worker:
@@ -212,7 +213,7 @@ class Worker:
         response = Response(conn, request, self.pid, self.others_waiting)
         if self.stopping:
             response.keep_alive = False      # the last request of a worker that is leaving
-        mount, error, aborted, result, dropped, environ = None, None, False, None, [], {}
+        mount, error, aborted, result, dropped, environ, observed = None, None, False, None, [], {}, None
         try:
             if request.body_length is not None and request.body_length > self.config.max_body:
                 raise HttpError(413, 'Content Too Large',
@@ -226,6 +227,8 @@ class Worker:
 
             body = Body(reader, request, self.config.max_body, send_continue)
             environ, mount, dropped = self.environ(request, body, address)
+            # The request's journey and the environ summary (wsgi_trace.py): None unless asked.
+            observed = observe(environ, self.events.add, 'wsgi', self.config.report_environ)
             app = mount.get()
             result = app(environ, response.start_response)
             self.send_result(result, response)
@@ -254,7 +257,8 @@ class Worker:
         notes = environ.get(NOTES) or []
         for note in dict.fromkeys(notes):
             self.lab.log(f'[worker {self.pid}] {request.method} {request.target}: {advice(note)}')
-        self.report(request, response, conn_id, remote, started, mount, error, aborted, dropped, notes)
+        self.report(request, response, conn_id, remote, started, mount, error, aborted, dropped, notes,
+                    observed)
         return response.keep_alive
 
     def send_result(self, result, response):
@@ -345,7 +349,7 @@ class Worker:
         return environ, mount, dropped
 
     def report(self, request, response, conn_id, remote, started, mount, error, aborted, dropped=(),
-               notes=()):
+               notes=(), observed=None):
         ended = time.time()
         event = {
             'event': 'request', 'conn': conn_id, 'remote': remote,
@@ -366,6 +370,8 @@ class Worker:
         if notes:
             # wsgiref.validate's own rules, stricter than PEP 3333: advice, the request went on
             event['validatorNotes'] = list(dict.fromkeys(notes))
+        if observed:
+            observed.finish(event, event['status'], error, aborted)
         self.events.add(event)
 
 
