@@ -228,7 +228,7 @@ class Worker:
             body = Body(reader, request, self.config.max_body, send_continue)
             environ, mount, dropped = self.environ(request, body, address)
             # The request's journey and the environ summary (wsgi_trace.py): None unless asked.
-            observed = observe(environ, self.events.add, 'wsgi', self.config.report_environ)
+            observed = observe(environ, self.events.add, 'wsgi', getattr(self.config, 'report_environ', False))
             app = mount.get()
             result = app(environ, response.start_response)
             self.send_result(result, response)
