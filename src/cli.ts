@@ -30,44 +30,50 @@ const OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
 } satisfies ParseArgsConfig['options'];
 
-export const HELP = `gateway-tutor ${version}: learn how a web request reaches Python code, by running the real thing.
+export const HELP = `gateway-tutor ${version}: learn how a web request reaches Python code,
+by running the real thing.
 
 Usage:
-  gateway-tutor [LESSON]                  the tutor; opens LESSON directly when given
-  gateway-tutor list [--json]             lessons, your progress, what each needs
-  gateway-tutor lab LESSON [--json]       run LESSON's lab in the foreground until Ctrl-C
+  gateway-tutor [LESSON]            the tutor; opens LESSON directly when given
+  gateway-tutor list [--json]       lessons, your progress, what each needs
+  gateway-tutor lab LESSON [--json] run LESSON's lab until Ctrl-C
   gateway-tutor check LESSON [STEP] [--answer TEXT] [--json]
-                                          check a step against the running lab of LESSON
+                                    check a step against LESSON's running lab
   gateway-tutor show LESSON [STEP] [--json]
-                                          a step's text, commands and hints, with the lab's ports
+                                    a step's text, commands and hints, with the
+                                    lab's ports
   gateway-tutor ctl LESSON (stop|start|restart) SERVER
-                                          stop or start one lab server (drills)
+                                    stop or start one lab server (drills)
   STEP is a step's id or its number; SERVER a server's name or its number.
-  gateway-tutor reset [LESSON] [--yes]    forget progress and restore starter files
-  gateway-tutor doctor                    what is installed, what is missing
+  gateway-tutor reset [LESSON] [--yes]
+                                    forget progress and restore starter files
+  gateway-tutor doctor              what is installed, what is missing
   gateway-tutor trace LESSON [REQUEST-ID] [--json]
-                                          one request's journey across the lab's hops, as
-                                          text (default: the latest request)
+                                    one request's journey across the lab's hops,
+                                    as text (default: the latest request)
   gateway-tutor ws URL [-H NAME:VALUE] [--subprotocol P]
-                                          a WebSocket client: prints frames, sends lines
+                                    a WebSocket client: frames in, lines out
   gateway-tutor bench URL [-c N] [-n N | -d S] [--json]
-                                          concurrent load: requests/s, latency percentiles and
-                                          a histogram (bench --help for more)
+                                    concurrent load: requests/s, latency
+                                    percentiles and a histogram (bench --help)
   gateway-tutor fcgi ADDR [PATH] [-X M] [-d BODY] [-H N:V] [--get-values]
-                                          one FastCGI request (or a management query) to an
-                                          app at host:port or a Unix socket, every record shown
+                                    one FastCGI request (or a management query)
+                                    to an app at host:port or a Unix socket,
+                                    every record shown
 
 Options:
   --workspace DIR   where your files and progress live (default ~/gateway-tutor,
                     or GATEWAY_TUTOR_WORKSPACE)
   --lessons DIR     load lessons from DIR instead of the built-in ones
   --no-color        no colours (NO_COLOR works too)
-  --json            one JSON object per line, for scripts (list, lab, check, show, bench)
+  --json            one JSON object per line, for scripts (list, lab, check,
+                    show, trace, bench)
   -h, --help        this text
   -v, --version     the version
 
-Exit codes: 0 ok or check passed, 1 check failed, 2 usage error or no running lab,
-3 something the lesson needs is missing, 4 the workspace cannot be written (read-only, full).`;
+Exit codes: 0 ok or check passed, 1 check failed, 2 usage error or no running
+lab, 3 something the lesson needs is missing, 4 the workspace cannot be written
+(read-only, full).`;
 
 export type CliValues = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;

@@ -7,14 +7,17 @@ import { paint, printJson } from './output.js';
 
 export const BENCH_USAGE = `Usage: gateway-tutor bench URL [-c N] [-n N | -d SECONDS] [--json]
 
-  -c, --connections N   requests in flight at once, one per connection (default 10)
+  -c, --connections N   requests in flight at once, one per connection
+                        (default 10)
   -n, --requests N      send N requests in all, then stop
-  -d, --duration S      send for S seconds (default 5), then wait for the answers still due
+  -d, --duration S      send for S seconds (default 5), then wait for the
+                        answers still due
   --json                one JSON object with every number, for scripts
 
-URL is a server on this machine (127.0.0.1, localhost or [::1]). Latency is counted from the
-moment each request was meant to be sent, so a server that stalls is not flattered. Every request
-carries X-Bench-Run and X-Bench-Sent headers, so the lab can see the load.`;
+URL is a server on this machine (127.0.0.1, localhost or [::1]). Latency is
+counted from the moment each request was meant to be sent, so a server that
+stalls is not flattered. Every request carries X-Bench-Run and X-Bench-Sent
+headers, so the lab can see the load.`;
 
 const OPTIONS = {
   connections: { type: 'string', short: 'c' },

@@ -8,17 +8,21 @@ import { version } from '../engine/paths.js';
 
 export const FCGI_HELP = `Usage: gateway-tutor fcgi ADDR [PATH] [options]
 
-Send one FastCGI request to the app at ADDR and show every record, then the response.
-ADDR is host:port (127.0.0.1:9000) or the path of a Unix socket.
+Send one FastCGI request to the app at ADDR and show every record, then the
+response. ADDR is host:port (127.0.0.1:9000) or the path of a Unix socket.
 PATH is the request target, with a query if you like (default /).
 
 Options:
   -X, --request METHOD   the REQUEST_METHOD (default GET, or POST with -d)
-  -d, --data BODY        a request body, sent as STDIN records (@FILE reads a file, @- stdin)
-  -H, --header N:V       a request header, sent as HTTP_N in PARAMS (repeatable); Content-Type
-                         goes as CONTENT_TYPE, Content-Length is left out (-d sets CONTENT_LENGTH)
-  -p, --param NAME=VALUE set any PARAMS variable, e.g. SCRIPT_FILENAME=/srv/index.php (repeatable)
-  --get-values           ask the app its limits (GET_VALUES on request id 0) instead
+  -d, --data BODY        a request body, sent as STDIN records (@FILE reads a
+                         file, @- stdin)
+  -H, --header N:V       a request header, sent as HTTP_N in PARAMS
+                         (repeatable); Content-Type goes as CONTENT_TYPE,
+                         Content-Length is left out (-d sets CONTENT_LENGTH)
+  -p, --param NAME=VALUE set any PARAMS variable (repeatable), e.g.
+                         SCRIPT_FILENAME=/srv/index.php
+  --get-values           ask the app its limits (GET_VALUES on request id 0)
+                         instead
   --json                 one JSON object per record, then the response
   -h, --help             this text`;
 

@@ -12,14 +12,16 @@ const QUIET_MS = 2000;
 
 export const WS_HELP = `Usage: gateway-tutor ws URL [-H NAME:VALUE]... [--subprotocol P]...
 
-Opens a WebSocket to URL (ws://host:port/path) and prints each frame that arrives with its opcode.
-Each line you type is sent as a text message. Lines starting with / are commands:
+Opens a WebSocket to URL (ws://host:port/path) and prints each frame that
+arrives with its opcode. Each line you type is sent as a text message. Lines
+starting with / are commands:
   /ping [TEXT]            send a ping (the server must answer with a pong)
   /binary TEXT            send TEXT as a binary message
   /close [CODE [REASON]]  close with CODE (default 1000) and REASON
   //TEXT                  send "/TEXT" as text
-With input from a pipe, the client sends every line, waits for the answers (up to ${QUIET_MS / 1000} s of
-quiet), then closes with 1000. Exit 0 after a clean close, 1 when the connection failed.`;
+With input from a pipe, the client sends every line, waits for the answers
+(up to ${QUIET_MS / 1000} s of quiet), then closes with 1000. Exit 0 after a clean close, 1 when
+the connection failed.`;
 
 const CLOSE_NAMES: Record<number, string> = {
   1000: 'normal closure',
