@@ -6,7 +6,7 @@
 // view and the lifecycle lesson's checks.
 import type { Infer } from '../servers/lib/event-schema.js';
 import type { traceEvent } from '../servers/lib/trace-events.js';
-import type { LabEventBase } from './types.js';
+import type { LabEventBase, RequestEvent } from './types.js';
 
 export type TraceEvent = LabEventBase & { event: 'trace' } & Infer<(typeof traceEvent)['schema']>;
 
@@ -27,10 +27,15 @@ export interface HopPassage {
   added: [string, string][];
   removed: string[];
   changed: [string, string][];
+  /** What this hop's server reported of the request (its request event), when it did. */
+  request?: RequestEvent;
 }
 
 export interface Journey {
+  /** The proxy's X-Request-Id; for a request no hop traced, "#" and the request's seq. */
   requestId: string;
+  /** Built from trace events (false: from the request events the lab's servers reported). */
+  traced: boolean;
   /** The trace events in journey order: in through each hop, then back out. */
   events: TraceEvent[];
   /** The hops from the client inwards. */
@@ -103,7 +108,13 @@ export function journeyOf(events: readonly LabEventBase[], requestId?: string): 
     }
   }
   const hops = [...byHop.values()].sort((a, b) => a.depth - b.depth);
+  return summarize(id, mine, hops, true);
+}
+
+/** Each hop's own time, who answered, the slowest hop, and whether every hop has reported. */
+export function summarize(requestId: string, events: TraceEvent[], hops: HopPassage[], traced: boolean): Journey {
   hops.forEach((hop, index) => {
+    hop.ownMs = undefined;
     if (hop.totalMs === undefined) return;
     const next = hop.passedOn ? hops[index + 1] : undefined;
     // Its own share is unknown while the hop within has not answered (the proxy gave up first).
@@ -120,7 +131,7 @@ export function journeyOf(events: readonly LabEventBase[], requestId?: string): 
   const complete = hops.every(
     (hop, i) => hop.answer !== 'none' && (hop.answer !== 'relayed' || hops[i + 1] !== undefined),
   );
-  return { requestId: id, events: mine, hops, answeredBy, deepest: hops.at(-1), slowest, complete };
+  return { requestId, traced, events, hops, answeredBy, deepest: hops.at(-1), slowest, complete };
 }
 
 function round(ms: number): number {
@@ -169,13 +180,4 @@ export function journeyText(journey: Journey): string[] {
 export function requestIdOf(request: { headers?: [string, string][]; requestId?: unknown }): string | undefined {
   if (typeof request.requestId === 'string') return request.requestId;
   return request.headers?.find(([name]) => name.toLowerCase() === 'x-request-id')?.[1];
-}
-
-/** The journey of the request a request event describes, if its hops traced it. */
-export function journeyOfRequest(
-  traces: readonly LabEventBase[],
-  request: { headers?: [string, string][]; requestId?: unknown },
-): Journey | undefined {
-  const id = requestIdOf(request);
-  return id === undefined ? undefined : journeyOf(traces, id);
 }

@@ -157,7 +157,7 @@ describe('lesson view', () => {
     expect(app.labs[0]!.calls).toContain('stop origin');
   });
 
-  it('opens the detail of a request from the log', async () => {
+  it('opens the journey of a request from the log: its one hop, what it received and answered', async () => {
     const app = renderApp(lessons());
     await app.press(KEY.enter);
     await app.waitFor('step 1/5');
@@ -171,7 +171,9 @@ describe('lesson view', () => {
     });
     await app.waitFor('GET /headers 200');
     await app.press('l', KEY.enter);
-    const frame = await app.waitFor('→ GET /headers HTTP/1.1');
+    const frame = await app.waitFor('GET /headers HTTP/1.1');
+    expect(frame).toMatch(/▶■ origin .* 200 ← answered here/);
+    expect(frame).toContain('▾ what origin received');
     expect(frame).toContain('X-Mine: hello');
     expect(frame).toContain('Content-Type: application/json');
     await app.press(KEY.escape, KEY.escape);

@@ -1,11 +1,16 @@
-// The journey view: one line per hop, in order from the client inwards, each with its own time,
-// and a mark on the hop whose answer the client got.
+// The journey view, from fake events: every hop in order with its own time and a mark on the one
+// that answered; the chosen hop's header changes; and what the hop saw where the lesson teaches
+// it — a CGI environment, FastCGI records, a WSGI environ, an ASGI scope and its events — folded
+// when long, whole once unfolded, never wider than the screen.
 import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { journeyOf, type TraceEvent } from '../../src/engine/journey.js';
-import type { RequestEvent } from '../../src/engine/types.js';
-import { JourneyView } from '../../src/ui/views/journey.js';
-import { RequestDetail } from '../../src/ui/views/request-detail.js';
+import type { TraceEvent } from '../../src/engine/journey.js';
+import { requestJourney } from '../../src/engine/request-journey.js';
+import type { LabEventBase, RequestEvent } from '../../src/engine/types.js';
+import { journeyLines } from '../../src/ui/journey-lines.js';
+import { JourneyScreen } from '../../src/ui/views/journey.js';
+import { fakeRequest } from '../helpers/fake-context.js';
 
 let seq = 0;
 function trace(server: string, hop: string, depth: number, phase: TraceEvent['phase'], ms: number, extra = {}) {
@@ -24,9 +29,9 @@ function trace(server: string, hop: string, depth: number, phase: TraceEvent['ph
 }
 
 // A request without a token: the proxy passed it on, authentication answered 401.
-const events = [
+const traces = [
   trace('proxy', 'proxy', 0, 'received', 0),
-  trace('proxy', 'proxy', 0, 'passed-on', 1, { added: [['Via', '1.1 gateway-tutor-proxy']] }),
+  trace('proxy', 'proxy', 0, 'passed-on', 1, { added: [['Via', '1.1 gateway-tutor-proxy']], removed: ['Connection'] }),
   trace('app', 'asgi', 1, 'received', 0),
   trace('app', 'asgi', 1, 'passed-on', 0.1),
   trace('app', 'auth', 2, 'received', 0),
@@ -35,42 +40,172 @@ const events = [
   trace('proxy', 'proxy', 0, 'answered', 155, { status: 401 }),
 ];
 
-describe('JourneyView', () => {
+/** The journey view of `request` among `events`, drawn `width` columns wide and tall enough for all. */
+function draw(
+  events: LabEventBase[],
+  request: RequestEvent,
+  { selected = 0, unfolded = false, width = 80, servers = [] as { name: string; role: string }[] } = {},
+) {
+  const journey = requestJourney(events, request, servers);
+  const lines = journeyLines(journey, { selected, unfolded, width });
+  const { lastFrame, unmount } = render(
+    <JourneyScreen request={request} number={1} journey={journey} lines={lines} scroll={0} rows={200} width={width} />,
+  );
+  const frame = lastFrame() ?? '';
+  unmount();
+  return { journey, frame, lines: frame.split('\n') };
+}
+
+describe('the journey view', () => {
   it('draws every hop in order with its own time, and marks where the request stopped', () => {
-    // Given the journey of a refused request
-    const journey = journeyOf(events, 'r7')!;
-    // When it is drawn
-    const { lastFrame, unmount } = render(<JourneyView journey={journey} />);
-    const lines = (lastFrame() ?? '').split('\n');
-    unmount();
+    // Given a traced request the proxy passed on and auth refused, picked as the proxy saw it
+    const request = fakeRequest('proxy', { target: '/api/notes', status: 401, requestId: 'r7' });
+    // When its journey is drawn
+    const { lines, frame } = draw([...traces, request], request);
     // Then the hops come in order, each with its time, and auth carries the mark and the reason
-    const proxy = lines.findIndex((l) => /→ proxy\s+4\.0 ms .*passed on, 401 back/.test(l));
+    const proxy = lines.findIndex((l) => /▶→ proxy\s+4\.0 ms .*passed on, 401 back/.test(l));
     const asgi = lines.findIndex((l) => /→ asgi\s+1\.0 ms/.test(l));
     const auth = lines.findIndex((l) => /■ auth\s+150 ms .*401 no token ← answered here/.test(l));
-    expect(lines[0]).toContain('journey of r7 · 3 hops · slowest: auth');
+    expect(lines[0]).toMatch(/#1 \d\d:\d\d:\d\d GET \/api\/notes → 401 · 3 hops · id r7/);
     expect(proxy).toBeGreaterThan(0);
     expect(asgi).toBeGreaterThan(proxy);
     expect(auth).toBeGreaterThan(asgi);
-    expect(lines.join('\n')).toContain('proxy changed headers: +Via');
+    expect(frame).toContain('answered by auth (401: no token) · slowest: auth');
+    // And the chosen hop, the proxy, shows its header changes and what it received
+    expect(frame).toContain('── 1/3 proxy (proxy)');
+    expect(frame).toContain('+ Via: 1.1 gateway-tutor-proxy');
+    expect(frame).toContain('- Connection');
+    expect(frame).toContain('▾ what proxy received');
   });
 
-  it('appears in the request detail of a request the hops traced', () => {
-    const request = {
-      seq: 99,
-      time: Date.UTC(2026, 0, 1, 10, 0, 0),
-      server: 'proxy',
-      event: 'request',
-      method: 'GET',
-      target: '/api/notes',
-      headers: [['Host', '127.0.0.1']],
-      status: 401,
-      requestId: 'r7',
-    } as RequestEvent;
-    const journey = journeyOf(events, 'r7');
-    const { lastFrame, unmount } = render(<RequestDetail request={request} number={1} rows={30} journey={journey} />);
-    const frame = lastFrame() ?? '';
-    unmount();
-    expect(frame).toContain('journey of r7');
-    expect(frame).toMatch(/■ auth .* ← answered here/);
+  it("lights the next hop in turn: its time and where its server's view is", () => {
+    const request = fakeRequest('proxy', { target: '/api/notes', status: 401, requestId: 'r7' });
+    const app = fakeRequest('app', { target: '/api/notes', status: 401, headers: [['x-request-id', 'r7']] });
+    const { frame } = draw([...traces, request, app], request, { selected: 2 });
+    expect(frame).toMatch(/▶ +■ auth/);
+    expect(frame).toContain('── 3/3 auth (app)');
+    expect(frame).toContain('150 ms of its own (150 ms in all');
+    expect(frame).toContain('auth runs inside app: what app saw is at asgi.');
+  });
+
+  it("shows a CGI script's environment sorted, folded when long and whole when unfolded", () => {
+    // Given a CGI request with no trace id: one hop, the CGI server
+    const env = Object.fromEntries(
+      [
+        'SERVER_PORT',
+        'QUERY_STRING',
+        'GATEWAY_INTERFACE',
+        'REQUEST_METHOD',
+        'PATH_INFO',
+        'SCRIPT_NAME',
+        'REMOTE_ADDR',
+      ].map((name) => [name, name === 'GATEWAY_INTERFACE' ? 'CGI/1.1' : 'x']),
+    );
+    const request = fakeRequest('cgi', { target: '/cgi-bin/env.sh?x', pid: 4242, env });
+    // When its journey opens, folded
+    const folded = draw([request], request);
+    // Then one hop answered, the pid is among what else it reported, the environment is folded
+    expect(folded.journey.hops.map((h) => h.hop)).toEqual(['cgi']);
+    expect(folded.frame).toMatch(/▶■ cgi .* 200 ← answered here/);
+    expect(folded.frame).toContain('pid: 4242');
+    expect(folded.frame).toContain('▸ CGI environment: the meta-variables the script was started with (7)');
+    expect(folded.frame).toContain('… 3 more: e unfolds');
+    expect(folded.frame).not.toContain('SERVER_PORT=x');
+    // When unfolded, every variable shows, sorted like `env | sort`
+    const whole = draw([request], request, { unfolded: true }).lines.map((l) => l.trim());
+    const at = whole.findIndex((l) => l.startsWith('▾ CGI environment'));
+    expect(whole.slice(at + 1, at + 4)).toEqual(['GATEWAY_INTERFACE=CGI/1.1', 'PATH_INFO=x', 'QUERY_STRING=x']);
+    expect(whole).toContain('SERVER_PORT=x');
+  });
+
+  it('matches a FastCGI front with the app behind it, and shows the records at the front', () => {
+    // Given the front's and the app's events of one FastCGI request (no trace id)
+    const records = [
+      { dir: 'out', type: 'BEGIN_REQUEST', requestId: 7, contentLength: 8, role: 'RESPONDER', keepConn: true },
+      { dir: 'out', type: 'PARAMS', requestId: 7, contentLength: 30, pairs: [['QUERY_STRING', 'name=wire']] },
+      {
+        dir: 'in',
+        type: 'END_REQUEST',
+        requestId: 7,
+        contentLength: 8,
+        appStatus: 0,
+        protocolStatus: 'REQUEST_COMPLETE',
+      },
+    ];
+    const front = fakeRequest('fastcgi', { time: 1000, durationMs: 9, target: '/?name=wire', requestId: 7, records });
+    const app = fakeRequest('app', { time: 998, target: '/?name=wire', requestId: 7, pid: 31 });
+    const other = fakeRequest('app', { time: 999, target: '/?name=wire', requestId: 8, pid: 31 });
+    const servers = [
+      { name: 'fastcgi', role: 'web server speaking FastCGI' },
+      { name: 'app', role: 'FastCGI app (a pool of 2 Python processes)' },
+    ];
+    // When the app's request is picked, its journey has both hops; at the front, its records
+    const { journey } = draw([front, other, app], app, { servers });
+    expect(journey.hops.map((h) => [h.hop, h.answer])).toEqual([
+      ['fastcgi', 'relayed'],
+      ['app', 'itself'],
+    ]);
+    expect(journey.hops[1]!.request).toBe(app);
+    const { frame } = draw([front, other, app], front, { servers, unfolded: true });
+    expect(frame).toContain('▾ FastCGI records, both ways (4)');
+    expect(frame).toMatch(/→ BEGIN_REQUEST\s+id 7/);
+    expect(frame).toContain('QUERY_STRING=name=wire');
+    expect(frame).toMatch(/← END_REQUEST .* app status 0, REQUEST_COMPLETE/);
+  });
+
+  it('shows the WSGI environ the app was called with', () => {
+    const request = fakeRequest('wsgi', {
+      target: '/hello',
+      pid: 77,
+      environ: { REQUEST_METHOD: 'GET', PATH_INFO: '/hello', 'wsgi.url_scheme': 'http' },
+    });
+    const { frame } = draw([request], request);
+    expect(frame).toContain('▾ WSGI environ: what the app was called with (3)');
+    expect(frame).toContain('PATH_INFO=/hello');
+    expect(frame).toContain('wsgi.url_scheme=http');
+  });
+
+  it("shows the ASGI scope with the spec's keys, and the receive/send events in order", () => {
+    const request = fakeRequest('asgi', {
+      target: '/items?x=1',
+      scope: {
+        type: 'http',
+        httpVersion: '1.1',
+        method: 'GET',
+        scheme: 'http',
+        path: '/items',
+        rawPath: '/items',
+        queryString: 'x=1',
+        rootPath: '',
+        client: ['127.0.0.1', 5000],
+        server: ['127.0.0.1', 8700],
+        stateKeys: [],
+      },
+      messages: [
+        { dir: 'receive', type: 'http.request', body: 0, more_body: false },
+        { dir: 'send', type: 'http.response.start', status: 200 },
+        { dir: 'send', type: 'http.response.body', body: 12, more_body: false },
+      ],
+    });
+    const { lines } = draw([request], request, { unfolded: true });
+    const text = lines.map((l) => l.trim());
+    expect(text).toContain('http_version: "1.1"');
+    expect(text).toContain('query_string: b"x=1"');
+    expect(text).not.toContain('httpVersion: "1.1"');
+    const events = text.findIndex((l) => l.startsWith('▾ ASGI events'));
+    expect(text.slice(events + 1, events + 4)).toEqual([
+      '← receive()  http.request  body 0  more_body false',
+      '→ send()     http.response.start  status 200',
+      '→ send()     http.response.body  body 12  more_body false',
+    ]);
+  });
+
+  it('never draws a line wider than the screen, whatever the header values', () => {
+    const request = fakeRequest('origin', {
+      headers: [['X-Long', `${'界'.repeat(30)} ${'a'.repeat(100)}`]],
+    });
+    const { lines } = draw([request], request, { width: 40 });
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(40);
+    expect(lines.join('\n')).toContain('界');
   });
 });

@@ -3,6 +3,7 @@
 // Esc have keys, so typing "q" types a q).
 import { useInput, useStdin, type Key } from 'ink';
 import type { LessonSession, SessionSnapshot } from '../../engine/session.js';
+import type { JourneyKeys } from './use-journey-view.js';
 
 export type LessonMode = 'step' | 'log' | 'detail' | 'answer' | 'commands' | PaneMode;
 
@@ -48,6 +49,8 @@ export interface LessonKeys {
   /** Fold or unfold the lab panel. */
   toggleLab(): void;
   actions: LessonActions;
+  /** The keys of a request's journey (the detail mode). */
+  journey: JourneyKeys;
   isActive: boolean;
   onBack(): void;
   onQuit(): void;
@@ -61,9 +64,10 @@ export function useLessonKeys({
   setMode,
   wasTaken,
   typeAhead,
-  scroll,
+  scroll: scrollText,
   toggleLab,
   actions,
+  journey,
   isActive,
   onBack,
   onQuit,
@@ -73,7 +77,7 @@ export function useLessonKeys({
   const { step, passed, servers } = snapshot;
   const commands = step.commands?.length ?? 0;
   /** The keys that move the text (or the pane); true when the key was one of them. */
-  const scrollKeys = (input: string, key: Key): boolean => {
+  const scrollKeys = (input: string, key: Key, scroll: Scroller = scrollText): boolean => {
     if (key.upArrow || input === 'k') scroll.by(-1);
     else if (key.downArrow || input === 'j') scroll.by(1);
     else if (key.pageUp) scroll.by(-10);
@@ -106,11 +110,18 @@ export function useLessonKeys({
     if (input === '?') return onHelp();
     if (mode === 'detail') {
       if (key.escape || key.backspace || key.delete || input === 'l') setMode('log');
+      else if (key.rightArrow || input === 'n') journey.hop(1);
+      else if (key.leftArrow || input === 'p') journey.hop(-1);
+      else if (input === 'e') journey.fold();
+      else if (input !== '<' && input !== ',' && input !== '>' && input !== '.') scrollKeys(input, key, journey.scroll);
       return;
     }
     if (mode === 'log') {
       if (key.escape || key.tab || input === 'l') setMode('step');
-      else if (key.return && snapshot.requests.length > 0) setMode('detail');
+      else if (key.return && snapshot.requests.length > 0) {
+        journey.reset();
+        setMode('detail');
+      }
       return;
     }
     if (mode === 'commands') {
@@ -177,13 +188,17 @@ export function footerKeys(snapshot: SessionSnapshot, mode: LessonMode): [string
   if (mode === 'log')
     return [
       ['↑/↓', 'choose'],
-      ['Enter', 'details'],
+      ['Enter', 'its journey'],
       ['Esc', 'back'],
       ['q', 'quit'],
     ];
   if (mode === 'detail')
     return [
-      ['Esc', 'back to the log'],
+      ['Esc', 'log'],
+      ['←/→', 'hop'],
+      ['j/k g/G', 'scroll'],
+      ['e', 'fold'],
+      ['?', 'help'],
       ['q', 'quit'],
     ];
   if (mode === 'commands')

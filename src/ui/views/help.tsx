@@ -27,9 +27,18 @@ const SECTIONS: [string, [string, string][]][] = [
       ['y', 'copy a shown command to the clipboard (OSC 52)'],
       ['o', "a lab server's own output (Tab: the next server)"],
       ['v', "a lab server's source (Tab: the next server)"],
-      ['l / Tab', 'the request log: ↑/↓ choose, Enter details, Esc back'],
+      ['l / Tab', "the request log: ↑/↓ choose, Enter the request's journey, Esc back"],
       ['1-9', 'stop or start lab server 1-9 (drills)'],
       ['m Esc', 'back to the map (stops the lab)'],
+    ],
+  ],
+  [
+    "A request's journey",
+    [
+      ['→ n / ← p', 'light the next / previous hop'],
+      ['↑/↓ j/k', 'scroll a line (^D/^U, PgDn/PgUp, Space: more; g G: top / bottom)'],
+      ['e', 'unfold the long sections (environment, records, scope), or fold them'],
+      ['Esc l', 'back to the request log'],
     ],
   ],
   [

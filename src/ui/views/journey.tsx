@@ -1,71 +1,61 @@
-// A request's journey (src/engine/journey.ts) drawn in the request detail view: each hop on its
-// own line, indented by how deep it sits, with the time it spent on the request itself, a bar to
-// compare those times, what it did, and a mark on the hop whose answer the client got.
+// A request's journey, opened from the request log: a title that says which request it is and
+// who answered, then the journey's lines (src/ui/journey-lines.ts) in a window that scrolls like
+// the step text. The chosen hop is lit; ←/→ light the next hop in turn.
 import { Box, Text } from 'ink';
-import type { HopPassage, Journey } from '../../engine/journey.js';
+import type { Journey } from '../../engine/journey.js';
+import type { RequestEvent } from '../../engine/types.js';
+import type { JourneyLine } from '../journey-lines.js';
 import { useTheme } from '../theme.js';
+import { formatTime } from './request-log.js';
+import { scrollMark } from './step-text.js';
 
-export interface JourneyViewProps {
+export interface JourneyScreenProps {
+  request: RequestEvent;
+  /** Its number in the request log. */
+  number: number;
   journey: Journey;
-  /** Longest bar, in cells. @default 12 */
-  barWidth?: number;
+  /** From journeyLines(), already fitted to `width`. */
+  lines: JourneyLine[];
+  scroll: number;
+  rows: number;
+  width: number;
 }
 
-export function JourneyView({ journey, barWidth = 12 }: JourneyViewProps) {
+export function JourneyScreen({ request, number, journey, lines, scroll, rows, width }: JourneyScreenProps) {
   const theme = useTheme();
-  const most = Math.max(...journey.hops.map((hop) => hop.ownMs ?? 0), 0.01);
-  const nameWidth = Math.max(...journey.hops.map((hop) => hop.hop.length + Math.min(hop.depth, 8)));
+  const body = Math.max(1, rows - 1);
+  const mark = scrollMark(
+    lines.map((line) => ({ text: line.text, keep: false })),
+    scroll,
+    body,
+    0,
+    width,
+  );
+  const shown = lines.slice(scroll, scroll + body - (mark ? 1 : 0));
+  const hops = journey.hops.length;
   return (
-    <Box flexDirection="column">
-      <Text color={theme.accent} wrap="truncate-end">
-        journey of {journey.requestId} · {journey.hops.length} hop{journey.hops.length === 1 ? '' : 's'}
-        {journey.slowest ? ` · slowest: ${journey.slowest.hop}` : ''}
+    <Box flexDirection="column" height={rows} overflow="hidden">
+      <Text color={theme.accent} bold wrap="truncate-end">
+        #{number} {formatTime(request.time)} {request.method} {request.target} → {request.status ?? '—'} · {hops} hop
+        {hops === 1 ? '' : 's'}
+        {journey.traced ? ` · id ${journey.requestId}` : ''}
       </Text>
-      {journey.hops.map((hop) => {
-        const stopped = hop === journey.answeredBy;
-        const bar = hop.ownMs === undefined ? '' : '█'.repeat(Math.max(1, Math.round((hop.ownMs / most) * barWidth)));
-        return (
-          <Text key={`${hop.depth}-${hop.hop}`} wrap="truncate-end">
-            {' '.repeat(Math.min(hop.depth, 8))}
-            <Text bold={stopped} color={stopped ? (hop.answer === 'early' ? theme.fail : theme.pass) : undefined}>
-              {stopped ? '■' : '→'} {hop.hop.padEnd(nameWidth - Math.min(hop.depth, 8))}
-            </Text>{' '}
-            <Text color={theme.muted}>{timeText(hop).padStart(10)}</Text>{' '}
-            <Text color={theme.accent}>{bar.padEnd(barWidth)}</Text> {whatText(hop)}
-            {stopped ? <Text bold> ← answered here</Text> : null}
-          </Text>
-        );
-      })}
-      {journey.hops
-        .filter((hop) => hop.added.length + hop.removed.length + hop.changed.length > 0)
-        .map((hop) => (
-          <Text key={`changes-${hop.depth}`} color={theme.muted} wrap="truncate-end">
-            {'  '}
-            {hop.hop} changed headers: {changesText(hop)}
-          </Text>
-        ))}
+      {shown.map((line, i) => (
+        <Text
+          key={scroll + i}
+          wrap="truncate-end"
+          inverse={line.lit}
+          bold={line.bold}
+          color={line.tone ? theme[line.tone] : undefined}
+        >
+          {line.text || ' '}
+        </Text>
+      ))}
+      {mark ? (
+        <Text color={theme.muted} wrap="truncate-end">
+          {mark}
+        </Text>
+      ) : null}
     </Box>
   );
-}
-
-function timeText(hop: HopPassage): string {
-  const ms = hop.ownMs ?? hop.totalMs;
-  if (ms === undefined) return 'waiting';
-  return `${hop.ownMs === undefined ? 'Σ ' : ''}${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
-}
-
-function whatText(hop: HopPassage): string {
-  const status = hop.status ?? 'no answer';
-  if (hop.answer === 'early') return `${status} ${(hop.why ?? '').replace(`${hop.status}: `, '')}`;
-  if (hop.answer === 'itself') return `${status}`;
-  if (hop.answer === 'relayed') return `passed on, ${status} back`;
-  return hop.passedOn ? 'passed on, waiting' : 'received';
-}
-
-function changesText(hop: HopPassage): string {
-  return [
-    ...hop.added.map(([name]) => `+${name}`),
-    ...hop.changed.map(([name]) => `~${name}`),
-    ...hop.removed.map((name) => `-${name}`),
-  ].join(' ');
 }

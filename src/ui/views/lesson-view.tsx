@@ -1,10 +1,10 @@
 // One open lesson: step text, commands, hints, result and answer field on top; the lab panel and
 // the live request log below; the keys at the bottom. Heights are worked out here so that the
 // whole screen fits the terminal and only the step text scrolls.
-import { journeyOfRequest } from '../../engine/journey.js';
 import { Box, Text } from 'ink';
 import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { LessonSession } from '../../engine/session.js';
+import { useJourneyView } from '../hooks/use-journey-view.js';
 import { footerKeys, useLessonKeys, type LessonMode, type Scroller } from '../hooks/use-lesson-keys.js';
 import { useMarkdown } from '../hooks/use-markdown.js';
 import { useLessonPanes } from '../hooks/use-lesson-panes.js';
@@ -25,7 +25,7 @@ import { Footer } from './footer.js';
 import { Hints, hintLines } from './hints.js';
 import { LabPanel } from './lab-panel.js';
 import { LinearLesson } from './linear-lesson.js';
-import { RequestDetail } from './request-detail.js';
+import { JourneyScreen } from './journey.js';
 import { RequestLog } from './request-log.js';
 import { StepText, widestKept } from './step-text.js';
 import { StepsList, sidebarWidth } from './steps-list.js';
@@ -177,6 +177,11 @@ export function LessonView({
     lab: labFold,
     requests: requests.length,
   });
+  // A request's journey takes every row it can: the lab panel folds and the log gives its rows.
+  const detail = mode === 'detail';
+  const mainRows = detail ? size.rows - 4 : box.mainRows;
+  const selected = requests[log.index];
+  const journey = useJourneyView(snapshot, detail ? selected : undefined, fullWidth, mainRows - 1);
   const textRows = box.textRows;
   // The scroll keys move the pane when one shows, else the step text.
   const pane = panes.pane;
@@ -241,6 +246,7 @@ export function LessonView({
     scroll: scroller,
     toggleLab: () => setLabFold(box.labFolded ? 'open' : 'folded'),
     actions: panes.actions,
+    journey: journey.keys,
   });
   useSelectionInput(log.dispatch, { isActive: isActive && mode === 'log' });
 
@@ -257,8 +263,6 @@ export function LessonView({
       />
     );
 
-  const selected = requests[log.index];
-  const mainRows = box.mainRows;
   return (
     <Box flexDirection="column" width={size.columns}>
       <Text wrap="truncate-end">
@@ -278,12 +282,15 @@ export function LessonView({
         </Text>
       </Text>
       <Box height={mainRows} overflow="hidden" flexDirection="column">
-        {mode === 'detail' && selected ? (
-          <RequestDetail
+        {detail && selected && journey.journey ? (
+          <JourneyScreen
             request={selected}
             number={log.index + 1}
+            journey={journey.journey}
+            lines={journey.lines}
+            scroll={journey.scroll}
             rows={mainRows}
-            journey={journeyOfRequest(snapshot.traces, selected)}
+            width={fullWidth}
           />
         ) : pane ? (
           <TextPane
@@ -324,17 +331,19 @@ export function LessonView({
       <LabPanel
         servers={servers}
         controls={step.kind === 'drill'}
-        folded={box.labFolded}
+        folded={box.labFolded || detail}
         notes={serverNotes(lesson.servers)}
         width={size.columns}
       />
-      <RequestLog
-        requests={requests}
-        rows={box.logRows}
-        width={size.columns}
-        selected={mode === 'log' || mode === 'detail' ? log.index : undefined}
-        marked={panes.marked}
-      />
+      {detail ? null : (
+        <RequestLog
+          requests={requests}
+          rows={box.logRows}
+          width={size.columns}
+          selected={mode === 'log' ? log.index : undefined}
+          marked={panes.marked}
+        />
+      )}
       <Footer keys={footerKeys(snapshot, mode)} width={size.columns} />
     </Box>
   );

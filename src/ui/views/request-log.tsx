@@ -41,7 +41,7 @@ export function RequestLog({ requests, rows, selected, marked, width }: RequestL
   const last = requests.at(-1);
   const title = [
     `── requests (${requests.length})`,
-    selected === undefined ? 'l choose' : '↑/↓ choose, Enter details, Esc back',
+    selected === undefined ? 'l choose' : '↑/↓ choose, Enter its journey, Esc back',
     ...(rows === 0 && last ? [`last: #${requests.length} ${last.method} ${last.target} ${last.status ?? '—'}`] : []),
   ].join(' · ');
   return (

@@ -1,0 +1,128 @@
+// What one hop saw of a request, as titled sections of plain text: the request and the response
+// as its server reported them, the server's own short fields, and what the lesson teaches at that
+// hop — the CGI environment, the FastCGI records, the WSGI environ, the ASGI scope and the
+// receive/send events. The TUI's journey view and `gateway-tutor trace` show the same sections.
+import type { WireRecord } from '../servers/fastcgi/events.js';
+import { formatRecord } from '../servers/fastcgi/wire.mjs';
+import type { HopPassage } from './journey.js';
+import type { RequestEvent } from './types.js';
+
+export interface HopSection {
+  /** What the section is, in words ("WSGI environ"). */
+  title: string;
+  lines: string[];
+  /** Long sections (environments, records) fold to their first lines on a small screen. */
+  foldable: boolean;
+}
+
+/** Fields every request event has, shown in the request and response sections. */
+const COMMON = new Set(['seq', 'time', 'server', 'event', 'method', 'target', 'httpVersion', 'headers', 'status']);
+const ANSWER = new Set(['responseHeaders', 'durationMs', 'error']);
+
+/** The big fields, each a section of its own, with the name the lesson gives it. */
+const TEACHES: Record<string, string> = {
+  env: 'CGI environment: the meta-variables the script was started with',
+  records: 'FastCGI records, both ways',
+  environ: 'WSGI environ: what the app was called with',
+  scope: 'ASGI scope: what the app was called with',
+  messages: 'ASGI events: receive() and send(), in order',
+};
+
+/** The hop's own header changes as lines: "+ Name: value", "~ Name: value", "- Name". */
+export function changeLines(hop: HopPassage): string[] {
+  return [
+    ...hop.added.map(([name, value]) => `+ ${name}: ${value}`),
+    ...hop.changed.map(([name, value]) => `~ ${name}: ${value}`),
+    ...hop.removed.map((name) => `- ${name}`),
+  ];
+}
+
+export function hopSections(hop: HopPassage): HopSection[] {
+  const r = hop.request;
+  if (!r) return [];
+  const fields = r as RequestEvent & Record<string, unknown>;
+  const sections: HopSection[] = [
+    {
+      title: `what ${r.server} received`,
+      lines: [`${r.method} ${r.target} HTTP/${r.httpVersion ?? '1.1'}`, ...pairLines(r.headers)],
+      foldable: true,
+    },
+    {
+      title: `what ${r.server} answered`,
+      lines: [
+        `${r.status ?? 'no response'}${r.durationMs !== undefined ? ` in ${round(r.durationMs)} ms` : ''}${r.error ? ` (${r.error})` : ''}`,
+        ...pairLines(r.responseHeaders),
+      ],
+      foldable: true,
+    },
+  ];
+  const short = Object.entries(fields).filter(
+    ([key, value]) => !COMMON.has(key) && !ANSWER.has(key) && !(key in TEACHES) && value !== undefined,
+  );
+  if (short.length)
+    sections.push({
+      title: `what else ${r.server} reported`,
+      lines: short.map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`),
+      foldable: true,
+    });
+  for (const [key, title] of Object.entries(TEACHES)) {
+    const lines = teachingLines(key, fields[key]);
+    if (lines.length) sections.push({ title, lines, foldable: true });
+  }
+  return sections;
+}
+
+function teachingLines(key: string, value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (key === 'records' && Array.isArray(value))
+    return (value as WireRecord[]).flatMap((record) => formatRecord(record));
+  if (key === 'messages' && Array.isArray(value)) return value.map((message) => messageLine(message));
+  if (typeof value !== 'object' || Array.isArray(value)) return [String(value)];
+  const entries = Object.entries(value as Record<string, unknown>);
+  // An environment reads like `env | sort`; a scope in the order the spec lists its keys.
+  if (key === 'env' || key === 'environ')
+    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, v]) => `${name}=${plain(v)}`);
+  if (key === 'scope') return scopeLines(value as Record<string, unknown>);
+  return entries.map(([name, v]) => `${name}: ${JSON.stringify(v)}`);
+}
+
+/** The lab reports the scope with JSON-friendly names; the app got the spec's keys, and bytes
+ * where the spec says bytes. */
+const SCOPE_KEYS: Record<string, string> = {
+  httpVersion: 'http_version',
+  rawPath: 'raw_path',
+  queryString: 'query_string',
+  rootPath: 'root_path',
+};
+const SCOPE_BYTES = new Set(['rawPath', 'queryString']);
+
+function scopeLines(scope: Record<string, unknown>): string[] {
+  const lines = Object.entries(scope)
+    .filter(([name]) => name !== 'stateKeys')
+    .map(([name, v]) => `${SCOPE_KEYS[name] ?? name}: ${SCOPE_BYTES.has(name) ? 'b' : ''}${JSON.stringify(v)}`);
+  lines.push('headers: the request headers above, names in lower case, as [bytes, bytes] pairs');
+  const state = Array.isArray(scope.stateKeys) ? scope.stateKeys : [];
+  if (state.length) lines.push(`state: what lifespan start-up stored (${state.join(', ')})`);
+  return lines;
+}
+
+/** One ASGI message as the app met it: "← receive() http.request body 12 bytes, more_body false". */
+function messageLine(message: unknown): string {
+  if (typeof message !== 'object' || message === null) return String(message);
+  const { dir, type, ...rest } = message as Record<string, unknown>;
+  const call = dir === 'send' ? '→ send()   ' : '← receive()';
+  const more = Object.entries(rest).map(([name, v]) => `${name} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return [call, String(type), ...more].join('  ');
+}
+
+function pairLines(pairs: [string, string][] | undefined): string[] {
+  return (pairs ?? []).map(([name, value]) => `${name}: ${value}`);
+}
+
+function plain(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

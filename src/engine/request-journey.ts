@@ -1,0 +1,142 @@
+// The journey of any request the log shows, in every lesson. Where the hops traced it (the
+// proxy's X-Request-Id, src/engine/journey.ts), that journey, with each hop's own request event
+// attached and the servers that saw the request but wrote no trace (a reverse proxy's backend)
+// added as the hop within. Where nothing traced it, the journey is built from what the servers
+// reported: one hop (an origin, a CGI server), or a front (a proxy, a FastCGI web server) and the
+// server behind it, matched by what both saw (method, path, FastCGI request id, time).
+import { journeyOf, requestIdOf, summarize, type HopPassage, type Journey } from './journey.js';
+import type { LabEventBase, RequestEvent } from './types.js';
+
+/** A lab server as the journey needs it: its role says whether it passes requests on. */
+export interface ServerRole {
+  name: string;
+  role: string;
+}
+
+const isRequest = (event: LabEventBase): event is RequestEvent => event.event === 'request';
+
+/** The journey of the request `request` describes; never undefined: at least its own hop. */
+export function requestJourney(
+  events: readonly LabEventBase[],
+  request: RequestEvent,
+  servers: readonly ServerRole[] = [],
+): Journey {
+  const requests = events.filter(isRequest);
+  const id = requestIdOf(request);
+  const traced = id === undefined ? undefined : journeyOf(events, id);
+  if (traced)
+    return withRequests(
+      traced,
+      requests.filter((r) => requestIdOf(r) === id),
+    );
+  const chain = matchedChain(requests, request, servers);
+  const hops = chain.map((r, i) => hopOf(r, i, chain[i + 1]));
+  return summarize(`#${request.seq}`, [], hops, false);
+}
+
+/** Each traced hop gets its server's request event (the first hop of that server: the gateway,
+ * not its middleware); a server that saw the request but traced nothing becomes the hop within. */
+function withRequests(journey: Journey, mine: RequestEvent[]): Journey {
+  const hops = journey.hops.map((hop) => ({ ...hop }));
+  const unused = [...mine];
+  for (const hop of hops) {
+    const at = unused.findIndex((r) => r.server === hop.server);
+    if (at >= 0) hop.request = unused.splice(at, 1)[0];
+  }
+  const inner = unused.find((r) => !hops.some((hop) => hop.server === r.server));
+  const last = hops.at(-1);
+  if (inner && last?.passedOn) hops.push(hopOf(inner, last.depth + 1));
+  return summarize(journey.requestId, journey.events, hops, true);
+}
+
+/** A hop made from a request event; `next` is the inner server's view of the same request. */
+function hopOf(request: RequestEvent, depth: number, next?: RequestEvent): HopPassage {
+  const changes = next ? headerChanges(request.headers ?? [], next.headers ?? []) : undefined;
+  return {
+    hop: request.server,
+    server: request.server,
+    depth,
+    totalMs: request.durationMs,
+    passedOn: next !== undefined,
+    answer: request.status === null && !next ? 'none' : next ? 'relayed' : 'itself',
+    ...(request.status !== null ? { status: request.status } : {}),
+    ...(request.error ? { why: request.error } : {}),
+    added: changes?.added ?? [],
+    removed: changes?.removed ?? [],
+    changed: changes?.changed ?? [],
+    request,
+  };
+}
+
+/** The request, and the front before it or the server behind it, as the servers saw them. */
+function matchedChain(requests: RequestEvent[], request: RequestEvent, servers: readonly ServerRole[]): RequestEvent[] {
+  const front = (r: RequestEvent) =>
+    /proxy|web server|front/i.test(servers.find((s) => s.name === r.server)?.role ?? '');
+  const closest = (candidates: RequestEvent[], to: RequestEvent) =>
+    candidates.sort((a, b) => Math.abs(a.time - to.time) - Math.abs(b.time - to.time))[0];
+  if (front(request)) {
+    const inner = closest(
+      requests.filter((r) => sameRequest(request, r)),
+      request,
+    );
+    return inner ? [request, inner] : [request];
+  }
+  const outer = closest(
+    requests.filter((r) => front(r) && sameRequest(r, request)),
+    request,
+  );
+  return outer ? [outer, request] : [request];
+}
+
+/** Did `inner` see the request `outer` passed on? Same method and path (an absolute-form target
+ * as origin-form), the same FastCGI request id and app pid when both report one, and seen
+ * while the outer server held the request. */
+export function sameRequest(outer: RequestEvent, inner: RequestEvent): boolean {
+  if (outer.server === inner.server || outer.method !== inner.method) return false;
+  if (pathOf(outer.target) !== pathOf(inner.target)) return false;
+  const a = outer as RequestEvent & { requestId?: unknown; pid?: unknown };
+  const b = inner as RequestEvent & { requestId?: unknown; pid?: unknown };
+  if (typeof a.requestId === 'number' && typeof b.requestId === 'number' && a.requestId !== b.requestId) return false;
+  if (typeof a.pid === 'number' && typeof b.pid === 'number' && a.pid !== b.pid) return false;
+  // Both times are when the tutor got the event; a little slack for pipes and process switches.
+  const slack = 250;
+  const began = outer.time - (outer.durationMs ?? 0) - slack;
+  return inner.time >= began && inner.time <= outer.time + slack;
+}
+
+function pathOf(target: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+    try {
+      const url = new URL(target);
+      return `${url.pathname}${url.search}`;
+    } catch {
+      return target;
+    }
+  }
+  return target;
+}
+
+/** What a hop did to the request headers on the way in: names added, removed, values changed
+ * (names compared without case; repeated fields joined with ", "). */
+export function headerChanges(before: [string, string][], after: [string, string][]) {
+  const joined = (pairs: [string, string][]) => {
+    const map = new Map<string, [string, string]>();
+    for (const [name, value] of pairs) {
+      const seen = map.get(name.toLowerCase());
+      map.set(name.toLowerCase(), seen ? [seen[0], `${seen[1]}, ${value}`] : [name, value]);
+    }
+    return map;
+  };
+  const was = joined(before);
+  const now = joined(after);
+  const added: [string, string][] = [];
+  const changed: [string, string][] = [];
+  const removed: string[] = [];
+  for (const [key, pair] of now) {
+    const old = was.get(key);
+    if (!old) added.push(pair);
+    else if (old[1] !== pair[1]) changed.push(pair);
+  }
+  for (const [key, [name]] of was) if (!now.has(key)) removed.push(name);
+  return { added, changed, removed };
+}
