@@ -1,6 +1,9 @@
-// Time to the first frame of the lesson map: spawn the built CLI on a pseudo-terminal (util-linux
-// `script`, or tmux where it is missing), and stop the clock when the map's footer arrives on the
-// terminal. Prints the median of several runs, next to a bare `node` start for scale.
+// Time to the first frame whose keys work: spawn the built CLI on a pseudo-terminal (util-linux
+// `script`, or tmux where it is missing), press `?` the moment the lesson map's footer is on the
+// terminal, and stop the clock when the help screen (the key's answer) is drawn. A frame drawn
+// before the keys are live therefore earns nothing: the learner's key is answered when it is
+// answered. The peer, in the same pty and the same run: a bare `node` that prints a line and
+// answers one key in raw mode (and, for scale, `node -e 0`'s own start). Medians of several runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'gateway-tutor.js');
+const bin = process.env.BENCH_TUI_BIN ?? join(root, 'bin', 'gateway-tutor.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const FRAME = 'Enter open'; // the map's footer: the frame is complete once it is on screen
+const KEY = '?';
+const ANSWER = 'this help'; // a line of the help screen, which `?` opens
+// The peer: node's own start, one line, then one key answered, like the tutor's map.
+const PEER = `process.stdin.setRawMode(true);process.stdout.write('ready\\n');process.stdin.once('data',()=>{process.stdout.write('got it\\n');process.exit(0)})`;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const has = (command) => {
@@ -23,9 +30,9 @@ const has = (command) => {
   }
 };
 
-/** Milliseconds from spawning `argv` on a pty until `text` appears in what it writes (and until
- * Ink's first frame, which ends its synchronized update, if `ink` is given). */
-function viaScript(argv, env, text, ink) {
+/** Milliseconds from spawning `argv` on a pty until `frame` is on it ({frame}), and, when `key`
+ * is given, until `answer` appears after `key` was typed the moment the frame was seen ({answer}). */
+function viaScript(argv, env, { frame, key, answer }) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
@@ -33,42 +40,57 @@ function viaScript(argv, env, text, ink) {
       env,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    child.stdin.on('error', () => {}); // a program that exits by itself (node -e) closes the pty first
+    child.stdin.on('error', () => {}); // a program that exits by itself closes the pty first
     let seen = '';
-    let elapsed;
-    let inkAt;
+    let framedAt;
+    let answeredAt;
+    let sentAt = 0; // where the output stood when the key was typed: the answer comes after it
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no "${text}" within 10 s:\n${seen}`));
+      reject(
+        new Error(`no "${answeredAt === undefined && framedAt !== undefined ? answer : frame}" within 10 s:\n${seen}`),
+      );
     }, 10_000);
     child.stdout.on('data', (chunk) => {
       seen += chunk.toString('utf8');
-      if (elapsed === undefined && stripVTControlCharacters(seen).includes(text)) elapsed = performance.now() - started;
-      if (inkAt === undefined && seen.includes('\x1b[?2026l')) inkAt = performance.now() - started;
-      if (elapsed !== undefined && (!ink || inkAt !== undefined) && !child.stdin.writableEnded) {
-        if (ink) ink.push(inkAt);
-        child.stdin.end('q');
+      const text = stripVTControlCharacters(seen);
+      if (framedAt === undefined && text.includes(frame)) {
+        framedAt = performance.now() - started;
+        if (!key) return child.stdin.end();
+        sentAt = text.length;
+        child.stdin.write(key);
+      }
+      if (key && framedAt !== undefined && answeredAt === undefined && text.slice(sentAt).includes(answer)) {
+        answeredAt = performance.now() - started;
+        child.stdin.end('\x03'); // Ctrl-C: quit
       }
     });
     child.on('exit', () => {
       clearTimeout(timer);
-      if (elapsed === undefined) reject(new Error(`exited before "${text}":\n${seen}`));
-      else resolve(elapsed);
+      if (framedAt === undefined || (key && answeredAt === undefined))
+        reject(new Error(`exited before "${framedAt === undefined ? frame : answer}":\n${seen}`));
+      else resolve({ frame: framedAt, answer: answeredAt });
     });
   });
 }
 
 /** The same with tmux, polling the screen (coarser: each poll is a process). */
-async function viaTmux(argv, env, text) {
+async function viaTmux(argv, env, { frame, key, answer }) {
   const socket = join(tmpdir(), `gt-bench-${process.pid}`);
   const tmux = (...args) => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env });
   const started = performance.now();
-  tmux('new-session', '-d', '-s', 'b', '-x', '100', '-y', '30', argv.map((a) => `'${a}'`).join(' '));
-  try {
+  const until = (text) => {
     for (;;) {
       if (tmux('capture-pane', '-p', '-t', 'b').includes(text)) return performance.now() - started;
       if (performance.now() - started > 10_000) throw new Error(`no "${text}" within 10 s`);
     }
+  };
+  tmux('new-session', '-d', '-s', 'b', '-x', '100', '-y', '30', argv.map((a) => `'${a}'`).join(' '));
+  try {
+    const framedAt = until(frame);
+    if (!key) return { frame: framedAt };
+    tmux('send-keys', '-t', 'b', '-l', key);
+    return { frame: framedAt, answer: until(answer) };
   } finally {
     tmux('kill-server');
     rmSync(socket, { force: true });
@@ -80,18 +102,25 @@ const env = { ...process.env, GATEWAY_TUTOR_WORKSPACE: workspace, TERM: 'xterm-2
 const measure = has('script') ? viaScript : viaTmux;
 try {
   const map = [];
-  const node = [];
-  const ink = [];
+  const keys = [];
+  const peer = [];
+  const bare = [];
   for (let i = 0; i < RUNS; i++) {
-    map.push(await measure([process.execPath, bin], env, FRAME, measure === viaScript ? ink : undefined));
-    node.push(await measure([process.execPath, '-e', 'console.log("ready")'], env, 'ready'));
+    const tutor = await measure([process.execPath, bin], env, { frame: FRAME, key: KEY, answer: ANSWER });
+    map.push(tutor.frame);
+    keys.push(tutor.answer);
+    peer.push(
+      (await measure([process.execPath, '-e', PEER], env, { frame: 'ready', key: 'x', answer: 'got it' })).answer,
+    );
+    bare.push((await measure([process.execPath, '-e', 'console.log("ready")'], env, { frame: 'ready' })).frame);
   }
   const fmt = (v) => `${v.toFixed(1)} ms`;
   console.log(
-    `tui: first frame of the lesson map  median ${fmt(median(map))}  (${RUNS} runs, ${measure === viaScript ? 'script pty' : 'tmux'}; min ${fmt(Math.min(...map))}, max ${fmt(Math.max(...map))})`,
+    `tui: first frame whose keys work     median ${fmt(median(keys))}  (${RUNS} runs, ${measure === viaScript ? 'script pty' : 'tmux'}; "${KEY}" typed as the map appears, until its answer is drawn; min ${fmt(Math.min(...keys))}, max ${fmt(Math.max(...keys))})`,
   );
-  if (ink.length) console.log(`     Ink's first frame (keys live)   median ${fmt(median(ink))}`);
-  console.log(`     bare node start, same pty       median ${fmt(median(node))}`);
+  console.log(`     the lesson map first on screen  median ${fmt(median(map))}`);
+  console.log(`     bare node, one key answered     median ${fmt(median(peer))}  (same pty)`);
+  console.log(`     bare node start, same pty       median ${fmt(median(bare))}`);
 } finally {
   rmSync(workspace, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
 // programs copied as they are (learners open them, so they stay readable source).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,9 +12,31 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // finds dist/ half-written.
 const finalDist = join(root, 'dist');
 const dist = join(root, `dist.building-${process.pid}`);
-const { version } = JSON.parse(await (await import('node:fs/promises')).readFile(join(root, 'package.json'), 'utf8'));
+const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 
 await rm(dist, { recursive: true, force: true });
+
+// yoga-layout (Ink's layout engine) carries its WebAssembly as base64 and, where `fetch` exists,
+// decodes it by fetching its own data: URL. In Node that first fetch loads the whole of undici
+// (30–60 ms before the first frame); yoga's own base64 decoder, which it uses where there is no
+// fetch, gives the same bytes at once. A yoga release that words this differently only costs the
+// time again, and the build says so.
+const YOGA_FETCH = '"function"!=typeof fetch?Promise.resolve()';
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(build) {
+    build.onLoad({ filter: /yoga-layout[\\/]dist[\\/]binaries[\\/].*\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(YOGA_FETCH)) {
+        return {
+          contents: source,
+          warnings: [{ text: 'yoga-layout: its wasm loader changed; it may fetch its data: URL' }],
+        };
+      }
+      return { contents: source.replace(YOGA_FETCH, '!0?Promise.resolve()') };
+    });
+  },
+};
 
 const common = {
   bundle: true,
@@ -23,13 +45,19 @@ const common = {
   format: 'esm',
   legalComments: 'none',
   logLevel: 'warning',
-  define: { __GT_BUNDLED__: 'true', __GT_VERSION__: JSON.stringify(version), 'process.env.DEV': '"false"' },
+  define: {
+    __GT_BUNDLED__: 'true',
+    __GT_VERSION__: JSON.stringify(version),
+    'process.env.DEV': '"false"',
+    'process.env.NODE_ENV': '"production"',
+  },
   // Ink can talk to React devtools when asked to; that package is optional and not shipped.
   // ws is a runtime dependency (package.json), loaded from node_modules by `gateway-tutor ws` only.
   external: ['react-devtools-core', 'ws'],
-  // Code blocks are shown plain; see the stub for why.
+  // Code blocks are shown plain; see the stub for why. Widths: see string-width-fast.mjs.
   alias: {
     'cli-highlight': join(root, 'scripts', 'cli-highlight-stub.mjs'),
+    'string-width': join(root, 'scripts', 'string-width-fast.mjs'),
     'is-in-ci': join(root, 'scripts', 'is-in-ci.mjs'),
   },
   // Some bundled CommonJS packages call require(); give the ESM bundle one.
@@ -41,6 +69,7 @@ const common = {
 await build({
   ...common,
   entryPoints: { cli: join(root, 'src/cli.ts') },
+  plugins: [yogaWithoutFetch],
   outdir: dist,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
