@@ -1,8 +1,9 @@
 // What the lifecycle lesson's checks read: the journeys (src/engine/journey.ts) of the requests
-// seen in the current step, put together from the trace events of the proxy, the ASGI server and
-// the app's middleware.
-import { type Journey, journeyOf, tracedRequestIds } from '../../src/engine/journey.js';
+// seen in the current step, put together from the trace events of the proxy, the gateway server
+// (ASGI or WSGI) and the app's middleware.
+import { type HopPassage, type Journey, journeyOf, tracedRequestIds } from '../../src/engine/journey.js';
 import type { CheckContext } from '../../src/engine/types.js';
+import { GATEWAY_HOPS } from './gateways.js';
 
 /** Every journey that began in this step, oldest first. */
 export function journeys(ctx: CheckContext): Journey[] {
@@ -31,4 +32,9 @@ export function earlyAt(list: Journey[], hop: string, status: number): Journey[]
   return list.filter(
     (j) => j.answeredBy?.hop === hop && j.answeredBy.answer === 'early' && j.answeredBy.status === status,
   );
+}
+
+/** The gateway server's hop (hop 1: asgi, wsgi, or uvicorn/gunicorn under those engines). */
+export function gatewayHop(journey: Journey): HopPassage | undefined {
+  return journey.hops.find((h) => GATEWAY_HOPS.includes(h.hop));
 }

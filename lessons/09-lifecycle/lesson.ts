@@ -1,13 +1,18 @@
-// Lesson 9: the whole journey of a request. The lab is the reverse proxy in front of the ASGI lab
-// server, which runs the notes app in <workspace>/lifecycle/ (app.py, middleware.py, tracing.py)
-// with its middleware chain. Every hop writes `trace` events under the proxy's X-Request-Id, and
-// each check reads the journey of the requests of its step: which hops a request reached, who
-// answered, why, and how long each hop took.
+// Lesson 9: the whole journey of a request. The lab is the reverse proxy in front of a gateway
+// server: the ASGI lab server running the notes app in <workspace>/lifecycle/ (app.py,
+// middleware.py, tracing.py), or with GATEWAY_TUTOR_LIFECYCLE_GATEWAY=wsgi the WSGI lab server
+// running the same app as WSGI (wsgi_app.py, wsgi_middleware.py, wsgi_tracing.py); see
+// gateways.ts. Every hop writes `trace` events under the proxy's X-Request-Id, and each check reads
+// the journey of the requests of its step: which hops a request reached, who answered, why, and how
+// long each hop took. The checks hold for either gateway; only the WebSocket step differs.
 import { fail, header, pass } from '../../src/engine/check-helpers.js';
 import { defineLesson, labServers } from '../../src/engine/types.js';
-import { asgiEvents } from '../../src/servers/python/asgi-events.js';
 import { reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
-import { earlyAt, journeys, reached, routes } from './journey-checks.js';
+import { gatewayKind, gatewaySpec } from './gateways.js';
+import { earlyAt, gatewayHop, journeys, reached, routes } from './journey-checks.js';
+import { websocketCheck } from './websocket-check.js';
+
+const GATEWAY = gatewayKind();
 
 const NOTES = "curl -s -H 'Authorization: Bearer reader' {{proxy.url}}/api/notes";
 const TRACE = '{{tutor}} trace lifecycle';
@@ -31,19 +36,13 @@ const servers = labServers([
     port: 8900,
     env: { RP_BACKENDS: 'app', RP_TIMEOUT_MS: '2000', RP_HEALTH_CHECKS: 'off', RP_RATE_CAPACITY: '30' },
   },
-  {
-    name: 'app',
-    role: 'ASGI server + notes app',
-    events: asgiEvents,
-    program: { python: '@servers/python/asgi_server.py', args: ['--app', 'app:app'] },
-    port: 8901,
-  },
+  gatewaySpec(GATEWAY),
 ]);
 
 export default defineLesson({
   id: 'lifecycle',
   title: 'The whole journey of a request',
-  summary: 'Proxy → ASGI server → middleware → handler and back: who answers, when, and how fast.',
+  summary: 'Proxy → ASGI or WSGI server → middleware → handler and back: who answers, when, and how fast.',
   layer: 'journey',
   requires: ['python3', 'curl'],
   servers,
@@ -57,7 +56,7 @@ export default defineLesson({
       commands: [NOTES, TRACE],
       check: async (ctx) => {
         const all = journeys(ctx);
-        const whole = all.filter((j) => reached(j, 'handler') && reached(j, 'asgi'));
+        const whole = all.filter((j) => reached(j, 'handler') && gatewayHop(j) !== undefined);
         const done = whole.filter((j) => j.hops[0]?.answer === 'relayed');
         if (done.length === 0) {
           return fail({
@@ -192,7 +191,7 @@ export default defineLesson({
         }
         const gateway = ctx.requests('app').filter((r) => r.target.startsWith('/static/'));
         return pass(
-          `The proxy answered ${served.length === 1 ? 'it' : 'them'} from its own folder: the ASGI server saw ` +
+          `The proxy answered ${served.length === 1 ? 'it' : 'them'} from its own folder: the ${GATEWAY.toUpperCase()} server saw ` +
             `${gateway.length === 0 ? 'no request for /static/' : `${gateway.length} request(s) for /static/ (not through the proxy)`}.`,
         );
       },
@@ -231,26 +230,10 @@ export default defineLesson({
     {
       id: 'websocket',
       kind: 'probe',
-      title: 'A WebSocket through the proxy',
-      text: 'steps/websocket.md',
+      title: GATEWAY === 'wsgi' ? 'A WebSocket handshake a WSGI app cannot accept' : 'A WebSocket through the proxy',
+      text: GATEWAY === 'wsgi' ? 'steps/websocket-wsgi.md' : 'steps/websocket.md',
       commands: [WS],
-      check: async (ctx) => {
-        const upgrades = ctx
-          .requests('proxy')
-          .filter((r) => r.upgrade?.toLowerCase() === 'websocket' && r.status === 101);
-        const sessions = ctx.eventsOf('app', 'websocket').filter((s) => s.accepted && s.messagesIn > 0);
-        if (upgrades.length === 0 || sessions.length === 0) {
-          return fail({
-            message: 'No WebSocket has gone through the proxy to the app in this step yet.',
-            saw: `${upgrades.length} upgrade(s) at the proxy, ${sessions.length} session(s) with a message at the app`,
-            expected: 'ws://…/ws through the proxy: 101 Switching Protocols, then a message',
-          });
-        }
-        return pass(
-          `The proxy carried the upgrade through (its own Connection: Upgrade and Upgrade: websocket), the app answered 101, and ${sessions.at(-1)!.messagesIn} message(s) ` +
-            'went through the tunnel the proxy then kept open.',
-        );
-      },
+      check: websocketCheck(GATEWAY),
     },
   ],
 });

@@ -3,7 +3,9 @@
 # code. A thin ASGI app in front of it (LabApp) does what the lab's own server does around the
 # app: load app.py again on save, run its lifespan (and carry scope["state"], which older Uvicorns
 # do not), explain a WSGI app or a plain def, watch the event loop for stalls, and report every
-# request and WebSocket with the same events (asgi-events.ts), marked engine "uvicorn".
+# request and WebSocket with the same events (asgi-events.ts), marked engine "uvicorn". A request
+# that came through the lab's reverse proxy is traced too (gt_trace.py), as hop "uvicorn", and the
+# app's middleware gets scope["extensions"]["gateway-tutor.trace"] as under the lab's server.
 import asyncio
 import os
 import sys
@@ -14,6 +16,7 @@ from asgi_cycle import AppProblem
 from asgi_report import epoch_ms, message_event, ms, pairs, scope_summary, text
 from asgi_server import AsgiServer
 from asgi_watchdog import Watchdog
+from gt_trace import EXTENSION, hop_factory, trace_handshake
 
 
 class Recorder:
@@ -29,6 +32,7 @@ class Recorder:
         self.started = time.time()
         self.stalled_ms = 0
         self.error = None
+        self.hop = None                           # this request's hop of its journey, if traced
 
     def stall_info(self):
         return {'conn': self.conn, 'method': self.scope.get('method', 'GET'), 'target': self.target,
@@ -36,6 +40,8 @@ class Recorder:
 
     async def call_app(self, app):
         # The watchdog (asgi_watchdog.py) finds this frame on the stack when the loop stalls.
+        if self.hop:
+            self.hop.passed_on()
         try:
             await app(self.scope, self.receive, self.send)
         except Exception as error:
@@ -62,6 +68,13 @@ class HttpRecorder(Recorder):
         self.status, self.headers = None, []
         self.received = self.bytes_sent = self.body_events = 0
         self.first_body_ms, self.complete, self.disconnected = None, False, False
+        new_hop = hop_factory(self.core.events.add, self.scope['headers'])
+        if new_hop:
+            # Uvicorn's own extensions stay; the lab's way to report hops is added beside them.
+            extensions = dict(self.scope.get('extensions') or {}, **{EXTENSION: {'hop': new_hop}})
+            self.scope = dict(self.scope, extensions=extensions)
+            self.hop = new_hop('uvicorn', 1)
+            self.hop.received()
 
     async def receive(self):
         message = await self._receive()
@@ -86,7 +99,12 @@ class HttpRecorder(Recorder):
 
     def finish(self):
         self.stalled_ms += self.core.watchdog.ongoing(self) if self.core.watchdog else 0
-        event = self.base_event(self.status if self.status is not None or not self.error else 500, self.headers)
+        status = self.status if self.status is not None or not self.error else 500
+        event = self.base_event(status, self.headers)
+        if self.hop:    # the app's answer, Uvicorn's own 500 for an app that raised, or none
+            gone = self.disconnected and self.status is None
+            self.hop.answered(status, 'the client left before the answer' if gone
+                              else f'{status}: {self.error}' if self.error else None)
         event.update(bytes=self.bytes_sent, requestBytes=self.received, bodyEvents=self.body_events,
                      firstBodyMs=self.first_body_ms, stalledMs=self.stalled_ms,
                      aborted=self.disconnected and not self.complete)
@@ -116,6 +134,7 @@ class WsRecorder(Recorder):
         if kind == 'websocket.accept':
             self.status, self.subprotocol = 101, message.get('subprotocol')
             self.core.events.add(dict(self.base_event(101, []), websocket=True, subprotocol=self.subprotocol))
+            trace_handshake(self.core.events.add, self.scope['headers'], 101, time.time() - self.started, 'uvicorn')
         elif kind == 'websocket.send':
             self.messages_out += 1
             data = message.get('text') if message.get('text') is not None else message.get('bytes', b'')
@@ -124,6 +143,8 @@ class WsRecorder(Recorder):
             if self.status is None:
                 self.status = 403
                 self.core.events.add(dict(self.base_event(403, []), websocket=True))
+                trace_handshake(self.core.events.add, self.scope['headers'], 403, time.time() - self.started,
+                                'uvicorn')
             elif self.close_code is None:
                 self.close_code, self.close_reason = message.get('code', 1000), message.get('reason') or ''
                 self.closed_by = 'server'

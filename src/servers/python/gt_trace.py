@@ -68,14 +68,14 @@ def hop_factory(emit, headers):
     return lambda name, depth: Hop(emit, rid, name, depth)
 
 
-def trace_handshake(emit, headers, status, seconds):
+def trace_handshake(emit, headers, status, seconds, name='asgi'):
     """A WebSocket handshake, reported once it is decided: received, and answered with 101 (the
     app accepted) or a refusal. `seconds` is how long that took here. (The app's middleware is not
     traced for WebSockets: the server answers the handshake on the app's word.)"""
     new_hop = hop_factory(emit, headers)
     if new_hop is None:
         return
-    hop = new_hop('asgi', 1)
+    hop = new_hop(name, 1)          # 'uvicorn' when Uvicorn took the handshake (asgi_uvicorn.py)
     hop.received()
     hop.started -= seconds          # the handshake began `seconds` ago, on this process's clock
     hop.answered(status)
