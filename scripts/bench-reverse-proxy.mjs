@@ -24,8 +24,8 @@
 // On a machine shared with other work, req/s follows the CPU every process of a side spends per
 // request (proxy, backends, and the tutor reading the events), so those are printed as well; the
 // proxy's own CPU time per request is the figure to judge a change of the proxy by.
-// --bare adds a third line: a ten-line Node proxy to app-1 (http.request + pipe, no features, no
-// events), what plain node:http costs here.
+// --bare adds two lines: ten-line Node proxies to app-1 with no features and no events, one on
+// node:http's client (http.request + pipe), one on undici's Pool: what plain proxying costs here.
 import { execFile, spawn } from 'node:child_process';
 import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
@@ -34,7 +34,8 @@ import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -210,12 +211,10 @@ async function measure(url, watch = {}) {
   return { rps, p99, cpu };
 }
 
-/** The floor for --bare: plain node:http proxying, nothing else (it still says "ready"). */
-function writeBareProxy() {
-  const file = join(work, 'bare-proxy.mjs');
-  writeFileSync(
-    file,
-    `import http from 'node:http';
+/** The floors for --bare: plain proxying to app-1 and nothing else (no features, no events), once
+ * with node:http's client and once with undici's Pool. Each is a file in the scratch folder. */
+const BARE = {
+  'node:http': `import http from 'node:http';
 const backend = new URL(process.env.BACKEND_URL);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const server = http.createServer((req, res) => {
@@ -228,9 +227,30 @@ const server = http.createServer((req, res) => {
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');
 `,
-  );
-  return file;
-}
+  undici: `import http from 'node:http';
+import { Pool } from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('undici')).href)};
+const pool = new Pool(process.env.BACKEND_URL, { pipelining: 1 });
+const server = http.createServer((req, res) => {
+  pool.dispatch({ method: req.method, path: req.url, headers: req.rawHeaders, body: req.method === 'GET' ? null : req }, {
+    onRequestStart() {},
+    onResponseStart(controller, status) {
+      const pairs = [];
+      for (let i = 0; i < controller.rawHeaders.length; i += 2) {
+        const name = String(controller.rawHeaders[i]);
+        if (!/^(connection|keep-alive|transfer-encoding)$/i.test(name)) pairs.push(name, String(controller.rawHeaders[i + 1]));
+      }
+      res.writeHead(status, pairs);
+    },
+    onResponseData(controller, chunk) {
+      if (!res.write(chunk)) { controller.pause(); res.once('drain', () => controller.resume()); }
+    },
+    onResponseEnd() { res.end(); },
+    onResponseError() { res.destroy(); },
+  });
+});
+server.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+};
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const fmt = (n) => (Math.round(n * 100) / 100).toString();
@@ -245,36 +265,36 @@ const proxyPid = ready.servers.find((server) => server.name === 'proxy').pid;
 const labUrl = `${serverUrl('proxy')}/whoami`;
 const nginxSide = await startNginx(backendPorts);
 const nginxUrl = `http://127.0.0.1:${nginxSide.port}/whoami`;
-let bareUrl;
-let barePid;
-if (values.bare) {
+/** @type {{ name: string, url: string, pid: number, results: any[] }[]} */
+const bares = [];
+for (const [name, source] of Object.entries(values.bare ? BARE : {})) {
+  const file = join(work, `bare-${name.replace(':', '-')}.mjs`);
+  writeFileSync(file, source);
   const port = await freePort();
-  const bare = spawn(process.execPath, [writeBareProxy()], {
+  const child = spawn(process.execPath, [file], {
     env: { ...process.env, PORT: String(port), BACKEND_URL: serverUrl('app-1') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  children.push(bare);
-  barePid = bare.pid;
+  children.push(child);
   await listening(port);
-  bareUrl = `http://127.0.0.1:${port}/whoami`;
+  bares.push({ name, url: `http://127.0.0.1:${port}/whoami`, pid: child.pid, results: [] });
 }
 
 // Warm up (JIT, keep-alive pools), then alternate.
 const loadBefore = loadavg()[0];
 await measure(labUrl);
 await measure(nginxUrl);
-if (bareUrl) await measure(bareUrl);
+for (const bare of bares) await measure(bare.url);
 // The backend alone, no proxy in front: wrk straight to app-1. Behind either proxy the three
 // backends share the load, so one backend's rate is a floor for what they can serve together;
 // if it were near the proxies' rates, the comparison would measure the backends, not the proxies.
 const direct = await measure(`${serverUrl('app-1')}/whoami`, { backend: [backendPids[0]] });
 const lab = [];
 const ref = [];
-const bare = [];
 for (let run = 0; run < runs; run++) {
   lab.push(await measure(labUrl, { proxy: [proxyPid], backends: backendPids, tutor: [tutorPid] }));
   ref.push(await measure(nginxUrl, { proxy: nginxSide.workers, backends: backendPids, tutor: [tutorPid] }));
-  if (bareUrl) bare.push(await measure(bareUrl, { proxy: [barePid], backends: backendPids }));
+  for (const bare of bares) bare.results.push(await measure(bare.url, { proxy: [bare.pid], backends: backendPids }));
 }
 const summary = (list) => ({
   rps: median(list.map((r) => r.rps)),
@@ -304,10 +324,10 @@ console.log(
 console.log(
   `reverse-proxy p99: lab ${fmt(labSum.p99)}ms nginx ${fmt(nginxSum.p99)}ms ratio ${fmt(nginxSum.p99 / labSum.p99)}`,
 );
-if (bareUrl) {
-  const bareSum = summary(bare);
+for (const bare of bares) {
+  const sum = summary(bare.results);
   console.log(
-    `reverse-proxy bare Node proxy (to app-1 only): rps ${Math.round(bareSum.rps)} ratio ${fmt(bareSum.rps / nginxSum.rps)}, p99 ${fmt(bareSum.p99)}ms, CPU ${us(bareSum.proxyCpu)} per request`,
+    `reverse-proxy bare ${bare.name} proxy (to app-1 only): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request`,
   );
 }
 process.exit(0);
