@@ -156,7 +156,8 @@ async function startNginx(backendPorts) {
   });
   children.push(child);
   await listening(port);
-  return { port, workers: childrenOf(child.pid) };
+  // nginx forks its worker after it listens: ask for it when measuring.
+  return { port, workers: () => childrenOf(child.pid) };
 }
 
 /** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
@@ -293,7 +294,7 @@ const lab = [];
 const ref = [];
 for (let run = 0; run < runs; run++) {
   lab.push(await measure(labUrl, { proxy: [proxyPid], backends: backendPids, tutor: [tutorPid] }));
-  ref.push(await measure(nginxUrl, { proxy: nginxSide.workers, backends: backendPids, tutor: [tutorPid] }));
+  ref.push(await measure(nginxUrl, { proxy: nginxSide.workers(), backends: backendPids, tutor: [tutorPid] }));
   for (const bare of bares) bare.results.push(await measure(bare.url, { proxy: [bare.pid], backends: backendPids }));
 }
 const summary = (list) => ({
@@ -330,4 +331,10 @@ for (const bare of bares) {
     `reverse-proxy bare ${bare.name} proxy (to app-1 only): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request`,
   );
 }
+// Stop the lab first and wait for it (it reports its servers stopping on the pipe we drain).
+const labChild = children[0];
+await new Promise((resolve) => {
+  labChild.once('exit', resolve);
+  labChild.kill('SIGTERM');
+});
 process.exit(0);
