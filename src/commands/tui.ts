@@ -6,7 +6,7 @@
 import { loadCatalog } from '../engine/catalog.js';
 import { usageError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
-import { checkRequirement, lessonAvailability } from '../engine/requirements.js';
+import { checkRequirement, lessonAvailability, probeAll } from '../engine/requirements.js';
 import { LessonSession } from '../engine/session.js';
 import { install } from '../engine/shutdown.js';
 import type { LabHandle, LoadedLesson } from '../engine/types.js';
@@ -23,6 +23,10 @@ export interface TuiOptions {
 export async function runTui(options: TuiOptions): Promise<number> {
   if (options.noColor) process.env.FORCE_COLOR = '0'; // before chalk (in Ink) is loaded
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  // Looking for python3, curl… runs small programs (one Python run for all the Python needs):
+  // started first, they run beside the loading of the lessons and of Ink, and the tutor forks them
+  // while it is still small. The map is drawn without waiting for them and told when they answer.
+  probeAll();
   const [catalog, progress] = await Promise.all([
     loadCatalog(options.lessonsDir ? { lessonsDir: options.lessonsDir } : {}),
     Progress.open(options.workspace),
@@ -33,7 +37,6 @@ export async function runTui(options: TuiOptions): Promise<number> {
       `Lessons: ${catalog.lessons.map((l) => l.id).join(', ')}`,
     );
   }
-  // Looking for python3, curl… runs programs; the map is drawn first and told when they answer.
   const check = () =>
     Promise.all(
       catalog.lessons.map(
@@ -49,6 +52,15 @@ export async function runTui(options: TuiOptions): Promise<number> {
     return 0;
   }
 
+  // The probes usually answer while Ink loads; if not, the map is drawn without them and told later.
+  let checked: MapEntry[] | undefined;
+  const checking = check().then(
+    (entries) => {
+      checked = entries;
+      return entries;
+    },
+    () => undefined, // a probe that fails says "missing"; this is only for a bug, and costs the map nothing
+  );
   const entries: MapEntry[] = catalog.lessons.map((lesson) => ({ lesson, available: undefined, missing: [] }));
   const drawn = options.lessonId ? 0 : await drawFirstFrame(entries, progress);
   const { startApp } = await import('../ui/start.js');
@@ -69,18 +81,14 @@ export async function runTui(options: TuiOptions): Promise<number> {
     }
   });
   const app = startApp({
-    entries,
+    entries: checked ?? entries,
     progress,
     opener: keeper,
     ...(options.lessonId ? { initialLesson: options.lessonId } : {}),
     noColor: options.noColor,
   });
   unmount = () => app.instance.unmount();
-  // Only now: the programs it runs would compete with Ink's loading for the CPU.
-  void check().then(
-    (checked) => app.update({ entries: checked }),
-    () => {},
-  );
+  if (!checked) void checking.then((entries) => entries && app.update({ entries }));
   try {
     await app.instance.waitUntilExit();
   } finally {

@@ -33,10 +33,16 @@ export async function loadCatalog(options: { lessonsDir?: string; only?: string 
   } catch {
     return { lessons, problems: [`${dir}: no such lessons folder`], find: () => undefined };
   }
-  for (const name of entries.sort()) {
-    const match = FOLDER.exec(name);
-    if (!match || (options.only !== undefined && match[2] !== options.only)) continue;
-    const result = await loadLesson(join(dir, name), Number(match[1]), match[2]!);
+  // Every folder at once (their files are read side by side), reported in folder order.
+  const results = await Promise.all(
+    entries.sort().map((name) => {
+      const match = FOLDER.exec(name);
+      if (!match || (options.only !== undefined && match[2] !== options.only)) return undefined;
+      return loadLesson(join(dir, name), Number(match[1]), match[2]!);
+    }),
+  );
+  for (const result of results) {
+    if (!result) continue;
     if ('problems' in result) problems.push(...result.problems);
     else lessons.push(result.lesson);
   }
@@ -69,16 +75,20 @@ async function loadLesson(
   }
   const problems = validate(definition, file, folderId);
   const texts: Record<string, string> = {};
-  for (const step of definition.steps ?? []) {
+  const steps = Array.isArray(definition.steps) ? definition.steps : [];
+  const read = await Promise.all(
+    steps.map((step) => readFile(join(dir, step.text ?? ''), 'utf8').catch(() => undefined)),
+  );
+  steps.forEach((step, i) => {
     const path = join(dir, step.text ?? '');
-    try {
-      texts[step.id] = await readFile(path, 'utf8');
-    } catch {
+    const text = read[i];
+    if (text === undefined) {
       problems.push(`${file}: step "${step.id}" names ${relative(dir, path) || '(no text)'}, which does not exist`);
-      continue;
+      return;
     }
-    problems.push(...placeholderProblems(definition, texts[step.id]!, path));
-  }
+    texts[step.id] = text;
+    problems.push(...placeholderProblems(definition, text, path));
+  });
   if (problems.length > 0) return { problems };
   return { lesson: { ...definition, dir, order, texts } };
 }
