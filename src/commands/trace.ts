@@ -1,10 +1,14 @@
 // `gateway-tutor trace LESSON [REQUEST-ID]`: one request's journey across the running lab's hops,
-// as text (for workshops, scripts and screen readers). Without REQUEST-ID, the latest request
-// that any hop traced. The journey is put together by src/engine/journey.ts from the lab's events.
-import { callLab, findRunningLab } from '../engine/control.js';
+// as text (for workshops, scripts and screen readers) — the same journey, hop by hop, that the
+// TUI opens from its request log. REQUEST-ID is the X-Request-Id the proxy gave a request, or a
+// request's number in the tutor's log (#3 or 3). Without it: the latest request any hop traced,
+// else the latest request the lab saw. The journey comes from src/engine/request-journey.ts.
+import { callLab, findRunningLab, type LabRecord } from '../engine/control.js';
 import { usageError } from '../engine/errors.js';
-import { journeyOf, journeyText, tracedRequestIds } from '../engine/journey.js';
-import type { LabEvent } from '../engine/types.js';
+import { tracedRequestIds, type Journey } from '../engine/journey.js';
+import { journeyText } from '../engine/journey-text.js';
+import { requestJourney, tracedJourney } from '../engine/request-journey.js';
+import type { LabEvent, RequestEvent } from '../engine/types.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
 import { lessonFor, printJson } from './output.js';
@@ -17,33 +21,21 @@ export async function trace(values: CliValues, args: string[]): Promise<number> 
   const workspace = resolveWorkspace(values.workspace);
   const record = await findRunningLab(workspace, lesson.id);
   if (!record) throw noLabError(lesson, workspace, 'trace');
-  let events = await callLab<LabEvent[]>(record, '/events');
-  const ids = tracedRequestIds(events);
-  if (ids.length === 0) {
-    throw usageError(
-      `The ${lesson.id} lab has traced no request yet: its hops write trace events for requests that come through its reverse proxy.`,
-      `Send one through the proxy (curl ${record.servers.find((s) => s.role.includes('proxy'))?.url ?? 'the proxy'}/…), then run this again.`,
-    );
-  }
   const wanted = args[1];
-  let journey = journeyOf(events, wanted);
+  let events = await callLab<LabEvent[]>(record, '/events');
+  let journey = find(events, wanted, record);
   // The hops are separate processes, and their events arrive a moment apart: give the rest of
   // this journey a little time to come in (a request still under way is shown as it stands).
   const deadline = Date.now() + WAIT_FOR_HOPS_MS;
-  while (journey && !journey.complete && Date.now() < deadline) {
+  while (journey?.traced && !journey.complete && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     events = await callLab<LabEvent[]>(record, '/events');
-    journey = journeyOf(events, journey.requestId);
-  }
-  if (!journey) {
-    throw usageError(
-      `No request with the id ${wanted} was traced in this lab.`,
-      `The latest ids: ${ids.slice(-5).join(', ')} (the proxy sends each as X-Request-Id).`,
-    );
+    journey = find(events, journey.requestId, record) ?? journey;
   }
   if (values.json) {
     printJson({
       requestId: journey.requestId,
+      traced: journey.traced,
       complete: journey.complete,
       hops: journey.hops,
       answeredBy: journey.answeredBy?.hop,
@@ -51,4 +43,44 @@ export async function trace(values: CliValues, args: string[]): Promise<number> 
     });
   } else process.stdout.write(`${journeyText(journey).join('\n')}\n`);
   return 0;
+}
+
+const learnersRequests = (events: LabEvent[]) =>
+  events.filter((e): e is RequestEvent => e.event === 'request' && !(e as RequestEvent).healthCheck);
+
+/** A request's journey, named as the tutor's log numbers it (#3) when no hop traced it. */
+function numbered(events: LabEvent[], request: RequestEvent, record: LabRecord): Journey {
+  const journey = requestJourney(events, request, record.servers);
+  if (journey.traced) return journey;
+  const index = events.filter((e) => e.event === 'request').indexOf(request);
+  return { ...journey, requestId: `#${index + 1}` };
+}
+
+/** The journey the learner asked for; a usage error that says what there is when it is not found. */
+function find(events: LabEvent[], wanted: string | undefined, record: LabRecord): Journey {
+  const requests = learnersRequests(events);
+  const all = events.filter((e): e is RequestEvent => e.event === 'request');
+  const ids = tracedRequestIds(events);
+  const number = wanted?.match(/^#?(\d+)$/)?.[1];
+  if (number !== undefined) {
+    const request = all[Number(number) - 1];
+    if (request) return numbered(events, request, record);
+  } else {
+    const id = wanted ?? ids.at(-1);
+    const traced = id === undefined ? undefined : tracedJourney(events, id);
+    if (traced) return traced;
+    const latest = requests.at(-1);
+    if (wanted === undefined && latest) return numbered(events, latest, record);
+  }
+  if (all.length === 0) {
+    const front = record.servers[0];
+    throw usageError(
+      `The ${record.lesson} lab has seen no request yet, so there is no journey to show.`,
+      `Send one (curl ${front?.url ?? 'a lab server'}/), then run this again.`,
+    );
+  }
+  throw usageError(
+    `No request ${wanted} in this lab: give the X-Request-Id the proxy sent back, or a number from the tutor's request log (1 to ${all.length}).`,
+    ids.length ? `The latest ids: ${ids.slice(-5).join(', ')}.` : 'No hop of this lab traced a request: use a number.',
+  );
 }

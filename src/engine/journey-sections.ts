@@ -57,7 +57,8 @@ export function hopSections(hop: HopPassage): HopSection[] {
     },
   ];
   const short = Object.entries(fields).filter(
-    ([key, value]) => !COMMON.has(key) && !ANSWER.has(key) && !(key in TEACHES) && value !== undefined,
+    ([key, value]) =>
+      !COMMON.has(key) && !ANSWER.has(key) && !(key in TEACHES) && key !== 'messagesDropped' && value !== undefined,
   );
   if (short.length)
     sections.push({
@@ -67,6 +68,8 @@ export function hopSections(hop: HopPassage): HopSection[] {
     });
   for (const [key, title] of Object.entries(TEACHES)) {
     const lines = teachingLines(key, fields[key]);
+    if (key === 'messages' && typeof fields.messagesDropped === 'number')
+      lines.push(`… and ${fields.messagesDropped} more, not listed`);
     if (lines.length) sections.push({ title, lines, foldable: true });
   }
   return sections;
@@ -106,13 +109,12 @@ function scopeLines(scope: Record<string, unknown>): string[] {
   return lines;
 }
 
-/** One ASGI message as the app met it: "← receive() http.request body 12 bytes, more_body false". */
+/** One ASGI message as the app met it: "← receive()  http.request  body=<12 bytes>  more_body=False". */
 function messageLine(message: unknown): string {
   if (typeof message !== 'object' || message === null) return String(message);
-  const { dir, type, ...rest } = message as Record<string, unknown>;
+  const { dir, type, fields } = message as { dir?: string; type?: string; fields?: [string, string][] };
   const call = dir === 'send' ? '→ send()   ' : '← receive()';
-  const more = Object.entries(rest).map(([name, v]) => `${name} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return [call, String(type), ...more].join('  ');
+  return [call, String(type), ...(fields ?? []).map(([name, value]) => `${name}=${value}`)].join('  ');
 }
 
 function pairLines(pairs: [string, string][] | undefined): string[] {

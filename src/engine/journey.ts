@@ -138,43 +138,6 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-/** The journey as lines of plain text (for `gateway-tutor trace` and screen readers). */
-export function journeyText(journey: Journey): string[] {
-  const lines = [`request ${journey.requestId}`];
-  for (const hop of journey.hops) {
-    const time =
-      hop.ownMs !== undefined
-        ? `${hop.ownMs} ms here (${hop.totalMs} ms in all)`
-        : hop.totalMs !== undefined
-          ? `${hop.totalMs} ms in all`
-          : 'still waiting';
-    const what =
-      hop.answer === 'early' && hop.status === undefined
-        ? `no answer: ${hop.why ?? ''}`
-        : hop.answer === 'early'
-          ? `answered ${hop.status ?? '—'} itself: ${(hop.why ?? '').replace(`${hop.status}: `, '')}`
-          : hop.answer === 'itself'
-            ? `answered ${hop.status ?? '—'}`
-            : hop.answer === 'relayed'
-              ? `passed it on, relayed ${hop.status ?? '—'} back`
-              : hop.passedOn
-                ? 'passed it on, no answer back yet'
-                : 'received it, no answer yet';
-    lines.push(`${'  '.repeat(Math.min(hop.depth, 8))}${hop.depth}. ${hop.hop} [${hop.server}]  ${time}  ${what}`);
-    const changes = [
-      ...hop.added.map(([name, value]) => `+ ${name}: ${value}`),
-      ...hop.changed.map(([name, value]) => `~ ${name}: ${value}`),
-      ...hop.removed.map((name) => `- ${name}`),
-    ];
-    for (const change of changes) lines.push(`${'  '.repeat(Math.min(hop.depth, 8))}     ${change}`);
-  }
-  if (journey.answeredBy)
-    lines.push(`answered by: ${journey.answeredBy.hop}${journey.answeredBy.why ? ` (${journey.answeredBy.why})` : ''}`);
-  if (!journey.complete) lines.push('(not every hop has reported its answer yet)');
-  if (journey.slowest) lines.push(`slowest hop: ${journey.slowest.hop} (${journey.slowest.ownMs} ms of its own)`);
-  return lines;
-}
-
 /** The request id a request event belongs to: the proxy's own field, else the X-Request-Id the
  * proxy sent along (a backend's view of the same request). */
 export function requestIdOf(request: { headers?: [string, string][]; requestId?: unknown }): string | undefined {

@@ -34,6 +34,18 @@ export function requestJourney(
   return summarize(`#${request.seq}`, [], hops, false);
 }
 
+/** The journey of the traced request `id`, each hop with its server's request event, or undefined. */
+export function tracedJourney(events: readonly LabEventBase[], id: string): Journey | undefined {
+  const traced = journeyOf(events, id);
+  return (
+    traced &&
+    withRequests(
+      traced,
+      events.filter(isRequest).filter((r) => requestIdOf(r) === id),
+    )
+  );
+}
+
 /** Each traced hop gets its server's request event (the first hop of that server: the gateway,
  * not its middleware); a server that saw the request but traced nothing becomes the hop within. */
 function withRequests(journey: Journey, mine: RequestEvent[]): Journey {

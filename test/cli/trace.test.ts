@@ -87,6 +87,28 @@ describe('trace events of the lifecycle lab', () => {
     expect(latest.stdout).toContain(`request ${id}`);
     expect(latest.stdout).toMatch(/5\. auth \[app\] .* answered 401 itself: no token/);
     expect(latest.stdout).toContain('answered by: auth (401: no token)');
+    // And, hop by hop, what each saw: the proxy's header changes, the scope and the ASGI events
+    expect(latest.stdout).toMatch(/^ {5}\+ X-Request-Id: /m);
+    expect(latest.stdout).toContain('what proxy received:');
+    expect(latest.stdout).toContain('ASGI scope: what the app was called with:');
+    expect(latest.stdout).toContain('path: "/api/notes"');
+    expect(latest.stdout).toMatch(
+      /ASGI events: receive\(\) and send\(\), in order:\n\s+→ send\(\) +http\.response\.start {2}status=401/,
+    );
+  });
+
+  it('shows a request by its number in the log, and the same detail as JSON', async () => {
+    const response = await fetch(`${proxy}/api/notes`, { headers: { authorization: 'Bearer reader' } });
+    const id = response.headers.get('x-request-id')!;
+    await waitFor(() => journeyOf(lines as never, id)?.complete, 'every hop to report');
+    const requests = lines.filter((l) => l.event === 'request');
+    const number = requests.findIndex((l) => l.requestId === id) + 1;
+    const shown = await tutor(['trace', 'lifecycle', `#${number}`, '--json']);
+    expect(shown.exitCode).toBe(0);
+    const journey = JSON.parse(shown.stdout);
+    expect(journey).toMatchObject({ requestId: id, traced: true, complete: true, answeredBy: 'handler' });
+    expect(journey.hops.map((h: { hop: string }) => h.hop)).toEqual(HOPS);
+    expect(journey.hops[1].request.scope.path).toBe('/api/notes');
   });
 
   it('a static file has a one-hop journey; an unknown id is a usage error that lists the ids', async () => {
@@ -99,5 +121,56 @@ describe('trace events of the lifecycle lab', () => {
     const unknown = await tutor(['trace', 'lifecycle', 'nope']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain(id);
+  });
+});
+
+describe('trace in a lab no hop traces (http-basics)', () => {
+  const workspace = tempDir('trace-basics');
+  const lines: Record<string, unknown>[] = [];
+  let child: ResultPromise;
+  let origin = '';
+
+  beforeAll(async () => {
+    child = execa(process.execPath, [binPath, 'lab', 'http-basics', '--json'], {
+      env: commandEnv(workspace),
+      reject: false,
+      buffer: false,
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+    const ready = (await waitFor(() => lines.find((l) => l.event === 'ready'), 'the ready line', 20_000)) as {
+      servers: { name: string; url: string }[];
+    };
+    origin = ready.servers[0]!.url;
+  }, 30_000);
+
+  afterAll(async () => {
+    child.kill('SIGTERM');
+    await child;
+  });
+
+  it('prints the journey of the latest request: one hop, what it received and answered', async () => {
+    // Given a request the origin saw, with no trace id
+    const response = await fetch(`${origin}/`, { headers: { 'x-mine': 'hello' } });
+    expect(response.status).toBe(200);
+    await waitFor(() => lines.some((l) => l.event === 'request'), 'the request event');
+    // When the learner traces it
+    const shown = await execa(process.execPath, [binPath, 'trace', 'http-basics'], {
+      env: commandEnv(workspace),
+      reject: false,
+    });
+    // Then it is the one-hop journey of request #1 in the log, with what the origin saw
+    expect(shown.exitCode).toBe(0);
+    expect(shown.stdout).toContain('request #1 (no hop traced it)');
+    expect(shown.stdout).toMatch(/^0\. origin \[origin\] .* answered 200$/m);
+    expect(shown.stdout).toContain('what origin received:');
+    expect(shown.stdout).toMatch(/x-mine: hello/i);
+    expect(shown.stdout).toContain('answered by: origin');
+    // And a number past the log is a usage error that says how many there are
+    const missing = await execa(process.execPath, [binPath, 'trace', 'http-basics', '9'], {
+      env: commandEnv(workspace),
+      reject: false,
+    });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('1 to 1');
   });
 });

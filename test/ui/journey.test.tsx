@@ -182,10 +182,25 @@ describe('the journey view', () => {
         stateKeys: [],
       },
       messages: [
-        { dir: 'receive', type: 'http.request', body: 0, more_body: false },
-        { dir: 'send', type: 'http.response.start', status: 200 },
-        { dir: 'send', type: 'http.response.body', body: 12, more_body: false },
+        {
+          dir: 'receive',
+          type: 'http.request',
+          fields: [
+            ['body', '<0 bytes>'],
+            ['more_body', 'False'],
+          ],
+        },
+        { dir: 'send', type: 'http.response.start', fields: [['status', '200']] },
+        {
+          dir: 'send',
+          type: 'http.response.body',
+          fields: [
+            ['body', '<12 bytes>'],
+            ['more_body', 'False'],
+          ],
+        },
       ],
+      messagesDropped: 3,
     });
     const { lines } = draw([request], request, { unfolded: true });
     const text = lines.map((l) => l.trim());
@@ -193,11 +208,13 @@ describe('the journey view', () => {
     expect(text).toContain('query_string: b"x=1"');
     expect(text).not.toContain('httpVersion: "1.1"');
     const events = text.findIndex((l) => l.startsWith('▾ ASGI events'));
-    expect(text.slice(events + 1, events + 4)).toEqual([
-      '← receive()  http.request  body 0  more_body false',
-      '→ send()     http.response.start  status 200',
-      '→ send()     http.response.body  body 12  more_body false',
+    expect(text.slice(events + 1, events + 5)).toEqual([
+      '← receive()  http.request  body=<0 bytes>  more_body=False',
+      '→ send()     http.response.start  status=200',
+      '→ send()     http.response.body  body=<12 bytes>  more_body=False',
+      '… and 3 more, not listed',
     ]);
+    expect(text.join('\n')).not.toContain('messagesDropped');
   });
 
   it('never draws a line wider than the screen, whatever the header values', () => {

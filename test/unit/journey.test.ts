@@ -1,7 +1,10 @@
 // Putting one request's journey together from trace events that arrive from several processes,
 // in whatever order the pipes deliver them: in through each hop by depth, back out in reverse.
 import { describe, expect, it } from 'vitest';
-import { journeyOf, journeyText, requestIdOf, type TraceEvent } from '../../src/engine/journey.js';
+import { journeyOf, requestIdOf, type TraceEvent } from '../../src/engine/journey.js';
+import { journeyText } from '../../src/engine/journey-text.js';
+import { requestJourney } from '../../src/engine/request-journey.js';
+import { fakeRequest } from '../helpers/fake-context.js';
 
 let seq = 0;
 function trace(server: string, hop: string, depth: number, phase: TraceEvent['phase'], ms: number, extra = {}) {
@@ -77,5 +80,82 @@ describe('journeyOf', () => {
     expect(requestIdOf({ requestId: 'abc', headers: [] })).toBe('abc');
     expect(requestIdOf({ requestId: 4711, headers: [['X-Request-Id', 'def']] })).toBe('def');
     expect(requestIdOf({ headers: [['Host', 'x']] })).toBeUndefined();
+  });
+});
+
+describe('requestJourney', () => {
+  const servers = [
+    { name: 'proxy', role: 'forward proxy (auth port: needs credentials)' },
+    { name: 'news', role: 'origin: news.test' },
+  ];
+
+  it('matches a forward proxy with the origin behind it by what both saw, and works out the header changes', () => {
+    // Given the proxy's and the origin's view of one request, and an older one to the same path
+    const old = fakeRequest('news', { time: 100, target: '/headlines' });
+    const inner = fakeRequest('news', {
+      time: 5000,
+      durationMs: 2,
+      target: '/headlines',
+      headers: [
+        ['Host', 'news.test'],
+        ['Via', '1.1 gateway-tutor-proxy'],
+        ['Accept', 'text/html'],
+      ],
+    });
+    const outer = fakeRequest('proxy', {
+      time: 5003,
+      durationMs: 6,
+      target: 'http://news.test/headlines',
+      headers: [
+        ['Host', 'news.test'],
+        ['Proxy-Connection', 'keep-alive'],
+        ['Accept', '*/*'],
+      ],
+    });
+    // When either is picked, the journey is proxy → news
+    for (const picked of [outer, inner]) {
+      const journey = requestJourney([old, inner, outer], picked, servers);
+      expect(journey.traced).toBe(false);
+      expect(journey.hops.map((h) => [h.hop, h.answer, h.totalMs])).toEqual([
+        ['proxy', 'relayed', 6],
+        ['news', 'itself', 2],
+      ]);
+      expect(journey.hops[1]!.request).toBe(inner);
+      // Then the proxy's own time is its total less the origin's, and its changes are what differ
+      expect(journey.hops[0]!.ownMs).toBe(4);
+      expect(journey.hops[0]).toMatchObject({
+        added: [['Via', '1.1 gateway-tutor-proxy']],
+        changed: [['Accept', 'text/html']],
+        removed: ['Proxy-Connection'],
+      });
+      expect(journey.answeredBy?.hop).toBe('news');
+    }
+  });
+
+  it('a request to an origin directly is a journey of one hop, not matched to a proxy request it never passed', () => {
+    const direct = fakeRequest('news', { time: 5000, target: '/other' });
+    const proxied = fakeRequest('proxy', { time: 5001, target: 'http://news.test/headlines' });
+    const journey = requestJourney([direct, proxied], direct, servers);
+    expect(journey.hops.map((h) => h.hop)).toEqual(['news']);
+    expect(journey.complete).toBe(true);
+  });
+
+  it("adds a reverse proxy's backend, which traces nothing, as the hop within the proxy's traced one", () => {
+    seq = 0;
+    const traces = [
+      trace('proxy', 'proxy', 0, 'received', 0),
+      trace('proxy', 'proxy', 0, 'passed-on', 1, { added: [['X-Request-Id', 'r1']] }),
+      trace('proxy', 'proxy', 0, 'answered', 12, { status: 200 }),
+    ];
+    const front = fakeRequest('proxy', { requestId: 'r1', durationMs: 12 });
+    const backend = fakeRequest('app1', { durationMs: 9, headers: [['X-Request-Id', 'r1']] });
+    const journey = requestJourney([...traces, front, backend], backend);
+    expect(journey.traced).toBe(true);
+    expect(journey.hops.map((h) => [h.hop, h.ownMs, h.answer])).toEqual([
+      ['proxy', 3, 'relayed'],
+      ['app1', 9, 'itself'],
+    ]);
+    expect(journey.hops[0]!.request).toBe(front);
+    expect(journey.complete).toBe(true);
   });
 });

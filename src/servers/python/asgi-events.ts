@@ -7,6 +7,7 @@ import {
   event,
   type EventOf,
   family,
+  headerPairs,
   json,
   literal,
   nullable,
@@ -55,6 +56,10 @@ export const asgiEvents = family(
     /** Set on the HTTP half of a WebSocket (the upgrade request and its 101 or 403). */
     websocket: optional(boolean),
     subprotocol: optional(nullable(string)),
+    /** The app's receive() results and send() calls, in order (the first 40): each message's
+     * type and its gist ("body", "<12 bytes>"; "more_body", "False"; "status", "200"). */
+    messages: optional(array(object({ dir: literal('receive', 'send'), type: string, fields: optional(headerPairs) }))),
+    messagesDropped: optional(number),
   }),
   event('websocket', {
     conn: number,

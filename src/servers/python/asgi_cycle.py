@@ -9,6 +9,7 @@
 import time
 import traceback
 
+from asgi_report import MessageLog
 from gt_trace import EXTENSION, hop_factory
 
 ASGI = {'version': '3.0', 'spec_version': '2.3'}
@@ -54,6 +55,7 @@ class HttpCycle:
         self.stalled_ms = 0              # time the event loop was blocked inside this request
         self.ended = None
         self.error = None
+        self.message_log = MessageLog()  # the app's receive()s and send()s, for the request event
 
     # -- the connection feeds us ------------------------------------------------------------
     def feed_body(self, piece, done):
@@ -88,16 +90,17 @@ class HttpCycle:
             self.waiter = self.conn.loop.create_future()
             await self.waiter
         if self.disconnected or self.body_error or self.complete:
-            return {'type': 'http.disconnect'}
+            return self.message_log.received({'type': 'http.disconnect'})
         body = b''.join(self.chunks)
         self.chunks.clear()
         self.buffered = 0
         self.conn.resume_reading()
         self.body_given = not self.more_body     # after the last piece, receive() waits for the end
-        return {'type': 'http.request', 'body': body, 'more_body': self.more_body}
+        return self.message_log.received({'type': 'http.request', 'body': body, 'more_body': self.more_body})
 
     async def send(self, message):
         kind = message.get('type') if isinstance(message, dict) else None
+        self.message_log.sent(message)
         if self.disconnected:
             return      # the client has gone: nothing to write to (the app learns it from receive())
         if kind == 'http.response.start':

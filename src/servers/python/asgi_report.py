@@ -82,6 +82,56 @@ def scope_summary(scope):
     }
 
 
+class MessageLog:
+    """What the app got from receive() and gave to send() during one HTTP request, in order: the
+    journey view lists them. Each message is its type and a gist of its keys (sizes, not bytes);
+    after the first MAX, they are only counted (a long stream would fill the event)."""
+
+    MAX = 40
+
+    def __init__(self):
+        self.messages = []
+        self.dropped = 0
+
+    def received(self, message):
+        if message.get('type') == 'http.request':
+            self.note('receive', message, body=size(message.get('body', b'')),
+                      more_body=repr(bool(message.get('more_body', False))))
+        else:
+            self.note('receive', message)
+        return message
+
+    def sent(self, message):
+        if not isinstance(message, dict):
+            return
+        kind = message.get('type')
+        if kind == 'http.response.start':
+            headers = message.get('headers', [])
+            self.note('send', message, status=repr(message.get('status'))[:20],
+                      headers=f'<{len(headers) if isinstance(headers, (list, tuple)) else "?"} pairs>')
+        elif kind == 'http.response.body':
+            self.note('send', message, body=size(message.get('body', b'')),
+                      more_body=repr(bool(message.get('more_body', False))))
+        else:
+            self.note('send', message)
+
+    def note(self, direction, message, **gist):
+        if len(self.messages) >= self.MAX:
+            self.dropped += 1
+            return
+        entry = {'dir': direction, 'type': str(message.get('type'))[:60]}
+        if gist:
+            entry['fields'] = [[name, value] for name, value in gist.items()]
+        self.messages.append(entry)
+
+    def fields(self):
+        return {'messages': self.messages, **({'messagesDropped': self.dropped} if self.dropped else {})}
+
+
+def size(body):
+    return f'<{len(body)} bytes>' if isinstance(body, (bytes, bytearray, memoryview)) else f'<{type(body).__name__}>'
+
+
 def request_event(conn, head, scope, status, response_headers, started, error=None, ended=None, **extra):
     ended = time.time() if ended is None else ended
     event = {
@@ -101,7 +151,7 @@ def http_event(cycle):
         ended=cycle.ended,
         bytes=cycle.bytes_sent, requestBytes=cycle.received, bodyEvents=cycle.body_events,
         firstBodyMs=cycle.first_body_ms, stalledMs=getattr(cycle, 'stalled_at_end', cycle.stalled_ms),
-        aborted=cycle.disconnected and not cycle.complete)
+        aborted=cycle.disconnected and not cycle.complete, **cycle.message_log.fields())
 
 
 def handshake_event(session):

@@ -13,7 +13,7 @@ import threading
 import time
 
 from asgi_cycle import AppProblem
-from asgi_report import epoch_ms, message_event, ms, pairs, scope_summary, text
+from asgi_report import MessageLog, epoch_ms, message_event, ms, pairs, scope_summary, text
 from asgi_server import AsgiServer
 from asgi_watchdog import Watchdog
 from gt_trace import EXTENSION, hop_factory, trace_handshake
@@ -68,6 +68,7 @@ class HttpRecorder(Recorder):
         self.status, self.headers = None, []
         self.received = self.bytes_sent = self.body_events = 0
         self.first_body_ms, self.complete, self.disconnected = None, False, False
+        self.message_log = MessageLog()
         new_hop = hop_factory(self.core.events.add, self.scope['headers'])
         if new_hop:
             # Uvicorn's own extensions stay; the lab's way to report hops is added beside them.
@@ -77,7 +78,7 @@ class HttpRecorder(Recorder):
             self.hop.received()
 
     async def receive(self):
-        message = await self._receive()
+        message = self.message_log.received(await self._receive())
         if message['type'] == 'http.request':
             self.received += len(message.get('body', b''))
         elif message['type'] == 'http.disconnect':
@@ -85,6 +86,7 @@ class HttpRecorder(Recorder):
         return message
 
     async def send(self, message):
+        self.message_log.sent(message)
         if message.get('type') == 'http.response.start':
             self.status, self.headers = message.get('status'), list(message.get('headers', []))
         elif message.get('type') == 'http.response.body':
@@ -107,7 +109,7 @@ class HttpRecorder(Recorder):
                               else f'{status}: {self.error}' if self.error else None)
         event.update(bytes=self.bytes_sent, requestBytes=self.received, bodyEvents=self.body_events,
                      firstBodyMs=self.first_body_ms, stalledMs=self.stalled_ms,
-                     aborted=self.disconnected and not self.complete)
+                     aborted=self.disconnected and not self.complete, **self.message_log.fields())
         self.core.events.add(event)
 
 

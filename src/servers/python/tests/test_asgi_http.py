@@ -156,6 +156,27 @@ class AsgiHttpTest(unittest.TestCase):
         self.assertEqual(headers['transfer-encoding'], 'chunked')
         event = self.server.wait_event(lambda e: e['event'] == 'request' and e['target'] == '/stream')
         self.assertEqual(event['bodyEvents'], 4)
+        # The request event lists the app's messages in order: what the journey view shows
+        self.assertEqual([(m['dir'], m['type']) for m in event['messages']],
+                         [('send', 'http.response.start')] + [('send', 'http.response.body')] * 4)
+        self.assertEqual(event['messages'][0]['fields'], [['status', '200'], ['headers', '<1 pairs>']])
+        self.assertEqual(event['messages'][1]['fields'], [['body', '<6 bytes>'], ['more_body', 'True']])
+        self.assertEqual(event['messages'][-1]['fields'], [['body', '<3 bytes>'], ['more_body', 'False']])
+
+    def test_the_request_event_lists_what_the_app_received_before_what_it_sent(self):
+        sock = self.server.connect()
+        sock.sendall(b'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello')
+        status, _, _ = read_response(sock)
+        sock.close()
+        self.assertEqual(status, 200)
+        event = self.server.wait_event(lambda e: e['event'] == 'request' and e['target'] == '/echo'
+                                       and e['method'] == 'POST' and e.get('requestBytes') == 5)
+        kinds = [(m['dir'], m['type']) for m in event['messages']]
+        received = [m for m in event['messages'] if m['dir'] == 'receive']
+        self.assertEqual(kinds, [('receive', 'http.request')] * len(received)
+                         + [('send', 'http.response.start'), ('send', 'http.response.body')])
+        self.assertEqual(received[0]['fields'][0], ['body', '<5 bytes>'])
+        self.assertEqual(received[-1]['fields'][1], ['more_body', 'False'])
 
     def test_keep_alive_and_pipelining_answer_in_order(self):
         sock = self.server.connect()
