@@ -4,7 +4,7 @@
 // server must be the same process (no crash, so no restart), still answer an ordinary request,
 // have left no connection hanging after the client closed, and not have grown without bound.
 // FUZZ_SEED repeats a run exactly; FUZZ_ONLY=lesson or lesson/server narrows it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { serverChanges } from '../../src/engine/check-helpers.js';
 import type { LabEvent } from '../../src/engine/types.js';
@@ -34,12 +34,31 @@ export function defineFuzz(pick: (entry: FuzzLesson) => boolean): void {
   for (const entry of lessons) defineLesson(entry);
 }
 
+/** The lesson as the tutor loads it, with the entry's loadEnv set while its module loads, and put
+ * back at once. Always loaded afresh: another entry may have loaded it with other variables. */
+async function loadLesson(entry: FuzzLesson) {
+  const before = Object.fromEntries(Object.keys(entry.loadEnv ?? {}).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, entry.loadEnv);
+  vi.resetModules();
+  try {
+    return (await loadCatalog({ only: entry.lesson })).find(entry.lesson)!;
+  } finally {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
 function defineLesson(entry: FuzzLesson): void {
   const skip = entry.needsPython && !python;
-  describe.skipIf(skip)(`fuzz: ${entry.lesson}${skip ? ' (skipped: no Python 3.9+)' : ''}`, () => {
+  const variant = Object.entries(entry.loadEnv ?? {})
+    .map(([name, value]) => ` with ${name}=${value}`)
+    .join('');
+  describe.skipIf(skip)(`fuzz: ${entry.lesson}${variant}${skip ? ' (skipped: no Python 3.9+)' : ''}`, () => {
     let lab: Lab;
     beforeAll(async () => {
-      const lesson = (await loadCatalog({ only: entry.lesson })).find(entry.lesson)!;
+      const lesson = await loadLesson(entry);
       lab = await Lab.start(lesson, {
         workspace: tempDir(`fuzz-${entry.lesson}`),
         control: false,

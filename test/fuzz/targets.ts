@@ -29,6 +29,9 @@ export interface FuzzTarget {
 
 export interface FuzzLesson {
   lesson: string;
+  /** Environment variables the lesson reads when it loads, for a variant of its lab (the
+   * lifecycle lab's GATEWAY_TUTOR_LIFECYCLE_GATEWAY=wsgi); named in the test's title. */
+  loadEnv?: Record<string, string>;
   /** Skipped, with the reason, when this machine lacks it. */
   needsPython?: boolean;
   targets: FuzzTarget[];
@@ -241,6 +244,28 @@ export const fuzzLessons: FuzzLesson[] = [
       {
         server: 'app',
         cases: http(['/', '/hello', '/health', '/nope']),
+        normal: get('/hello'),
+        normalStatus: 200,
+      },
+    ],
+  },
+  {
+    // The same lab with the WSGI gateway: the pre-fork WSGI server with --report-environ, the notes
+    // app as WSGI, and (through the proxy, which adds X-Request-Id) the trace hooks of both. /ws is
+    // an ordinary GET there (a WSGI app cannot accept a WebSocket).
+    lesson: 'lifecycle',
+    loadEnv: { GATEWAY_TUTOR_LIFECYCLE_GATEWAY: 'wsgi' },
+    needsPython: true,
+    targets: [
+      {
+        server: 'proxy',
+        cases: http(['/', '/hello', '/health', '/static/index.html', '/ws', '/nope']),
+        normal: get('/hello'),
+        normalStatus: 200,
+      },
+      {
+        server: 'app',
+        cases: http(['/', '/hello', '/health', '/ws', '/nope']),
         normal: get('/hello'),
         normalStatus: 200,
       },

@@ -120,10 +120,10 @@ def authentication(inner):
     def app(environ, start_response):
         if environ['PATH_INFO'] in PUBLIC:
             return inner(environ, start_response)
-        if SLOW_LAYER == 'auth':
-            time.sleep(SLOW_SECONDS)             # asking a key server about the token
         given = environ.get('HTTP_AUTHORIZATION', '')
         token = given[7:].strip() if given.lower().startswith('bearer ') else None
+        if token is not None and SLOW_LAYER == 'auth':
+            time.sleep(SLOW_SECONDS)             # asking a key server about the token
         if token not in TOKENS:
             environ['lifecycle.why'] = '401: no token' if token is None else '401: unknown token'
             challenge = 'Bearer realm="notes"' + (', error="invalid_token"' if token else '')
