@@ -43,6 +43,8 @@ class Mount:
             self.path = os.path.join(self.workspace, *module_name.split('.')) + '.py'
         self.validate = validate
         self.app = None
+        self.plain_app = None     # the app itself, not wrapped in the validator
+        self.validated_once = False   # has a request of this load gone through the validator?
         self.error = None
         self.loaded_stamp = None
 
@@ -53,18 +55,24 @@ class Mount:
         except OSError:
             return None
 
-    def get(self):
-        """The callable to run for a request: reloaded first if the file changed."""
+    def get(self, validated=True):
+        """The callable to run for a request: reloaded first if the file changed. With
+        validated=False, the app without wsgiref.validate around it (see Worker.validate_next),
+        except for the first request after each load, which the validator always sees."""
         if self.loaded_stamp is None or self._stamp() != self.loaded_stamp:
             self.load()
         if self.error:
             raise self.error
-        return self.app
+        if validated or not self.validated_once:
+            self.validated_once = True
+            return self.app
+        return self.plain_app
 
     def load(self):
         """Import (again) from the workspace. Returns the error, if any, for the log."""
         self.loaded_stamp = self._stamp()
-        self.app, self.error = None, None
+        self.app, self.plain_app, self.error = None, None, None
+        self.validated_once = False
         forget_workspace_modules(self.workspace)
         if self.workspace not in sys.path:
             sys.path.insert(0, self.workspace)
@@ -89,6 +97,7 @@ class Mount:
         # request goes through, and its complaints become explanations (wsgi_explain.py). Each
         # load gets a fresh validator (wsgi_validate.py: wsgiref's checks, at a lower price).
         self.app = validator(app) if self.validate else app
+        self.plain_app = app
         return None
 
     def _import_lesson_file(self):

@@ -62,7 +62,7 @@ def start_lanes(worker, count):
         lane.poller = select.poll()       # its own: one poll object cannot wait in two threads
         lane.poller.register(lane.listener, select.POLLIN)
         lane.poller.register(stop_r, select.POLLIN)    # readable once the worker stops, for good
-        lane.others_were_waiting = False
+        lane.conn_poller = select.poll()
         thread = threading.Thread(target=serve, args=(lane,), name=f'lane-{number}', daemon=True)
         thread.start()
         threads.append(thread)

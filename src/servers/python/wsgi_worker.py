@@ -24,6 +24,28 @@ from wsgi_response import SERVER_SOFTWARE, FileWrapper, Response, error_response
 from wsgi_threads import LockedScoreboard, start_lanes
 from wsgi_trace import observe
 
+# wsgiref.validate checks PEP 3333's rules on every request it sees, for about 30 µs of CPU (as much
+# as the rest of this server's work on a small response). A learner's requests (curl, a check, a
+# slow endpoint under `gateway-tutor bench`) come a few, or tens, a second: each one is validated.
+# Under a load test of a fast app a worker serves thousands a second of the same few requests; then
+# one in VALIDATE_ONE_IN is validated: a rule the app breaks on every request is still reported,
+# at a fraction of the price. (Every app, after each reload, has its first request validated.)
+UNDER_LOAD = 100          # requests in one second, in one worker, from which validation is sampled
+VALIDATE_ONE_IN = 16
+
+# A kept-alive connection holds its worker, so while other clients wait at the door it must make
+# room (see wait_for_next_request). But not after every single response: opening and closing a
+# TCP connection costs more than serving a small request. So a connection has a short TURN from
+# the moment the worker took it: within it, its next request is served even while others wait;
+# after it, the first response that finds someone waiting says "Connection: close". A request
+# slower than the turn (most real apps, every slow endpoint of the lessons) is still followed by
+# the next client in line, as a turn of one request; only fast apps under load get several.
+TURN = 0.002              # seconds
+# A response that said "Connection: keep-alive" promised the client the connection: its next
+# request, if it has one, comes at once. Closing before it arrives would lose it on the way (the
+# client sees the connection close instead of an answer), so it gets this long before others.
+NEXT_REQUEST_GRACE = 0.01  # seconds
+
 
 class Worker:
     def __init__(self, lab, listener, mounts, config, scoreboard, slot, master_pipe, announce):
@@ -37,17 +59,21 @@ class Worker:
         self.announce = announce           # the first worker of a generation logs load errors
         self.pid = os.getpid()
         self.port = str(listener.getsockname()[1])     # SERVER_PORT, the same for every request
+        self.listener_fd = listener.fileno()
         # One poll object, made once, answers both questions a sync worker asks between
         # requests: "is someone waiting to connect?" and "did my kept-alive client send more?"
         self.poller = select.poll()
         self.poller.register(listener, select.POLLIN)
+        self.conn_poller = select.poll()   # the current connection alone (within its turn)
+        self.turn_ends = 0.0               # when the current connection's turn is over
+        self.options = socket_options(config)
         self.socket_options_inherited = None   # learned from the first connection
-        self.others_were_waiting = False   # what others_waiting() last found
         self.events = None                 # an EventBatch, made in run()
         # Told to stop: finish this connection's request, then leave. An Event, not a bool, so
         # that the threads of a --threads worker (wsgi_threads.py) all see the one flag.
         self.stop_flag = threading.Event()
         self.threads = getattr(config, 'threads', 1)    # --threads: lanes in this process
+        self.second, self.in_second = 0, 0     # the current second, and requests started in it
 
     @property
     def stopping(self):
@@ -72,8 +98,10 @@ class Worker:
         die_with_parent()
         threading.Thread(target=self._watch_master, daemon=True).start()
         self.events = EventBatch(self.lab)   # request events, written in batches
-        # Every worker waits in poll() and then tries accept(): the one that wins the new client
-        # serves it, the others get BlockingIOError and wait again (as Gunicorn's sync workers do).
+        # Every idle worker waits in poll() and then tries accept(): the one that wins the new
+        # client serves it, the others get BlockingIOError and wait again (as Gunicorn's sync
+        # workers do). A worker that has just finished with a client tries accept() first: under
+        # load someone is already waiting, and poll() would only say so.
         self.listener.setblocking(False)
         for mount in self.mounts:
             if not mount.prefix:               # the main app loads now, mounted ones on first use
@@ -92,16 +120,15 @@ class Worker:
 
     def serve_forever(self):
         while not self.stopping:
-            if not self.others_were_waiting:
-                self.events.flush()      # poll() may wait: say everything before
-            self.others_were_waiting = False
-            self.poller.poll()           # a new client, or a signal
-            self._drain_wake_pipe()
-            if self.stopping:
-                break
             try:
                 conn, address = self.listener.accept()
-            except (InterruptedError, BlockingIOError):   # another worker took it
+            except (InterruptedError, BlockingIOError):
+                # Nobody at the door (or another worker took the client): say everything, then
+                # wait with the other idle workers for a new client, or a signal.
+                self.events.flush()
+                ready = self.poller.poll()
+                if len(ready) > 1 or ready[0][0] != self.listener_fd:
+                    self._drain_wake_pipe()
                 continue
             try:
                 self.serve_connection(conn, address)
@@ -134,11 +161,14 @@ class Worker:
         reader = Reader(conn, getattr(self.config, 'header_timeout', HEAD_TIMEOUT))
         conn_id = self.scoreboard.next_conn()
         remote = f'{address[0]}:{address[1]}'
+        self.turn_ends = time.monotonic() + TURN
         self.poller.register(conn, select.POLLIN)
+        self.conn_poller.register(conn, select.POLLIN)
         try:
             self.serve_requests(conn, reader, address, conn_id, remote)
         finally:
             self.poller.unregister(conn)
+            self.conn_poller.unregister(conn)
 
     def set_socket_options(self, conn):
         """TCP_NODELAY (send small responses at once), and kernel timeouts so that a client that
@@ -146,7 +176,7 @@ class Worker:
         settimeout() would add a poll() before every recv and send. The master set them on the
         listening socket, and Linux copies them into each accepted socket: then there is nothing
         to do here (three system calls saved per connection). Elsewhere, set them on each one."""
-        options = socket_options(self.config)
+        options = self.options
         if self.socket_options_inherited is None:
             self.socket_options_inherited = all(has_option(conn, *option) for option in options)
         if not self.socket_options_inherited:
@@ -178,19 +208,24 @@ class Worker:
         """Keep the connection while its client may send more, but not while another client is
         waiting at the door: one worker serves one connection at a time, so an idle kept-alive
         connection would make everyone else wait (this is why Gunicorn's sync workers do not do
-        keep-alive at all). Any newcomer ends the wait, even one that another worker, idle in
-        accept(), is about to take: waiting on for our client, whose next request may be slow
-        to come, measured slower than letting it reconnect."""
+        keep-alive at all). For the rest of the connection's TURN, or NEXT_REQUEST_GRACE, its
+        client alone is waited for; after that any newcomer ends the wait, even one that
+        another worker, idle in accept(), is about to take: waiting on for our client, whose
+        next request may be slow to come, measured slower than letting it reconnect."""
+        first = max(self.turn_ends - time.monotonic(), NEXT_REQUEST_GRACE)
+        if self.conn_poller.poll(first * 1000):
+            return True
         ready = self.poller.poll(self.config.keepalive * 1000)
         # A request that already came is served, even when told to stop (it says Connection: close).
         return any(fd == conn.fileno() for fd, _ in ready)
 
     def others_waiting(self):
-        """Is a new connection waiting in the listening socket's queue? (Asked when a response
-        starts, to choose between Connection: keep-alive and close.)"""
-        listener = self.listener.fileno()
-        self.others_were_waiting = any(fd == listener for fd, _ in self.poller.poll(0))
-        return self.others_were_waiting
+        """Is a new connection waiting in the listening socket's queue, after this connection's
+        turn? (Asked when a response starts, to choose between Connection: keep-alive and close.)"""
+        if time.monotonic() < self.turn_ends:
+            return False
+        listener = self.listener_fd
+        return any(fd == listener for fd, _ in self.poller.poll(0))
 
     def refuse(self, conn, conn_id, remote, error, head=b''):
         """A request we could not parse: the client gets 400/413/431, the tutor an event."""
@@ -209,7 +244,6 @@ class Worker:
     def handle(self, conn, reader, request, address, conn_id, remote, started):
         """Run the app for one request. Returns whether the connection may be reused."""
         self.scoreboard.set_busy(self.slot, started, f'{request.method} {request.target}')
-        self.others_were_waiting = False
         response = Response(conn, request, self.pid, self.others_waiting)
         if self.stopping:
             response.keep_alive = False      # the last request of a worker that is leaving
@@ -229,7 +263,7 @@ class Worker:
             environ, mount, dropped = self.environ(request, body, address)
             # The request's journey and the environ summary (wsgi_trace.py): None unless asked.
             observed = observe(environ, self.events.add, 'wsgi', getattr(self.config, 'report_environ', False))
-            app = mount.get()
+            app = mount.get(validated=self.validate_next(started))
             result = app(environ, response.start_response)
             self.send_result(result, response)
             error = response.finish()
@@ -260,6 +294,13 @@ class Worker:
         self.report(request, response, conn_id, remote, started, mount, error, aborted, dropped, notes,
                     observed)
         return response.keep_alive
+
+    def validate_next(self, now):
+        """Should the validator see this request? Yes, unless this worker is under load."""
+        if int(now) != self.second:
+            self.second, self.in_second = int(now), 0
+        self.in_second += 1
+        return self.in_second <= UNDER_LOAD or self.in_second % VALIDATE_ONE_IN == 0
 
     def send_result(self, result, response):
         inner = getattr(result, 'original_iterator', result)   # look inside wsgiref.validate
