@@ -35,6 +35,8 @@ class ValidationUnderLoadTest(unittest.TestCase):
         with open(os.path.join(workspace, 'app.py'), 'w') as f:
             f.write(HELLO)
         mount = Mount('', 'app:app', workspace, validate=True)
+        # Loading imports app.py into this test process: forget it after, for the other tests.
+        self.addCleanup(lambda: sys.modules.pop('app', None) and sys.path.remove(workspace))
         first, second = mount.get(validated=False), mount.get(validated=False)
         self.assertIsNot(first, mount.plain_app)          # the validator's wrapper
         self.assertIs(second, mount.plain_app)
