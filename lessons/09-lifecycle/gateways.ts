@@ -24,7 +24,7 @@ export function gatewayKind(env: NodeJS.ProcessEnv = process.env): GatewayKind {
 
 const asgiGateway = {
   name: 'app' as const,
-  role: 'ASGI server + notes app (app.py)',
+  role: 'ASGI server',
   events: asgiEvents,
   program: { python: '@servers/python/asgi_server.py', args: ['--app', 'app:app'] },
   port: 8901,
@@ -32,7 +32,7 @@ const asgiGateway = {
 
 const wsgiGateway = {
   name: 'app' as const,
-  role: 'WSGI server (pre-fork, 2 workers) + notes app (wsgi_app.py)',
+  role: 'WSGI server',
   events: wsgiEvents,
   program: {
     python: '@servers/python/wsgi_server.py',
