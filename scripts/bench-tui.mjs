@@ -5,7 +5,7 @@
 // answered. The peer, in the same pty and the same run: a bare `node` that prints a line and
 // answers one key in raw mode (and, for scale, `node -e 0`'s own start). Medians of several runs.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,63 @@ try {
   console.log(`     the lesson map first on screen  median ${fmt(median(map))}`);
   console.log(`     bare node, one key answered     median ${fmt(median(peer))}  (same pty)`);
   console.log(`     bare node start, same pty       median ${fmt(median(bare))}`);
+  if (measure === viaScript && readdirSync('/proc').length > 0) await memory();
 } finally {
   rmSync(workspace, { recursive: true, force: true });
+}
+
+/** The tutor's memory with the http-basics lesson open in a pty (its lab running), and each of its
+ * lab servers': the most of a second's samples once the lab panel says the server is up. RSS
+ * counts the node binary's pages that every Node process shares (about 35 MB); PSS shares them
+ * out among the processes that map them, so it is what one more process costs. */
+async function memory() {
+  const status = (pid, field) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+  const pss = (pid) => Number(/Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1]) / 1024;
+  const children = (pid) =>
+    readdirSync('/proc').filter((entry) => {
+      try {
+        return (
+          /^\d+$/.test(entry) &&
+          readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid)
+        );
+      } catch {
+        return false;
+      }
+    });
+  const quoted = [process.execPath, bin, 'http-basics'].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${quoted}`, '/dev/null'], {
+    env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let seen = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the http-basics lab was not up within 20 s:\n${seen}`)), 20_000);
+    child.stdout.on('data', (chunk) => {
+      seen += chunk.toString('utf8');
+      if (/origin\s+http:\/\/127\.0\.0\.1:\d+\s+up/.test(stripVTControlCharacters(seen))) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const peak = { tutor: { rss: 0, pss: 0 }, server: { rss: 0, pss: 0 } };
+  let servers = 0;
+  for (let i = 0; i < 10; i++) {
+    const [tutor] = children(child.pid);
+    const labServers = children(tutor).filter((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(process.execPath),
+    );
+    servers = labServers.length;
+    for (const [who, pid] of [['tutor', tutor], ...labServers.map((pid) => ['server', pid])]) {
+      peak[who].rss = Math.max(peak[who].rss, status(pid, 'VmRSS'));
+      peak[who].pss = Math.max(peak[who].pss, pss(pid));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.stdin.end('q');
+  await new Promise((resolve) => child.on('exit', resolve));
+  const mb = (v) => `${v.toFixed(1)} MB`;
+  console.log(`tui: memory, http-basics open       tutor RSS ${mb(peak.tutor.rss)} (PSS ${mb(peak.tutor.pss)})`);
+  console.log(`     each Node lab server (${servers})      RSS ${mb(peak.server.rss)} (PSS ${mb(peak.server.pss)})`);
 }

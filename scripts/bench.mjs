@@ -64,37 +64,71 @@ console.log(`gateway-tutor bench (${RUNS} runs each, median; node ${process.vers
 /** The figures of issue 14's table, printed together at the end: [figure, value, peer, ratio, target]. */
 const table = [];
 
-const nodeStart = median(
-  Array.from({ length: RUNS }, () => time(() => execFileSync(process.execPath, ['-e', '0'], { stdio: 'ignore' }))),
-);
-console.log(`  node -e 0                 ${ms(nodeStart)}`);
-const version = median(Array.from({ length: RUNS }, () => time(() => cli('--version'))));
-console.log(`  --version                 ${ms(version)}`);
-const list = median(Array.from({ length: RUNS }, () => time(() => cli('list'))));
-console.log(`  list                      ${ms(list)}`);
-// python3 as a shim, the way pyenv installs one: a shell script that finds the interpreter and
-// execs it (pyenv's own does more work per call than this one, so this is a lower bound).
+// The CLI figures, each run of each taken in turn (node, --version, list…), so that a burst of
+// other work on the machine falls on all of them alike.
+function interleaved(commands) {
+  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  for (let i = 0; i < RUNS; i++)
+    for (const [name, run] of Object.entries(commands)) times[name].push(time(() => run()));
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+}
+// python3 as a shim: a shell script that finds the interpreter and execs it, as pyenv installs
+// one (pyenv's own does far more per call: `pyenv exec` runs several more programs), and pyenv's
+// real shim when this machine has one.
 const python3 = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
-if (python3) {
-  const shims = mkdtempSync(join(tmpdir(), 'gt-bench-shim-'));
-  writeFileSync(join(shims, 'python3'), `#!/bin/sh\nset -e\nexec ${python3} "$@"\n`);
-  chmodSync(join(shims, 'python3'), 0o755);
-  const shimEnv = { ...env, PATH: `${shims}:${env.PATH}` };
+const shims = mkdtempSync(join(tmpdir(), 'gt-bench-shim-'));
+writeFileSync(join(shims, 'python3'), `#!/bin/sh\nset -e\nexec ${python3} "$@"\n`);
+chmodSync(join(shims, 'python3'), 0o755);
+const withPath = (dir) => {
+  const shimEnv = { ...env, PATH: `${dir}:${env.PATH}` };
   delete shimEnv.PYTHON;
-  const shimList = median(
-    Array.from({ length: RUNS }, () =>
-      time(() => execFileSync(process.execPath, [bin, 'list'], { env: shimEnv, stdio: 'ignore' })),
-    ),
-  );
-  console.log(`  list, python3 a shim      ${ms(shimList)}`);
+  return shimEnv;
+};
+const pyenvShims = join(process.env.PYENV_ROOT ?? join(process.env.HOME ?? '/', '.pyenv'), 'shims');
+const hasPyenv = existsSync(join(pyenvShims, 'python3'));
+const quiet =
+  (args, runEnv = env) =>
+  () =>
+    execFileSync(process.execPath, [bin, ...args], { env: runEnv, stdio: 'ignore' });
+const cliTimes = interleaved({
+  node: () => execFileSync(process.execPath, ['-e', '0'], { stdio: 'ignore' }),
+  version: quiet(['--version']),
+  list: quiet(['list']),
+  doctor: quiet(['doctor']),
+  ...(python3 ? { shimList: quiet(['list'], withPath(shims)), shimDoctor: quiet(['doctor'], withPath(shims)) } : {}),
+  ...(hasPyenv ? { pyenvList: quiet(['list'], withPath(pyenvShims)) } : {}),
+});
+rmSync(shims, { recursive: true, force: true });
+const nodeStart = cliTimes.node;
+const ratio = (value) => `${(value / nodeStart).toFixed(2)}× node -e 0`;
+console.log(`  node -e 0                 ${ms(nodeStart)}`);
+console.log(`  --version                 ${ms(cliTimes.version)}   ${ratio(cliTimes.version)}`);
+console.log(`  list                      ${ms(cliTimes.list)}   ${ratio(cliTimes.list)}`);
+console.log(`  doctor                    ${ms(cliTimes.doctor)}   ${ratio(cliTimes.doctor)}`);
+if (python3) {
+  console.log(`  list, python3 a shim      ${ms(cliTimes.shimList)}   ${ratio(cliTimes.shimList)}`);
+  console.log(`  doctor, python3 a shim    ${ms(cliTimes.shimDoctor)}   ${ratio(cliTimes.shimDoctor)}`);
+  for (const [what, key] of [
+    ['`list`', 'shimList'],
+    ['`doctor`', 'shimDoctor'],
+  ])
+    table.push([
+      `${what} when \`python3\` is a shell-script shim`,
+      ms(cliTimes[key]),
+      `node -e 0 ${ms(nodeStart)}`,
+      cliTimes[key] / nodeStart,
+      '≤ 2',
+    ]);
+}
+if (hasPyenv) {
+  console.log(`  list, pyenv's own shim    ${ms(cliTimes.pyenvList)}   ${ratio(cliTimes.pyenvList)}`);
   table.push([
-    '`list` when `python3` is a shell-script shim',
-    ms(shimList),
+    "`list` when `python3` is pyenv's own shim",
+    ms(cliTimes.pyenvList),
     `node -e 0 ${ms(nodeStart)}`,
-    shimList / nodeStart,
+    cliTimes.pyenvList / nodeStart,
     '≤ 2',
   ]);
-  rmSync(shims, { recursive: true, force: true });
 }
 
 const readyTimes = [];
@@ -149,14 +183,14 @@ if (existsSync('/proc/self/status')) {
     `  lab http-basics RSS       tutor ${tutorRss.toFixed(1)} MB, ${nodeServers.length} Node lab server(s) up to ${serverRss.toFixed(1)} MB each (PSS: tutor ${tutorPss.toFixed(1)} MB, server ${serverPss.toFixed(1)} MB)`,
   );
   table.push([
-    'tutor RSS (`lab http-basics`, engine without the UI)',
+    'tutor RSS, headless (`lab http-basics`: the engine without the UI)',
     `${tutorRss.toFixed(1)} MB (PSS ${tutorPss.toFixed(1)} MB)`,
     '',
     Number.NaN,
     '≤ 80 MB',
   ]);
   table.push([
-    'each Node lab server RSS (http-basics)',
+    'each Node lab server RSS (http-basics, under `lab`)',
     `${serverRss.toFixed(1)} MB (PSS ${serverPss.toFixed(1)} MB)`,
     '',
     Number.NaN,
@@ -248,6 +282,24 @@ function collect(script, args, out) {
         `node start ${node[1]} ms`,
         frame[1] / node[1],
         '≤ 2.5',
+      ]);
+    const tutor = /memory, http-basics open\s+tutor RSS ([\d.]+) MB \(PSS ([\d.]+) MB\)/.exec(out);
+    const server = /each Node lab server \(\d+\)\s+RSS ([\d.]+) MB \(PSS ([\d.]+) MB\)/.exec(out);
+    if (tutor)
+      table.push([
+        'tutor RSS, the TUI with the http-basics lab open (in a pty)',
+        `${tutor[1]} MB (PSS ${tutor[2]} MB)`,
+        '',
+        Number.NaN,
+        '≤ 80 MB',
+      ]);
+    if (server)
+      table.push([
+        'each Node lab server RSS (http-basics, opened in the TUI)',
+        `${server[1]} MB (PSS ${server[2]} MB)`,
+        '',
+        Number.NaN,
+        '≤ 40 MB',
       ]);
   }
 }
