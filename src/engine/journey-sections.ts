@@ -84,7 +84,9 @@ function teachingLines(key: string, value: unknown): string[] {
   const entries = Object.entries(value as Record<string, unknown>);
   // An environment reads like `env | sort`; a scope in the order the spec lists its keys.
   if (key === 'env' || key === 'environ')
-    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, v]) => `${name}=${plain(v)}`);
+    return entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, v]) => `${name}=${key === 'environ' ? python(v) : plain(v)}`);
   if (key === 'scope') return scopeLines(value as Record<string, unknown>);
   return entries.map(([name, v]) => `${name}: ${JSON.stringify(v)}`);
 }
@@ -123,6 +125,16 @@ function pairLines(pairs: [string, string][] | undefined): string[] {
 
 function plain(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** An environ value as the app has it: True, None, (1, 0) — the server reports it as JSON. */
+function python(value: unknown): string {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value === null) return 'None';
+  if (Array.isArray(value))
+    return `(${value.map((v) => (typeof v === 'string' ? `'${v}'` : python(v))).join(', ')}${value.length === 1 ? ',' : ''})`;
+  return typeof value === 'string' ? value : String(value);
 }
 
 function round(ms: number): number {

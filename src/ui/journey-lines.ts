@@ -76,7 +76,7 @@ export function journeyLines(
     add('headers it changed before passing the request on:', { tone: 'muted' });
     for (const change of changes)
       add(change, { tone: change.startsWith('+') ? 'pass' : change.startsWith('-') ? 'fail' : 'warn' }, '  ');
-  } else if (chosen.passedOn) add('it passed the request headers on unchanged', { tone: 'muted' });
+  } else if (chosen.passedOn) add('the next hop saw the same request headers', { tone: 'muted' });
   const sections = hopSections(chosen);
   if (sections.length === 0 && chosen.server !== chosen.hop) {
     const gateway = hops.find((hop) => hop.server === chosen.server && hop.request);
@@ -88,7 +88,11 @@ export function journeyLines(
   for (const section of sections) {
     const fold = !unfolded && section.foldable && section.lines.length > FOLD_AT;
     add(`${fold ? '▸' : '▾'} ${section.title} (${section.lines.length})`, { bold: true });
-    for (const line of fold ? section.lines.slice(0, FOLD_KEEP) : section.lines) add(line, {}, '  ');
+    // A line's own indent (a record's name-value pairs under it) hangs when it wraps.
+    for (const line of fold ? section.lines.slice(0, FOLD_KEEP) : section.lines) {
+      const lead = /^ */.exec(line)?.[0] ?? '';
+      add(line.slice(lead.length), {}, `  ${lead}`);
+    }
     if (fold) add(`… ${section.lines.length - FOLD_KEEP} more: e unfolds`, { tone: 'muted' }, '  ');
   }
   return lines;
@@ -117,14 +121,16 @@ function whatText(hop: HopPassage): string {
 /** The chosen hop in one sentence: its times, and what it did with the request. */
 function closeUp(hop: HopPassage): string {
   const time =
-    hop.ownMs !== undefined
-      ? `${hop.ownMs} ms of its own (${hop.totalMs} ms in all, the hops within it included)`
-      : hop.totalMs !== undefined
-        ? `${hop.totalMs} ms in all`
-        : 'no time reported yet';
+    hop.ownMs !== undefined && hop.ownMs === hop.totalMs
+      ? `${hop.ownMs} ms`
+      : hop.ownMs !== undefined
+        ? `${hop.ownMs} ms of its own (${hop.totalMs} ms in all, the hops within it included)`
+        : hop.totalMs !== undefined
+          ? `${hop.totalMs} ms in all`
+          : 'no time reported yet';
   const what =
     hop.answer === 'early'
-      ? `answered ${hop.status ?? '—'} itself, without passing the request on: ${hop.why ?? ''}`
+      ? `answered ${hop.status ?? '—'} itself, without passing the request on: ${(hop.why ?? '').replace(`${hop.status}: `, '')}`
       : hop.answer === 'itself'
         ? `answered ${hop.status ?? '—'} itself`
         : hop.answer === 'relayed'

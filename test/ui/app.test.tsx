@@ -180,6 +180,40 @@ describe('lesson view', () => {
     await app.waitFor('Host: 127.0.0.1:8080');
   });
 
+  it('opens the log at the newest request; every key the journey lists works there', async () => {
+    // Given two requests the lab saw
+    const app = renderApp(lessons());
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    app.labs[0]!.request({ target: '/first' });
+    app.labs[0]!.request({ target: '/second', responseHeaders: Array.from({ length: 9 }, (_, i) => [`X-H${i}`, 'v']) });
+    await app.waitFor('GET /second 200');
+    // When the learner opens the log and presses Enter, the newest request's journey opens
+    await app.press('l');
+    await app.waitFor('Enter its journey');
+    await app.press(KEY.enter);
+    let frame = await app.waitFor(/#2 \d\d:\d\d:\d\d GET \/second → 200 · 1 hop/);
+    expect(frame).toContain('Esc log');
+    // Then its long answer is folded until e, and folded again by e
+    expect(frame).toContain('▸ what origin answered (10)');
+    await app.press('e');
+    frame = await app.waitFor('▾ what origin answered (10)');
+    await app.press('e');
+    await app.waitFor('▸ what origin answered (10)');
+    // And ←/→ stay on the only hop, the scroll keys move, ? opens the help and any key closes it
+    await app.press(KEY.right, KEY.left, 'j', 'G', 'g');
+    await app.waitFor(/▶■ origin/);
+    await app.press('?');
+    await app.waitFor("A request's journey");
+    await app.press('x');
+    await app.waitFor(/GET \/second → 200/);
+    // And Esc goes back to the log, where ↑ and Enter open the older request
+    await app.press(KEY.escape);
+    await app.waitFor('Enter its journey');
+    await app.press(KEY.up, KEY.enter);
+    await app.waitFor(/#1 \d\d:\d\d:\d\d GET \/first → 200/);
+  });
+
   it('says once that the lesson is complete, on the step that completed it, and what comes next', async () => {
     // Given every step passed but the read step
     const progress = new FakeProgress({ 'warm-up': ['get', 'token', 'script', 'down'] });

@@ -84,7 +84,7 @@ describe('the journey view', () => {
     const { frame } = draw([...traces, request, app], request, { selected: 2 });
     expect(frame).toMatch(/▶ +■ auth/);
     expect(frame).toContain('── 3/3 auth (app)');
-    expect(frame).toContain('150 ms of its own (150 ms in all');
+    expect(frame).toContain('150 ms; answered 401 itself, without passing the request on: no token.');
     expect(frame).toContain('auth runs inside app: what app saw is at asgi.');
   });
 
@@ -157,10 +157,19 @@ describe('the journey view', () => {
     const request = fakeRequest('wsgi', {
       target: '/hello',
       pid: 77,
-      environ: { REQUEST_METHOD: 'GET', PATH_INFO: '/hello', 'wsgi.url_scheme': 'http' },
+      environ: {
+        REQUEST_METHOD: 'GET',
+        PATH_INFO: '/hello',
+        'wsgi.url_scheme': 'http',
+        'wsgi.version': [1, 0],
+        'wsgi.multithread': false,
+      },
     });
     const { frame } = draw([request], request);
-    expect(frame).toContain('▾ WSGI environ: what the app was called with (3)');
+    expect(frame).toContain('▾ WSGI environ: what the app was called with (5)');
+    // Values as Python has them: a tuple and a bool, not JSON's list and false
+    expect(frame).toContain('wsgi.version=(1, 0)');
+    expect(frame).toContain('wsgi.multithread=False');
     expect(frame).toContain('PATH_INFO=/hello');
     expect(frame).toContain('wsgi.url_scheme=http');
   });

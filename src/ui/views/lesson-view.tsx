@@ -75,6 +75,12 @@ export function LessonView({
   const banner = useCompletionBanner(complete, step.id);
   const answer = useTextFieldState();
   const log = useSelectionState(requests.length, Math.max(0, requests.length - 1));
+  // Opening the log chooses the newest request (back from a journey, the one it was).
+  const lastMode = useRef<LessonMode>('step');
+  useEffect(() => {
+    if (mode === 'log' && lastMode.current !== 'detail') log.dispatch({ type: 'last' });
+    lastMode.current = mode;
+  }, [mode]);
   useEffect(() => {
     setScroll(0);
     setHscroll(0);
