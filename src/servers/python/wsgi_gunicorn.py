@@ -14,6 +14,7 @@ from wsgi_trace import observe
 from wsgi_worker import die_with_parent
 
 OBSERVED = 'gateway_tutor.observed'     # what wsgi_trace.observe made, for post_request
+APP_ERROR = 'gateway_tutor.app_error'   # what the app raised, if it did
 
 
 def dispatcher(mounts, emit, report_environ):
@@ -39,7 +40,12 @@ def dispatcher(mounts, emit, report_environ):
             start_with_pid('500 Internal Server Error', [('Content-Type', 'text/plain; charset=utf-8'),
                                                          ('Content-Length', str(len(body)))])
             return [body]
-        return inner(environ, start_with_pid)
+        try:
+            return inner(environ, start_with_pid)
+        except Exception as error:
+            # Gunicorn answers 500 and logs the traceback; post_request reports it, as our server does.
+            environ[APP_ERROR] = f'{type(error).__name__}: {error}'
+            raise
     return app
 
 
@@ -77,6 +83,8 @@ def run_gunicorn(lab, config):
             status = int(str(resp.status).split(' ', 1)[0])
         except ValueError:
             status = None
+        if status is None and environ.get(APP_ERROR):
+            status = 500        # the app raised before any response: Gunicorn sends its own 500 page
         event = {
             'event': 'request', 'conn': int(environ.get('REMOTE_PORT') or 0),
             'remote': f"{environ.get('REMOTE_ADDR')}:{environ.get('REMOTE_PORT')}",
@@ -88,9 +96,11 @@ def run_gunicorn(lab, config):
             'app': environ.get('gateway_tutor.app'), 'bytes': getattr(resp, 'sent', None),
             'engine': 'gunicorn',
         }
+        if environ.get(APP_ERROR):
+            event['error'] = environ[APP_ERROR]
         observed = environ.get(OBSERVED)
         if observed:
-            observed.finish(event, status)
+            observed.finish(event, status, environ.get(APP_ERROR))
         lab.emit(event)
 
     class LabGunicorn(BaseApplication):

@@ -20,6 +20,7 @@ ENVIRON_KEYS = ('REQUEST_METHOD', 'SCRIPT_NAME', 'PATH_INFO', 'QUERY_STRING', 'C
                 'wsgi.errors', 'wsgi.multithread', 'wsgi.multiprocess', 'wsgi.run_once',
                 'wsgi.input_terminated', 'wsgi.file_wrapper')
 MAX_VALUE = 200        # characters of one value
+MAX_KEY = 100          # characters of one HTTP_* key (a header name can be long too)
 MAX_HEADERS = 40       # HTTP_* keys
 
 
@@ -66,7 +67,7 @@ def environ_summary(environ):
             summary[key] = json_safe(environ[key])
     headers = sorted(key for key in environ if key.startswith('HTTP_'))
     for key in headers[:MAX_HEADERS]:
-        summary[key] = json_safe(environ[key])
+        summary[key if len(key) <= MAX_KEY else key[:MAX_KEY - 1] + '…'] = json_safe(environ[key])
     if len(headers) > MAX_HEADERS:
         summary['…'] = f'{len(headers) - MAX_HEADERS} more HTTP_* keys left out'
     for key in environ:

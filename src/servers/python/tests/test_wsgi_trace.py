@@ -2,6 +2,7 @@
 # proxy's X-Request-Id, the way the app's middleware reports hops of its own, and the environ
 # summary the request event carries with --report-environ.
 import os
+import subprocess
 import sys
 import unittest
 
@@ -75,6 +76,55 @@ class TraceAndEnviron(unittest.TestCase):
         self.server.get('/long', f'X-Long: {"a" * 5000}\r\n')
         event = self.server.wait_event(lambda e: e['event'] == 'request' and e['target'] == '/long')
         self.assertLessEqual(len(event['environ']['HTTP_X_LONG']), 200)
+
+    def test_a_huge_header_name_is_cut_short_too(self):
+        self.server.get('/long-name', f'X-{"n" * 3000}: 1\r\n')
+        event = self.server.wait_event(lambda e: e['event'] == 'request' and e['target'] == '/long-name')
+        self.assertTrue(all(len(key) <= 100 for key in event['environ']))
+
+
+def python_with_gunicorn():
+    for python in (sys.executable, '/usr/bin/python3'):
+        if os.path.exists(python) and subprocess.run([python, '-c', 'import gunicorn'],
+                                                     capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+GUNICORN_PYTHON = python_with_gunicorn()
+
+
+@unittest.skipUnless(GUNICORN_PYTHON, 'no Python here imports gunicorn (apt-get install python3-gunicorn)')
+class UnderGunicorn(unittest.TestCase):
+    """--engine gunicorn reports the same: hop "gunicorn", the environ, an app's error."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = LabServer(APP, '--workers', '1', '--report-environ', '--engine', 'gunicorn',
+                               python=GUNICORN_PYTHON)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_the_hop_is_gunicorn_and_the_apps_hops_are_inside(self):
+        self.server.get('/traced', 'X-Request-Id: g-1\r\n')
+        self.server.wait_event(lambda e: e['event'] == 'trace' and e['requestId'] == 'g-1' and e['hop'] == 'gunicorn'
+                               and e['phase'] == 'answered', what="gunicorn's answer")
+        mine = [(e['hop'], e['phase']) for e in self.server.events if e.get('requestId') == 'g-1']
+        self.assertEqual(mine, [('gunicorn', 'received'), ('gunicorn', 'passed-on'), ('handler', 'received'),
+                                ('handler', 'answered'), ('gunicorn', 'answered')])
+        event = self.server.wait_event(lambda e: e['event'] == 'request' and e['target'] == '/traced')
+        self.assertEqual(event['environ']['HTTP_X_REQUEST_ID'], 'g-1')
+        self.assertEqual(event['environ']['wsgi.version'], [1, 0])
+
+    def test_an_app_that_raises_is_answered_early_with_the_error(self):
+        status, _, _ = split_response(self.server.get('/boom', 'X-Request-Id: g-2\r\n'))
+        self.assertEqual(status, 500)          # Gunicorn's own error page
+        done = self.server.wait_event(lambda e: e['event'] == 'trace' and e['requestId'] == 'g-2'
+                                      and e['phase'].startswith('answered'), what="gunicorn's answer")
+        self.assertEqual((done['phase'], done['status']), ('answered-early', 500))
+        self.assertIn('broken on purpose', done['why'])
 
 
 class WithoutTheFlag(unittest.TestCase):
