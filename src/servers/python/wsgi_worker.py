@@ -35,16 +35,17 @@ VALIDATE_ONE_IN = 16
 
 # A kept-alive connection holds its worker, so while other clients wait at the door it must make
 # room (see wait_for_next_request). But not after every single response: opening and closing a
-# TCP connection costs more than serving a small request. So a connection has a short TURN from
-# the moment the worker took it: within it, its next request is served even while others wait;
-# after it, the first response that finds someone waiting says "Connection: close". A request
-# slower than the turn (most real apps, every slow endpoint of the lessons) is still followed by
-# the next client in line, as a turn of one request; only fast apps under load get several.
-TURN = 0.002              # seconds
+# TCP connection costs more than serving a small request. So a connection has a turn: up to
+# TURN_REQUESTS requests, within TURN_LIMIT seconds of the worker taking it, are served even while
+# others wait; after that, the first response that finds someone waiting says "Connection: close".
+# A request slower than TURN_LIMIT (most real apps, every slow endpoint of the lessons) is still
+# followed by the next client in line, as a turn of one request; only fast apps get several.
+TURN_REQUESTS = 10
+TURN_LIMIT = 0.02         # seconds
 # A response that said "Connection: keep-alive" promised the client the connection: its next
 # request, if it has one, comes at once. Closing before it arrives would lose it on the way (the
 # client sees the connection close instead of an answer), so it gets this long before others.
-NEXT_REQUEST_GRACE = 0.01  # seconds
+NEXT_REQUEST_GRACE = 0.05  # seconds (a busy machine may not run the client sooner)
 
 
 class Worker:
@@ -64,8 +65,9 @@ class Worker:
         # requests: "is someone waiting to connect?" and "did my kept-alive client send more?"
         self.poller = select.poll()
         self.poller.register(listener, select.POLLIN)
-        self.conn_poller = select.poll()   # the current connection alone (within its turn)
-        self.turn_ends = 0.0               # when the current connection's turn is over
+        self.conn_poller = select.poll()   # the current connection alone
+        self.turn_ends = 0.0               # when the current connection's turn is over at the latest
+        self.turn_left = 0                 # requests left in it
         self.options = socket_options(config)
         self.socket_options_inherited = None   # learned from the first connection
         self.events = None                 # an EventBatch, made in run()
@@ -161,7 +163,8 @@ class Worker:
         reader = Reader(conn, getattr(self.config, 'header_timeout', HEAD_TIMEOUT))
         conn_id = self.scoreboard.next_conn()
         remote = f'{address[0]}:{address[1]}'
-        self.turn_ends = time.monotonic() + TURN
+        self.turn_ends = time.monotonic() + TURN_LIMIT
+        self.turn_left = TURN_REQUESTS
         self.poller.register(conn, select.POLLIN)
         self.conn_poller.register(conn, select.POLLIN)
         try:
@@ -208,12 +211,11 @@ class Worker:
         """Keep the connection while its client may send more, but not while another client is
         waiting at the door: one worker serves one connection at a time, so an idle kept-alive
         connection would make everyone else wait (this is why Gunicorn's sync workers do not do
-        keep-alive at all). For the rest of the connection's TURN, or NEXT_REQUEST_GRACE, its
-        client alone is waited for; after that any newcomer ends the wait, even one that
-        another worker, idle in accept(), is about to take: waiting on for our client, whose
-        next request may be slow to come, measured slower than letting it reconnect."""
-        first = max(self.turn_ends - time.monotonic(), NEXT_REQUEST_GRACE)
-        if self.conn_poller.poll(first * 1000):
+        keep-alive at all). For NEXT_REQUEST_GRACE its client alone is waited for; after that
+        any newcomer ends the wait, even one that another worker, idle in accept(), is about to
+        take: waiting on for our client, whose next request may be slow to come, measured
+        slower than letting it reconnect."""
+        if self.conn_poller.poll(NEXT_REQUEST_GRACE * 1000):
             return True
         ready = self.poller.poll(self.config.keepalive * 1000)
         # A request that already came is served, even when told to stop (it says Connection: close).
@@ -222,7 +224,8 @@ class Worker:
     def others_waiting(self):
         """Is a new connection waiting in the listening socket's queue, after this connection's
         turn? (Asked when a response starts, to choose between Connection: keep-alive and close.)"""
-        if time.monotonic() < self.turn_ends:
+        self.turn_left -= 1
+        if self.turn_left > 0 and time.monotonic() < self.turn_ends:
             return False
         listener = self.listener_fd
         return any(fd == listener for fd, _ in self.poller.poll(0))
