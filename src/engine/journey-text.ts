@@ -22,7 +22,9 @@ export function journeyText(journey: Journey, { sections = true }: JourneyTextOp
       for (const line of section.lines) lines.push(`${indent}       ${line}`);
     }
   }
-  if (journey.answeredBy)
+  if (journey.answeredBy?.status === undefined && journey.answeredBy?.why)
+    lines.push(`no answer: ${journey.answeredBy.why} (at ${journey.answeredBy.hop})`);
+  else if (journey.answeredBy)
     lines.push(`answered by: ${journey.answeredBy.hop}${journey.answeredBy.why ? ` (${journey.answeredBy.why})` : ''}`);
   if (!journey.complete) lines.push('(not every hop has reported its answer yet)');
   if (journey.slowest && journey.hops.length > 1)

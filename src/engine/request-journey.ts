@@ -70,9 +70,12 @@ function hopOf(request: RequestEvent, depth: number, next?: RequestEvent): HopPa
     depth,
     totalMs: request.durationMs,
     passedOn: next !== undefined,
-    answer: request.status === null && !next ? 'none' : next ? 'relayed' : 'itself',
+    // The server reports a request once it is over: with no status, it ended without an answer.
+    answer: next ? 'relayed' : 'itself',
     ...(request.status !== null ? { status: request.status } : {}),
-    ...(request.error ? { why: request.error } : {}),
+    ...(request.error || request.status === null
+      ? { why: request.error ?? (request.aborted ? 'the client left first' : 'no answer was sent') }
+      : {}),
     added: changes?.added ?? [],
     removed: changes?.removed ?? [],
     changed: changes?.changed ?? [],

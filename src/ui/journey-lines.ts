@@ -59,9 +59,11 @@ export function journeyLines(
     });
   }
   const summary = [
-    journey.answeredBy
-      ? `answered by ${journey.answeredBy.hop}${journey.answeredBy.why ? ` (${journey.answeredBy.why})` : ''}`
-      : 'no answer yet',
+    journey.answeredBy?.status === undefined && journey.answeredBy?.why
+      ? `no answer: ${journey.answeredBy.why} (at ${journey.answeredBy.hop})`
+      : journey.answeredBy
+        ? `answered by ${journey.answeredBy.hop}${journey.answeredBy.why ? ` (${journey.answeredBy.why})` : ''}`
+        : 'no answer yet',
     ...(journey.slowest && hops.length > 1 ? [`slowest: ${journey.slowest.hop}`] : []),
     ...(journey.complete ? [] : ['not every hop has reported yet']),
   ].join(' · ');

@@ -140,6 +140,13 @@ describe('requestJourney', () => {
     expect(journey.complete).toBe(true);
   });
 
+  it('a request that ended without an answer is over, and says why', () => {
+    const gone = fakeRequest('news', { status: null, aborted: true });
+    const journey = requestJourney([gone], gone, servers);
+    expect(journey.hops[0]).toMatchObject({ answer: 'itself', why: 'the client left first' });
+    expect(journey.complete).toBe(true);
+  });
+
   it("adds a reverse proxy's backend, which traces nothing, as the hop within the proxy's traced one", () => {
     seq = 0;
     const traces = [
