@@ -1,6 +1,7 @@
 // What the learner's machine has. Lessons name requirements by id; this file knows how to look
 // for each one, once per run, and how to say what is missing in a way a person can act on.
 import { execFile } from 'node:child_process';
+import { pyenvFiles, recall, remember, stamp, which, type ProbeMemory } from './probe-cache.js';
 import type { LessonDefinition } from './types.js';
 
 export interface RequirementStatus {
@@ -10,10 +11,39 @@ export interface RequirementStatus {
   detail: string;
 }
 
-function run(file: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+// What this run probed, kept for the next one (probe-cache.ts); `memory` is what an earlier run
+// left, read at the first probe, or undefined when it is stale, missing, or not wanted (doctor).
+const probed: Omit<ProbeMemory, 'key' | 'at'> = { found: {}, stamps: {}, results: {} };
+let memory: ProbeMemory | undefined | null = null;
+
+/** This run looks again instead of trusting what an earlier run found (`doctor`). */
+export function probeAfresh(): void {
+  memory = undefined;
+}
+
+function recalled<T>(probe: string): T | undefined {
+  if (memory === null) memory = recall();
+  return memory && probe in memory.results ? (memory.results[probe] as T) : undefined;
+}
+
+/** Notes where `command` is on PATH and the file's time, which the answer depends on. */
+function depends(command: string): void {
+  const path = which(command);
+  probed.found[command] = path;
+  if (path) probed.stamps[path] = stamp(path);
+}
+
+type Ran = { ok: boolean; out: string };
+
+function run(file: string, args: string[]): Promise<Ran> {
+  const probe = [file, ...args].join(' ');
+  const known = recalled<Ran>(probe);
+  if (known) return Promise.resolve(known);
+  depends(file);
   return new Promise((resolve) => {
     execFile(file, args, { timeout: 5000 }, (error, stdout, stderr) => {
-      resolve({ ok: !error, out: `${stdout}${stderr}`.trim() });
+      probed.results[probe] = { ok: !error, out: `${stdout}${stderr}`.trim() };
+      resolve(probed.results[probe] as Ran);
     });
   });
 }
@@ -28,6 +58,8 @@ interface Python {
   executable: string;
   /** The version of each module the lessons may need, or null when it is not installed. */
   modules: Record<PythonModule, string | null>;
+  /** Where it imports from (sys.path): installing a module changes one of these folders. */
+  importPath?: string[];
 }
 
 // One run of the interpreter says everything the requirements need: its version, where it really
@@ -53,29 +85,46 @@ def version(name):
         pass
     return "installed"
 mods = {name: version(name) for name in ("flask", "gunicorn", "uvicorn")}
-print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable, "modules": mods}))`;
+print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable, "modules": mods,
+    "importPath": [p for p in sys.path if p]}))`;
 
 let pythonLookup: Promise<Python | null> | undefined;
 
 /** The Python the lessons use: $PYTHON, then python3, then python; 3.9 or newer. */
 export function findPython(): Promise<Python | null> {
   pythonLookup ??= (async () => {
-    const candidates = [process.env.PYTHON, 'python3', 'python'].filter((c): c is string => Boolean(c));
-    for (const candidate of candidates) {
-      const { ok, out } = await run(candidate, ['-W', 'ignore', '-c', PROBE]);
-      if (!ok) continue;
-      let found: Omit<Python, 'path'>;
-      try {
-        found = JSON.parse(out.split('\n').pop() ?? '');
-      } catch {
-        continue;
-      }
-      const [major = 0, minor = 0] = found.version.split('.').map(Number);
-      if (major === 3 && minor >= 9) return { path: candidate, ...found, executable: found.executable || candidate };
-    }
-    return null;
+    const known = recalled<Python | null>('python');
+    if (known !== undefined) return known;
+    const python = await lookForPython();
+    // The answer depends on which interpreter pyenv picks, and on what that one can import.
+    for (const file of [...pyenvFiles(), ...(python ? [python.executable, ...(python.importPath ?? [])] : [])])
+      probed.stamps[file] = stamp(file);
+    probed.results.python = python;
+    return python;
   })();
   return pythonLookup;
+}
+
+async function lookForPython(): Promise<Python | null> {
+  const candidates = [process.env.PYTHON, 'python3', 'python'].filter((c): c is string => Boolean(c));
+  for (const candidate of candidates) {
+    depends(candidate);
+    const { ok, out } = await new Promise<Ran>((resolve) => {
+      execFile(candidate, ['-W', 'ignore', '-c', PROBE], { timeout: 5000 }, (error, stdout, stderr) => {
+        resolve({ ok: !error, out: `${stdout}${stderr}`.trim() });
+      });
+    });
+    if (!ok) continue;
+    let found: Omit<Python, 'path'>;
+    try {
+      found = JSON.parse(out.split('\n').pop() ?? '');
+    } catch {
+      continue;
+    }
+    const [major = 0, minor = 0] = found.version.split('.').map(Number);
+    if (major === 3 && minor >= 9) return { path: candidate, ...found, executable: found.executable || candidate };
+  }
+  return null;
 }
 
 async function pythonImports(module: PythonModule): Promise<RequirementStatus['detail'] | null> {
@@ -132,7 +181,21 @@ const cache = new Map<RequirementId, Promise<RequirementStatus>>();
 /** Starts every probe now, each at most once per run, so that they run beside whatever comes
  * next (loading the lessons, drawing the map) instead of after it. */
 export function probeAll(): void {
-  for (const id of REQUIREMENT_IDS) void checkRequirement(id);
+  let settled = false;
+  void Promise.all(REQUIREMENT_IDS.map(checkRequirement)).then(() => {
+    settled = true;
+  });
+  // Written as the process exits (synchronously, so `list` exiting at once still leaves it), and
+  // only when every probe answered and some answered afresh.
+  process.once('exit', () => {
+    if (!settled || Object.keys(probed.results).length === 0) return;
+    const earlier = memory ?? { found: {}, stamps: {}, results: {} };
+    remember({
+      found: { ...earlier.found, ...probed.found },
+      stamps: { ...earlier.stamps, ...probed.stamps },
+      results: { ...earlier.results, ...probed.results },
+    });
+  });
 }
 
 export function checkRequirement(id: RequirementId): Promise<RequirementStatus> {
