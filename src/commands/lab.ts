@@ -16,9 +16,22 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
   const progress = await Progress.open(workspace);
   const running = await Lab.start(lesson, { workspace, progress });
   const json = Boolean(values.json);
-  onSignalExit(() =>
-    json ? printJson({ event: 'stopped' }) : process.stdout.write('\nLab stopped; every server is down.\n'),
-  );
+  // A busy server reports many events at once: they go out in one write per turn of the event
+  // loop, not one system call each (stdout to a pipe is written synchronously).
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length) process.stdout.write(pending.join(''));
+    pending = [];
+  };
+  const print = (line: string) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(`${line}\n`);
+  };
+  onSignalExit(() => {
+    flush();
+    if (json) printJson({ event: 'stopped' });
+    else process.stdout.write('\nLab stopped; every server is down.\n');
+  });
 
   const servers = running.servers();
   if (json) {
@@ -48,14 +61,16 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
     process.stdout.write(`Requests appear below as the lab sees them. Ctrl-C stops the lab.\n\n`);
   }
   // A malformed event never reaches --json's stream of events: it is said on stderr instead.
-  const sayDropped = (problem: string) =>
-    (json ? process.stderr : process.stdout).write(`${new Date().toTimeString().slice(0, 8)}  ${paint.red(problem)}\n`);
+  const sayDropped = (problem: string) => {
+    const line = `${new Date().toTimeString().slice(0, 8)}  ${paint.red(problem)}`;
+    if (json) process.stderr.write(`${line}\n`);
+    else print(line);
+  };
   for (const problem of running.dropped) sayDropped(problem);
   running.subscribe((change) => {
     if (change.type === 'dropped') sayDropped(change.problem);
     if (change.type !== 'event') return;
-    if (json) printJson(change.event);
-    else process.stdout.write(`${describe(change.event)}\n`);
+    print(json ? JSON.stringify(change.event) : describe(change.event));
   });
   // Runs until a signal: shutdown.ts tears the lab down and exits.
   return new Promise<number>(() => {});

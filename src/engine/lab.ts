@@ -33,6 +33,9 @@ import type {
 import { ensureStarter } from './workspace.js';
 
 const MAX_EVENTS = 5000;
+/** Old events are dropped this many at a time: dropping one per new event moved all 5000 of the
+ * list on every event (about 50 µs each, more than a small request costs a lab server). */
+const TRIM_EVENTS = 500;
 /** A server that crashes is started again, at most this many times in RESTART_WINDOW_MS: one that
  * crashes on every start would otherwise loop for ever. */
 const MAX_RESTARTS = 3;
@@ -446,7 +449,7 @@ export class Lab implements LabHandle {
     if (raw.event === 'ready') return;
     const event: LabEvent = { ...raw, server, seq: ++this.seq, time: Date.now() };
     this.eventList.push(event);
-    if (this.eventList.length > MAX_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
+    if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
     this.notify({ type: 'event', event });
   }
 
