@@ -10,7 +10,7 @@ import { nextLesson, resumeIndex, type MapEntry, type MapProgress } from './less
 import { MAP_KEYS } from './map-text.js';
 import { ThemeContext, createTheme } from './theme.js';
 import { Footer } from './views/footer.js';
-import { Help } from './views/help.js';
+import { Help, helpLines } from './views/help.js';
 import { LessonMap } from './views/lesson-map.js';
 import { LessonView } from './views/lesson-view.js';
 import { useSelectionInput } from './widgets/selection/use-selection-input.js';
@@ -52,7 +52,12 @@ export function App({
   const theme = useMemo(() => createTheme(noColor), [noColor]);
   const initial = entries.find((e) => e.lesson.id === initialLesson && e.available !== false)?.lesson;
   const [open, setOpen] = useState<LoadedLesson | undefined>(initial);
-  const [help, setHelp] = useState(false);
+  const [help, setHelpOpen] = useState(false);
+  const [helpTop, setHelpTop] = useState(0);
+  const setHelp = (open: boolean) => {
+    setHelpTop(0);
+    setHelpOpen(open);
+  };
   const map = useSelectionState(entries.length, resumeIndex(entries, progress, initialLesson));
   const quit = onQuit ?? (() => exit());
   const tooSmall = !linear && (size.columns < MIN_SIZE.columns || size.rows < MIN_SIZE.rows);
@@ -60,7 +65,21 @@ export function App({
   // Keys of the map screen, the help screen and the size guard; an open lesson has its own.
   useInput(
     (input, key) => {
-      if (help) return setHelp(false);
+      if (help) {
+        // The help scrolls on a small screen; any other key closes it.
+        const by =
+          key.downArrow || input === 'j'
+            ? 1
+            : key.upArrow || input === 'k'
+              ? -1
+              : key.pageDown || input === ' '
+                ? 10
+                : key.pageUp
+                  ? -10
+                  : 0;
+        if (by) return setHelpTop((t) => Math.max(0, Math.min(t + by, helpLines(size.columns).length - size.rows + 2)));
+        return setHelp(false);
+      }
       if (input === 'q') return quit();
       if (tooSmall || open) return;
       if (input === '?') return setHelp(true);
@@ -86,7 +105,7 @@ export function App({
       </Text>
     );
   } else if (help) {
-    body = <Help />;
+    body = <Help rows={size.rows - 1} scroll={helpTop} width={size.columns} />;
   } else if (open) {
     body = null;
   } else {

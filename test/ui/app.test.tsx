@@ -292,6 +292,28 @@ describe('colour and help', () => {
   });
 });
 
+describe('help on a small screen', () => {
+  it('at 80×24 the help scrolls with j/k, and any other key closes it', async () => {
+    // Given the help opened on an 80×24 terminal: more keys than rows
+    const app = renderApp(lessons(), { props: { size: { columns: 80, rows: 24 } } });
+    await app.waitFor('HTTP warm-up');
+    await app.press('?');
+    let frame = await app.waitFor(/↓ \d+ below · j\/k scroll · any other key closes/);
+    expect(frame.split('\n').length).toBeLessThanOrEqual(24);
+    expect(frame).toContain('Keys');
+    expect(frame).not.toContain('quit (stops the lab)');
+    // When the learner scrolls down, the last keys come into view
+    await app.press(' ', ' ', ' ');
+    frame = await app.waitFor('quit (stops the lab)');
+    expect(frame).toContain('light the next / previous hop');
+    expect(frame).toMatch(/↑ \d+ above/);
+    // And k scrolls back; any other key closes the help
+    await app.press('k');
+    await app.press('x');
+    await app.waitFor('↑/↓ choose · Enter open');
+  });
+});
+
 describe('pasting an answer', () => {
   it('types and submits a pasted answer that ends with Enter', async () => {
     const app = renderApp(lessons(), {

@@ -1,5 +1,6 @@
 // Every key, for `?`.
 import { Box, Text } from 'ink';
+import { wrapText } from '../text-width.js';
 import { useTheme } from '../theme.js';
 
 const SECTIONS: [string, [string, string][]][] = [
@@ -50,28 +51,70 @@ const SECTIONS: [string, [string, string][]][] = [
   ],
 ];
 
-export function Help() {
+const NOTE =
+  'Probe and drill steps pass by themselves when the lab sees the right request; edit steps re-check when you save the file.';
+
+interface HelpLine {
+  kind: 'title' | 'section' | 'key' | 'text' | 'blank';
+  key?: string;
+  text: string;
+}
+
+/** The help as lines `width` columns wide, so it can scroll on a small screen. */
+export function helpLines(width: number): HelpLine[] {
+  const lines: HelpLine[] = [{ kind: 'title', text: 'Keys' }];
+  for (const [title, keys] of SECTIONS) {
+    lines.push({ kind: 'blank', text: '' }, { kind: 'section', text: title });
+    for (const [key, what] of keys) lines.push({ kind: 'key', key, text: what });
+  }
+  lines.push({ kind: 'blank', text: '' });
+  for (const text of wrapText(NOTE, width)) lines.push({ kind: 'text', text });
+  return lines;
+}
+
+export interface HelpProps {
+  /** Rows to draw in; the help scrolls when it has more lines. @default all of them */
+  rows?: number;
+  /** First line shown. @default 0 */
+  scroll?: number;
+  /** @default 80 */
+  width?: number;
+}
+
+export function Help({ rows, scroll = 0, width = 80 }: HelpProps) {
   const theme = useTheme();
+  const lines = helpLines(width);
+  const room = rows ?? lines.length + 1;
+  const top = Math.max(0, Math.min(scroll, lines.length - room + 1));
+  const more = lines.length - top > room - 1;
+  const shown = lines.slice(top, top + room - 1);
+  const last = [top > 0 ? `↑ ${top} above` : '', more ? `↓ ${lines.length - top - shown.length} below` : '']
+    .filter(Boolean)
+    .join(' · ');
   return (
     <Box flexDirection="column">
-      <Text bold>Keys</Text>
-      {SECTIONS.map(([title, keys]) => (
-        <Box key={title} flexDirection="column" marginTop={1}>
-          <Text color={theme.muted}>{title}</Text>
-          {keys.map(([key, what]) => (
-            <Text key={key} wrap="truncate-end">
+      {shown.map((line, i) => (
+        <Text
+          key={top + i}
+          wrap="truncate-end"
+          bold={line.kind === 'title'}
+          color={line.kind === 'section' || line.kind === 'text' ? theme.muted : undefined}
+        >
+          {line.kind === 'key' ? (
+            <>
               {'  '}
               <Text bold color={theme.accent}>
-                {key.padEnd(12)}
+                {(line.key ?? '').padEnd(12)}
               </Text>{' '}
-              {what}
-            </Text>
-          ))}
-        </Box>
+              {line.text}
+            </>
+          ) : (
+            line.text || ' '
+          )}
+        </Text>
       ))}
-      <Text color={theme.muted}>
-        {'\n'}Probe and drill steps pass by themselves when the lab sees the right request; edit steps re-check when you
-        save the file. Press any key to close.
+      <Text color={theme.muted} wrap="truncate-end">
+        {last ? `${last} · j/k scroll · ` : ''}any other key closes
       </Text>
     </Box>
   );
