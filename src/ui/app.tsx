@@ -2,7 +2,7 @@
 // too small to draw in. It holds no lab itself: `opener` (from runTui) starts and stops labs,
 // and quitting goes through `onQuit` so the lab is torn down before the process exits.
 import { Box, Text, useApp, useInput, useIsScreenReaderEnabled, useStdin } from 'ink';
-import { type ReactNode, useMemo, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import type { LoadedLesson } from '../engine/types.js';
 import { useLessonSession, type LessonOpener } from './hooks/use-lesson-session.js';
 import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
@@ -12,7 +12,6 @@ import { ThemeContext, createTheme } from './theme.js';
 import { Footer } from './views/footer.js';
 import { Help, helpLines } from './views/help.js';
 import { LessonMap } from './views/lesson-map.js';
-import { LessonView } from './views/lesson-view.js';
 import { useSelectionInput } from './widgets/selection/use-selection-input.js';
 import { useSelectionState } from './widgets/selection/use-selection-state.js';
 
@@ -140,6 +139,15 @@ export function App({
   );
 }
 
+// An open lesson's view (the step text, the lab panel, the log, the journey…) is not on the first
+// screen: it loads in its own chunk, from the moment a lesson is opened, while its lab starts.
+let lessonViewModule: Promise<typeof import('./views/lesson-view.js')> | undefined;
+const loadLessonView = () => {
+  lessonViewModule ??= import('./views/lesson-view.js');
+  return lessonViewModule;
+};
+const LessonView = lazy(() => loadLessonView().then((module) => ({ default: module.LessonView })));
+
 interface LessonScreenProps {
   lesson: LoadedLesson;
   opener: LessonOpener;
@@ -155,6 +163,9 @@ interface LessonScreenProps {
 function LessonScreen({ lesson, opener, ...view }: LessonScreenProps) {
   const state = useLessonSession(lesson, opener);
   const { isRawModeSupported } = useStdin();
+  useEffect(() => {
+    void loadLessonView();
+  }, []);
   useInput(
     (input, key) => {
       if (input === 'q') view.onQuit();
@@ -162,7 +173,8 @@ function LessonScreen({ lesson, opener, ...view }: LessonScreenProps) {
     },
     { isActive: isRawModeSupported === true && view.isActive && state.status !== 'ready' },
   );
-  if (state.status === 'starting') return <Text>Starting the lab for {lesson.title}… (Esc back, q quit)</Text>;
+  const starting = <Text>Starting the lab for {lesson.title}… (Esc back, q quit)</Text>;
+  if (state.status === 'starting') return starting;
   if (state.status === 'failed') {
     return (
       <Box flexDirection="column">
@@ -172,5 +184,9 @@ function LessonScreen({ lesson, opener, ...view }: LessonScreenProps) {
       </Box>
     );
   }
-  return <LessonView session={state.session} {...view} />;
+  return (
+    <Suspense fallback={starting}>
+      <LessonView session={state.session} {...view} />
+    </Suspense>
+  );
 }
