@@ -24,8 +24,9 @@
 // On a machine shared with other work, req/s follows the CPU every process of a side spends per
 // request (proxy, backends, and the tutor reading the events), so those are printed as well; the
 // proxy's own CPU time per request is the figure to judge a change of the proxy by.
-// --bare adds two lines: ten-line Node proxies to app-1 with no features and no events, one on
-// node:http's client (http.request + pipe), one on undici's Pool: what plain proxying costs here.
+// --bare adds two lines: ten-line Node proxies, round robin over the same backends, with no
+// features and no events, one on node:http's client (http.request + pipe), one on undici's Pools:
+// what plain proxying costs here.
 import { execFile, spawn } from 'node:child_process';
 import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
@@ -212,13 +213,15 @@ async function measure(url, watch = {}) {
   return { rps, p99, cpu };
 }
 
-/** The floors for --bare: plain proxying to app-1 and nothing else (no features, no events), once
- * with node:http's client and once with undici's Pool. Each is a file in the scratch folder. */
+/** The floors for --bare: plain proxying, round robin over the same three backends, and nothing
+ * else (no features, no events), once with node:http's client and once with undici's Pools. */
 const BARE = {
   'node:http': `import http from 'node:http';
-const backend = new URL(process.env.BACKEND_URL);
+const backends = process.env.BACKEND_URLS.split(' ').map((url) => new URL(url));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+let next = 0;
 const server = http.createServer((req, res) => {
+  const backend = backends[next++ % backends.length];
   const upstream = http.request({ host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
     res.writeHead(answer.statusCode, answer.headers);
     answer.pipe(res);
@@ -230,9 +233,10 @@ server.listen(Number(process.env.PORT), '127.0.0.1');
 `,
   undici: `import http from 'node:http';
 import { Pool } from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('undici')).href)};
-const pool = new Pool(process.env.BACKEND_URL, { pipelining: 1 });
+const pools = process.env.BACKEND_URLS.split(' ').map((url) => new Pool(url, { pipelining: 1 }));
+let next = 0;
 const server = http.createServer((req, res) => {
-  pool.dispatch({ method: req.method, path: req.url, headers: req.rawHeaders, body: req.method === 'GET' ? null : req }, {
+  pools[next++ % pools.length].dispatch({ method: req.method, path: req.url, headers: req.rawHeaders, body: req.method === 'GET' ? null : req }, {
     onRequestStart() {},
     onResponseStart(controller, status) {
       const pairs = [];
@@ -273,7 +277,7 @@ for (const [name, source] of Object.entries(values.bare ? BARE : {})) {
   writeFileSync(file, source);
   const port = await freePort();
   const child = spawn(process.execPath, [file], {
-    env: { ...process.env, PORT: String(port), BACKEND_URL: serverUrl('app-1') },
+    env: { ...process.env, PORT: String(port), BACKEND_URLS: apps.map((app) => app.url).join(' ') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
@@ -328,7 +332,7 @@ console.log(
 for (const bare of bares) {
   const sum = summary(bare.results);
   console.log(
-    `reverse-proxy bare ${bare.name} proxy (to app-1 only): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request`,
+    `reverse-proxy bare ${bare.name} proxy (round robin, nothing else): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request`,
   );
 }
 // Stop the lab first and wait for it (it reports its servers stopping on the pipe we drain).

@@ -15,26 +15,51 @@
  * @param {{ requestId: string, res?: import('node:http').ServerResponse, fields?: import('./events.js').ProxyFields }} options
  */
 export function traceRequest(lab, { requestId, res, fields = {} }) {
-  const started = performance.now();
-  const ms = () => Math.round((performance.now() - started) * 100) / 100;
-  /** @param {Omit<Extract<ProxyEvent, { event: 'trace' }>, 'event' | 'requestId' | 'hop' | 'depth' | 'ms'>} rest */
-  const emit = (rest) => lab.emit({ event: 'trace', requestId, hop: 'proxy', depth: 0, ms: ms(), ...rest });
-  const trace = {
-    /** Set once a backend's response is being relayed to the client. */
-    relayed: false,
-    /** The request headers as they came in and as they leave for the backend. */
-    passedOn(before, after) {
-      emit({ phase: 'passed-on', ...headerChanges(before, after) });
-    },
-    /** The answer went out (status), or the exchange ended without one (null). */
-    done(status, why) {
-      if (trace.relayed) emit({ phase: 'answered', status: status ?? undefined });
-      else emit({ phase: 'answered-early', status: status ?? undefined, why: why ?? whyOwn(status, fields) });
-    },
-  };
-  emit({ phase: 'received' });
-  res?.once('close', () => trace.done(res.headersSent ? res.statusCode : null));
+  const trace = new ProxyTrace(lab, requestId, fields);
+  trace.emit({ phase: 'received' });
+  if (res) {
+    res[TRACE] = trace;
+    res.once('close', responseClosed);
+  }
   return trace;
+}
+
+const TRACE = Symbol('trace');
+
+/** The answer went out, or the connection closed first. (One listener shared by every request:
+ * it finds its trace through the response.) @this {any} */
+function responseClosed() {
+  this[TRACE].done(this.headersSent ? this.statusCode : null);
+}
+
+/** One request's trace: plain fields, no closures, since every request has one. */
+class ProxyTrace {
+  constructor(lab, requestId, fields) {
+    this.lab = lab;
+    this.requestId = requestId;
+    /** @type {import('./events.js').ProxyFields} */
+    this.fields = fields;
+    this.started = performance.now();
+    /** Set once a backend's response is being relayed to the client. */
+    this.relayed = false;
+  }
+
+  /** @param {Omit<Extract<ProxyEvent, { event: 'trace' }>, 'event' | 'requestId' | 'hop' | 'depth' | 'ms'>} rest */
+  emit(rest) {
+    const ms = Math.round((performance.now() - this.started) * 100) / 100;
+    this.lab.emit({ event: 'trace', requestId: this.requestId, hop: 'proxy', depth: 0, ms, ...rest });
+  }
+
+  /** The request headers as they came in and as they leave for the backend. */
+  passedOn(before, after) {
+    this.emit({ phase: 'passed-on', ...headerChanges(before, after) });
+  }
+
+  /** The answer went out (status), or the exchange ended without one (null). */
+  done(status, why) {
+    if (this.relayed) this.emit({ phase: 'answered', status: status ?? undefined });
+    else this.emit({ phase: 'answered-early', status: status ?? undefined, why: why ?? whyOwn(status, this.fields) });
+  }
 }
 
 /** Why the proxy answered by itself, in a few words. */
