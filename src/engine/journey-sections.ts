@@ -72,7 +72,28 @@ export function hopSections(hop: HopPassage): HopSection[] {
       lines.push(`… and ${fields.messagesDropped} more, not listed`);
     if (lines.length) sections.push({ title, lines, foldable: true });
   }
+  const frames = (hop.related ?? []).map((event) => frameLine(event as unknown as Record<string, unknown>));
+  if (frames.length)
+    sections.push({ title: 'WebSocket: the messages on its connection', lines: frames, foldable: true });
   return sections;
+}
+
+/** One WebSocket message ("← in  text 5 bytes: hello"), or how the connection ended. */
+function frameLine(event: Record<string, unknown>): string {
+  if (event.event === 'websocket') {
+    const by = event.closedBy ? ` by the ${event.closedBy}` : '';
+    const reason = event.closeReason ? ` (${event.closeReason})` : '';
+    return `closed${by}: code ${event.closeCode ?? '—'}${reason}; ${event.messagesIn} in, ${event.messagesOut} out`;
+  }
+  const arrow = event.direction === 'in' ? '← in ' : '→ out';
+  const what =
+    event.text !== undefined
+      ? `: ${JSON.stringify(event.text)}`
+      : event.hex
+        ? `: ${event.hex}${Number(event.size) * 2 > String(event.hex).length ? '…' : ''}`
+        : '';
+  const code = event.code !== undefined ? ` code ${event.code}` : '';
+  return `${arrow} ${event.kind} ${event.size} bytes${code}${what}`;
 }
 
 function teachingLines(key: string, value: unknown): string[] {

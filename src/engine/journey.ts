@@ -29,6 +29,8 @@ export interface HopPassage {
   changed: [string, string][];
   /** What this hop's server reported of the request (its request event), when it did. */
   request?: RequestEvent;
+  /** The server's later events about the same request: a WebSocket's messages and its end. */
+  related?: LabEventBase[];
 }
 
 export interface Journey {

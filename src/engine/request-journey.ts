@@ -21,29 +21,41 @@ export function requestJourney(
   request: RequestEvent,
   servers: readonly ServerRole[] = [],
 ): Journey {
-  const requests = events.filter(isRequest);
   const id = requestIdOf(request);
-  const traced = id === undefined ? undefined : journeyOf(events, id);
-  if (traced)
-    return withRequests(
-      traced,
-      requests.filter((r) => requestIdOf(r) === id),
-    );
-  const chain = matchedChain(requests, request, servers);
-  const hops = chain.map((r, i) => hopOf(r, i, chain[i + 1]));
+  const traced = id === undefined ? undefined : tracedJourney(events, id);
+  if (traced) return traced;
+  const chain = matchedChain(events.filter(isRequest), request, servers);
+  const hops = chain.map((r, i) => ({ ...hopOf(r, i, chain[i + 1]), related: relatedTo(events, r) }));
   return summarize(`#${request.seq}`, [], hops, false);
 }
 
 /** The journey of the traced request `id`, each hop with its server's request event, or undefined. */
 export function tracedJourney(events: readonly LabEventBase[], id: string): Journey | undefined {
   const traced = journeyOf(events, id);
-  return (
-    traced &&
-    withRequests(
-      traced,
-      events.filter(isRequest).filter((r) => requestIdOf(r) === id),
-    )
+  if (!traced) return undefined;
+  const journey = withRequests(
+    traced,
+    events.filter(isRequest).filter((r) => requestIdOf(r) === id),
   );
+  for (const hop of journey.hops) if (hop.request) hop.related = relatedTo(events, hop.request);
+  return journey;
+}
+
+/** A WebSocket's messages after its handshake, up to the event that says how it ended: the
+ * server's events on the same connection. Nothing for a plain HTTP request. */
+function relatedTo(events: readonly LabEventBase[], request: RequestEvent): LabEventBase[] {
+  if ((request as { websocket?: unknown }).websocket !== true || request.conn === undefined) return [];
+  const later: LabEventBase[] = [];
+  for (const event of events) {
+    if (event.server !== request.server || event.seq <= request.seq) continue;
+    if ((event as { conn?: unknown }).conn !== request.conn) continue;
+    if (event.event === 'websocket-message') later.push(event);
+    if (event.event === 'websocket') {
+      later.push(event);
+      break;
+    }
+  }
+  return later;
 }
 
 /** Each traced hop gets its server's request event (the first hop of that server: the gateway,

@@ -226,6 +226,38 @@ describe('the journey view', () => {
     expect(text.join('\n')).not.toContain('messagesDropped');
   });
 
+  it("shows a WebSocket's messages on its connection after the handshake, and how it closed", () => {
+    // Given the handshake request, its messages, another connection's message, and the close
+    const handshake = fakeRequest('asgi', { target: '/ws', status: 101, conn: 4, websocket: true });
+    const event = (fields: Record<string, unknown>) =>
+      ({ server: 'asgi', seq: handshake.seq + Number(fields.n), time: 0, ...fields }) as unknown as LabEventBase;
+    const events = [
+      handshake,
+      event({ n: 1, event: 'websocket-message', conn: 4, direction: 'in', kind: 'text', size: 5, text: 'hello' }),
+      event({ n: 2, event: 'websocket-message', conn: 9, direction: 'in', kind: 'text', size: 5, text: 'other' }),
+      event({ n: 3, event: 'websocket-message', conn: 4, direction: 'out', kind: 'binary', size: 2, hex: 'cafe' }),
+      event({
+        n: 4,
+        event: 'websocket',
+        conn: 4,
+        closeCode: 1000,
+        closeReason: '',
+        closedBy: 'client',
+        messagesIn: 1,
+        messagesOut: 1,
+      }),
+    ];
+    const { lines } = draw(events, handshake, { unfolded: true });
+    const text = lines.map((l) => l.trim());
+    const at = text.findIndex((l) => l.startsWith('▾ WebSocket: the messages on its connection (3)'));
+    expect(at).toBeGreaterThan(0);
+    expect(text.slice(at + 1, at + 4)).toEqual([
+      '← in  text 5 bytes: "hello"',
+      '→ out binary 2 bytes: cafe',
+      'closed by the client: code 1000; 1 in, 1 out',
+    ]);
+  });
+
   it('never draws a line wider than the screen, whatever the header values', () => {
     const request = fakeRequest('origin', {
       headers: [['X-Long', `${'界'.repeat(30)} ${'a'.repeat(100)}`]],
