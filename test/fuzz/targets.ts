@@ -262,12 +262,6 @@ export const fuzzLessons: FuzzLesson[] = [
         cases: http(['/', '/hello', '/health', '/static/index.html', '/ws', '/nope']),
         normal: get('/hello'),
         normalStatus: 200,
-        // Seen in about half the runs of the whole fuzz (both files at once): after the cases, the
-        // app port had ~10 established connections from the proxy that had never carried a byte,
-        // both WSGI workers sat waiting, and the ordinary GET got the proxy's 504. A sync worker
-        // that accepts a connection waits up to --header-timeout (10 s) for its request; a
-        // keep-alive pool that opens connections it does not use starves two such workers.
-        pending: "the proxy's upstream pool leaves unused connections that hold the WSGI workers (504)",
       },
       {
         server: 'app',

@@ -33,6 +33,8 @@ function pythonWith(modules: string[]): string | undefined {
   return undefined;
 }
 const python = pythonWith(['gunicorn', 'flask']);
+// The Lab runs Python lab servers with $PYTHON: make it the one that has the peers.
+if (python) process.env.PYTHON = python;
 const skipReason = 'no Python here imports both gunicorn and flask (apt-get install python3-gunicorn python3-flask)';
 
 interface Running {

@@ -79,6 +79,31 @@ describe.skipIf(!python)('WSGI server and slow clients', () => {
     }
   });
 
+  it('does not keep a client waiting behind connections that never send a byte', async () => {
+    // Given two connections that say nothing (a proxy's keep-alive pool opens them ahead of need),
+    // one per worker
+    const silent = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+    const closed = silent.map((socket) => {
+      socket.on('error', () => {});
+      return new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    });
+    try {
+      await Promise.all(silent.map((socket) => new Promise((resolve) => socket.on('connect', resolve))));
+      // When a normal client asks meanwhile
+      const started = Date.now();
+      const reply = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', {
+        deadlineMs: (HEADER_TIMEOUT_S + 4) * 1000,
+      });
+      // Then it is answered before the head deadline could have freed a worker: the silent
+      // connections made room as soon as someone else waited
+      expect(reply.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(HEADER_TIMEOUT_S * 1000);
+      await Promise.race(closed);
+    } finally {
+      for (const socket of silent) socket.destroy();
+    }
+  });
+
   it('answers a TLS handshake on the plain port with 400 at once', async () => {
     // The first bytes of a ClientHello: a handshake record (0x16), TLS 1.0 record version
     const hello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]);

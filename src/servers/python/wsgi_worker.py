@@ -168,7 +168,8 @@ class Worker:
         self.poller.register(conn, select.POLLIN)
         self.conn_poller.register(conn, select.POLLIN)
         try:
-            self.serve_requests(conn, reader, address, conn_id, remote)
+            if self.first_request_comes(conn):
+                self.serve_requests(conn, reader, address, conn_id, remote)
         finally:
             self.poller.unregister(conn)
             self.conn_poller.unregister(conn)
@@ -219,6 +220,21 @@ class Worker:
             return True
         ready = self.poller.poll(self.config.keepalive * 1000)
         # A request that already came is served, even when told to stop (it says Connection: close).
+        return any(fd == conn.fileno() for fd, _ in ready)
+
+    def first_request_comes(self, conn):
+        """A new connection that has not sent a byte may never send one: a proxy's keep-alive pool
+        or a browser opens connections ahead of need. Waiting out the head deadline for it would
+        hold this worker while real clients queue (two such connections and a two-worker lab
+        answers nobody). So it is treated like a kept-alive connection between requests: its
+        client alone for NEXT_REQUEST_GRACE, then any newcomer ends the wait. Once a first byte
+        has come, the head deadline alone decides (read_head)."""
+        if self.conn_poller.poll(NEXT_REQUEST_GRACE * 1000):
+            return True
+        timeout = getattr(self.config, 'header_timeout', HEAD_TIMEOUT)
+        ready = self.poller.poll(timeout * 1000)
+        # Nothing in time, with nobody else waiting either: closed without a word, as read_head
+        # does for a client that sent nothing (and nginx for client_header_timeout).
         return any(fd == conn.fileno() for fd, _ in ready)
 
     def others_waiting(self):
