@@ -24,6 +24,8 @@ TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 VERSION = re.compile(rb'^HTTP/(\d)\.(\d)$')
 TOKEN_BYTES = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 BARE_LF = re.compile(rb'(?<!\r)\n')
+CONTROL = re.compile(rb'[\x00-\x20\x7f]')      # not allowed in a request target
+BAD_IN_VALUE = re.compile(rb'[\r\n\x00]')       # not allowed in a header value
 TLS_HANDSHAKE = 0x16         # the first byte of a TLS record carrying a ClientHello
 
 HEAD_TIMEOUT = 10.0          # seconds for a whole request head, from its first byte's turn
@@ -208,7 +210,7 @@ def parse_head(head):
         raise HttpError(400, 'Bad Request', f'not an HTTP version: {version[:20]!r}')
     if matched.group(1) != b'1':
         raise HttpError(505, 'HTTP Version Not Supported', 'this server speaks HTTP/1.0 and HTTP/1.1')
-    if not target or b'\x00' in target or any(c <= 0x20 or c == 0x7f for c in target):
+    if not target or CONTROL.search(target):
         raise HttpError(400, 'Bad Request', 'the request target is empty or has control characters')
 
     header_lines = lines[1:]
@@ -225,7 +227,7 @@ def parse_head(head):
         if not colon or not TOKEN.match(name):
             raise HttpError(400, 'Bad Request', f'not a header field: {line[:80]!r}')
         value = value.strip(b' \t')
-        if b'\r' in value or b'\n' in value or b'\x00' in value:
+        if BAD_IN_VALUE.search(value):
             raise HttpError(400, 'Bad Request', f'bad characters in header {name.decode()!r}')
         headers.append((name.decode('latin-1'), value.decode('latin-1')))
 
@@ -240,9 +242,12 @@ def _read_framing(request):
     lengths = []
     transfer_codings = []
     connection = []
+    has_host = False
     for name, value in request.headers:
         lower = name.lower()
-        if lower == 'content-length':
+        if lower == 'host':
+            has_host = True
+        elif lower == 'content-length':
             lengths.extend(v.strip() for v in value.split(','))
         elif lower == 'transfer-encoding':
             transfer_codings.extend(v.strip().lower() for v in value.split(',') if v.strip())
@@ -250,7 +255,7 @@ def _read_framing(request):
             connection.extend(v.strip().lower() for v in value.split(','))
         elif lower == 'expect' and value.strip().lower() == '100-continue':
             request.expect_continue = True
-    if request.version == (1, 1) and request.header('host') is None:
+    if request.version == (1, 1) and not has_host:
         raise HttpError(400, 'Bad Request', 'an HTTP/1.1 request must have a Host header (RFC 9112 §3.2)')
     if transfer_codings:
         # Both framings at once is how request smuggling starts: refuse (RFC 9112 §6.3).
