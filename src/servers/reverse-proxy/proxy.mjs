@@ -42,7 +42,7 @@ import { serveStatic } from './serve-static.mjs';
 import { loadCertificate } from './tls.mjs';
 import { holdBody } from './request-body.mjs';
 import { traceRequest } from './trace.mjs';
-import { closePools, hasBody, mayRetry, sendToBackend } from './upstream.mjs';
+import { hasBody, mayRetry, sendToBackend } from './upstream.mjs';
 import { relayUpgrade } from './websocket.mjs';
 
 /** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').ReverseProxyEvent>} */
@@ -192,6 +192,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
     tried.add(backend);
     fields.backend = backend.name;
     if (tried.size > 1) fields.retries = [...tried].map((b) => b.name);
+    backend.active++;
     let response;
     try {
       response = await sendToBackend({
@@ -203,6 +204,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
         body,
       });
     } catch (error) {
+      backend.active--;
       if (error.kind === 'client-gone') return;
       if (error.kind === 'timeout') {
         fields.error = error.message;
@@ -214,23 +216,23 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
       return own(502, `the backend ${backend.name} could not be reached: ${error.message}`);
     }
 
+    response.once('close', () => backend.active--);
     backend.served++;
     trace.relayed = true;
-    const pairs = responseHeadersForClient(response.rawHeaders);
-    /** @type {import('./upstream.mjs').Exchange | import('node:stream').Readable} */
+    const pairs = responseHeadersForClient(response.rawHeaders, { httpVersion: response.httpVersion });
     let reply = response;
     if (cacheable) {
       pairs.push(['X-Cache', fields.cache]);
       if (req.method === 'GET' && storeLifetime(req.headers, response.statusCode, response.headers) > 0) {
         // Keep a copy of the body as it streams past; stored once it has all arrived.
-        reply = recordInto(response.stream(), cache, cacheKey, req.headers, {
+        reply = recordInto(response, cache, cacheKey, req.headers, {
           status: response.statusCode,
           headers: response.headers,
           pairs,
         });
       }
     }
-    return sendResponse(req, res, { status: response.statusCode, pairs, body: reply, fields });
+    return sendResponse(req, res, { status: response.statusCode ?? 502, pairs, body: reply, fields });
   }
 }
 
@@ -340,7 +342,6 @@ lab.onCommand((command) => {
 });
 lab.onShutdown(async () => {
   health.stop();
-  closePools();
   for (const server of listeners) {
     server.close();
     server.closeAllConnections();

@@ -1,20 +1,18 @@
 // Sending a response to the client: from a backend, from the cache, or from a static file.
 //
-// All three go through here, so compression works the same for each. The body is a backend's
-// answer (an Exchange, upstream.mjs), a stream (a static file) or a Buffer (the cache, the proxy's
-// own answers), moved with backpressure: when the client reads slowly, the proxy stops reading
-// from the backend instead of piling the body up in memory.
+// All three go through here, so compression works the same for each. The body is a stream (or a
+// Buffer from the cache), moved with backpressure: when the client reads slowly, the proxy stops
+// reading from the backend instead of piling the body up in memory.
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { headerValue, withoutHeader } from '../lib/headers.mjs';
 import { addVary, chooseEncoding, createCompressor, isCompressible, weakenEtag } from './compression.mjs';
 import { reasonPhrase } from './reason-phrase.mjs';
-import { Exchange } from './upstream.mjs';
 
 /**
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
- * @param {{ status: number, pairs: [string, string][], body?: Exchange | import('node:stream').Readable | Buffer,
+ * @param {{ status: number, pairs: [string, string][], body?: import('node:stream').Readable | Buffer,
  *           fields: import('./events.js').ProxyFields }} response  `fields` go into the lab event
  */
 export async function sendResponse(req, res, { status, pairs, body, fields }) {
@@ -42,7 +40,6 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
 
   if (body === undefined || req.method === 'HEAD' || status === 204 || status === 304) {
     if (body instanceof Readable) body.resume();
-    else if (body instanceof Exchange) body.discard();
     res.end();
     return;
   }
@@ -55,8 +52,7 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
   }
   // Count bytes before and after compression: the lab event reports both.
   fields.plainBytes = 0;
-  if (!compressor) return body instanceof Exchange ? body.relayTo(res, fields) : relay(body, res, fields);
-  if (body instanceof Exchange) body = body.stream();
+  if (!compressor) return relay(body, res, fields);
   body.on('data', (chunk) => (fields.plainBytes += chunk.length));
   try {
     await pipeline(
