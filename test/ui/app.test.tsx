@@ -262,6 +262,10 @@ describe('terminal manners', () => {
     const frame = await app.waitFor('Command to run: curl -v http://127.0.0.1:8080/');
     expect(frame).toContain('Lab: origin at http://127.0.0.1:8080 is up, pid 4000.');
     expect(frame).not.toMatch(/[┌─│]/);
+    // A request the lab saw is read with its number, and the command that reads out its journey
+    app.labs[0]!.request({ target: '/seen' });
+    const seen = await app.waitFor('Request 1 seen by origin: GET /seen, status 200.');
+    expect(seen).toMatch(/The latest request's whole journey, hop by hop, as text: .*trace warm-up/);
   });
 
   it('keeps tables whole in a narrow terminal, cutting rather than wrapping them', async () => {

@@ -266,6 +266,7 @@ export function LessonView({
         answer={answer.value}
         typing={mode === 'answer'}
         nextTitle={nextTitle}
+        traceCommand={session.fill(`{{tutor}} trace ${lesson.id}`, 'command')}
       />
     );
 

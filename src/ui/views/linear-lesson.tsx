@@ -14,9 +14,20 @@ export interface LinearLessonProps {
   answer: string;
   typing: boolean;
   nextTitle?: string;
+  /** The command that prints a request's journey as text. */
+  traceCommand?: string;
 }
 
-export function LinearLesson({ snapshot, lines, commands, hints, answer, typing, nextTitle }: LinearLessonProps) {
+export function LinearLesson({
+  snapshot,
+  lines,
+  commands,
+  hints,
+  answer,
+  typing,
+  nextTitle,
+  traceCommand,
+}: LinearLessonProps) {
   const { lesson, step, index, passed, result, hintsShown, servers, requests, watchPath, complete } = snapshot;
   const last = requests.slice(-3);
   return (
@@ -59,11 +70,18 @@ export function LinearLesson({ snapshot, lines, commands, hints, answer, typing,
       <Text>
         Lab: {servers.map((s) => `${s.name} at ${s.url} is ${s.state}${s.pid ? `, pid ${s.pid}` : ''}`).join('; ')}.
       </Text>
-      {last.map((r) => (
+      {last.map((r, i) => (
         <Text key={r.seq}>
-          Request seen by {r.server}: {r.method} {r.target}, status {r.status ?? 'none'}.
+          Request {requests.length - last.length + i + 1} seen by {r.server}: {r.method} {r.target}, status{' '}
+          {r.status ?? 'none'}.
         </Text>
       ))}
+      {last.length && traceCommand ? (
+        <Text>
+          The latest request's whole journey, hop by hop, as text: {traceCommand} (add a request's number to see
+          another).
+        </Text>
+      ) : null}
       <Text>
         Keys: n next step, p previous, Enter check, a answer, h hint, r run a command, y copy it, o server output, v
         server source, capital S solution after the hints, m map, q quit, question mark help.
