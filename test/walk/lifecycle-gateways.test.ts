@@ -105,6 +105,8 @@ if (!only || only === 'lifecycle') {
     describe.skipIf(skip !== undefined)(`${walk.title}${skip ? ` (skipped: ${skip})` : ''}`, () => {
       walkLesson(withEngine(lessons[walk.gateway], walk.env), {
         name: `lifecycle-${walk.hop}`,
+        // walk.test.ts walks the same lesson at the same time, on its preferred ports.
+        preferredPorts: false,
         lastly: gatewayWas(walk.hop),
       });
     });

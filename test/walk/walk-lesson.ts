@@ -12,6 +12,10 @@ import { survivors } from '../helpers/processes.js';
 export interface WalkOptions {
   /** Names the workspace folder (default the lesson id). */
   name?: string;
+  /** Try the lesson's preferred ports first (@default true). Walks that run beside the main walk
+   * of the same lesson say false: two labs racing for the same preferred ports can leave one's
+   * proxy pointing at the other's backend. */
+  preferredPorts?: boolean;
   /** One more test after the last step, given the lab with every event of the walk. */
   lastly?: { title: string; test: (lab: Lab) => void | Promise<void> };
 }
@@ -26,7 +30,7 @@ export function walkLesson(lesson: LoadedLesson, options: WalkOptions = {}): voi
   const pids = new Set<number>();
 
   beforeAll(async () => {
-    lab = await Lab.start(lesson, { workspace });
+    lab = await Lab.start(lesson, { workspace, preferredPorts: options.preferredPorts });
     for (const server of lab.servers()) if (server.pid) pids.add(server.pid);
     lab.subscribe((change) => {
       if (change.type === 'server' && change.server.pid) pids.add(change.server.pid);
