@@ -48,6 +48,10 @@ TURN_LIMIT = 0.02         # seconds
 # request, if it has one, comes at once. Closing before it arrives would lose it on the way (the
 # client sees the connection close instead of an answer), so it gets this long before others.
 NEXT_REQUEST_GRACE = 0.05  # seconds (a busy machine may not run the client sooner)
+# A new connection is given longer for its first byte: a client sends its request as soon as it
+# has connected, but on a busy machine it may not run for a while, and a request lost here was
+# never seen by anyone (curl does not resend on a fresh connection).
+FIRST_BYTE_GRACE = 1.0     # seconds
 
 
 class Worker:
@@ -229,9 +233,9 @@ class Worker:
         or a browser opens connections ahead of need. Waiting out the head deadline for it would
         hold this worker while real clients queue (two such connections and a two-worker lab
         answers nobody). So it is treated like a kept-alive connection between requests: its
-        client alone for NEXT_REQUEST_GRACE, then any newcomer ends the wait. Once a first byte
+        client alone for FIRST_BYTE_GRACE, then any newcomer ends the wait. Once a first byte
         has come, the head deadline alone decides (read_head)."""
-        if self.conn_poller.poll(NEXT_REQUEST_GRACE * 1000):
+        if self.conn_poller.poll(FIRST_BYTE_GRACE * 1000):
             return True
         timeout = getattr(self.config, 'header_timeout', HEAD_TIMEOUT)
         ready = self.poller.poll(timeout * 1000)
