@@ -23,8 +23,10 @@ import traceback
 class LockedScoreboard:
     """The master's scoreboard, for a worker with several threads. Connection numbers need a lock
     between threads too (the scoreboard's file lock only excludes other processes). Busy times
-    are not reported: the scoreboard has one slot per worker, and N threads cannot share it. As
-    with Gunicorn's gthread worker, --timeout then watches the worker, not each request."""
+    are not reported: the scoreboard has one slot per worker, and N threads cannot share it. So
+    the master kills no threaded worker for a slow request (only the sockets' --timeout applies).
+    Gunicorn's gthread worker is alike in this: its --timeout watches that the worker's main loop
+    still checks in, not how long each request takes."""
 
     def __init__(self, scoreboard):
         self.scoreboard = scoreboard

@@ -1,8 +1,10 @@
 # One worker process of the pre-fork WSGI server. Like a Gunicorn "sync" worker it handles one
 # connection at a time: accept, read a request, build environ, call the app, write the response,
 # report it to the tutor, and then either wait for the next request on the same connection
-# (keep-alive) or go back to accept(). While the app runs, this process does nothing else: that is
-# why a WSGI server needs several workers (or threads) to serve several clients at once.
+# (keep-alive) or go back to accept(). (Here the likeness ends: a Gunicorn sync worker never keeps
+# a connection; it answers "Connection: close" every time.) While the app runs, this process does
+# nothing else: that is why a WSGI server needs several workers (or threads) to serve several
+# clients at once.
 import os
 import select
 import signal
@@ -219,7 +221,7 @@ class Worker:
         waiting at the door: one worker serves one connection at a time, so an idle kept-alive
         connection would make everyone else wait (this is why Gunicorn's sync workers do not do
         keep-alive at all). For NEXT_REQUEST_GRACE its client alone is waited for; after that
-        any newcomer ends the wait, even one that another worker, idle in accept(), is about to
+        any newcomer ends the wait, even one that another worker, idle in poll(), is about to
         take: waiting on for our client, whose next request may be slow to come, measured
         slower than letting it reconnect."""
         if self.conn_poller.poll(NEXT_REQUEST_GRACE * 1000):
