@@ -278,7 +278,7 @@ export default defineLesson({
         return pass(
           `Worker ${String(last.pid)} answered (X-Worker-Pid: ${header(last.responseHeaders, 'x-worker-pid') ?? '?'}).` +
             (pids.length > 1
-              ? ` Over your ${answered.length} requests, workers ${pids.join(' and ')} took turns.`
+              ? ` Over your ${answered.length} requests, workers ${pids.join(' and ')} both answered (whichever won accept(), not in strict turns).`
               : ' Run it a few more times: the other worker answers too, sometimes.'),
         );
       },
@@ -480,9 +480,11 @@ export default defineLesson({
             expected: `a number of seconds; the server saw the four take ${observed.toFixed(2)}s from first start to last end`,
           });
         }
+        // Say what each worker ran, as the server reported it (not what a perfect run would show).
+        const perWorker = [...pids].map((pid) => `${String(pid)} ran ${batch.filter((r) => r.pid === pid).length}`);
         return pass(
-          `Right: about ${observed.toFixed(1)}s. Workers ${[...pids].join(' and ')} each ran two /slow requests, one after the other; ` +
-            `${secondRound.length} requests waited for a free worker. A sync worker handles one request at a time.`,
+          `Right: about ${observed.toFixed(1)}s. Worker ${perWorker.join(', worker ')} of the four /slow requests, one after the other; ` +
+            `${secondRound.length} waited for a free worker. A sync worker handles one request at a time.`,
         );
       },
       solve: async (ctx) => {
@@ -517,8 +519,11 @@ export default defineLesson({
             expected: 'a request under /flask/ answered 200 by flask_app:app',
           });
         }
+        // SCRIPT_NAME as the server reported it in its environ summary (--report-environ).
+        const scriptName = ok[0]!.environ?.SCRIPT_NAME;
         return pass(
-          `Flask answered ${ok[0]!.target} in worker ${String(ok[0]!.pid)}: the same server, the same app(environ, start_response) call. Flask saw SCRIPT_NAME="/flask".`,
+          `Flask answered ${ok[0]!.target} in worker ${String(ok[0]!.pid)}: the same server, the same app(environ, start_response) call.` +
+            (typeof scriptName === 'string' ? ` Flask saw SCRIPT_NAME=${JSON.stringify(scriptName)}.` : ''),
         );
       },
     },
