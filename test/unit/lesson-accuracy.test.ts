@@ -1,6 +1,7 @@
 // What a spec reviewer found wrong in the step texts (issue 9), kept from coming back. Each case
 // names the claim that was false or misleading, the source that says otherwise, and a phrase the
 // corrected text must keep. Texts are normalised to single spaces, so line breaks do not matter.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 
@@ -122,6 +123,11 @@ const claims: Claim[] = [
     right: /stricter than PEP 3333/,
   },
   {
+    where: ['wsgi', 'hello-json'],
+    why: 'wsgi_worker.py validate_next: past 100 requests in one second a worker validates one in 16, not every request',
+    right: /one request in 16/,
+  },
+  {
     where: ['reverse-proxy', 'failover'],
     why: 'RFC 9110 §9.2.2: after a refused connection nothing was sent, so any method may be retried',
     wrong: /only safe because GET/,
@@ -183,5 +189,13 @@ describe('step texts keep the corrections of the accuracy review', () => {
       ),
     );
     expect(found).toEqual([]);
+  });
+
+  it("the wsgi lesson's numbers for sampled validation are the WSGI worker's own constants", () => {
+    const worker = readFileSync(new URL('../../src/servers/python/wsgi_worker.py', import.meta.url), 'utf8');
+    const underLoad = /^UNDER_LOAD = (\d+)/m.exec(worker)?.[1];
+    const oneIn = /^VALIDATE_ONE_IN = (\d+)/m.exec(worker)?.[1];
+    expect(text('wsgi', 'hello-json')).toContain(`more than ${underLoad} in one second`);
+    expect(text('wsgi', 'hello-json')).toContain(`one request in ${oneIn}`);
   });
 });
