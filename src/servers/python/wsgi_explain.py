@@ -4,7 +4,8 @@
 #
 # Only PEP 3333's own rules fail a request. Where wsgiref.validate is stricter than the PEP
 # (wsgi_validate.py lists where), its complaint is advice: advice() labels it as the validator's
-# own rule for the lab log, and the request goes on.
+# own rule for the lab log, and the request goes on. (One note, exc_info by keyword, is a rule of
+# the PEP itself that the lab lets pass: advice() says so instead.)
 import traceback
 
 # (words found in the complaint, or the name of the validate function that complained,
@@ -173,8 +174,15 @@ ADVICE = [
 ]
 
 
+# Notes for a rule PEP 3333 itself states, which the lab still lets pass (wsgi_validate.py).
+PEP_RULES_LET_PASS = ('exc_info by keyword',)
+
+
 def advice(note):
-    """One line for the lab log: a wsgiref.validate complaint that PEP 3333 does not back."""
+    """One line for the lab log: a complaint that did not fail the request, labelled truly."""
     hint = next((text for words, text in ADVICE if words in note), '')
-    return (f'wsgiref.validate\'s own rule, stricter than PEP 3333 (advice only, the request was '
-            f'not failed): {note}' + (f'. {hint}' if hint else ''))
+    if any(words in note for words in PEP_RULES_LET_PASS):
+        label = 'a rule of PEP 3333 itself, which this lab lets pass (advice only, the request was not failed)'
+    else:
+        label = "wsgiref.validate's own rule, stricter than PEP 3333 (advice only, the request was not failed)"
+    return f'{label}: {note}' + (f'. {hint}' if hint else '')

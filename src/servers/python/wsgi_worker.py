@@ -436,7 +436,8 @@ class Worker:
         if dropped:
             event['droppedHeaders'] = list(dropped)   # left out of environ: "_" in the name
         if notes:
-            # wsgiref.validate's own rules, stricter than PEP 3333: advice, the request went on
+            # complaints the lab lets pass (wsgiref.validate's rules beyond PEP 3333, and exc_info
+            # by keyword): advice, the request went on
             event['validatorNotes'] = list(dict.fromkeys(notes))
         if observed:
             observed.finish(event, event['status'], error, aborted)

@@ -6,6 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from wsgi_explain import advice  # noqa: E402
 from wsgi_validate import NOTES, REMEMBERED_MAX, validator  # noqa: E402
 
 
@@ -50,6 +51,19 @@ class ValidatorTest(unittest.TestCase):
         notes = ' | '.join(env[NOTES])
         for note in ('read() was called without a size', 'No Content-Type header found', 'exc_info by keyword'):
             self.assertIn(note, notes)
+
+    def test_exc_info_by_keyword_is_not_called_a_rule_beyond_pep_3333(self):
+        # PEP 3333: "the application must invoke the start_response callable using positional
+        # arguments". The lab lets it pass, but must not label it wsgiref.validate's own rule.
+        def app(environ, start_response):
+            start_response('200 OK', [('Content-Type', 'text/plain')], exc_info=None)
+            return [b'ok']
+        env = environ()
+        run(validator(app), env)
+        [note] = [n for n in env[NOTES] if 'exc_info by keyword' in n]
+        self.assertIn('PEP 3333 itself', advice(note))
+        self.assertNotIn('stricter than PEP 3333', advice(note))
+        self.assertIn('stricter than PEP 3333', advice('No Content-Type header found'))
 
     def test_the_same_good_response_passes_again_and_again(self):
         app = validator(app_answering('200 OK', [('Content-Type', 'text/plain')]))
