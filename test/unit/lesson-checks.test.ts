@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import httpBasics from '../../lessons/01-http-basics/lesson.js';
 import forwardProxy from '../../lessons/02-forward-proxy/lesson.js';
 import reverseProxy from '../../lessons/03-reverse-proxy/lesson.js';
+import cgi from '../../lessons/04-cgi/lesson.js';
 import wsgi from '../../lessons/06-wsgi/lesson.js';
 import type { CheckContext, LabEvent, LessonDefinition } from '../../src/engine/types.js';
 import { contextFrom, fakeRequest } from '../helpers/fake-context.js';
@@ -128,5 +129,37 @@ describe('wsgi', () => {
     });
     const pid = request('wsgi', { target: '/environ', headers: [['X-Shell-Pid', '4242']] });
     expect((await check('environ-header', [pid], 'HTTP_X_SHELL_PID=4242')).status).toBe('pass');
+  });
+});
+
+describe('cgi', () => {
+  const check = checker(cgi);
+  const timed = (durations: number[], fields: Record<string, unknown>) =>
+    durations.map((durationMs) => request('cgi', { target: '/x', durationMs, ...fields }));
+
+  it('process-cost: the difference of the averages, with room for a busy machine', async () => {
+    // A quiet machine: 3 ms per process, every request within a tenth of a millisecond
+    const quiet = [
+      ...timed(Array(20).fill(4), { script: 'hello.sh' }),
+      ...timed(Array(20).fill(1), { response: 'resident' }),
+    ];
+    expect((await check('process-cost', quiet, '3.1')).status).toBe('pass');
+    expect((await check('process-cost', quiet, '40')).status).toBe('fail');
+    // A busy one: the same 3 ms, but requests stretched by up to 20 ms, so curl's averages may
+    // honestly say 12 ms — or even that /resident was the slower
+    const stretch = (i: number) => (i % 4 === 0 ? 20 : 0);
+    const busy = [
+      ...timed(
+        Array.from({ length: 20 }, (_, i) => 4 + stretch(i)),
+        { script: 'hello.sh' },
+      ),
+      ...timed(
+        Array.from({ length: 20 }, (_, i) => 1 + stretch(i + 1)),
+        { response: 'resident' },
+      ),
+    ];
+    expect((await check('process-cost', busy, '12')).status).toBe('pass');
+    expect((await check('process-cost', busy, '-2')).status).toBe('pass');
+    expect((await check('process-cost', busy, '500')).status).toBe('fail');
   });
 });
