@@ -125,7 +125,7 @@ const SCOPE_BYTES = new Set(['rawPath', 'queryString']);
 function scopeLines(scope: Record<string, unknown>): string[] {
   const lines = Object.entries(scope)
     .filter(([name]) => name !== 'stateKeys')
-    .map(([name, v]) => `${SCOPE_KEYS[name] ?? name}: ${SCOPE_BYTES.has(name) ? 'b' : ''}${JSON.stringify(v)}`);
+    .map(([name, v]) => `${SCOPE_KEYS[name] ?? name}: ${SCOPE_BYTES.has(name) ? 'b' : ''}${pythonRepr(v)}`);
   lines.push('headers: the request headers above, names in lower case, as [bytes, bytes] pairs');
   const state = Array.isArray(scope.stateKeys) ? scope.stateKeys : [];
   if (state.length) lines.push(`state: what lifespan start-up stored (${state.join(', ')})`);
@@ -146,6 +146,13 @@ function pairLines(pairs: [string, string][] | undefined): string[] {
 
 function plain(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** A scope value as Python prints it: 'text', 1.1, None, ('127.0.0.1', 5000). */
+function pythonRepr(value: unknown): string {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(value)) return `(${value.map(pythonRepr).join(', ')}${value.length === 1 ? ',' : ''})`;
+  return python(value);
 }
 
 /** An environ value as the app has it: True, None, (1, 0) — the server reports it as JSON. */

@@ -95,7 +95,7 @@ describe('trace events of the lifecycle lab', () => {
     expect(shown.stdout).toMatch(/^ {5}\+ X-Request-Id: /m);
     expect(shown.stdout).toContain('what proxy received:');
     expect(shown.stdout).toContain('ASGI scope: what the app was called with:');
-    expect(shown.stdout).toContain('path: "/api/notes"');
+    expect(shown.stdout).toContain("path: '/api/notes'");
     expect(shown.stdout).toMatch(
       /ASGI events: receive\(\) and send\(\), in order:\n\s+→ send\(\) +http\.response\.start {2}status=401/,
     );

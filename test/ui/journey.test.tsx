@@ -213,9 +213,10 @@ describe('the journey view', () => {
     });
     const { lines } = draw([request], request, { unfolded: true });
     const text = lines.map((l) => l.trim());
-    expect(text).toContain('http_version: "1.1"');
-    expect(text).toContain('query_string: b"x=1"');
-    expect(text).not.toContain('httpVersion: "1.1"');
+    expect(text).toContain("http_version: '1.1'");
+    expect(text).toContain("query_string: b'x=1'");
+    expect(text).toContain("client: ('127.0.0.1', 5000)");
+    expect(text).not.toContain("httpVersion: '1.1'");
     const events = text.findIndex((l) => l.startsWith('▾ ASGI events'));
     expect(text.slice(events + 1, events + 5)).toEqual([
       '← receive()  http.request  body=<0 bytes>  more_body=False',
