@@ -23,7 +23,8 @@ import { traceEvent } from '../lib/trace-events.js';
 export const scopeSummary = object({
   type: literal('http', 'websocket'),
   httpVersion: string,
-  method: string,
+  /** Only in an http scope: a websocket scope has no method. */
+  method: optional(string),
   scheme: string,
   path: string,
   rawPath: string,

@@ -71,9 +71,12 @@ def epoch_ms(seconds):
 
 
 def scope_summary(scope):
-    """The scope as JSON can carry it: bytes as text, tuples as lists, state as its keys."""
+    """The scope as JSON can carry it: bytes as text, tuples as lists, state as its keys. Only the
+    keys the app really got: a websocket scope has no 'method' (the asgiref WebSocket spec), so
+    none is shown for it."""
     return {
-        'type': scope['type'], 'httpVersion': scope['http_version'], 'method': scope.get('method', 'GET'),
+        'type': scope['type'], 'httpVersion': scope['http_version'],
+        **({'method': scope['method']} if 'method' in scope else {}),
         'scheme': scope['scheme'], 'path': scope['path'], 'rawPath': text(scope['raw_path']),
         'queryString': text(scope['query_string']), 'rootPath': scope['root_path'],
         'client': list(scope['client']), 'server': list(scope['server']),
