@@ -34,7 +34,7 @@ async function asgiCheck(ctx: AsgiLab): Promise<CheckResult> {
     });
   }
   return pass(
-    `The proxy carried the upgrade through (its own Connection: Upgrade and Upgrade: websocket), the app answered 101, and ${sessions.at(-1)!.messagesIn} message(s) ` +
+    `The proxy carried the upgrade through (its own Connection: Upgrade and Upgrade: websocket), the app accepted (websocket.accept) and the ASGI server answered 101 for it, and ${sessions.at(-1)!.messagesIn} message(s) ` +
       'went through the tunnel the proxy then kept open.',
   );
 }

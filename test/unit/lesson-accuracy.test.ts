@@ -2,6 +2,7 @@
 // names the claim that was false or misleading, the source that says otherwise, and a phrase the
 // corrected text must keep. Texts are normalised to single spaces, so line breaks do not matter.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 
@@ -173,6 +174,17 @@ const claims: Claim[] = [
     why: 'nginx leaves KEEP_CONN off unless fastcgi_keep_conn on (and an upstream keepalive pool)',
     right: /fastcgi_keep_conn on/,
   },
+  {
+    where: ['lifecycle', 'websocket'],
+    why: 'the WSGI server passes every request header into environ: HTTP_CONNECTION=Upgrade and Sec-WebSocket-* too, not only HTTP_UPGRADE (the lab trace shows them)',
+    wrong: /all the app learns of the upgrade is/,
+    right: /HTTP_CONNECTION=Upgrade/,
+  },
+  {
+    where: ['lifecycle', 'follow'],
+    why: 'the proxy also adds X-Forwarded-Proto and X-Forwarded-Host (the trace lists six headers, not four)',
+    right: /`X-Forwarded-Proto`, `X-Forwarded-Host`/,
+  },
 ];
 
 describe('step texts keep the corrections of the accuracy review', () => {
@@ -198,4 +210,26 @@ describe('step texts keep the corrections of the accuracy review', () => {
     expect(text('wsgi', 'hello-json')).toContain(`more than ${underLoad} in one second`);
     expect(text('wsgi', 'hello-json')).toContain(`one request in ${oneIn}`);
   });
+});
+
+describe('the lifecycle starter files (learners read their comments) keep the corrections', () => {
+  const starter = (name: string) =>
+    readFile(new URL(`../../lessons/09-lifecycle/starter/${name}`, import.meta.url), 'utf8').then((t) =>
+      t.replace(/\s*#\s*/g, ' '),
+    );
+
+  it('tracing.py: the lab runs Uvicorn with the trace extension, so the middleware is traced there too', async () => {
+    const said = await starter('tracing.py');
+    expect(said).not.toMatch(/Under another server \(Uvicorn, say\) the extension is not there/);
+    expect(said).toMatch(/Uvicorn engine .* adds the same extension/);
+  });
+
+  it.each(['middleware.py', 'wsgi_middleware.py'])(
+    '%s: RFC 9110 §8.6 forbids Content-Length in a 204; it says nothing of Content-Type',
+    async (name) => {
+      const said = await starter(name);
+      expect(said).not.toMatch(/no Content-Type or Content-Length \(RFC 9110 §8\.6\)/);
+      expect(said).toMatch(/no Content-Length \(RFC 9110 §8\.6 forbids it in a 204\)/);
+    },
+  );
 });

@@ -19,7 +19,8 @@ ALLOWED_ORIGINS = ['https://notes.example']
 
 async def answer(send, status, body, headers=()):
     data = body.encode() if isinstance(body, str) else body
-    # A 204 has no content, and so no Content-Type or Content-Length (RFC 9110 §8.6).
+    # A 204 has no content: no Content-Length (RFC 9110 §8.6 forbids it in a 204), and no
+    # Content-Type, as there is nothing for it to describe.
     framing = [] if status == 204 else [(b'content-type', b'text/plain; charset=utf-8'),
                                         (b'content-length', str(len(data)).encode())]
     await send({'type': 'http.response.start', 'status': status, 'headers': [*framing, *headers]})

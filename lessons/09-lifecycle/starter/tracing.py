@@ -4,7 +4,9 @@
 # proxy gave the request. Traced wraps one middleware and does the reporting for it, so the
 # middleware itself stays an ordinary ASGI middleware.
 #
-# Under another server (Uvicorn, say) the extension is not there and nothing is reported.
+# The lab's Uvicorn engine (GATEWAY_TUTOR_ASGI_ENGINE=uvicorn) adds the same extension, so the
+# middleware is traced there too. Under a server that does not offer it (Uvicorn run by hand, say)
+# the extension is not there and nothing is reported.
 EXTENSION = 'gateway-tutor.trace'
 
 

@@ -22,7 +22,8 @@ ALLOWED_ORIGINS = ['https://notes.example']
 
 def answer(start_response, status, body, headers=()):
     data = body.encode() if isinstance(body, str) else body
-    # A 204 has no content, and so no Content-Type or Content-Length (RFC 9110 §8.6).
+    # A 204 has no content: no Content-Length (RFC 9110 §8.6 forbids it in a 204), and no
+    # Content-Type, as there is nothing for it to describe.
     framing = [] if status.startswith('204') else [('Content-Type', 'text/plain; charset=utf-8'),
                                                    ('Content-Length', str(len(data)))]
     start_response(status, [*framing, *headers])
