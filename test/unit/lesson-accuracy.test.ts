@@ -230,6 +230,24 @@ describe('the lifecycle starter files (learners read their comments) keep the co
   });
 
   it.each(['middleware.py', 'wsgi_middleware.py'])(
+    '%s: compression says Vary: Accept-Encoding on plain answers too (RFC 9110 §12.5.5: the choice depended on it)',
+    async (name) => {
+      const said = await starter(name);
+      expect(said).toMatch(/Every answer says Vary: Accept-Encoding, compressed or not/);
+      expect(said).toMatch(/def add_vary/);
+    },
+  );
+
+  it.each(['app.py', 'wsgi_app.py'])(
+    "%s: /health is not called 'the proxy's checks' (this lab's proxy runs none)",
+    async (name) => {
+      const said = await starter(name);
+      expect(said).not.toMatch(/\/health \(the proxy's checks\)/);
+      expect(said).toMatch(/this lab's proxy runs none/);
+    },
+  );
+
+  it.each(['middleware.py', 'wsgi_middleware.py'])(
     '%s: RFC 9110 §8.6 forbids Content-Length in a 204; it says nothing of Content-Type',
     async (name) => {
       const said = await starter(name);

@@ -4,8 +4,9 @@
 #
 #   logging → compression → cors → auth → authz → body → handler
 #
-# Routes: GET / and /hello (public), GET /health (the proxy's checks), GET /api/notes (token with
-# notes:read), POST /api/notes (notes:write, JSON {"text": ...}), GET /api/slow (takes 5 s), and
+# Routes: GET / and /hello (public), GET /health (for a proxy's health checks; this lab's proxy
+# runs none), GET /api/notes (token with notes:read), POST /api/notes (notes:write, JSON
+# {"text": ...}), GET /api/slow (takes 5 s), and
 # a WebSocket echo at /ws.
 import asyncio
 import json

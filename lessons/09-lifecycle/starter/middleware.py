@@ -67,10 +67,18 @@ def accepts_gzip(value):
 
 def compression(inner):
     """gzip on the way back, when the client said it accepts gzip. Behind this lab's proxy it never
-    does: the proxy compresses for the client itself and takes Accept-Encoding off the request."""
+    does: the proxy compresses for the client itself and takes Accept-Encoding off the request.
+    Every answer says Vary: Accept-Encoding, compressed or not: which one a client gets depends on
+    that header (RFC 9110 §12.5.5), so a cache must keep the two apart."""
     async def app(scope, receive, send):
-        if scope['type'] != 'http' or not accepts_gzip(header(scope, b'accept-encoding')):
+        if scope['type'] != 'http':
             return await inner(scope, receive, send)
+        if not accepts_gzip(header(scope, b'accept-encoding')):
+            async def add_vary(message):
+                if message['type'] == 'http.response.start':
+                    message = {**message, 'headers': [*message.get('headers', []), (b'vary', b'Accept-Encoding')]}
+                await send(message)
+            return await inner(scope, receive, add_vary)
         start, chunks = None, []
 
         async def gather(message):
@@ -85,8 +93,8 @@ def compression(inner):
             headers = [(k, v) for k, v in start.get('headers', []) if k.lower() != b'content-length']
             if len(body) >= 200 and not any(k.lower() == b'content-encoding' for k, _ in headers):
                 body = gzip.compress(body)
-                headers += [(b'content-encoding', b'gzip'), (b'vary', b'Accept-Encoding')]
-            headers.append((b'content-length', str(len(body)).encode()))
+                headers.append((b'content-encoding', b'gzip'))
+            headers += [(b'vary', b'Accept-Encoding'), (b'content-length', str(len(body)).encode())]
             await send({**start, 'headers': headers})
             await send({'type': 'http.response.body', 'body': body})
         await inner(scope, receive, gather)

@@ -65,10 +65,14 @@ def compression(inner):
     """gzip on the way back, when the client said it accepts gzip. Behind this lab's proxy it never
     does: the proxy compresses for the client itself and takes Accept-Encoding off the request.
     It must hold the status and headers until it has the whole body (their Content-Length changes),
-    so it gives inner a start_response that only notes them, and calls the real one itself."""
+    so it gives inner a start_response that only notes them, and calls the real one itself.
+    Every answer says Vary: Accept-Encoding, compressed or not: which one a client gets depends on
+    that header (RFC 9110 §12.5.5), so a cache must keep the two apart."""
     def app(environ, start_response):
         if not accepts_gzip(environ.get('HTTP_ACCEPT_ENCODING')):
-            return inner(environ, start_response)
+            def add_vary(status, headers, exc_info=None):
+                return start_response(status, [*headers, ('Vary', 'Accept-Encoding')], exc_info)
+            return inner(environ, add_vary)
         held, written = {}, []
 
         def hold(status, headers, exc_info=None):
@@ -83,8 +87,8 @@ def compression(inner):
         headers = [(k, v) for k, v in held['headers'] if k.lower() != 'content-length']
         if len(body) >= 200 and not any(k.lower() == 'content-encoding' for k, _ in headers):
             body = gzip.compress(body)
-            headers += [('Content-Encoding', 'gzip'), ('Vary', 'Accept-Encoding')]
-        headers.append(('Content-Length', str(len(body))))
+            headers.append(('Content-Encoding', 'gzip'))
+        headers += [('Vary', 'Accept-Encoding'), ('Content-Length', str(len(body)))]
         start_response(held['status'], headers, held['exc_info'])
         return [body]
     return app
