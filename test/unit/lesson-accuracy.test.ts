@@ -129,6 +129,11 @@ const claims: Claim[] = [
     right: /`wsgi\.input_terminated` \(a later convention, not in PEP 3333.*prefix unique to it/,
   },
   {
+    where: ['wsgi', 'which-worker'],
+    why: 'the lab answers Connection: keep-alive, Gunicorn sync workers always Connection: close (Gunicorn docs: the sync worker does not support persistent connections)',
+    right: /Gunicorn's sync workers never keep a connection/,
+  },
+  {
     where: ['wsgi', 'hello-json'],
     why: 'wsgi_worker.py validate_next: past 100 requests in one second a worker validates one in 16, not every request',
     right: /one request in 16/,
@@ -214,6 +219,9 @@ describe('step texts keep the corrections of the accuracy review', () => {
     const oneIn = /^VALIDATE_ONE_IN = (\d+)/m.exec(worker)?.[1];
     expect(text('wsgi', 'hello-json')).toContain(`more than ${underLoad} in one second`);
     expect(text('wsgi', 'hello-json')).toContain(`one request in ${oneIn}`);
+    const turn = /^TURN_REQUESTS = (\d+)/m.exec(worker)?.[1];
+    const limitMs = Math.round(Number(/^TURN_LIMIT = ([\d.]+)/m.exec(worker)?.[1]) * 1000);
+    expect(text('wsgi', 'which-worker')).toContain(`up to ${turn} requests within ${limitMs} ms`);
   });
 });
 
