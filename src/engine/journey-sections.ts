@@ -125,7 +125,7 @@ const SCOPE_BYTES = new Set(['rawPath', 'queryString']);
 function scopeLines(scope: Record<string, unknown>): string[] {
   const lines = Object.entries(scope)
     .filter(([name]) => name !== 'stateKeys')
-    .map(([name, v]) => `${SCOPE_KEYS[name] ?? name}: ${SCOPE_BYTES.has(name) ? 'b' : ''}${pythonRepr(v)}`);
+    .map(([name, v]) => `${SCOPE_KEYS[name] ?? name}: ${SCOPE_BYTES.has(name) ? 'b' : ''}${scopeValue(name, v)}`);
   lines.push('headers: the request headers above, names in lower case, as [bytes, bytes] pairs');
   const state = Array.isArray(scope.stateKeys) ? scope.stateKeys : [];
   if (state.length) lines.push(`state: what lifespan start-up stored (${state.join(', ')})`);
@@ -146,6 +146,12 @@ function pairLines(pairs: [string, string][] | undefined): string[] {
 
 function plain(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The lab servers and Uvicorn both hand the app `subprotocols` as a list, not a tuple. */
+function scopeValue(name: string, value: unknown): string {
+  if (name === 'subprotocols' && Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  return pythonRepr(value);
 }
 
 /** A scope value as Python prints it: 'text', 1.1, None, ('127.0.0.1', 5000). */

@@ -227,6 +227,30 @@ describe('the journey view', () => {
     expect(text.join('\n')).not.toContain('messagesDropped');
   });
 
+  it('shows a websocket scope as the app got it: no method (asgiref WebSocket spec), subprotocols a list', () => {
+    const request = fakeRequest('asgi', {
+      target: '/ws',
+      scope: {
+        type: 'websocket',
+        httpVersion: '1.1',
+        scheme: 'ws',
+        path: '/ws',
+        rawPath: '/ws',
+        queryString: '',
+        rootPath: '',
+        client: ['127.0.0.1', 5000],
+        server: ['127.0.0.1', 8700],
+        stateKeys: [],
+        subprotocols: ['chat'],
+      },
+    });
+    const { lines } = draw([request], request, { unfolded: true });
+    const text = lines.map((l) => l.trim());
+    expect(text).toContain("type: 'websocket'");
+    expect(text).toContain("subprotocols: ['chat']");
+    expect(text.some((l) => l.startsWith('method:'))).toBe(false);
+  });
+
   it("shows a WebSocket's messages on its connection after the handshake, and how it closed", () => {
     // Given the handshake request, its messages, another connection's message, and the close
     const handshake = fakeRequest('asgi', { target: '/ws', status: 101, conn: 4, websocket: true });
