@@ -28,7 +28,7 @@ def app(environ, start_response):
         return [body]
 
     if path == '/slow':
-        # A slow request: this worker can do nothing else for a second.
+        # A slow request: this worker serves no other request for a second.
         time.sleep(1)
         body = f'slept 1s in worker {os.getpid()}\n'.encode('utf-8')
         start_response('200 OK', [('Content-Type', 'text/plain; charset=utf-8')])

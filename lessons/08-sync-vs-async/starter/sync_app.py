@@ -2,7 +2,7 @@
 # 1, 2 and 4 worker processes, and with 1 worker of 4 threads (the same file each time).
 #
 # GET /db waits 100 ms, as if for a database, and answers. time.sleep() blocks the thread that
-# calls it: while it waits, this worker (or this thread) can do nothing else.
+# calls it: while it waits, this worker (or this thread) serves no other request.
 import os
 import threading
 import time

@@ -2,9 +2,9 @@
 # connection at a time: accept, read a request, build environ, call the app, write the response,
 # report it to the tutor, and then either wait for the next request on the same connection
 # (keep-alive) or go back to accept(). (Here the likeness ends: a Gunicorn sync worker never keeps
-# a connection; it answers "Connection: close" every time.) While the app runs, this process does
-# nothing else: that is why a WSGI server needs several workers (or threads) to serve several
-# clients at once.
+# a connection; it answers "Connection: close" every time.) While the app runs, this process
+# serves no other request (its two helper threads only watch the master and write events): that
+# is why a WSGI server needs several workers (or threads) to serve several clients at once.
 import os
 import select
 import signal
