@@ -1,6 +1,7 @@
 // A running lab's side of `check` and `ctl` from other terminals: it serves the token-protected
 // control endpoint and keeps the lab record (<workspace>/.labs/<lesson>.json) up to date. The
 // record's pid, URL and token are how another terminal finds this lab; it goes when the lab does.
+import { EXIT, TutorError } from './errors.js';
 import { newToken, removeRecord, removeRecordSync, startControlServer, writeRecord } from './control.js';
 import type { StepOutcome } from './checks.js';
 import type { Progress } from './progress.js';
@@ -11,6 +12,8 @@ export interface Controllable {
   readonly lesson: LoadedLesson;
   servers(): ServerSnapshot[];
   events(): readonly LabEvent[];
+  /** The last lines a server printed (stdout and stderr). */
+  logs(server: string): string[];
   check(stepId: string, answer?: string): Promise<StepOutcome>;
   control(action: 'stop' | 'start' | 'restart', server: string): Promise<void>;
 }
@@ -28,10 +31,12 @@ export class LabControl {
 
   static async open(lab: Controllable, workspace: string, progress?: Progress): Promise<LabControl> {
     const token = newToken();
-    const { server, url } = await startControlServer(token, async (route, body) => {
+    const { server, url } = await startControlServer(token, async (route, body, query) => {
       if (route === '/state')
         return { lesson: lab.lesson.id, pid: process.pid, servers: lab.servers(), events: lab.events().length };
       if (route === '/events') return lab.events();
+      // `lab --json` prints events only; a script that also wants a server's output asks here.
+      if (route === '/logs') return logsOf(lab, query.get('server') ?? '');
       if (route === '/check') return checkFor(lab, progress, stringOr(body.step), stringOr(body.answer));
       if (route === '/ctl') {
         await lab.control(body.action as 'stop' | 'start' | 'restart', String(body.server));
@@ -95,6 +100,18 @@ async function checkFor(
     };
   }
   return outcome;
+}
+
+function logsOf(lab: Controllable, name: string): { server: string; lines: string[] } {
+  if (!lab.servers().some((server) => server.name === name)) {
+    const names = lab.servers().map((server) => server.name);
+    throw new TutorError(
+      `The ${lab.lesson.id} lab has no server named "${name}".`,
+      `Ask for one of its servers: /logs?server=${names.join(' or /logs?server=')}.`,
+      EXIT.usage,
+    );
+  }
+  return { server: name, lines: lab.logs(name) };
 }
 
 /** A field of the request body, if it is a string (a number where text belongs is ignored). */

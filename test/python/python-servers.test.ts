@@ -1,5 +1,7 @@
 // The Python lab servers have their own unittest suites (src/servers/python/tests). This runs
 // them with the Python the lessons use, so `npm test` covers them, and shows their output on failure.
+// Their servers are started by the tutor (`gateway-tutor lab`, from dist/: run `npm run build` first)
+// under this Node.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +19,12 @@ describe.skipIf(!python)(
         execFile(
           python!.path,
           ['-W', 'ignore::ResourceWarning', '-m', 'unittest', 'discover', '-s', tests, '-t', tests],
-          { cwd: root, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
+          {
+            cwd: root,
+            timeout: 170_000,
+            maxBuffer: 16 * 1024 * 1024,
+            env: { ...process.env, GT_NODE: process.execPath },
+          },
           (error, stdout, stderr) =>
             resolve({
               code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,

@@ -1,4 +1,4 @@
-# Test helper for the ASGI lab server: start it as the tutor would (labserver.LabServer), and speak
+# Test helper for the ASGI lab server: started by the tutor's Lab (labserver.LabServer), and speak
 # WebSocket to it by hand (masked client frames), so tests can also send what no library would.
 import base64
 import os

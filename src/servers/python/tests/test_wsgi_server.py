@@ -510,19 +510,25 @@ class WorkerLifeTest(unittest.TestCase):
 
     def test_workers_die_with_a_killed_master(self):
         server = LabServer(APP, '--workers', '2')
-        workers = server.workers
-        os.kill(server.process.pid, signal.SIGKILL)
-        server.process.wait()
-        wait_for(lambda: not any(pid_alive(p) for p in workers), what='the workers to exit')
-        server.stop()
+        try:
+            workers = server.workers
+            os.kill(server.pid, signal.SIGKILL)      # the master alone (the Lab then starts a new one)
+            wait_for(lambda: not any(pid_alive(p) for p in workers), what='the workers to exit')
+        finally:
+            server.stop()
 
     def test_end_of_stdin_stops_master_and_workers(self):
         server = LabServer(APP, '--workers', '2')
-        workers = server.workers
-        server.process.stdin.close()
-        server.process.wait(10)
-        wait_for(lambda: not any(pid_alive(p) for p in workers), what='the workers to exit')
-        server.stop()
+        try:
+            workers = server.workers
+            # The tutor killed outright cannot tear anything down: the server's stdin ends, and
+            # that alone must stop it and its workers.
+            server.process.kill()
+            server.process.wait()
+            wait_for(lambda: not any(pid_alive(p) for p in [server.pid, *workers]),
+                     what='the master and its workers to exit')
+        finally:
+            server.stop()
 
     def test_saving_the_app_reloads_it_and_an_import_error_keeps_the_server_up(self):
         server = LabServer(APP, '--workers', '2')
