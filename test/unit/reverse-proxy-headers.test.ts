@@ -10,6 +10,7 @@ import {
   requestHeadersForBackend,
   responseHeadersForClient,
 } from '../../src/servers/reverse-proxy/forwarding.mjs';
+import { lowerCaseFields } from '../../src/servers/reverse-proxy/respond.mjs';
 import { mayRetry, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
 
 /** Just enough of an IncomingMessage for the header rules. */
@@ -213,6 +214,16 @@ describe('isCompressible', () => {
     expect(addVary('accept-encoding')).toBe('accept-encoding');
     expect(weakenEtag('"x"')).toBe('W/"x"');
     expect(weakenEtag('W/"x"')).toBe('W/"x"');
+  });
+  it('reads a Vary sent on two lines as one list, so adding Accept-Encoding keeps Origin (RFC 9110 §5.3)', () => {
+    const lower = lowerCaseFields([
+      ['vary', 'Origin'],
+      ['Content-Type', 'application/json'],
+      ['vary', 'Accept-Encoding'],
+    ]);
+    expect(lower.vary).toBe('Origin, Accept-Encoding');
+    expect(addVary(lower.vary)).toBe('Origin, Accept-Encoding');
+    expect(lower['content-type']).toBe('application/json');
   });
 });
 

@@ -123,9 +123,19 @@ function bodyBroke(res, fields, error) {
 }
 
 /** Header pairs as an object keyed by lower-case name (the last value wins), for quick checks. */
-function lowerCaseFields(pairs) {
+/**
+ * The fields by lower-case name. A field sent on several lines (two `Vary` lines: one from a CORS
+ * layer, one from a compression layer) is one comma-separated list (RFC 9110 §5.3): keeping only
+ * the last line would drop `Vary: Origin` when Accept-Encoding is added.
+ * @param {[string, string][]} pairs
+ */
+export function lowerCaseFields(pairs) {
+  /** @type {Record<string, string>} */
   const lower = {};
-  for (const [name, value] of pairs) lower[name.toLowerCase()] = value;
+  for (const [name, value] of pairs) {
+    const key = name.toLowerCase();
+    lower[key] = lower[key] === undefined ? value : `${lower[key]}, ${value}`;
+  }
   return lower;
 }
 
