@@ -276,7 +276,9 @@ def parse_args(argv, lab):
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--threads', type=int, default=1,
                         help='threads per worker, each serving one request at a time (like gthread)')
-    parser.add_argument('--timeout', type=float, default=30.0, help='seconds a request may take')
+    parser.add_argument('--timeout', type=float, default=30.0,
+                        help='seconds a request may take before its worker is killed (with --threads, '
+                             'requests are not timed: see wsgi_threads.py)')
     parser.add_argument('--graceful-timeout', type=float, default=10.0)
     parser.add_argument('--header-timeout', type=float, default=10.0,
                         help='seconds a client has to send a whole request head (then 408)')
