@@ -2,6 +2,7 @@
 # worker serves more than UNDER_LOAD requests a second, and kept-alive connections that take
 # short turns while other clients wait.
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -32,6 +33,7 @@ class ValidationUnderLoadTest(unittest.TestCase):
 
     def test_the_first_request_after_a_load_is_validated_even_under_load(self):
         workspace = tempfile.mkdtemp(prefix='gt-wsgi-test-')
+        self.addCleanup(shutil.rmtree, workspace, True)
         with open(os.path.join(workspace, 'app.py'), 'w') as f:
             f.write(HELLO)
         mount = Mount('', 'app:app', workspace, validate=True)
