@@ -38,6 +38,28 @@ const yogaWithoutFetch = {
   },
 };
 
+// string-width, slice-ansi and ansi-tokenize (Ink's) each build an Intl.Segmenter as they load;
+// the first one loads ICU's break rules. They get grapheme-segmenter.mjs instead, which cuts
+// simple strings itself and makes a real one only when a string needs it.
+const SEGMENTER_USERS =
+  /(string-width[\\/]index|slice-ansi[\\/]tokenize-ansi|ansi-tokenize[\\/]build[\\/]tokenize)\.js$/;
+const segmenterOnDemand = {
+  name: 'segmenter-on-demand',
+  setup(build) {
+    build.onLoad({ filter: SEGMENTER_USERS }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('new Intl.Segmenter(')) {
+        return { contents: source, warnings: [{ text: `${args.path}: no Intl.Segmenter to stand in for` }] };
+      }
+      const shim = JSON.stringify(join(root, 'scripts', 'grapheme-segmenter.mjs'));
+      return {
+        contents: `import { GraphemeSegmenter as __GtSegmenter } from ${shim};\n${source.replaceAll('new Intl.Segmenter(', 'new __GtSegmenter(')}`,
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -69,7 +91,7 @@ const common = {
 await build({
   ...common,
   entryPoints: { cli: join(root, 'src/cli.ts') },
-  plugins: [yogaWithoutFetch],
+  plugins: [yogaWithoutFetch, segmenterOnDemand],
   outdir: dist,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
