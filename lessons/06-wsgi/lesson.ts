@@ -38,7 +38,7 @@ const servers = labServers([
         '2',
         '--timeout',
         '30',
-        // Each request event carries the environ the app was given (the journey view shows it).
+        // Each request event carries the environ the server built for the app (the journey view shows it).
         '--report-environ',
       ],
     },

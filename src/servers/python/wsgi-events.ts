@@ -36,10 +36,13 @@ export const wsgiEvents = family(
     /** 'gunicorn' when Gunicorn served it (wsgi_gunicorn.py). */
     engine: optional(literal('gunicorn')),
     /**
-     * The environ the app was given, when the server runs with --report-environ (the lesson labs
-     * do): the keys PEP 3333 defines, REMOTE_ADDR/REMOTE_PORT, every HTTP_* (at most 40) and the
-     * server's own gateway_tutor.* keys. Text and numbers as they are, wsgi.version as [1, 0],
-     * objects (wsgi.input, wsgi.errors) as a short repr such as "<wsgi_http.Body object>";
+     * The environ the server built for the app, when it runs with --report-environ (the lesson
+     * labs do): the keys PEP 3333 defines, REMOTE_ADDR/REMOTE_PORT, every HTTP_* (at most 40) and
+     * any gateway_tutor.* keys already there. Taken just before the app is called, so without what
+     * comes later: the lab's validator (when it watches the request) wrapping wsgi.input and
+     * wsgi.errors and adding gateway_tutor.validator_notes. Text and numbers as they are,
+     * wsgi.version as [1, 0], objects (wsgi.input, wsgi.errors) as a short repr such as
+     * "<wsgi_http.Body object>";
      * values cut to 200 characters (see wsgi_trace.py).
      */
     environ: optional(record(json)),

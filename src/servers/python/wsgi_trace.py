@@ -1,6 +1,7 @@
 # What a WSGI server reports about one request besides its request event: its hop of the request's
 # journey (gt_trace.py), and, when the lab asks for it (--report-environ), a summary of the environ
-# the app was given. Used by our pre-fork server (wsgi_worker.py) and by Gunicorn's hooks
+# the server built for the app (taken before wsgi_validate.py, when it runs, wraps wsgi.input and
+# wsgi.errors). Used by our pre-fork server (wsgi_worker.py) and by Gunicorn's hooks
 # (wsgi_gunicorn.py), so both report the same way.
 #
 # A request without the proxy's X-Request-Id costs one dict lookup here: no hop, no events.
