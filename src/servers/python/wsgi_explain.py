@@ -98,6 +98,9 @@ EXPLANATIONS = [
     ('InputWrapper.readline',
      'Call wsgi.input.readline() with at most one argument.',
      'readline() ... the optional "size" argument to readline()'),
+    ('The write() callable takes a bytestring',      # this server's own words (wsgi_response.py)
+     'The write() callable returned by start_response takes bytes, not str: write(b"...").',
+     'The write() callable takes a bytestring'),
     ('WriteWrapper.__call__',
      'The write() callable returned by start_response takes bytes, not str: write(b"...").',
      'The write() callable takes a bytestring'),
@@ -124,7 +127,7 @@ def explain(error):
     where = _validate_frame(error)
     for words, explanation, quote in EXPLANATIONS:
         if words in text or words == where:
-            said = 'the server' if type(error).__name__ == 'HeaderError' else 'wsgiref.validate'
+            said = 'the server' if type(error).__name__ in ('HeaderError', 'BodyError') else 'wsgiref.validate'
             return f'{explanation}\nPEP 3333: "{quote}".\n({said} said: {text or where})'
     if where:
         return f'wsgiref.validate found a WSGI mistake in {where}: {text}'
