@@ -172,6 +172,7 @@ async function memory() {
       readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(process.execPath),
     );
     servers = labServers.length;
+    last.tutor = { rss: 0, pss: 0 };
     last.server = { rss: 0, pss: 0 };
     for (const [who, pid] of [['tutor', tutor], ...labServers.map((pid) => ['server', pid])]) {
       const now = { rss: status(pid, 'VmRSS'), pss: pss(pid) };
