@@ -31,6 +31,7 @@ const TEACHES: Record<string, string> = {
 /** The hop's own header changes as lines: "+ Name: value", "~ Name: value", "- Name". */
 export function changeLines(hop: HopPassage): string[] {
   return [
+    ...(hop.target ? [`request line: ${hop.target[0]} → ${hop.target[1]}`] : []),
     ...hop.added.map(([name, value]) => `+ ${name}: ${value}`),
     ...hop.changed.map(([name, value]) => `~ ${name}: ${value}`),
     ...hop.removed.map((name) => `- ${name}`),

@@ -27,6 +27,9 @@ export interface HopPassage {
   added: [string, string][];
   removed: string[];
   changed: [string, string][];
+  /** The request line's method and target as this hop got it and as the next hop got it, when
+   * they differ (a forward proxy's absolute-form becomes origin-form). */
+  target?: [string, string];
   /** What this hop's server reported of the request (its request event), when it did. */
   request?: RequestEvent;
   /** The server's later events about the same request: a WebSocket's messages and its end. */

@@ -70,12 +70,20 @@ function withRequests(journey: Journey, mine: RequestEvent[]): Journey {
   const inner = unused.find((r) => !hops.some((hop) => hop.server === r.server));
   const last = hops.at(-1);
   if (inner && last?.passedOn) hops.push(hopOf(inner, last.depth + 1));
+  // Where the next hop is another server that reported the request too, its changes are what
+  // that server really saw, not what the hop meant to send: Node's keep-alive agent, say, adds
+  // Connection: keep-alive after the proxy took the client's Connection header off.
+  hops.forEach((hop, i) => {
+    const next = hops[i + 1];
+    if (!hop.passedOn || !hop.request || !next?.request || next.server === hop.server) return;
+    Object.assign(hop, observedChanges(hop.request, next.request));
+  });
   return summarize(journey.requestId, journey.events, hops, true);
 }
 
 /** A hop made from a request event; `next` is the inner server's view of the same request. */
 function hopOf(request: RequestEvent, depth: number, next?: RequestEvent): HopPassage {
-  const changes = next ? headerChanges(request.headers ?? [], next.headers ?? []) : undefined;
+  const changes = next ? observedChanges(request, next) : undefined;
   return {
     hop: request.server,
     server: request.server,
@@ -91,8 +99,27 @@ function hopOf(request: RequestEvent, depth: number, next?: RequestEvent): HopPa
     added: changes?.added ?? [],
     removed: changes?.removed ?? [],
     changed: changes?.changed ?? [],
+    ...(changes?.target ? { target: changes.target } : {}),
     request,
   };
+}
+
+/** What changed between the request `outer` received and the one `inner` received: the request
+ * target (a forward proxy turns the absolute-form it got into origin-form, RFC 9112 §3.2) and the
+ * headers. A FastCGI app is sent no headers at all: its view is rebuilt from the HTTP_* params,
+ * and Content-Length and Content-Type travel as CONTENT_LENGTH and CONTENT_TYPE (RFC 3875
+ * §4.1.2-3), so they are not "removed". */
+function observedChanges(outer: RequestEvent, inner: RequestEvent) {
+  const changes = headerChanges(outer.headers ?? [], inner.headers ?? []);
+  const fastcgi = (outer as { records?: unknown }).records !== undefined;
+  const removed = changes.removed.map((name) =>
+    fastcgi && /^content-(length|type)$/i.test(name)
+      ? `${name} (sent as the ${name.toUpperCase().replace('-', '_')} param instead)`
+      : name,
+  );
+  const target: [string, string] | undefined =
+    outer.target !== inner.target ? [`${outer.method} ${outer.target}`, `${inner.method} ${inner.target}`] : undefined;
+  return { ...changes, removed, ...(target ? { target } : {}) };
 }
 
 /** The request, and the front before it or the server behind it, as the servers saw them. */

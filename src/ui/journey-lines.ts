@@ -75,7 +75,7 @@ export function journeyLines(
   add(closeUp(chosen));
   const changes = changeLines(chosen);
   if (changes.length) {
-    add('headers it changed before passing the request on:', { tone: 'muted' });
+    add('what it changed before passing the request on:', { tone: 'muted' });
     for (const change of changes)
       add(change, { tone: change.startsWith('+') ? 'pass' : change.startsWith('-') ? 'fail' : 'warn' }, '  ');
   } else if (chosen.passedOn) add('the next hop saw the same request headers', { tone: 'muted' });

@@ -127,6 +127,8 @@ describe('requestJourney', () => {
         added: [['Via', '1.1 gateway-tutor-proxy']],
         changed: [['Accept', 'text/html']],
         removed: ['Proxy-Connection'],
+        // and the absolute-form target it got went on in origin-form (RFC 9112 §3.2)
+        target: ['GET http://news.test/headlines', 'GET /headlines'],
       });
       expect(journey.answeredBy?.hop).toBe('news');
     }
@@ -164,5 +166,55 @@ describe('requestJourney', () => {
     ]);
     expect(journey.hops[0]!.request).toBe(front);
     expect(journey.complete).toBe(true);
+  });
+
+  it('shows the header changes the backend really saw, not only the ones the proxy reported', () => {
+    // Given a proxy that reported taking Connection off, and a backend that got Connection: keep-alive
+    seq = 0;
+    const traces = [
+      trace('proxy', 'proxy', 0, 'received', 0),
+      trace('proxy', 'proxy', 0, 'passed-on', 1, { added: [['X-Request-Id', 'r1']], removed: ['Connection'] }),
+      trace('proxy', 'proxy', 0, 'answered', 12, { status: 200 }),
+    ];
+    const front = fakeRequest('proxy', { requestId: 'r1', headers: [['Connection', 'close']] });
+    const backend = fakeRequest('app1', {
+      headers: [
+        ['X-Request-Id', 'r1'],
+        ['Connection', 'keep-alive'],
+      ],
+    });
+    const journey = requestJourney([...traces, front, backend], backend);
+    expect(journey.hops[0]).toMatchObject({
+      added: [['X-Request-Id', 'r1']],
+      changed: [['Connection', 'keep-alive']],
+      removed: [],
+    });
+  });
+
+  it('does not call Content-Length and Content-Type removed at a FastCGI hop: they went as params', () => {
+    const fastcgiServers = [
+      { name: 'fastcgi', role: 'web server speaking FastCGI' },
+      { name: 'app', role: 'FastCGI app' },
+    ];
+    const front = fakeRequest('fastcgi', {
+      time: 1000,
+      durationMs: 6,
+      method: 'POST',
+      target: '/echo',
+      records: [],
+      headers: [
+        ['Content-Length', '3'],
+        ['Content-Type', 'text/plain'],
+        ['Authorization', 'Basic eDp5'],
+      ],
+    });
+    const app = fakeRequest('app', { time: 999, durationMs: 1, method: 'POST', target: '/echo', headers: [] });
+    const journey = requestJourney([app, front], front, fastcgiServers);
+    expect(journey.hops[0]!.removed).toEqual([
+      'Content-Length (sent as the CONTENT_LENGTH param instead)',
+      'Content-Type (sent as the CONTENT_TYPE param instead)',
+      'Authorization',
+    ]);
+    expect(journey.hops[0]!.target).toBeUndefined();
   });
 });
