@@ -23,7 +23,7 @@ const ANSWER = new Set(['responseHeaders', 'durationMs', 'error']);
 const TEACHES: Record<string, string> = {
   env: 'CGI environment: the meta-variables the script was started with',
   records: 'FastCGI records, both ways',
-  environ: 'WSGI environ: what the app was called with',
+  environ: 'WSGI environ: what the server built to call the app with',
   scope: 'ASGI scope: what the app was called with',
   messages: 'ASGI events: receive() and send(), in order',
 };

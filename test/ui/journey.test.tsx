@@ -166,7 +166,7 @@ describe('the journey view', () => {
       },
     });
     const { frame } = draw([request], request);
-    expect(frame).toContain('▾ WSGI environ: what the app was called with (5)');
+    expect(frame).toContain('▾ WSGI environ: what the server built to call the app with (5)');
     // Values as Python has them: a tuple and a bool, not JSON's list and false
     expect(frame).toContain('wsgi.version=(1, 0)');
     expect(frame).toContain('wsgi.multithread=False');
