@@ -128,18 +128,28 @@ function matchedChain(requests: RequestEvent[], request: RequestEvent, servers: 
     /proxy|web server|front/i.test(servers.find((s) => s.name === r.server)?.role ?? '');
   const closest = (candidates: RequestEvent[], to: RequestEvent) =>
     candidates.sort((a, b) => Math.abs(a.time - to.time) - Math.abs(b.time - to.time))[0];
+  const outerOf = (inner: RequestEvent) =>
+    closest(
+      requests.filter((r) => front(r) && answeredFromBehind(r) && sameRequest(r, inner)),
+      inner,
+    );
   if (front(request)) {
+    if (!answeredFromBehind(request)) return [request];
     const inner = closest(
       requests.filter((r) => sameRequest(request, r)),
       request,
     );
-    return inner ? [request, inner] : [request];
+    // Each request behind is one request in front: a back-to-back request to the same path (the
+    // second of two, served from the cache) must not claim the first one's trip to the origin.
+    return inner && outerOf(inner) === request ? [request, inner] : [request];
   }
-  const outer = closest(
-    requests.filter((r) => front(r) && sameRequest(r, request)),
-    request,
-  );
+  const outer = outerOf(request);
   return outer ? [outer, request] : [request];
+}
+
+/** A front that served a stored copy (a forward proxy's cache HIT) never asked the server behind. */
+function answeredFromBehind(front: RequestEvent): boolean {
+  return (front as { cache?: unknown }).cache !== 'HIT';
 }
 
 /** Did `inner` see the request `outer` passed on? Same method and path (an absolute-form target

@@ -142,6 +142,25 @@ describe('requestJourney', () => {
     expect(journey.complete).toBe(true);
   });
 
+  it('a cache HIT right after a MISS to the same page is one hop: only the MISS reached the origin', () => {
+    // Given curl asking twice in a row: the proxy fetched the page once, then served its copy
+    const origin = fakeRequest('news', { time: 5000, durationMs: 3, target: '/headlines' });
+    const miss = fakeRequest('proxy', { time: 5002, durationMs: 20, target: 'http://news.test/headlines' });
+    const hit = fakeRequest('proxy', {
+      time: 5010,
+      durationMs: 1,
+      target: 'http://news.test/headlines',
+      cache: 'HIT',
+    });
+    const events = [origin, miss, hit];
+    expect(requestJourney(events, hit, servers).hops.map((h) => [h.hop, h.answer])).toEqual([['proxy', 'itself']]);
+    expect(requestJourney(events, miss, servers).hops.map((h) => h.hop)).toEqual(['proxy', 'news']);
+    expect(requestJourney(events, origin, servers).hops[0]!.request).toBe(miss);
+    // And a second uncached request to the same path does not take the first one's origin visit
+    const again = fakeRequest('proxy', { time: 5015, durationMs: 1, target: 'http://news.test/headlines' });
+    expect(requestJourney([...events, again], again, servers).hops.map((h) => h.hop)).toEqual(['proxy']);
+  });
+
   it('a request that ended without an answer is over, and says why', () => {
     const gone = fakeRequest('news', { status: null, aborted: true });
     const journey = requestJourney([gone], gone, servers);
