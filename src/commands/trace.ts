@@ -45,6 +45,8 @@ export async function trace(values: CliValues, args: string[]): Promise<number> 
   return 0;
 }
 
+/** The requests the tutor's log lists and numbers: a lab's own health checks are left out there
+ * (src/engine/session.ts), so #N must count without them too. */
 const learnersRequests = (events: LabEvent[]) =>
   events.filter((e): e is RequestEvent => e.event === 'request' && !(e as RequestEvent).healthCheck);
 
@@ -52,18 +54,17 @@ const learnersRequests = (events: LabEvent[]) =>
 function numbered(events: LabEvent[], request: RequestEvent, record: LabRecord): Journey {
   const journey = requestJourney(events, request, record.servers);
   if (journey.traced) return journey;
-  const index = events.filter((e) => e.event === 'request').indexOf(request);
+  const index = learnersRequests(events).indexOf(request);
   return { ...journey, requestId: `#${index + 1}` };
 }
 
 /** The journey the learner asked for; a usage error that says what there is when it is not found. */
 function find(events: LabEvent[], wanted: string | undefined, record: LabRecord): Journey {
   const requests = learnersRequests(events);
-  const all = events.filter((e): e is RequestEvent => e.event === 'request');
   const ids = tracedRequestIds(events);
   const number = wanted?.match(/^#?(\d+)$/)?.[1];
   if (number !== undefined) {
-    const request = all[Number(number) - 1];
+    const request = requests[Number(number) - 1];
     if (request) return numbered(events, request, record);
   } else {
     const id = wanted ?? ids.at(-1);
@@ -72,7 +73,7 @@ function find(events: LabEvent[], wanted: string | undefined, record: LabRecord)
     const latest = requests.at(-1);
     if (wanted === undefined && latest) return numbered(events, latest, record);
   }
-  if (all.length === 0) {
+  if (requests.length === 0) {
     const front = record.servers[0];
     throw usageError(
       `The ${record.lesson} lab has seen no request yet, so there is no journey to show.`,
@@ -80,7 +81,7 @@ function find(events: LabEvent[], wanted: string | undefined, record: LabRecord)
     );
   }
   throw usageError(
-    `No request ${wanted} in this lab: give the X-Request-Id the proxy sent back, or a number from the tutor's request log (1 to ${all.length}).`,
+    `No request ${wanted} in this lab: give the X-Request-Id the proxy sent back, or a number from the tutor's request log (1 to ${requests.length}).`,
     ids.length ? `The latest ids: ${ids.slice(-5).join(', ')}.` : 'No hop of this lab traced a request: use a number.',
   );
 }
