@@ -42,9 +42,14 @@ export function hopSections(hop: HopPassage): HopSection[] {
   const r = hop.request;
   if (!r) return [];
   const fields = r as RequestEvent & Record<string, unknown>;
+  // A FastCGI app is sent records, not HTTP: its request is rebuilt from the PARAMS it got
+  // (REQUEST_METHOD, REQUEST_URI, the HTTP_* variables).
+  const fastcgiApp = typeof fields.params === 'number' && typeof fields.stdinBytes === 'number';
   const sections: HopSection[] = [
     {
-      title: `what ${r.server} received`,
+      title: fastcgiApp
+        ? `what ${r.server} received, rebuilt from its PARAMS (it is sent no HTTP)`
+        : `what ${r.server} received`,
       lines: [`${r.method} ${r.target} HTTP/${r.httpVersion ?? '1.1'}`, ...pairLines(r.headers)],
       foldable: true,
     },

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { journeyOf, requestIdOf, type TraceEvent } from '../../src/engine/journey.js';
 import { journeyText } from '../../src/engine/journey-text.js';
+import { hopSections } from '../../src/engine/journey-sections.js';
 import { requestJourney } from '../../src/engine/request-journey.js';
 import { fakeRequest } from '../helpers/fake-context.js';
 
@@ -227,7 +228,15 @@ describe('requestJourney', () => {
         ['Authorization', 'Basic eDp5'],
       ],
     });
-    const app = fakeRequest('app', { time: 999, durationMs: 1, method: 'POST', target: '/echo', headers: [] });
+    const app = fakeRequest('app', {
+      time: 999,
+      durationMs: 1,
+      method: 'POST',
+      target: '/echo',
+      headers: [],
+      params: 16,
+      stdinBytes: 3,
+    });
     const journey = requestJourney([app, front], front, fastcgiServers);
     expect(journey.hops[0]!.removed).toEqual([
       'Content-Length (sent as the CONTENT_LENGTH param instead)',
@@ -235,5 +244,10 @@ describe('requestJourney', () => {
       'Authorization',
     ]);
     expect(journey.hops[0]!.target).toBeUndefined();
+    // And the app's request is named for what it is: rebuilt from PARAMS, not HTTP it received
+    expect(hopSections(journey.hops[1]!)[0]!.title).toBe(
+      'what app received, rebuilt from its PARAMS (it is sent no HTTP)',
+    );
+    expect(hopSections(journey.hops[0]!)[0]!.title).toBe('what fastcgi received');
   });
 });
