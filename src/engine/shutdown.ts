@@ -53,6 +53,15 @@ export function install(onSignal?: () => void): void {
       });
     });
   }
+  // A reader that went away (`lab --json | head -1`) is the end of the run, not a crash: the next
+  // write finds the pipe closed (EPIPE), and the tutor stops its labs and leaves without a word.
+  let readerGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (readerGone) return;
+    readerGone = true;
+    void teardownAll().finally(() => process.exit(0));
+  });
   let crashed = false;
   process.on('uncaughtException', (error) => {
     // Once only: with the terminal gone, even this write fails (EIO) and would land here again.

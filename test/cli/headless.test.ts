@@ -71,6 +71,36 @@ describe('headless commands', () => {
     expect(result.stdout).toMatch(/cannot run here: needs python3/);
   });
 
+  it('stops its lab quietly when the reader of lab --json goes away (| head -1)', async () => {
+    // Given `lab --json` whose reader takes the first line and leaves
+    const workspace = tempDir('headless-epipe');
+    const child = execa(process.execPath, [binPath, 'lab', 'http-basics', '--json'], {
+      env: commandEnv(workspace),
+      reject: false,
+      buffer: { stdout: false },
+    });
+    running.push(child);
+    const first = await new Promise<string>((resolve) =>
+      createInterface({ input: child.stdout! }).once('line', (line) => resolve(line)),
+    );
+    const { url, pid } = JSON.parse(first).servers[0];
+    child.stdout!.destroy();
+    // When the lab next has something to say (a request's event)
+    await fetch(url).then((r) => r.text());
+    // Then it stops every server and exits 0, with no crash report
+    const done = await child;
+    expect(done.exitCode).toBe(0);
+    expect(done.stderr).not.toMatch(/crashed|EPIPE/);
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'the origin server to be gone');
+  });
+
   it('runs a lab in one terminal and shows, checks by number and says what is next in another', async () => {
     // Given a lab started as a learner would, in text form
     const workspace = tempDir('headless');
