@@ -7,7 +7,7 @@
 // here one character at a time, as ICU would cut it; any other string goes to a real
 // Intl.Segmenter, made the first time one is needed. test/unit/grapheme-segmenter.test.ts checks
 // both against Intl.Segmenter.
-import { NARROW } from './string-width-fast.mjs';
+import { isNarrow } from './string-width-fast.mjs';
 
 const ESC = 0x1b;
 
@@ -15,16 +15,7 @@ const ESC = 0x1b;
 export function isSimple(text) {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if ((code >= 0x20 && code <= 0x7e) || code === ESC) continue;
-    let inTable = false;
-    for (const [first, last] of NARROW) {
-      if (code < first) break;
-      if (code <= last) {
-        inTable = true;
-        break;
-      }
-    }
-    if (!inTable) return false;
+    if (code !== ESC && !isNarrow(code)) return false;
   }
   return true;
 }

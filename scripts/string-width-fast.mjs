@@ -33,20 +33,18 @@ export const NARROW = [
 /** Width of `text` when every character is in NARROW (after colour codes are taken out), else
  * undefined. */
 export function narrowWidth(text) {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code <= 0x7e && code >= 0x20) continue;
-    let inTable = false;
-    for (const [first, last] of NARROW) {
-      if (code < first) break;
-      if (code <= last) {
-        inTable = true;
-        break;
-      }
-    }
-    if (!inTable) return undefined;
-  }
+  for (let i = 0; i < text.length; i++) if (!isNarrow(text.charCodeAt(i))) return undefined;
   return text.length;
+}
+
+/** Is this UTF-16 code unit a character of the one-column table? */
+export function isNarrow(code) {
+  if (code <= 0x7e && code >= 0x20) return true;
+  for (const [first, last] of NARROW) {
+    if (code < first) return false;
+    if (code <= last) return true;
+  }
+  return false;
 }
 
 export default function stringWidth(input, options) {
