@@ -12,23 +12,33 @@ import { waitFor } from '../helpers/processes.js';
 
 const HOPS = ['proxy', 'asgi', 'logging', 'compression', 'cors', 'auth', 'authz', 'body', 'handler'];
 
+/** `lab LESSON --json` as a script runs it: every line it prints, parsed, and each server's URL
+ * once it is ready. */
+async function jsonLab(lesson: string, workspace: string) {
+  const lines: Record<string, unknown>[] = [];
+  const child = execa(process.execPath, [binPath, 'lab', lesson, '--json'], {
+    env: commandEnv(workspace),
+    reject: false,
+    buffer: false,
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+  const ready = (await waitFor(() => lines.find((l) => l.event === 'ready'), 'the ready line', 20_000)) as {
+    servers: { name: string; url: string }[];
+  };
+  const url = (name: string) => ready.servers.find((s) => s.name === name)!.url;
+  return { child, lines, url };
+}
+
 describe('trace events of the lifecycle lab', () => {
   const workspace = tempDir('trace');
-  const lines: Record<string, unknown>[] = [];
+  let lines: Record<string, unknown>[] = [];
   let child: ResultPromise;
   let proxy = '';
 
   beforeAll(async () => {
-    child = execa(process.execPath, [binPath, 'lab', 'lifecycle', '--json'], {
-      env: commandEnv(workspace),
-      reject: false,
-      buffer: false,
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
-    const ready = (await waitFor(() => lines.find((l) => l.event === 'ready'), 'the ready line', 20_000)) as {
-      servers: { name: string; url: string }[];
-    };
-    proxy = ready.servers.find((s) => s.name === 'proxy')!.url;
+    const lab = await jsonLab('lifecycle', workspace);
+    ({ child, lines } = lab);
+    proxy = lab.url('proxy');
   }, 30_000);
 
   afterAll(async () => {
@@ -131,21 +141,14 @@ describe('trace events of the lifecycle lab', () => {
 
 describe('trace in a lab no hop traces (http-basics)', () => {
   const workspace = tempDir('trace-basics');
-  const lines: Record<string, unknown>[] = [];
+  let lines: Record<string, unknown>[] = [];
   let child: ResultPromise;
   let origin = '';
 
   beforeAll(async () => {
-    child = execa(process.execPath, [binPath, 'lab', 'http-basics', '--json'], {
-      env: commandEnv(workspace),
-      reject: false,
-      buffer: false,
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
-    const ready = (await waitFor(() => lines.find((l) => l.event === 'ready'), 'the ready line', 20_000)) as {
-      servers: { name: string; url: string }[];
-    };
-    origin = ready.servers[0]!.url;
+    const lab = await jsonLab('http-basics', workspace);
+    ({ child, lines } = lab);
+    origin = lab.url('origin');
   }, 30_000);
 
   afterAll(async () => {

@@ -234,20 +234,7 @@ export const fuzzLessons: FuzzLesson[] = [
     // "slowest layer"), and twenty of those pipelined go past the harness's 3 s rule.
     lesson: 'lifecycle',
     needsPython: true,
-    targets: [
-      {
-        server: 'proxy',
-        cases: http(['/', '/hello', '/health', '/static/index.html', '/ws', '/nope']),
-        normal: get('/hello'),
-        normalStatus: 200,
-      },
-      {
-        server: 'app',
-        cases: http(['/', '/hello', '/health', '/nope']),
-        normal: get('/hello'),
-        normalStatus: 200,
-      },
-    ],
+    targets: lifecycleTargets(['/', '/hello', '/health', '/nope']),
   },
   {
     // The same lab with the WSGI gateway: the pre-fork WSGI server with --report-environ, the notes
@@ -256,19 +243,20 @@ export const fuzzLessons: FuzzLesson[] = [
     lesson: 'lifecycle',
     loadEnv: { GATEWAY_TUTOR_LIFECYCLE_GATEWAY: 'wsgi' },
     needsPython: true,
-    targets: [
-      {
-        server: 'proxy',
-        cases: http(['/', '/hello', '/health', '/static/index.html', '/ws', '/nope']),
-        normal: get('/hello'),
-        normalStatus: 200,
-      },
-      {
-        server: 'app',
-        cases: http(['/', '/hello', '/health', '/ws', '/nope']),
-        normal: get('/hello'),
-        normalStatus: 200,
-      },
-    ],
+    targets: lifecycleTargets(['/', '/hello', '/health', '/ws', '/nope']),
   },
 ];
+
+/** The lifecycle lab's two targets: its proxy (public paths and static files), and the gateway
+ * behind it on `appPaths`. */
+function lifecycleTargets(appPaths: string[]): FuzzTarget[] {
+  return [
+    {
+      server: 'proxy',
+      cases: http(['/', '/hello', '/health', '/static/index.html', '/ws', '/nope']),
+      normal: get('/hello'),
+      normalStatus: 200,
+    },
+    { server: 'app', cases: http(appPaths), normal: get('/hello'), normalStatus: 200 },
+  ];
+}
