@@ -224,11 +224,8 @@ class Worker:
         any newcomer ends the wait, even one that another worker, idle in poll(), is about to
         take: waiting on for our client, whose next request may be slow to come, measured
         slower than letting it reconnect."""
-        if self.conn_poller.poll(NEXT_REQUEST_GRACE * 1000):
-            return True
-        ready = self.poller.poll(self.config.keepalive * 1000)
         # A request that already came is served, even when told to stop (it says Connection: close).
-        return any(fd == conn.fileno() for fd, _ in ready)
+        return self.client_speaks(conn, NEXT_REQUEST_GRACE, self.config.keepalive)
 
     def first_request_comes(self, conn):
         """A new connection that has not sent a byte may never send one: a proxy's keep-alive pool
@@ -237,12 +234,16 @@ class Worker:
         answers nobody). So it is treated like a kept-alive connection between requests: its
         client alone for FIRST_BYTE_GRACE, then any newcomer ends the wait. Once a first byte
         has come, the head deadline alone decides (read_head)."""
-        if self.conn_poller.poll(FIRST_BYTE_GRACE * 1000):
-            return True
-        timeout = getattr(self.config, 'header_timeout', HEAD_TIMEOUT)
-        ready = self.poller.poll(timeout * 1000)
         # Nothing in time, with nobody else waiting either: closed without a word, as read_head
         # does for a client that sent nothing (and nginx for client_header_timeout).
+        return self.client_speaks(conn, FIRST_BYTE_GRACE, getattr(self.config, 'header_timeout', HEAD_TIMEOUT))
+
+    def client_speaks(self, conn, grace, limit):
+        """Has conn's client sent something? Waits `grace` seconds for it alone, then up to `limit`
+        for it or a newcomer at the door (or a signal): whichever comes first ends the wait."""
+        if self.conn_poller.poll(grace * 1000):
+            return True
+        ready = self.poller.poll(limit * 1000)
         return any(fd == conn.fileno() for fd, _ in ready)
 
     def others_waiting(self):
