@@ -8,5 +8,6 @@ export default defineConfig({
     // Lab tests start real servers; two files at a time suits the 2-core machines this runs on.
     maxWorkers: 2,
     env: { FORCE_COLOR: '0', NO_COLOR: '1' },
+    globalSetup: ['test/helpers/run-tmpdir.ts'],
   },
 });
