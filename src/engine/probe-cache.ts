@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { version } from './paths.js';
+import { isExecutableFile } from './pyenv.js';
 
 export interface ProbeMemory {
   /** What the answers were probed under: version, folder and environment (see ENV). */
@@ -30,6 +31,7 @@ const ENV = [
   'PYTHON',
   'PYENV_VERSION',
   'PYENV_ROOT',
+  'PYENV_DIR',
   'VIRTUAL_ENV',
   'CONDA_PREFIX',
   'PYTHONPATH',
@@ -55,24 +57,22 @@ export function stamp(path: string): number | null {
   }
 }
 
-/** Where a command name is found on PATH, as the shell would find it (a path is itself). */
+/** Where a command name is found on PATH, as execvp finds it: the first executable file (an
+ * empty entry is the current folder, and gives a relative path); a path is itself. */
 export function which(command: string): string | null {
   if (command.includes('/')) return command;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, command);
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      /* not in this folder */
-    }
+    const candidate = dir ? join(dir, command) : command;
+    if (isExecutableFile(candidate)) return candidate;
   }
   return null;
 }
 
-/** pyenv's version files: the global one and each .python-version from here up. */
+/** pyenv's version files: the global one and each .python-version from here up; and its versions
+ * folder (installing 3.11.8 changes what "3.11" names). */
 export function pyenvFiles(): string[] {
-  const files = [join(process.env.PYENV_ROOT || join(homedir(), '.pyenv'), 'version')];
+  const root = process.env.PYENV_ROOT || join(homedir(), '.pyenv');
+  const files = [join(root, 'version'), join(root, 'versions')];
   for (let dir = process.cwd(); ; dir = dirname(dir)) {
     files.push(join(dir, '.python-version'));
     if (dirname(dir) === dir) break;

@@ -2,6 +2,7 @@
 // for each one, once per run, and how to say what is missing in a way a person can act on.
 import { execFile } from 'node:child_process';
 import { pyenvFiles, recall, remember, stamp, which, type ProbeMemory } from './probe-cache.js';
+import { resolvePyenvShim } from './pyenv.js';
 import type { LessonDefinition } from './types.js';
 
 export interface RequirementStatus {
@@ -109,20 +110,26 @@ async function lookForPython(): Promise<Python | null> {
   const candidates = [process.env.PYTHON, 'python3', 'python'].filter((c): c is string => Boolean(c));
   for (const candidate of candidates) {
     depends(candidate);
+    // A pyenv shim would spend 120 ms or more finding the interpreter: find it as pyenv does and
+    // run it directly (pyenv.ts), or run the shim when that cannot be done exactly.
+    const found = which(candidate);
+    const pyenv = found ? resolvePyenvShim(found) : undefined;
+    for (const file of pyenv?.consulted ?? []) probed.stamps[file] = stamp(file);
+    const file = pyenv?.interpreter ?? candidate;
     const { ok, out } = await new Promise<Ran>((resolve) => {
-      execFile(candidate, ['-W', 'ignore', '-c', PROBE], { timeout: 5000 }, (error, stdout, stderr) => {
+      execFile(file, ['-W', 'ignore', '-c', PROBE], { timeout: 5000 }, (error, stdout, stderr) => {
         resolve({ ok: !error, out: `${stdout}${stderr}`.trim() });
       });
     });
     if (!ok) continue;
-    let found: Omit<Python, 'path'>;
+    let python: Omit<Python, 'path'>;
     try {
-      found = JSON.parse(out.split('\n').pop() ?? '');
+      python = JSON.parse(out.split('\n').pop() ?? '');
     } catch {
       continue;
     }
-    const [major = 0, minor = 0] = found.version.split('.').map(Number);
-    if (major === 3 && minor >= 9) return { path: candidate, ...found, executable: found.executable || candidate };
+    const [major = 0, minor = 0] = python.version.split('.').map(Number);
+    if (major === 3 && minor >= 9) return { path: candidate, ...python, executable: python.executable || file };
   }
   return null;
 }
