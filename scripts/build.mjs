@@ -52,9 +52,54 @@ const segmenterOnDemand = {
         return { contents: source, warnings: [{ text: `${args.path}: no Intl.Segmenter to stand in for` }] };
       }
       const shim = JSON.stringify(join(root, 'scripts', 'grapheme-segmenter.mjs'));
+      const contents = source.replaceAll('new Intl.Segmenter(', 'new __GtSegmenter(');
       return {
-        contents: `import { GraphemeSegmenter as __GtSegmenter } from ${shim};\n${source.replaceAll('new Intl.Segmenter(', 'new __GtSegmenter(')}`,
+        contents: `import { GraphemeSegmenter as __GtSegmenter } from ${shim};\n${/string-width/.test(args.path) ? emojiPatternOnDemand(contents) : contents}`,
         resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
+// string-width builds /^\p{RGI_Emoji}$/v as it loads: V8 expands the property's thousands of
+// sequences then, 20–50 ms of the first frame, for a pattern that only a string outside the
+// one-column table (string-width-fast.mjs) ever meets. It is made the first time it is tested.
+const RGI_EMOJI = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
+function emojiPatternOnDemand(source) {
+  if (
+    !source.includes(RGI_EMOJI) ||
+    source.split('rgiEmojiRegex').length !== 3 ||
+    !source.includes('rgiEmojiRegex.test(')
+  ) {
+    console.warn('string-width: its emoji pattern changed; it is built as the tutor starts');
+    return source;
+  }
+  return source.replace(
+    RGI_EMOJI,
+    () =>
+      'let __gtRgiEmoji; const rgiEmojiRegex = { test: (text) => (__gtRgiEmoji ??= /^\\p{RGI_Emoji}$/v).test(text) };',
+  );
+}
+
+// `import { randomBytes } from 'node:crypto'` makes Node build the module's ES facade, which reads
+// every export, and reading `webcrypto` loads all of Web Crypto (5 ms at start-up, for a lock
+// file's random name). The bundle's own `require` (see the banner) gives the same functions
+// without touching those getters.
+const CRYPTO_GETTERS = ['webcrypto', 'subtle', 'getRandomValues'];
+const cryptoWithoutWebCrypto = {
+  name: 'crypto-without-webcrypto',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
+      args.kind === 'import-statement' && args.namespace !== 'gt-crypto'
+        ? { path: 'node:crypto', namespace: 'gt-crypto' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'gt-crypto' }, async () => {
+      const crypto = await import('node:crypto');
+      const names = Object.keys(crypto).filter((name) => name !== 'default' && !CRYPTO_GETTERS.includes(name));
+      return {
+        contents: `const crypto = require('node:crypto');\nexport default crypto;\nexport const { ${names.join(', ')} } = crypto;\nexport function getRandomValues(array) { return crypto.getRandomValues(array); }`,
+        loader: 'js',
       };
     });
   },
@@ -91,7 +136,7 @@ const common = {
 await build({
   ...common,
   entryPoints: { cli: join(root, 'src/cli.ts') },
-  plugins: [yogaWithoutFetch, segmenterOnDemand],
+  plugins: [yogaWithoutFetch, segmenterOnDemand, cryptoWithoutWebCrypto],
   outdir: dist,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
