@@ -182,7 +182,10 @@ class EventBatch:
         threading.Thread(target=self._write_late, name='gt-events', daemon=True).start()
 
     def add(self, event):
-        line = encode(event)
+        self.add_line(encode(event))
+
+    def add_line(self, line):
+        """An event already encoded: the bytes of one JSON line, ending in a newline."""
         with self.lock:
             if self.size + len(line) > self.max_bytes:
                 self._write()

@@ -19,13 +19,17 @@ MAX_REQUEST_LINE = 8190      # bytes, like Gunicorn's limit_request_line
 MAX_HEADER_BYTES = 32768     # the whole header section
 MAX_HEADER_FIELDS = 100      # like Gunicorn's limit_request_fields
 
-# A token (RFC 9110 §5.6.2): what a method or a header name may be made of.
-TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-VERSION = re.compile(rb'^HTTP/(\d)\.(\d)$')
+# The head is checked as text decoded from latin-1 (one character per byte, so every rule below
+# is a rule on the bytes). A token (RFC 9110 §5.6.2): what a method or a header name is made of.
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+VERSION = re.compile(r'HTTP/(\d)\.(\d)')
+# A header field line (RFC 9112 §5): a token, a colon, optional whitespace, then the value, in
+# which CR, LF and NUL may not appear. No space before the colon (§5.1), and no obsolete line
+# folding (§5.2): a folded line starts with whitespace, which no token does. One regular
+# expression checks a whole line and splits it; bad_field() says which rule a line broke.
+FIELD = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\r\n\x00]*)")
 TOKEN_BYTES = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-BARE_LF = re.compile(rb'(?<!\r)\n')
-CONTROL = re.compile(rb'[\x00-\x20\x7f]')      # not allowed in a request target
-BAD_IN_VALUE = re.compile(rb'[\r\n\x00]')       # not allowed in a header value
+CONTROL = re.compile(r'[\x00-\x20\x7f]')       # not allowed in a request target
 TLS_HANDSHAKE = 0x16         # the first byte of a TLS record carrying a ClientHello
 
 HEAD_TIMEOUT = 10.0          # seconds for a whole request head, from its first byte's turn
@@ -75,6 +79,19 @@ class Reader:
         if self.body_started is not None:
             self.body_bytes += len(chunk)
 
+    def read_ready(self):
+        """Whatever the client has sent already, without waiting. True when there was something
+        to read (bytes, or the end of the connection: read_head will tell which), False when
+        nothing has come yet."""
+        try:
+            chunk = self.sock.recv(65536, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True                 # reset by the client: read_head meets the error too
+        self.buffer += chunk
+        return True
+
     def _current_deadline(self):
         if self.body_started is None:
             return self.deadline
@@ -107,10 +124,10 @@ class Reader:
         start = 0
         while True:
             # RFC 9112 §2.2: empty lines before a request line are skipped.
-            while self.buffer[:2] == b'\r\n':
+            while self.buffer.startswith(b'\r\n'):
                 del self.buffer[:2]
-            self._refuse_early()
             end = self.buffer.find(b'\r\n\r\n', start)
+            self._refuse_early(end)
             if end >= 0:
                 head = bytes(self.buffer[:end + 4])
                 del self.buffer[:end + 4]
@@ -131,9 +148,10 @@ class Reader:
                     raise HttpError(400, 'Bad Request', 'the connection closed in the middle of the request head')
                 raise
 
-    def _refuse_early(self):
+    def _refuse_early(self, head_end):
         """Bytes no HTTP request can begin with, or lines no HTTP/1.1 head may have, are refused
-        now: waiting for an empty line that will never come would hold this worker."""
+        now: waiting for an empty line that will never come would hold this worker. head_end:
+        where the empty line that ends the head starts, -1 while it has not come."""
         if not self.buffer:
             return
         if self.buffer[0] == TLS_HANDSHAKE:
@@ -141,8 +159,9 @@ class Reader:
                             'this port speaks plain HTTP, and that was a TLS handshake: use http://, not https://')
         if self.buffer[0] not in TOKEN_BYTES:
             raise HttpError(400, 'Bad Request', f'a request starts with a method, not {bytes(self.buffer[:8])!r}')
-        head_end = self.buffer.find(b'\r\n\r\n')
-        if BARE_LF.search(self.buffer, 0, head_end + 4 if head_end >= 0 else len(self.buffer)):
+        # A bare LF is an LF that is not part of a CRLF: there is one when LFs outnumber CRLFs.
+        end = head_end + 4 if head_end >= 0 else len(self.buffer)
+        if self.buffer.count(b'\n', 0, end) != self.buffer.count(b'\r\n', 0, end):
             raise HttpError(400, 'Bad Request', 'a line ended with a bare LF: HTTP/1.1 lines end with CRLF '
                             '(RFC 9112 §2.2)')
 
@@ -174,6 +193,7 @@ class Request:
         self.method = method          # 'GET'
         self.target = target          # '/path?q=1', exactly as sent
         self.version = version        # (1, 1)
+        self.version_text = f'{version[0]}.{version[1]}'     # '1.1'
         self.headers = headers        # [(name, value), ...] as str (latin-1), wire order and case
         self.body_length = None       # from Content-Length
         self.chunked = False
@@ -187,28 +207,24 @@ class Request:
                 return value
         return None
 
-    @property
-    def version_text(self):
-        return f'{self.version[0]}.{self.version[1]}'
-
 
 def parse_head(head):
     """Turn the bytes of a request head into a Request, or raise HttpError."""
-    lines = head[:-4].split(b'\r\n')
+    lines = head[:-4].decode('latin-1').split('\r\n')
     request_line = lines[0]
     if len(request_line) > MAX_REQUEST_LINE:
         raise HttpError(414, 'URI Too Long', f'the request line is longer than {MAX_REQUEST_LINE} bytes')
-    parts = request_line.split(b' ')
+    parts = request_line.split(' ')
     if len(parts) != 3:
         raise HttpError(400, 'Bad Request',
-                        f'a request line is METHOD SP target SP HTTP-version; got {request_line[:80]!r}')
+                        f'a request line is METHOD SP target SP HTTP-version; got {raw(request_line, 80)}')
     method, target, version = parts
-    if not TOKEN.match(method):
-        raise HttpError(400, 'Bad Request', f'not a method: {method[:40]!r}')
-    matched = VERSION.match(version)
+    if not TOKEN.fullmatch(method):
+        raise HttpError(400, 'Bad Request', f'not a method: {raw(method, 40)}')
+    matched = VERSION.fullmatch(version)
     if not matched:
-        raise HttpError(400, 'Bad Request', f'not an HTTP version: {version[:20]!r}')
-    if matched.group(1) != b'1':
+        raise HttpError(400, 'Bad Request', f'not an HTTP version: {raw(version, 20)}')
+    if matched.group(1) != '1':
         raise HttpError(505, 'HTTP Version Not Supported', 'this server speaks HTTP/1.0 and HTTP/1.1')
     if not target or CONTROL.search(target):
         raise HttpError(400, 'Bad Request', 'the request target is empty or has control characters')
@@ -222,19 +238,28 @@ def parse_head(head):
                         f'the header section is longer than {MAX_HEADER_BYTES} bytes')
     headers = []
     for line in header_lines:
-        name, colon, value = line.partition(b':')
-        # No space before the colon (RFC 9112 §5.1), and no obsolete line folding (§5.2).
-        if not colon or not TOKEN.match(name):
-            raise HttpError(400, 'Bad Request', f'not a header field: {line[:80]!r}')
-        value = value.strip(b' \t')
-        if BAD_IN_VALUE.search(value):
-            raise HttpError(400, 'Bad Request', f'bad characters in header {name.decode()!r}')
-        headers.append((name.decode('latin-1'), value.decode('latin-1')))
+        field = FIELD.fullmatch(line)
+        if field is None:
+            raise bad_field(line)
+        name, value = field.groups()
+        headers.append((name, value.rstrip(' \t')))
 
-    request = Request(method.decode('latin-1'), target.decode('latin-1'),
-                      (1, int(matched.group(2))), headers)
+    request = Request(method, target, (1, int(matched.group(2))), headers)
     _read_framing(request)
     return request
+
+
+def bad_field(line):
+    """The error for a header line FIELD did not match: which rule it broke."""
+    name, colon, _ = line.partition(':')
+    if not colon or not TOKEN.fullmatch(name):
+        return HttpError(400, 'Bad Request', f'not a header field: {raw(line, 80)}')
+    return HttpError(400, 'Bad Request', f'bad characters in header {name!r}')
+
+
+def raw(text, limit):
+    """A piece of the head as the client sent it, for an error message: b'GET /\\x00'."""
+    return repr(text[:limit].encode('latin-1'))
 
 
 def _read_framing(request):
@@ -280,22 +305,24 @@ class Body:
     It never reads past the end of this request's body, so the next request on a kept-alive
     connection stays in the buffer."""
 
-    def __init__(self, reader, request, max_body, on_first_read=None):
+    def __init__(self, reader, request, max_body):
         self.reader = reader
         self.chunked = request.chunked
         self.remaining = request.body_length or 0   # bytes left in the body (or current chunk)
         self.done = not request.chunked and self.remaining == 0
         self.max_body = max_body
         self.received = 0
-        self.on_first_read = on_first_read          # sends "100 Continue" when the client asked
+        # "Expect: 100-continue" (RFC 9110 §10.1.1): the client waits for a go-ahead before it
+        # sends the body. It gets it when the body is first read (by the app, or by drain()).
+        self.send_continue = request.expect_continue and request.version >= (1, 1)
         self.pending = bytearray()                  # read but not yet handed out (for readline)
 
     # -- the reading machinery --------------------------------------------------------------
     def _next_piece(self, limit):
         """Up to `limit` bytes of body, or b'' at its end."""
-        if self.on_first_read:
-            callback, self.on_first_read = self.on_first_read, None
-            callback()
+        if self.send_continue:
+            self.send_continue = False
+            self.reader.sock.sendall(b'HTTP/1.1 100 Continue\r\n\r\n')
         self.reader.start_body()
         if not self.chunked and self.remaining == 0:
             self.done = True
@@ -395,6 +422,8 @@ class Body:
     def drain(self, limit):
         """After the response: skip what the app did not read, so the connection can be reused.
         Returns False when more than `limit` bytes were left (then we close instead)."""
+        if self.done and not self.pending:
+            return True                  # nothing left (most requests have no body at all)
         skipped = len(self.pending)
         self.pending.clear()
         while skipped <= limit:

@@ -163,6 +163,7 @@ class Response:
         can fail (a Content-Length that is not a number, a character latin-1 cannot carry) fails
         here, before headers_sent is set: then the server can still answer 500 and say why."""
         headers = [(str(n), str(v)) for n, v in self.headers]
+        names = {n.lower() for n, _ in headers}
         content_length = None
         for name, value in headers:
             if name.lower() == 'content-length':
@@ -179,7 +180,6 @@ class Response:
         if keep_alive and self.others_waiting():
             keep_alive = False            # give this worker to the next client (wsgi_worker.py)
         headers.append(('X-Worker-Pid', str(self.pid)))
-        names = {n.lower() for n, _ in headers}
         if 'date' not in names:
             headers.append(('Date', http_date()))
         if 'server' not in names:

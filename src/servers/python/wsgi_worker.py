@@ -18,6 +18,7 @@ from urllib.parse import unquote_to_bytes
 
 from gt_lab import EventBatch
 
+from wsgi_event import request_event, request_line
 from wsgi_explain import advice, explain
 from wsgi_http import HEAD_TIMEOUT, Body, ClientGone, HttpError, Reader, parse_head
 from wsgi_loader import AppLoadError
@@ -74,6 +75,7 @@ class Worker:
         self.poller = select.poll()
         self.poller.register(listener, select.POLLIN)
         self.conn_poller = select.poll()   # the current connection alone
+        self.watched = None                # the connection those two watch, once it was waited for
         self.turn_ends = 0.0               # when the current connection's turn is over at the latest
         self.turn_left = 0                 # requests left in it
         self.options = socket_options(config)
@@ -84,6 +86,7 @@ class Worker:
         self.stop_flag = threading.Event()
         self.threads = getattr(config, 'threads', 1)    # --threads: lanes in this process
         self.second, self.in_second = 0, 0     # the current second, and requests started in it
+        self.server_environ = self.environ_of_server()
 
     @property
     def stopping(self):
@@ -131,7 +134,7 @@ class Worker:
     def serve_forever(self):
         while not self.stopping:
             try:
-                conn, address = self.listener.accept()
+                conn, address = self.accept()
             except (InterruptedError, BlockingIOError):
                 # Nobody at the door (or another worker took the client): say everything, then
                 # wait with the other idle workers for a new client, or a signal.
@@ -144,6 +147,13 @@ class Worker:
                 self.serve_connection(conn, address)
             finally:
                 conn.close()
+
+    def accept(self):
+        """listener.accept(), without its cost of asking the new socket what it is: we know
+        (TCP over IPv4), and socket.accept() spends microseconds turning its family and type
+        into enums, on every connection."""
+        fd, address = self.listener._accept()
+        return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fd), address
 
     def _on_sigterm(self, signum, frame):
         self.stop_flag.set()
@@ -173,14 +183,14 @@ class Worker:
         remote = f'{address[0]}:{address[1]}'
         self.turn_ends = time.monotonic() + TURN_LIMIT
         self.turn_left = TURN_REQUESTS
-        self.poller.register(conn, select.POLLIN)
-        self.conn_poller.register(conn, select.POLLIN)
         try:
-            if self.first_request_comes(conn):
+            if self.first_request_comes(conn, reader):
                 self.serve_requests(conn, reader, address, conn_id, remote)
         finally:
-            self.poller.unregister(conn)
-            self.conn_poller.unregister(conn)
+            if self.watched is not None:
+                self.poller.unregister(conn)
+                self.conn_poller.unregister(conn)
+                self.watched = None
 
     def set_socket_options(self, conn):
         """TCP_NODELAY (send small responses at once), and kernel timeouts so that a client that
@@ -227,13 +237,17 @@ class Worker:
         # A request that already came is served, even when told to stop (it says Connection: close).
         return self.client_speaks(conn, NEXT_REQUEST_GRACE, self.config.keepalive)
 
-    def first_request_comes(self, conn):
+    def first_request_comes(self, conn, reader):
         """A new connection that has not sent a byte may never send one: a proxy's keep-alive pool
         or a browser opens connections ahead of need. Waiting out the head deadline for it would
         hold this worker while real clients queue (two such connections and a two-worker lab
         answers nobody). So it is treated like a kept-alive connection between requests: its
         client alone for FIRST_BYTE_GRACE, then any newcomer ends the wait. Once a first byte
-        has come, the head deadline alone decides (read_head)."""
+        has come, the head deadline alone decides (read_head). Most often the request came
+        with the connection (a client sends it as soon as it has connected): one read that
+        does not wait finds it, and no poll() is needed."""
+        if reader.read_ready():
+            return True
         # Nothing in time, with nobody else waiting either: closed without a word, as read_head
         # does for a client that sent nothing (and nginx for client_header_timeout).
         return self.client_speaks(conn, FIRST_BYTE_GRACE, getattr(self.config, 'header_timeout', HEAD_TIMEOUT))
@@ -241,6 +255,10 @@ class Worker:
     def client_speaks(self, conn, grace, limit):
         """Has conn's client sent something? Waits `grace` seconds for it alone, then up to `limit`
         for it or a newcomer at the door (or a signal): whichever comes first ends the wait."""
+        if self.watched is None:            # the first wait on this connection: watch it from now on
+            self.poller.register(conn, select.POLLIN)
+            self.conn_poller.register(conn, select.POLLIN)
+            self.watched = conn
         if self.conn_poller.poll(grace * 1000):
             return True
         ready = self.poller.poll(limit * 1000)
@@ -280,14 +298,7 @@ class Worker:
             if request.body_length is not None and request.body_length > self.config.max_body:
                 raise HttpError(413, 'Content Too Large',
                                 f'the body is {request.body_length} bytes; the limit is {self.config.max_body}')
-            continue_sent = []
-
-            def send_continue():
-                if request.expect_continue and request.version >= (1, 1) and not continue_sent:
-                    continue_sent.append(True)
-                    conn.sendall(b'HTTP/1.1 100 Continue\r\n\r\n')
-
-            body = Body(reader, request, self.config.max_body, send_continue)
+            body = Body(reader, request, self.config.max_body)
             environ, mount, dropped = self.environ(request, body, address)
             # The request's journey and the environ summary (wsgi_trace.py): None unless asked.
             observed = observe(environ, self.events.add, 'wsgi', getattr(self.config, 'report_environ', False))
@@ -374,27 +385,19 @@ class Worker:
         path, _, query = target.partition('?')
         # PATH_INFO is decoded; WSGI strings are "bytes in a str": latin-1, one char per byte.
         path = unquote_to_bytes(path).decode('latin-1') if path != '*' else ''
-        mount = next(m for m in self.mounts if m.matches(path))
+        for mount in self.mounts:                  # longest prefix first; the last one is ''
+            if mount.matches(path):
+                break
         environ = {
             'REQUEST_METHOD': request.method,
             'SCRIPT_NAME': mount.prefix,
             'PATH_INFO': path[len(mount.prefix):],
             'QUERY_STRING': query,
-            'SERVER_NAME': self.lab.host,
-            'SERVER_PORT': self.port,
+            **self.server_environ,
             'SERVER_PROTOCOL': f'HTTP/{request.version_text}',
-            'SERVER_SOFTWARE': SERVER_SOFTWARE,
             'REMOTE_ADDR': address[0],
             'REMOTE_PORT': str(address[1]),
-            'wsgi.version': (1, 0),
-            'wsgi.url_scheme': 'http',
             'wsgi.input': body,
-            'wsgi.input_terminated': True,   # reading to EOF is safe, even for chunked bodies
-            'wsgi.errors': sys.stderr,
-            'wsgi.multithread': self.threads > 1,
-            'wsgi.multiprocess': self.config.workers > 1,
-            'wsgi.run_once': False,
-            'wsgi.file_wrapper': FileWrapper,
         }
         dropped = []
         for name, value in request.headers:
@@ -417,19 +420,31 @@ class Worker:
                          f'{", ".join(dropped)} (a "_" in a header name; see environ())')
         return environ, mount, dropped
 
+    def environ_of_server(self):
+        """The keys of environ that are the same for every request this worker serves."""
+        return {
+            'SERVER_NAME': self.lab.host,
+            'SERVER_PORT': self.port,
+            'SERVER_SOFTWARE': SERVER_SOFTWARE,
+            'wsgi.version': (1, 0),
+            'wsgi.url_scheme': 'http',
+            'wsgi.input_terminated': True,   # reading to EOF is safe, even for chunked bodies
+            'wsgi.errors': sys.stderr,
+            'wsgi.multithread': self.threads > 1,
+            'wsgi.multiprocess': self.config.workers > 1,
+            'wsgi.run_once': False,
+            'wsgi.file_wrapper': FileWrapper,
+        }
+
     def report(self, request, response, conn_id, remote, started, mount, error, aborted, dropped=(),
                notes=(), observed=None):
-        ended = time.time()
-        event = {
-            'event': 'request', 'conn': conn_id, 'remote': remote,
-            'method': request.method, 'target': request.target, 'httpVersion': request.version_text,
-            'headers': request.headers,                   # (name, value) tuples: JSON arrays
-            'status': response.code if response.headers_sent else None,
-            'responseHeaders': response.sent_headers,
-            'durationMs': round((ended - started) * 1000, 2),
-            'pid': self.pid, 'start': round(started * 1000, 2), 'end': round(ended * 1000, 2),
-            'app': mount.spec if mount else None, 'bytes': response.body_bytes,
-        }
+        fields = (conn_id, remote, request, response.code if response.headers_sent else None,
+                  response.sent_headers, started, time.time(), self.pid, mount.spec if mount else None,
+                  response.body_bytes)
+        if not (error or aborted or dropped or notes or observed):
+            self.events.add_line(request_line(*fields))     # the common request (wsgi_event.py)
+            return
+        event = request_event(*fields)
         if error:
             event['error'] = error
         if aborted:

@@ -448,15 +448,9 @@ class WorkerStopTest(unittest.TestCase):
         master_r, master_w = os.pipe()
         events_r, events_w = os.pipe()
 
-        class SignalAfterAccept:
-            def __init__(self, sock):
-                self.sock = sock
-
-            def __getattr__(self, name):
-                return getattr(self.sock, name)
-
+        class SignalAfterAccept(Worker):
             def accept(self):
-                conn, address = self.sock.accept()
+                conn, address = super().accept()
                 os.kill(os.getpid(), signal.SIGTERM)
                 return conn, address
 
@@ -478,7 +472,7 @@ class WorkerStopTest(unittest.TestCase):
                 lab = Lab({'GT_EVENTS_FD': str(events_w), 'GT_WORKSPACE': workspace})
                 config = SimpleNamespace(workers=1, keepalive=5.0, timeout=10, max_body=1 << 20)
                 mounts = parse_mounts('app:app', [], workspace, True)
-                Worker(lab, SignalAfterAccept(listener), mounts, config, Scoreboard(), 0, master_r, False).run()
+                SignalAfterAccept(lab, listener, mounts, config, Scoreboard(), 0, master_r, False).run()
             finally:
                 os._exit(1)
         os.close(events_w)
