@@ -128,6 +128,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (values['no-color']) process.env.NO_COLOR = '1';
   const [command, ...rest] = positionals;
+  // Their probes run programs (Python above all): started before the command's own code loads.
+  if (command === 'list' || command === 'doctor')
+    void import('./engine/requirements.js').then((probes) => probes.startProbes(command));
   try {
     switch (command) {
       case 'list':

@@ -1,19 +1,14 @@
 // `gateway-tutor doctor`: what this machine has, what it lacks, and what would get in the way
 // (a busy port, a proxy variable that sends curl's requests for 127.0.0.1 somewhere else).
 import { isPortFree } from '../engine/ports.js';
-import {
-  checkRequirement,
-  lessonAvailability,
-  probeAfresh,
-  probeAll,
-  REQUIREMENT_IDS,
-} from '../engine/requirements.js';
+import { checkRequirement, lessonAvailability, REQUIREMENT_IDS, startProbes } from '../engine/requirements.js';
 import type { CliValues } from '../cli.js';
 import { catalogFor, paint, printJson } from './output.js';
 
 export async function doctor(values: CliValues, _args: string[]): Promise<number> {
-  probeAfresh(); // doctor looks again rather than trust what an earlier run found (and refreshes it)
-  probeAll(); // python3, curl… answer while the lessons load
+  // Doctor looks again rather than trust what an earlier run found (and refreshes it); the probes
+  // answer while the lessons load (cli.ts started them already).
+  startProbes('doctor');
   const catalog = await catalogFor(values);
   const tools = await Promise.all(REQUIREMENT_IDS.map(checkRequirement));
   const ports = await Promise.all(

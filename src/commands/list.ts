@@ -1,12 +1,12 @@
 // `gateway-tutor list`: every lesson, its progress, and whether this machine can run it.
 import { Progress } from '../engine/progress.js';
-import { lessonAvailability, probeAll } from '../engine/requirements.js';
+import { lessonAvailability, startProbes } from '../engine/requirements.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
 import { catalogFor, paint, printJson } from './output.js';
 
 export async function list(values: CliValues, _args: string[]): Promise<number> {
-  probeAll(); // python3, curl… answer while the lessons load
+  startProbes('list'); // python3, curl… answer while the lessons load (cli.ts started them already)
   const catalog = await catalogFor(values);
   const progress = await Progress.open(resolveWorkspace(values.workspace));
   if (progress.warning) process.stderr.write(`warning: ${progress.warning}\n`);

@@ -1,8 +1,8 @@
 // Finds lesson folders (lessons/NN-id/), loads each definition and its step markdown, and checks
 // them before anything runs, so a broken lesson is reported by file and problem instead of failing
 // halfway through a learner's session. The engine learns every lesson from here and names none.
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { builtinLessonsDir } from './paths.js';
@@ -76,9 +76,9 @@ async function loadLesson(
   const problems = validate(definition, file, folderId);
   const texts: Record<string, string> = {};
   const steps = Array.isArray(definition.steps) ? definition.steps : [];
-  const read = await Promise.all(
-    steps.map((step) => readFile(join(dir, step.text ?? ''), 'utf8').catch(() => undefined)),
-  );
+  // Read synchronously: the 70-odd small step files cost about 10 ms of CPU less this way than as
+  // as many promises and thread-pool round trips (`list`, measured side by side).
+  const read = steps.map((step) => readText(join(dir, step.text ?? '')));
   steps.forEach((step, i) => {
     const path = join(dir, step.text ?? '');
     const text = read[i];
@@ -121,6 +121,14 @@ function validate(lesson: LessonDefinition, file: string, folderId: string): str
       problems.push(...placeholderProblems(lesson, command, `${file}: step "${step.id}" command`));
   }
   return problems;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every {{server.port}} placeholder must name a server of the lesson and one of its ports. */

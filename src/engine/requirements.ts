@@ -49,7 +49,7 @@ function run(file: string, args: string[]): Promise<Ran> {
   });
 }
 
-type PythonModule = 'flask' | 'gunicorn' | 'uvicorn';
+type PythonModule = (typeof MODULES)[number];
 interface Python {
   /** What was asked for: $PYTHON, python3 or python. */
   path: string;
@@ -66,15 +66,18 @@ interface Python {
 // One run of the interpreter says everything the requirements need: its version, where it really
 // is, and which of the lessons' modules it can import. Found, not imported, and the version read
 // from the name of the module's .dist-info / .egg-info folder beside it: importing Flask, or
-// importlib.metadata (which brings email, zipfile, csv…), costs 60 ms where this costs 10.
-const PROBE = `import sys, os, json, importlib.util
+// importlib.metadata (which brings email, zipfile, csv…), costs 60 ms where this costs 10. Its
+// answer is fields separated by NUL (no path contains one), not JSON: `json` brings `re` and
+// `enum`, a third of the run.
+const MODULES = ['flask', 'gunicorn', 'uvicorn'] as const;
+const PROBE = `import sys, os, importlib.util
 def version(name):
     try:
         spec = importlib.util.find_spec(name)
     except Exception:
-        return None
+        return ""
     if spec is None:
-        return None
+        return ""
     prefix = name + "-"
     try:
         where = os.path.dirname(os.path.dirname(spec.origin))
@@ -85,9 +88,16 @@ def version(name):
     except Exception:
         pass
     return "installed"
-mods = {name: version(name) for name in ("flask", "gunicorn", "uvicorn")}
-print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable, "modules": mods,
-    "importPath": [p for p in sys.path if p]}))`;
+sys.stdout.write("\\0".join(["%d.%d.%d" % sys.version_info[:3], sys.executable]
+    + [version(name) for name in (${MODULES.map((name) => `"${name}"`).join(', ')})] + [p for p in sys.path if p]))`;
+
+/** The probe's answer, or undefined when it is not one. */
+function parseProbe(out: string): Omit<Python, 'path'> | undefined {
+  const [version = '', executable = '', ...rest] = out.split('\0');
+  if (!/^\d+\.\d+\.\d+$/.test(version) || rest.length < MODULES.length) return undefined;
+  const modules = Object.fromEntries(MODULES.map((name, i) => [name, rest[i] || null])) as Python['modules'];
+  return { version, executable, modules, importPath: rest.slice(MODULES.length) };
+}
 
 let pythonLookup: Promise<Python | null> | undefined;
 
@@ -116,18 +126,12 @@ async function lookForPython(): Promise<Python | null> {
     const pyenv = found ? resolvePyenvShim(found) : undefined;
     for (const file of pyenv?.consulted ?? []) probed.stamps[file] = stamp(file);
     const file = pyenv?.interpreter ?? candidate;
-    const { ok, out } = await new Promise<Ran>((resolve) => {
-      execFile(file, ['-W', 'ignore', '-c', PROBE], { timeout: 5000 }, (error, stdout, stderr) => {
-        resolve({ ok: !error, out: `${stdout}${stderr}`.trim() });
+    const python = await new Promise<Omit<Python, 'path'> | undefined>((resolve) => {
+      execFile(file, ['-W', 'ignore', '-c', PROBE], { timeout: 5000 }, (error, stdout) => {
+        resolve(error ? undefined : parseProbe(stdout));
       });
     });
-    if (!ok) continue;
-    let python: Omit<Python, 'path'>;
-    try {
-      python = JSON.parse(out.split('\n').pop() ?? '');
-    } catch {
-      continue;
-    }
+    if (!python) continue;
     const [major = 0, minor = 0] = python.version.split('.').map(Number);
     if (major === 3 && minor >= 9) return { path: candidate, ...python, executable: python.executable || file };
   }
@@ -185,17 +189,26 @@ async function module(
 
 const cache = new Map<RequirementId, Promise<RequirementStatus>>();
 
-/** Starts every probe now, each at most once per run, so that they run beside whatever comes
- * next (loading the lessons, drawing the map) instead of after it. */
-export function probeAll(): void {
-  let settled = false;
-  void Promise.all(REQUIREMENT_IDS.map(checkRequirement)).then(() => {
-    settled = true;
-  });
+/** Probes no lesson names: run when something asks (doctor), not started with the others. */
+const ON_DEMAND: ReadonlySet<RequirementId> = new Set(['openssl']);
+let unsettled = 0;
+let exitHooked = false;
+
+/** Starts the probes now (by default those lessons may name), each at most once per run, so that
+ * they run beside whatever comes next (loading the lessons, drawing the map) instead of after it.
+ * Python first: it takes longest, and forking costs less while the tutor is still small. */
+export function probeAll(ids: readonly RequirementId[] = REQUIREMENT_IDS.filter((id) => !ON_DEMAND.has(id))): void {
+  const ordered = [...ids].sort((a, b) => Number(b === 'python3') - Number(a === 'python3'));
+  for (const id of ordered) {
+    unsettled++;
+    void checkRequirement(id).then(() => unsettled--);
+  }
+  if (exitHooked) return;
+  exitHooked = true;
   // Written as the process exits (synchronously, so `list` exiting at once still leaves it), and
-  // only when every probe answered and some answered afresh.
+  // only when every probe started here answered and some answered afresh.
   process.once('exit', () => {
-    if (!settled || Object.keys(probed.results).length === 0) return;
+    if (unsettled > 0 || Object.keys(probed.results).length === 0) return;
     const earlier = memory ?? { found: {}, stamps: {}, results: {} };
     remember({
       found: { ...earlier.found, ...probed.found },
@@ -203,6 +216,15 @@ export function probeAll(): void {
       results: { ...earlier.results, ...probed.results },
     });
   });
+}
+
+/** The probes a command needs, started as early as the CLI can (cli.ts); the command starts them
+ * again, which does nothing more. `doctor` looks afresh rather than trust an earlier run. */
+export function startProbes(command: 'list' | 'doctor'): void {
+  if (command === 'doctor') {
+    probeAfresh();
+    probeAll(REQUIREMENT_IDS);
+  } else probeAll();
 }
 
 export function checkRequirement(id: RequirementId): Promise<RequirementStatus> {

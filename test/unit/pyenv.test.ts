@@ -45,7 +45,7 @@ describe('pyenv shim resolution', () => {
     if (withPython3) write(join(bin, 'python3'), fakePython(version, join(bin, 'python3')), 0o755);
   };
   const fakePython = (version: string, executable: string) =>
-    `#!/bin/sh\necho '${JSON.stringify({ version, executable, modules: { flask: null, gunicorn: null, uvicorn: null } })}'\n`;
+    `#!/bin/sh\nprintf '%s\\000%s\\000\\000\\000\\000' '${version}' '${executable}'\n`;
   const resolve = (extra: NodeJS.ProcessEnv = {}, cwd = work) =>
     resolvePyenvShim(shim, { ...env, ...extra }, cwd)?.interpreter;
 
