@@ -3,6 +3,7 @@
 // open lesson, torn down when the learner leaves the lesson and before the process exits, however
 // it exits (q and Ctrl-C unmount the app; SIGTERM/SIGHUP go through the engine's shutdown guard).
 // Ink, React and the views are imported only after the catalog is loaded, on the TTY path.
+import { setFlagsFromString } from 'node:v8';
 import { loadCatalog } from '../engine/catalog.js';
 import { usageError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
@@ -21,6 +22,13 @@ export interface TuiOptions {
 }
 
 export async function runTui(options: TuiOptions): Promise<number> {
+  // V8 doubles its young generation each time enough has survived in it since it last grew, and
+  // never gives the pages back: with a lesson open it held 16 MB for a few MB of young objects.
+  // Growing by a factor of 1 keeps it at the 4 MB it has here (V8 reads this flag at each growth;
+  // `--max-semi-space-size` is read once, as the heap is made, so Node 20 cannot set it from
+  // here). Measured with the http-basics lab open: RSS 75 → 70 MB; the first frame pays about 20
+  // more (small) scavenges, 3–8 ms of CPU in interleaved runs.
+  setFlagsFromString('--semi-space-growth-factor=1');
   if (options.noColor) process.env.FORCE_COLOR = '0'; // before chalk (in Ink) is loaded
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   // Looking for python3, curl… runs small programs (one Python run for all the Python needs):
