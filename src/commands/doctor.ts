@@ -10,22 +10,23 @@ export async function doctor(values: CliValues, _args: string[]): Promise<number
   // answer while the lessons load (cli.ts started them already).
   startProbes('doctor');
   const catalog = await catalogFor(values);
-  const tools = await Promise.all(REQUIREMENT_IDS.map(checkRequirement));
-  const ports = await Promise.all(
-    catalog.lessons.flatMap((lesson) =>
-      lesson.servers.flatMap((server) =>
-        [server.port, ...Object.values(server.extraPorts ?? {})].map(async (port) => ({
-          lesson: lesson.id,
-          server: server.name,
-          port,
-          free: await isPortFree(port),
-        })),
+  // The ports are tried while the probes run (Python takes longest), not after them.
+  const [tools, ports, lessons] = await Promise.all([
+    Promise.all(REQUIREMENT_IDS.map(checkRequirement)),
+    Promise.all(
+      catalog.lessons.flatMap((lesson) =>
+        lesson.servers.flatMap((server) =>
+          [server.port, ...Object.values(server.extraPorts ?? {})].map(async (port) => ({
+            lesson: lesson.id,
+            server: server.name,
+            port,
+            free: await isPortFree(port),
+          })),
+        ),
       ),
     ),
-  );
-  const lessons = await Promise.all(
-    catalog.lessons.map(async (lesson) => ({ id: lesson.id, ...(await lessonAvailability(lesson)) })),
-  );
+    Promise.all(catalog.lessons.map(async (lesson) => ({ id: lesson.id, ...(await lessonAvailability(lesson)) }))),
+  ]);
   const proxy = proxyTrouble(process.env);
   if (values.json) {
     printJson({ node: process.version, tools, ports, lessons, proxy });
