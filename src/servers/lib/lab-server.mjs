@@ -22,6 +22,14 @@ import { pairs } from './headers.mjs';
  */
 
 const PORT_TAKEN_EXIT = 98;
+/** Where a lab server keeps its own notes on node's objects (see connectionId and observe). */
+const CONN_ID = Symbol('connection id');
+const OBSERVED = Symbol('observed');
+
+/** The peer as `127.0.0.1:54012`. */
+function remoteOf(socket) {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
 /** How often, at most, a busy server writes its events (see emit). */
 const BATCH_MS = 5;
 
@@ -36,7 +44,6 @@ export function labServer() {
   const shutdownHooks = [];
   const commandHandlers = [];
   let connections = 0;
-  const connIds = new WeakMap();
 
   // Events leave through a socket on fd 3, written asynchronously: a server under load (wrk at
   // thousands of requests a second) must never wait for the tutor to read. Events are joined into
@@ -119,7 +126,7 @@ export function labServer() {
   function requestLine(req, socket) {
     return {
       conn: connectionId(socket),
-      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      remote: remoteOf(socket),
       method: req.method,
       target: req.url,
       httpVersion: req.httpVersion,
@@ -153,19 +160,22 @@ export function labServer() {
     });
   }
 
-  /** A number for each TCP connection, so the learner can see keep-alive reuse one socket. */
+  /** A number for each TCP connection, so the learner can see keep-alive reuse one socket. It
+   * is kept on the socket itself (a WeakMap would do too, but costs the garbage collector work
+   * on every collection, and a busy server collects often). */
   function connectionId(socket) {
-    let id = connIds.get(socket);
+    let id = socket[CONN_ID];
     if (id === undefined) {
       id = ++connections;
-      connIds.set(socket, id);
+      socket[CONN_ID] = id;
     }
     return id;
   }
 
   /**
    * Report a node:http request once its response is done. Returns an object whose fields are
-   * added to the event: `observe(req, res).backend = 'app-1'`.
+   * added to the event: `observe(req, res).backend = 'app-1'`. `extra` (a fresh object) is that
+   * object: its fields start the list.
    */
   /**
    * @param {import('node:http').IncomingMessage} req
@@ -174,24 +184,35 @@ export function labServer() {
    * @returns {RequestFields<E>}
    */
   function observe(req, res, extra = {}) {
-    const started = performance.now();
-    const fields = { ...extra };
-    const socket = req.socket;
-    const report = (aborted) => {
-      emit({
-        event: 'request',
-        ...requestLine(req, socket),
-        status: res.headersSent ? res.statusCode : null,
-        responseHeaders: res.headersSent ? responsePairs(res) : [],
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        ...(aborted ? { aborted: true } : {}),
-        ...fields,
-      });
-    };
+    // What the report needs later rides on the response, and one listener shared by every
+    // request reads it: no closures made per request (a busy server observes thousands a second).
+    res[OBSERVED] = { req, socket: req.socket, started: performance.now(), fields: extra };
     // 'close' comes once per response: just after 'finish' when the answer went out whole, or
     // alone when the connection broke first (then the event says `aborted`).
-    res.on('close', () => report(!res.writableFinished));
-    return fields;
+    res.on('close', reportObserved);
+    return extra;
+  }
+
+  /** A response observed above has closed: its request event. @this {any} */
+  function reportObserved() {
+    const { req, socket, started, fields } = this[OBSERVED];
+    const sent = this.headersSent;
+    /** @type {AnyEvent} */
+    const event = {
+      event: 'request',
+      conn: connectionId(socket),
+      remote: remoteOf(socket),
+      method: req.method,
+      target: req.url,
+      httpVersion: req.httpVersion,
+      headers: pairs(req.rawHeaders),
+      status: sent ? this.statusCode : null,
+      responseHeaders: sent ? responsePairs(this) : [],
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+    if (!this.writableFinished) event.aborted = true;
+    for (const key in fields) event[key] = fields[key];
+    emit(event);
   }
 
   /**
@@ -211,7 +232,7 @@ export function labServer() {
     emit({
       event: 'request',
       conn: connectionId(socket),
-      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      remote: remoteOf(socket),
       method,
       target,
       headers: [],

@@ -132,5 +132,5 @@ const NOTHING_MORE = new Set();
  * @returns {HeaderPairs}
  */
 export function forwardablePairs(raw, drop) {
-  return withoutHopByHop(headerPairs(raw)).filter(([name]) => !drop.has(name.toLowerCase()));
+  return withoutHopByHop(headerPairs(raw), [], drop);
 }

@@ -16,10 +16,10 @@
  */
 export function traceRequest(lab, { requestId, res, fields = {} }) {
   const trace = new ProxyTrace(lab, requestId, fields);
-  trace.emit({ phase: 'received' });
+  trace.emit('received');
   if (res) {
     res[TRACE] = trace;
-    res.once('close', responseClosed);
+    res.on('close', responseClosed); // 'close' comes once: no need for once()'s wrapper
   }
   return trace;
 }
@@ -44,21 +44,36 @@ class ProxyTrace {
     this.relayed = false;
   }
 
-  /** @param {Omit<Extract<ProxyEvent, { event: 'trace' }>, 'event' | 'requestId' | 'hop' | 'depth' | 'ms'>} rest */
-  emit(rest) {
-    const ms = Math.round((performance.now() - this.started) * 100) / 100;
-    this.lab.emit({ event: 'trace', requestId: this.requestId, hop: 'proxy', depth: 0, ms, ...rest });
+  /**
+   * One trace event of this hop. The event is written out whole here, field by field, rather than
+   * spread from a partial one: there are three of these for every request.
+   * @param {import('../lib/trace-events.js').TracePhase} phase
+   * @param {Omit<Extract<ProxyEvent, { event: 'trace' }>, 'event' | 'requestId' | 'hop' | 'depth' | 'ms' | 'phase'>} [more]
+   */
+  emit(phase, more) {
+    /** @type {Extract<ProxyEvent, { event: 'trace' }>} */
+    const event = {
+      event: 'trace',
+      requestId: this.requestId,
+      hop: 'proxy',
+      depth: 0,
+      ms: Math.round((performance.now() - this.started) * 100) / 100,
+      phase,
+    };
+    if (more !== undefined) Object.assign(event, more);
+    this.lab.emit(event);
   }
 
   /** The request headers as they came in and as they leave for the backend. */
   passedOn(before, after) {
-    this.emit({ phase: 'passed-on', ...headerChanges(before, after) });
+    this.emit('passed-on', headerChanges(before, after));
   }
 
   /** The answer went out (status), or the exchange ended without one (null). */
   done(status, why) {
-    if (this.relayed) this.emit({ phase: 'answered', status: status ?? undefined });
-    else this.emit({ phase: 'answered-early', status: status ?? undefined, why: why ?? whyOwn(status, this.fields) });
+    const known = status ?? undefined;
+    if (this.relayed) this.emit('answered', { status: known });
+    else this.emit('answered-early', { status: known, why: why ?? whyOwn(status, this.fields) });
   }
 }
 
@@ -76,37 +91,41 @@ function whyOwn(status, fields) {
 }
 
 /**
+ * Header fields by lower-case name, each [name as first spelled, value]: a field sent on several
+ * lines is one list, its values joined with ", " (RFC 9110 §5.3). A field sent once keeps its
+ * own pair (nothing copied: this runs twice for every request).
+ * @param {[string, string][]} pairs
+ */
+function joined(pairs) {
+  /** @type {Map<string, [string, string]>} */
+  const map = new Map();
+  for (const pair of pairs) {
+    const key = pair[0].toLowerCase();
+    const seen = map.get(key);
+    map.set(key, seen ? [seen[0], `${seen[1]}, ${pair[1]}`] : pair);
+  }
+  return map;
+}
+
+/**
  * What a hop did to the request headers: names added, removed, values changed.
  * @param {[string, string][]} before
  * @param {[string, string][]} after
  */
 export function headerChanges(before, after) {
-  const joined = (pairs) => {
-    /** @type {Map<string, [string, string]>} */
-    const map = new Map();
-    for (const [name, value] of pairs) {
-      const key = name.toLowerCase();
-      const seen = map.get(key);
-      map.set(key, seen ? [seen[0], `${seen[1]}, ${value}`] : [name, value]);
-    }
-    return map;
-  };
   const was = joined(before);
   const now = joined(after);
-  /** @type {[string, string][]} */
-  const added = [];
-  /** @type {[string, string][]} */
-  const changed = [];
+  /** @type {{ added?: [string, string][], removed?: string[], changed?: [string, string][] }} */
+  const changes = {};
+  // Only what changed goes into the event (added, removed, changed, in that order).
   for (const [key, pair] of now) {
     const old = was.get(key);
-    if (!old) added.push(pair);
-    else if (old[1] !== pair[1]) changed.push(pair);
+    if (!old) (changes.added ??= []).push(pair);
   }
-  const removed = [...was.keys()].filter((key) => !now.has(key)).map((key) => was.get(key)?.[0] ?? key);
-  // Only what changed goes into the event.
-  return {
-    ...(added.length ? { added } : {}),
-    ...(removed.length ? { removed } : {}),
-    ...(changed.length ? { changed } : {}),
-  };
+  for (const [key, pair] of was) if (!now.has(key)) (changes.removed ??= []).push(pair[0]);
+  for (const [key, pair] of now) {
+    const old = was.get(key);
+    if (old && old[1] !== pair[1]) (changes.changed ??= []).push(pair);
+  }
+  return changes;
 }
