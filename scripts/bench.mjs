@@ -113,7 +113,11 @@ const cliTimes = interleaved({
       }
     : {}),
   ...(hasPyenv
-    ? { pyenvList: quiet(['list'], withPath(pyenvShims)), pyenvListCold: quiet(['list'], withPath(pyenvShims), true) }
+    ? {
+        pyenvList: quiet(['list'], withPath(pyenvShims)),
+        pyenvListCold: quiet(['list'], withPath(pyenvShims), true),
+        pyenvDoctor: quiet(['doctor'], withPath(pyenvShims)),
+      }
     : {}),
 });
 rmSync(shims, { recursive: true, force: true });
@@ -147,9 +151,13 @@ if (hasPyenv) {
   console.log(
     `    its first run (nothing remembered)  ${ms(cliTimes.pyenvListCold)}   ${ratio(cliTimes.pyenvListCold)}`,
   );
+  console.log(
+    `  doctor, pyenv's own shim  ${ms(cliTimes.pyenvDoctor)}   ${ratio(cliTimes.pyenvDoctor)}   (doctor always probes)`,
+  );
   for (const [what, key] of [
     ["`list` when `python3` is pyenv's own shim", 'pyenvList'],
     ["`list` with pyenv's shim, its first run (no probe remembered)", 'pyenvListCold'],
+    ["`doctor` (always probes afresh) with pyenv's shim", 'pyenvDoctor'],
   ])
     table.push([what, ms(cliTimes[key]), `node -e 0 ${ms(nodeStart)}`, cliTimes[key] / nodeStart, '≤ 2']);
 }
