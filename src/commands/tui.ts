@@ -4,7 +4,6 @@
 // it exits (q and Ctrl-C unmount the app; SIGTERM/SIGHUP go through the engine's shutdown guard).
 // Ink, React and the views are imported only after the catalog is loaded, on the TTY path.
 import { setFlagsFromString } from 'node:v8';
-import { loadCatalog } from '../engine/catalog.js';
 import { usageError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
 import { checkRequirement, lessonAvailability, probeAll } from '../engine/requirements.js';
@@ -12,7 +11,8 @@ import { LessonSession } from '../engine/session.js';
 import { install } from '../engine/shutdown.js';
 import type { LabHandle, LoadedLesson } from '../engine/types.js';
 import type { LessonOpener } from '../ui/hooks/use-lesson-session.js';
-import type { MapEntry } from '../ui/lesson-states.js';
+import type { LessonCard, MapEntry } from '../ui/lesson-states.js';
+import { lessonCards } from './lesson-cards.js';
 
 export interface TuiOptions {
   workspace: string;
@@ -35,22 +35,20 @@ export async function runTui(options: TuiOptions): Promise<number> {
   // started first, they run beside the loading of the lessons and of Ink, and the tutor forks them
   // while it is still small. The map is drawn without waiting for them and told when they answer.
   probeAll();
-  const [catalog, progress] = await Promise.all([
-    loadCatalog(options.lessonsDir ? { lessonsDir: options.lessonsDir } : {}),
+  const [{ cards, load }, progress] = await Promise.all([
+    lessonCards(options.lessonsDir),
     Progress.open(options.workspace),
   ]);
-  if (options.lessonId && !catalog.find(options.lessonId)) {
-    throw usageError(
-      `There is no lesson "${options.lessonId}".`,
-      `Lessons: ${catalog.lessons.map((l) => l.id).join(', ')}`,
-    );
+  if (options.lessonId && !cards.some((card) => card.id === options.lessonId)) {
+    throw usageError(`There is no lesson "${options.lessonId}".`, `Lessons: ${cards.map((l) => l.id).join(', ')}`);
   }
   const check = () =>
     Promise.all(
-      catalog.lessons.map(
+      cards.map(
         async (lesson): Promise<MapEntry> => ({
           lesson,
-          ...(await lessonAvailability(lesson)),
+          // It reads the `requires` of the lesson and of each of its servers, which a card has.
+          ...(await lessonAvailability(lesson as Pick<LoadedLesson, 'requires' | 'servers'>)),
           skipped: await skippedSteps(lesson),
         }),
       ),
@@ -69,13 +67,13 @@ export async function runTui(options: TuiOptions): Promise<number> {
     },
     () => undefined, // a probe that fails says "missing"; this is only for a bug, and costs the map nothing
   );
-  const entries: MapEntry[] = catalog.lessons.map((lesson) => ({ lesson, available: undefined, missing: [] }));
+  const entries: MapEntry[] = cards.map((lesson) => ({ lesson, available: undefined, missing: [] }));
   const drawn = options.lessonId ? 0 : await drawFirstFrame(entries, progress);
   const { startApp } = await import('../ui/start.js');
   // Ink draws from where the cursor is: put it back at the top of the first frame, in one
   // synchronized update with Ink's own frame so the switch does not flicker.
   if (drawn > 0) process.stdout.write(`\x1b[?2026h\r\x1b[${drawn}A\x1b[J`);
-  const keeper = new LabKeeper(options.workspace, progress);
+  const keeper = new LabKeeper(options.workspace, progress, load);
   // A closed terminal (SIGHUP) fails every read and write with EIO. Unhandled, each failure is an
   // uncaught exception whose report fails the same way, starving the event loop before the labs
   // are down. Those errors mean only that nobody is looking any more.
@@ -132,11 +130,13 @@ export class LabKeeper implements LessonOpener {
   constructor(
     private readonly workspace: string,
     private readonly progress: Progress,
+    /** The whole lesson of a map card (lessonCards' `load`). */
+    private readonly load: (card: LessonCard) => Promise<LoadedLesson>,
   ) {}
 
-  async open(lesson: LoadedLesson): Promise<LessonSession> {
+  async open(card: LessonCard): Promise<LessonSession> {
     await this.closing; // the previous lab of this lesson must be gone before its record is free
-    const { Lab } = await import('../engine/lab.js');
+    const [{ Lab }, lesson] = await Promise.all([import('../engine/lab.js'), this.load(card)]);
     let lab: Awaited<ReturnType<typeof Lab.start>>;
     try {
       lab = await Lab.start(lesson, { workspace: this.workspace, progress: this.progress });
@@ -195,7 +195,7 @@ function headless(entries: MapEntry[], progress: Progress): string {
 }
 
 /** Steps whose own requirements (Flask, Gunicorn…) this machine lacks: skipped, not missing. */
-async function skippedSteps(lesson: LoadedLesson): Promise<string[]> {
+async function skippedSteps(lesson: LessonCard): Promise<string[]> {
   const skipped: string[] = [];
   for (const step of lesson.steps) {
     const statuses = await Promise.all((step.requires ?? []).map(checkRequirement));

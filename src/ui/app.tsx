@@ -3,10 +3,9 @@
 // and quitting goes through `onQuit` so the lab is torn down before the process exits.
 import { Box, Text, useApp, useInput, useIsScreenReaderEnabled, useStdin } from 'ink';
 import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
-import type { LoadedLesson } from '../engine/types.js';
 import { useLessonSession, type LessonOpener } from './hooks/use-lesson-session.js';
 import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
-import { nextLesson, resumeIndex, type MapEntry, type MapProgress } from './lesson-states.js';
+import { nextLesson, resumeIndex, type LessonCard, type MapEntry, type MapProgress } from './lesson-states.js';
 import { MAP_KEYS } from './map-text.js';
 import { ThemeContext, createTheme } from './theme.js';
 import { Footer } from './views/footer.js';
@@ -50,7 +49,7 @@ export function App({
   const size = useTerminalSize(sizeOverride);
   const theme = useMemo(() => createTheme(noColor), [noColor]);
   const initial = entries.find((e) => e.lesson.id === initialLesson && e.available !== false)?.lesson;
-  const [open, setOpen] = useState<LoadedLesson | undefined>(initial);
+  const [open, setOpen] = useState<LessonCard | undefined>(initial);
   const [help, setHelpOpen] = useState(false);
   const [helpTop, setHelpTop] = useState(0);
   const setHelp = (open: boolean) => {
@@ -149,7 +148,7 @@ const loadLessonView = () => {
 const LessonView = lazy(() => loadLessonView().then((module) => ({ default: module.LessonView })));
 
 interface LessonScreenProps {
-  lesson: LoadedLesson;
+  lesson: LessonCard;
   opener: LessonOpener;
   size: Size;
   linear: boolean;

@@ -2,8 +2,16 @@
 // progress file. Pure functions; the map only renders their answers.
 import type { LoadedLesson } from '../engine/types.js';
 
+/** What the map shows of a lesson and what its requirement check reads. A LoadedLesson is one;
+ * so is an entry of the built lessons' index (dist/lessons/index.json), which the tutor reads
+ * instead of loading every lesson before its first frame. Opening a lesson loads the whole of it. */
+export type LessonCard = Pick<LoadedLesson, 'id' | 'order' | 'title' | 'summary' | 'layer' | 'requires'> & {
+  steps: readonly Pick<LoadedLesson['steps'][number], 'id' | 'requires'>[];
+  servers: readonly Pick<LoadedLesson['servers'][number], 'requires'>[];
+};
+
 export interface MapEntry {
-  lesson: LoadedLesson;
+  lesson: LessonCard;
   /** Undefined while the requirements are still being looked for (the map draws before that). */
   available: boolean | undefined;
   missing: { id: string; why: string }[];

@@ -2,11 +2,12 @@
 // lab's whole lifecycle lives in the opener (runTui's keeper); this hook only holds the result.
 import { useEffect, useState } from 'react';
 import type { LessonSession } from '../../engine/session.js';
-import type { LoadedLesson } from '../../engine/types.js';
+import type { LessonCard } from '../lesson-states.js';
 import { preloadMarkdown } from '../markdown.js';
 
 export type LessonOpener = {
-  open(lesson: LoadedLesson): Promise<LessonSession>;
+  /** Loads the whole lesson when `lesson` is only its card, then starts its lab. */
+  open(lesson: LessonCard): Promise<LessonSession>;
   close(session: LessonSession): Promise<void>;
 };
 
@@ -15,7 +16,7 @@ export type OpenState =
   | { status: 'ready'; session: LessonSession }
   | { status: 'failed'; error: string };
 
-export function useLessonSession(lesson: LoadedLesson, opener: LessonOpener): OpenState {
+export function useLessonSession(lesson: LessonCard, opener: LessonOpener): OpenState {
   const [state, setState] = useState<OpenState>({ status: 'starting' });
   useEffect(() => {
     let live = true;
