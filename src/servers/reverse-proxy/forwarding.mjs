@@ -17,7 +17,7 @@
 // (nginx's real_ip module, Werkzeug's ProxyFix; Gunicorn leaves REMOTE_ADDR alone and trusts only
 // the scheme headers of the addresses in forwarded_allow_ips). Forwarded (RFC 7239) is the
 // standard form of the same list, one element per proxy.
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { pairs as headerPairs, withoutHeader } from '../lib/headers.mjs';
 import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
 
@@ -25,10 +25,19 @@ import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
 
 export const VIA_NAME = 'gateway-tutor-proxy';
 
-/** A short, fresh id for one request: 16 random hex digits. */
+/** A short, fresh id for one request: 16 random hex digits (8 random bytes). The bytes come from
+ * a pool filled 4 KiB at a time and are written as hex directly (a UUID made 36 characters that
+ * were then cut down to 16: three strings for every request). */
 export function newRequestId() {
-  return randomUUID().replaceAll('-', '').slice(0, 16);
+  if (randomUsed === randomPool.length) {
+    randomFillSync(randomPool);
+    randomUsed = 0;
+  }
+  randomUsed += 8;
+  return randomPool.toString('hex', randomUsed - 8, randomUsed);
 }
+const randomPool = Buffer.alloc(4096);
+let randomUsed = randomPool.length;
 
 /**
  * One Forwarded element (RFC 7239 §4): `for=…;proto=…;host=…`. Values that are not plain tokens

@@ -107,7 +107,8 @@ async function handle(req, res, proto) {
   const second = req.url[1];
   if ((second === '/' || second === '\\') && !requestUrl(req))
     return own(400, `"${req.url}" is not a path this proxy understands`);
-  const path = req.url.split('?')[0];
+  const query = req.url.indexOf('?');
+  const path = query === -1 ? req.url : req.url.slice(0, query);
 
   if (path === '/proxy-status') return own(200, statusReport());
   if (path.startsWith(settings.staticPrefix)) {
@@ -216,14 +217,21 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
       return own(502, `the backend ${backend.name} could not be reached: ${error.message}`);
     }
 
-    response.once('close', () => backend.active--);
+    response[BACKEND] = backend;
+    response.on('close', backendDone);
     backend.served++;
     trace.relayed = true;
     const pairs = responseHeadersForClient(response.rawHeaders, { httpVersion: response.httpVersion });
     let reply = response;
     if (cacheable) {
       pairs.push(['X-Cache', fields.cache]);
-      if (req.method === 'GET' && storeLifetime(req.headers, response.statusCode, response.headers) > 0) {
+      // (Most answers say nothing about caching: then response.headers, an object node builds on
+      // first use, is not needed at all.)
+      if (
+        req.method === 'GET' &&
+        mentionsCaching(response.rawHeaders) &&
+        storeLifetime(req.headers, response.statusCode, response.headers) > 0
+      ) {
         // Keep a copy of the body as it streams past; stored once it has all arrived.
         reply = recordInto(response, cache, cacheKey, req.headers, {
           status: response.statusCode,
@@ -234,6 +242,24 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
     }
     return sendResponse(req, res, { status: response.statusCode ?? 502, pairs, body: reply, fields });
   }
+}
+
+const BACKEND = Symbol('backend');
+
+/** A backend's response is over (relayed, or cut off): one request fewer in flight there.
+ * (One listener shared by every response: it finds its backend on the response.) @this {any} */
+function backendDone() {
+  this[BACKEND].active--;
+}
+
+/** Whether a response has Cache-Control or Expires: without either, this cache stores nothing
+ * (see freshnessLifetime in cache.mjs). */
+function mentionsCaching(rawHeaders) {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    if (name === 'cache-control' || name === 'expires') return true;
+  }
+  return false;
 }
 
 function statusReport() {

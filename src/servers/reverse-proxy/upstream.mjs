@@ -165,7 +165,7 @@ export function sendToBackend({ req, res, backend, headers, timeoutMs, body }) {
     const attempt = new Attempt(backend, timeoutMs, res, upstream, resolve, reject);
     upstream[ATTEMPT] = attempt;
     res[ATTEMPT] = attempt; // a retry overwrites it: the client's response follows the latest attempt
-    res.once('close', onClientClose);
+    res.on('close', onClientClose); // 'close' comes once: no need for once()'s wrapper
     upstream.on('response', onResponse);
     upstream.on('error', onUpstreamError);
     waiting.add(attempt);
