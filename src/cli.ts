@@ -150,21 +150,20 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor':
         return await (await import('./commands/doctor.js')).doctor(values, rest);
       default: {
-        if (command) {
-          const { catalogFor } = await import('./commands/output.js');
-          const catalog = await catalogFor(values);
-          if (!catalog.find(command)) {
-            throw usageError(
-              `"${command}" is neither a command nor a lesson.`,
-              `Commands: ${COMMANDS.join(', ')}\nLessons: ${catalog.lessons.map((l) => l.id).join(', ')}`,
-            );
-          }
+        // The map's cards (the built lessons' index): the lessons are loaded only when opened.
+        const { lessonCards } = await import('./commands/lesson-cards.js');
+        const lessons = await lessonCards(values.lessons);
+        if (command && !lessons.cards.some((card) => card.id === command)) {
+          throw usageError(
+            `"${command}" is neither a command nor a lesson.`,
+            `Commands: ${COMMANDS.join(', ')}\nLessons: ${lessons.cards.map((l) => l.id).join(', ')}`,
+          );
         }
         const { runTui } = await import('./commands/tui.js');
         const { resolveWorkspace } = await import('./engine/workspace.js');
         return await runTui({
           workspace: resolveWorkspace(values.workspace),
-          ...(values.lessons ? { lessonsDir: values.lessons } : {}),
+          lessons,
           ...(command ? { lessonId: command } : {}),
           noColor: Boolean(values['no-color'] || process.env.NO_COLOR),
         });

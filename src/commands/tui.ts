@@ -12,11 +12,12 @@ import { install } from '../engine/shutdown.js';
 import type { LabHandle, LoadedLesson } from '../engine/types.js';
 import type { LessonOpener } from '../ui/hooks/use-lesson-session.js';
 import type { LessonCard, MapEntry } from '../ui/lesson-states.js';
-import { lessonCards } from './lesson-cards.js';
+import type { LessonCards } from './lesson-cards.js';
 
 export interface TuiOptions {
   workspace: string;
-  lessonsDir?: string;
+  /** The map's cards and how to load a lesson (lessonCards). */
+  lessons: LessonCards;
   lessonId?: string;
   noColor: boolean;
 }
@@ -32,13 +33,11 @@ export async function runTui(options: TuiOptions): Promise<number> {
   if (options.noColor) process.env.FORCE_COLOR = '0'; // before chalk (in Ink) is loaded
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   // Looking for python3, curl… runs small programs (one Python run for all the Python needs):
-  // started first, they run beside the loading of the lessons and of Ink, and the tutor forks them
+  // started first, they run beside the loading of Ink, and the tutor forks them
   // while it is still small. The map is drawn without waiting for them and told when they answer.
   probeAll();
-  const [{ cards, load }, progress] = await Promise.all([
-    lessonCards(options.lessonsDir),
-    Progress.open(options.workspace),
-  ]);
+  const { cards, load } = options.lessons;
+  const progress = await Progress.open(options.workspace);
   if (options.lessonId && !cards.some((card) => card.id === options.lessonId)) {
     throw usageError(`There is no lesson "${options.lessonId}".`, `Lessons: ${cards.map((l) => l.id).join(', ')}`);
   }
