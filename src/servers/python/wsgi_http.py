@@ -23,13 +23,15 @@ MAX_HEADER_FIELDS = 100      # like Gunicorn's limit_request_fields
 # is a rule on the bytes). A token (RFC 9110 §5.6.2): what a method or a header name is made of.
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 VERSION = re.compile(r'HTTP/(\d)\.(\d)')
+# A request line (RFC 9112 §3): method SP request-target SP HTTP-version, checked in one go;
+# bad_request_line() says which part was wrong. The target has no spaces or control characters.
+REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP/1\.(\d)")
 # A header field line (RFC 9112 §5): a token, a colon, optional whitespace, then the value, in
 # which CR, LF and NUL may not appear. No space before the colon (§5.1), and no obsolete line
 # folding (§5.2): a folded line starts with whitespace, which no token does. One regular
 # expression checks a whole line and splits it; bad_field() says which rule a line broke.
 FIELD = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\r\n\x00]*)")
 TOKEN_BYTES = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-CONTROL = re.compile(r'[\x00-\x20\x7f]')       # not allowed in a request target
 TLS_HANDSHAKE = 0x16         # the first byte of a TLS record carrying a ClientHello
 
 HEAD_TIMEOUT = 10.0          # seconds for a whole request head, from its first byte's turn
@@ -214,20 +216,10 @@ def parse_head(head):
     request_line = lines[0]
     if len(request_line) > MAX_REQUEST_LINE:
         raise HttpError(414, 'URI Too Long', f'the request line is longer than {MAX_REQUEST_LINE} bytes')
-    parts = request_line.split(' ')
-    if len(parts) != 3:
-        raise HttpError(400, 'Bad Request',
-                        f'a request line is METHOD SP target SP HTTP-version; got {raw(request_line, 80)}')
-    method, target, version = parts
-    if not TOKEN.fullmatch(method):
-        raise HttpError(400, 'Bad Request', f'not a method: {raw(method, 40)}')
-    matched = VERSION.fullmatch(version)
-    if not matched:
-        raise HttpError(400, 'Bad Request', f'not an HTTP version: {raw(version, 20)}')
-    if matched.group(1) != '1':
-        raise HttpError(505, 'HTTP Version Not Supported', 'this server speaks HTTP/1.0 and HTTP/1.1')
-    if not target or CONTROL.search(target):
-        raise HttpError(400, 'Bad Request', 'the request target is empty or has control characters')
+    matched = REQUEST_LINE.fullmatch(request_line)
+    if matched is None:
+        raise bad_request_line(request_line)
+    method, target, minor = matched.groups()
 
     header_lines = lines[1:]
     if len(header_lines) > MAX_HEADER_FIELDS:
@@ -244,9 +236,26 @@ def parse_head(head):
         name, value = field.groups()
         headers.append((name, value.rstrip(' \t')))
 
-    request = Request(method, target, (1, int(matched.group(2))), headers)
+    request = Request(method, target, (1, int(minor)), headers)
     _read_framing(request)
     return request
+
+
+def bad_request_line(line):
+    """The error for a request line REQUEST_LINE did not match: which part was wrong."""
+    parts = line.split(' ')
+    if len(parts) != 3:
+        return HttpError(400, 'Bad Request',
+                         f'a request line is METHOD SP target SP HTTP-version; got {raw(line, 80)}')
+    method, target, version = parts
+    if not TOKEN.fullmatch(method):
+        return HttpError(400, 'Bad Request', f'not a method: {raw(method, 40)}')
+    matched = VERSION.fullmatch(version)
+    if not matched:
+        return HttpError(400, 'Bad Request', f'not an HTTP version: {raw(version, 20)}')
+    if matched.group(1) != '1':
+        return HttpError(505, 'HTTP Version Not Supported', 'this server speaks HTTP/1.0 and HTTP/1.1')
+    return HttpError(400, 'Bad Request', 'the request target is empty or has control characters')
 
 
 def bad_field(line):
@@ -273,11 +282,11 @@ def _read_framing(request):
         if lower == 'host':
             has_host = True
         elif lower == 'content-length':
-            lengths.extend(v.strip() for v in value.split(','))
+            lengths += [v.strip() for v in value.split(',')]
         elif lower == 'transfer-encoding':
-            transfer_codings.extend(v.strip().lower() for v in value.split(',') if v.strip())
+            transfer_codings += [v.strip().lower() for v in value.split(',') if v.strip()]
         elif lower == 'connection':
-            connection.extend(v.strip().lower() for v in value.split(','))
+            connection += [v.strip().lower() for v in value.split(',')]
         elif lower == 'expect' and value.strip().lower() == '100-continue':
             request.expect_continue = True
     if request.version == (1, 1) and not has_host:

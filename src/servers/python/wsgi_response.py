@@ -57,6 +57,7 @@ class Response:
         self.keep_alive = request.keep_alive
         self.overflow = False         # the app tried to send more than its Content-Length
         self.head_only = request.method == 'HEAD'
+        self.body_goes_out = None     # decided with the head: not for HEAD, 1xx, 204 or 304
         self.others_waiting = others_waiting   # is another client waiting for a worker?
 
     # -- what the application calls ---------------------------------------------------------
@@ -98,7 +99,7 @@ class Response:
         out = b''
         if not self.headers_sent:
             out = self._head()
-        if data and not self.head_only and self._body_allowed():
+        if data and self.body_goes_out:
             if self.content_length is not None:
                 room = self.content_length - self.body_bytes
                 if len(data) > room:
@@ -171,7 +172,8 @@ class Response:
                     raise HeaderError(f'Content-Length {value!r} is not a number of bytes')
                 content_length = int(value)
         keep_alive, chunked = self.keep_alive, False
-        if content_length is None and self._body_allowed() and not self.head_only:
+        body_goes_out = self._body_allowed() and not self.head_only
+        if content_length is None and body_goes_out:
             if self.request.version >= (1, 1):
                 chunked = True
                 headers.append(('Transfer-Encoding', 'chunked'))
@@ -194,6 +196,7 @@ class Response:
             raise HeaderError(f'{line!r} has {bad!r}, which is not a latin-1 character') from None
         # Only now is the response decided: nothing above can fail any more.
         self.content_length, self.chunked, self.keep_alive = content_length, chunked, keep_alive
+        self.body_goes_out = body_goes_out
         self.sent_headers = headers
         self.headers_sent = True
         return head

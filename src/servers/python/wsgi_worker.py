@@ -79,6 +79,10 @@ class Worker:
         self.turn_ends = 0.0               # when the current connection's turn is over at the latest
         self.turn_left = 0                 # requests left in it
         self.options = socket_options(config)
+        # Settings read for every connection or request, looked up once (tests build a config
+        # without the optional ones).
+        self.head_timeout = getattr(config, 'header_timeout', HEAD_TIMEOUT)
+        self.report_environ = getattr(config, 'report_environ', False)
         self.socket_options_inherited = None   # learned from the first connection
         self.events = None                 # an EventBatch, made in run()
         # Told to stop: finish this connection's request, then leave. An Event, not a bool, so
@@ -178,7 +182,7 @@ class Worker:
     # -- one connection, maybe several requests (keep-alive) --------------------------------
     def serve_connection(self, conn, address):
         self.set_socket_options(conn)
-        reader = Reader(conn, getattr(self.config, 'header_timeout', HEAD_TIMEOUT))
+        reader = Reader(conn, self.head_timeout)
         conn_id = self.scoreboard.next_conn()
         remote = f'{address[0]}:{address[1]}'
         self.turn_ends = time.monotonic() + TURN_LIMIT
@@ -250,7 +254,7 @@ class Worker:
             return True
         # Nothing in time, with nobody else waiting either: closed without a word, as read_head
         # does for a client that sent nothing (and nginx for client_header_timeout).
-        return self.client_speaks(conn, FIRST_BYTE_GRACE, getattr(self.config, 'header_timeout', HEAD_TIMEOUT))
+        return self.client_speaks(conn, FIRST_BYTE_GRACE, self.head_timeout)
 
     def client_speaks(self, conn, grace, limit):
         """Has conn's client sent something? Waits `grace` seconds for it alone, then up to `limit`
@@ -301,7 +305,7 @@ class Worker:
             body = Body(reader, request, self.config.max_body)
             environ, mount, dropped = self.environ(request, body, address)
             # The request's journey and the environ summary (wsgi_trace.py): None unless asked.
-            observed = observe(environ, self.events.add, 'wsgi', getattr(self.config, 'report_environ', False))
+            observed = observe(environ, self.events.add, 'wsgi', self.report_environ)
             app = mount.get(validated=self.validate_next(started))
             result = app(environ, response.start_response)
             self.send_result(result, response)
@@ -327,9 +331,10 @@ class Worker:
                     self.lab.log(f'[worker {self.pid}] close() raised:\n{traceback.format_exc()}')
                     error = error or explain(close_error) or f'close() raised {close_error!r}'
             self.scoreboard.set_idle(self.slot)
-        notes = environ.get(NOTES) or []
-        for note in dict.fromkeys(notes):
-            self.lab.log(f'[worker {self.pid}] {request.method} {request.target}: {advice(note)}')
+        notes = environ.get(NOTES)
+        if notes:
+            for note in dict.fromkeys(notes):
+                self.lab.log(f'[worker {self.pid}] {request.method} {request.target}: {advice(note)}')
         self.report(request, response, conn_id, remote, started, mount, error, aborted, dropped, notes,
                     observed)
         return response.keep_alive

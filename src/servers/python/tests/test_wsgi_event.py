@@ -3,12 +3,14 @@
 # held: quotes, backslashes, control characters, latin-1 and odd numbers.
 import json
 import os
+import random
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gt_lab import encode  # noqa: E402
-from wsgi_event import request_event, request_line  # noqa: E402
+from wsgi_event import ms, request_event, request_line  # noqa: E402
 from wsgi_http import Request  # noqa: E402
 
 HOSTILE = '"\\/\b\f\n\r\t\x00\x1f\x7f é ÿ \u2028'   # every character JSON treats apart, and latin-1
@@ -42,9 +44,22 @@ class RequestLine(unittest.TestCase):
         self.assertIsNone(event['app'])
 
     def test_numbers_json_writes_by_repr(self):
-        for started, ended in [(0.1, 0.3), (1e12, 1e12 + 123.456789), (1764515818.0, 1764515819.0),
-                               (123456789012345.678, 123456789012346.0)]:
+        for started, ended in [(0.1, 0.3), (1e9, 1e9 + 123.456789), (1764515818.0, 1764515819.0),
+                               (17592186040.123, 17592186044.4)]:     # the last: near 2**44 ms
             self.same(3, 'r', request(), 500, [('A', 'b')], started, ended, 99, 'a:b', 10**12)
+
+    def test_times_as_json_writes_them_today_and_for_centuries(self):
+        # ms() formats with '%.2f' instead of round() and repr(): the same text for every time
+        # from now to 2**44 ms, for durations of microseconds to days, and for a clock that
+        # stepped back (a negative duration).
+        rng = random.Random(14)
+        now = time.time()
+        values = [0.0, -0.0, 1e-9, 0.005, 0.015, 0.0149999, 2.675e-3, 1.0, 100.0, 2**44 / 1000 - 1]
+        values += [now + rng.uniform(-1e6, 1e6) for _ in range(20000)]
+        values += [rng.uniform(-1, 1) * 10 ** rng.uniform(-7, 10) for _ in range(20000)]
+        values += [rng.randrange(2**44) / 1e5 for _ in range(20000)]
+        for seconds in values:
+            self.assertEqual(ms(seconds), repr(round(seconds * 1000, 2)), seconds)
 
 
 if __name__ == '__main__':
