@@ -30,8 +30,36 @@ const has = (command) => {
   }
 };
 
+/** CPU time (ms) the process `pid` has used so far, all its threads (V8's compiler and GC
+ * helpers too) and its main thread alone, from /proc; undefined where /proc cannot say. On a
+ * machine shared with other work this moves far less than the wall-clock figures. */
+function cpuOf(pid) {
+  try {
+    const ms = (file) => Number(readFileSync(file, 'utf8').split(' ')[0]) / 1e6; // schedstat: ns on CPU
+    let all = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) all += ms(`/proc/${pid}/task/${task}/schedstat`);
+    return { all, main: ms(`/proc/${pid}/schedstat`) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process `script` runs the command in (its child; the shell execs the command). */
+function childOf(pid) {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid)) return entry;
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
 /** Milliseconds from spawning `argv` on a pty until `frame` is on it ({frame}), and, when `key`
- * is given, until `answer` appears after `key` was typed the moment the frame was seen ({answer}). */
+ * is given, until `answer` appears after `key` was typed the moment the frame was seen ({answer}),
+ * with the CPU time the command had used by then ({cpu}: at the answer, or at the frame). */
 function viaScript(argv, env, { frame, key, answer }) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -45,6 +73,7 @@ function viaScript(argv, env, { frame, key, answer }) {
     let framedAt;
     let answeredAt;
     let sentAt = 0; // where the output stood when the key was typed: the answer comes after it
+    let cpu;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
@@ -56,12 +85,16 @@ function viaScript(argv, env, { frame, key, answer }) {
       const text = stripVTControlCharacters(seen);
       if (framedAt === undefined && text.includes(frame)) {
         framedAt = performance.now() - started;
-        if (!key) return child.stdin.end();
+        if (!key) {
+          cpu = cpuOf(childOf(child.pid));
+          return child.stdin.end();
+        }
         sentAt = text.length;
         child.stdin.write(key);
       }
       if (key && framedAt !== undefined && answeredAt === undefined && text.slice(sentAt).includes(answer)) {
         answeredAt = performance.now() - started;
+        cpu = cpuOf(childOf(child.pid));
         child.stdin.end('\x03'); // Ctrl-C: quit
       }
     });
@@ -69,7 +102,7 @@ function viaScript(argv, env, { frame, key, answer }) {
       clearTimeout(timer);
       if (framedAt === undefined || (key && answeredAt === undefined))
         reject(new Error(`exited before "${framedAt === undefined ? frame : answer}":\n${seen}`));
-      else resolve({ frame: framedAt, answer: answeredAt });
+      else resolve({ frame: framedAt, answer: answeredAt, cpu });
     });
   });
 }
@@ -105,10 +138,12 @@ try {
   const keys = [];
   const peer = [];
   const bare = [];
+  const cpu = [];
   for (let i = 0; i < RUNS; i++) {
     const tutor = await measure([process.execPath, bin], env, { frame: FRAME, key: KEY, answer: ANSWER });
     map.push(tutor.frame);
     keys.push(tutor.answer);
+    if (tutor.cpu) cpu.push(tutor.cpu);
     peer.push(
       (await measure([process.execPath, '-e', PEER], env, { frame: 'ready', key: 'x', answer: 'got it' })).answer,
     );
@@ -118,6 +153,11 @@ try {
   console.log(
     `tui: first frame whose keys work     median ${fmt(median(keys))}  (${RUNS} runs, ${measure === viaScript ? 'script pty' : 'tmux'}; "${KEY}" typed as the map appears, until its answer is drawn; min ${fmt(Math.min(...keys))}, max ${fmt(Math.max(...keys))})`,
   );
+  if (cpu.length > 0) {
+    console.log(
+      `     its CPU time by then            median ${fmt(median(cpu.map((c) => c.all)))} (main thread ${fmt(median(cpu.map((c) => c.main)))}; /proc, all threads)`,
+    );
+  }
   console.log(`     the lesson map first on screen  median ${fmt(median(map))}`);
   console.log(`     bare node, one key answered     median ${fmt(median(peer))}  (same pty)`);
   console.log(`     bare node start, same pty       median ${fmt(median(bare))}`);
