@@ -4,6 +4,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, TutorError, usageError } from './engine/errors.js';
 import { workspaceError } from './engine/workspace-errors.js';
 import { version } from './engine/paths.js';
+// Loaded with the CLI, not on demand: list and doctor start their probes the moment they know
+// the command (a dynamic import would start Python 5 ms later, and Python is often the last to answer).
+import { startProbes } from './engine/requirements.js';
 
 export const COMMANDS = [
   'list',
@@ -129,8 +132,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values['no-color']) process.env.NO_COLOR = '1';
   const [command, ...rest] = positionals;
   // Their probes run programs (Python above all): started before the command's own code loads.
-  if (command === 'list' || command === 'doctor')
-    void import('./engine/requirements.js').then((probes) => probes.startProbes(command));
+  if (command === 'list' || command === 'doctor') startProbes(command);
   try {
     switch (command) {
       case 'list':

@@ -1,6 +1,6 @@
 // What the learner's machine has. Lessons name requirements by id; this file knows how to look
 // for each one, once per run, and how to say what is missing in a way a person can act on.
-import { execFile } from 'node:child_process';
+import { runProbe } from './probe-batch.js';
 import { pyenvFiles, recall, remember, stamp, which, type ProbeMemory } from './probe-cache.js';
 import { resolvePyenvShim } from './pyenv.js';
 import type { LessonDefinition } from './types.js';
@@ -41,11 +41,10 @@ function run(file: string, args: string[]): Promise<Ran> {
   const known = recalled<Ran>(probe);
   if (known) return Promise.resolve(known);
   depends(file);
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: 5000 }, (error, stdout, stderr) => {
-      probed.results[probe] = { ok: !error, out: `${stdout}${stderr}`.trim() };
-      resolve(probed.results[probe] as Ran);
-    });
+  return runProbe(file, args).then(({ ok, out }) => {
+    const ran: Ran = { ok, out: out.trim() };
+    probed.results[probe] = ran;
+    return ran;
   });
 }
 
@@ -136,11 +135,8 @@ async function lookForPython(): Promise<Python | null> {
     const pyenv = found ? resolvePyenvShim(found) : undefined;
     for (const file of pyenv?.consulted ?? []) probed.stamps[file] = stamp(file);
     const file = pyenv?.interpreter ?? candidate;
-    const python = await new Promise<Omit<Python, 'path'> | undefined>((resolve) => {
-      execFile(file, ['-W', 'ignore', '-c', PROBE], { timeout: 5000 }, (error, stdout) => {
-        resolve(error ? undefined : parseProbe(stdout));
-      });
-    });
+    const { ok, out } = await runProbe(file, ['-W', 'ignore', '-c', PROBE], { beside: true });
+    const python = ok ? parseProbe(out) : undefined;
     if (!python) continue;
     const [major = 0, minor = 0] = python.version.split('.').map(Number);
     if (major === 3 && minor >= 9) return { path: candidate, ...python, executable: python.executable || file };
