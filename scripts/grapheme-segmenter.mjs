@@ -3,11 +3,11 @@
 // segmenter when it loads, and the first one loads ICU's break-iterator rules: 10–40 ms of the
 // first frame and about 3 MB of the tutor's memory, for text that is nearly always ASCII, box
 // drawing and arrows. A string made only of characters that are each a grapheme cluster of their
-// own (the one-column table of string-width-fast.mjs, and ESC, which begins colour codes) is cut
+// own (the one-column table of narrow-table.mjs, and ESC, which begins colour codes) is cut
 // here one character at a time, as ICU would cut it; any other string goes to a real
 // Intl.Segmenter, made the first time one is needed. test/unit/grapheme-segmenter.test.ts checks
 // both against Intl.Segmenter.
-import { isNarrow } from './string-width-fast.mjs';
+import { isNarrow } from './narrow-table.mjs';
 
 const ESC = 0x1b;
 
