@@ -55,6 +55,8 @@ NEXT_REQUEST_GRACE = 0.05  # seconds (a busy machine may not run the client soon
 # has connected, but on a busy machine it may not run for a while, and a request lost here was
 # never seen by anyone (curl does not resend on a fresh connection).
 FIRST_BYTE_GRACE = 1.0     # seconds
+# An idle worker that has seen no new client for this long writes its events before it waits on.
+IDLE_MOMENT = 2            # milliseconds
 
 
 class Worker:
@@ -140,10 +142,14 @@ class Worker:
             try:
                 conn, address = self.accept()
             except (InterruptedError, BlockingIOError):
-                # Nobody at the door (or another worker took the client): say everything, then
-                # wait with the other idle workers for a new client, or a signal.
-                self.events.flush()
-                ready = self.poller.poll()
+                # Nobody at the door (or another worker took the client): wait with the other
+                # idle workers for a new client, or a signal. Under load the next client comes
+                # within a moment; a wait longer than that is when to write the events still
+                # held (one write for many events, not one for every short pause).
+                ready = self.poller.poll(IDLE_MOMENT)
+                if not ready:
+                    self.events.flush()
+                    ready = self.poller.poll()
                 if len(ready) > 1 or ready[0][0] != self.listener_fd:
                     self._drain_wake_pipe()
                 continue
