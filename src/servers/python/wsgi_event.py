@@ -68,4 +68,4 @@ def pairs(headers):
 
 
 _known_json = {}        # tuple of (name, value) pairs → their JSON, for pairs()
-MAX_KNOWN = 256
+MAX_KNOWN = 64           # lists; a few per client and app, and each may be long (32 KiB of headers)
