@@ -18,14 +18,14 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
   const json = Boolean(values.json);
   // A busy server reports many events at once: they go out in one write per turn of the event
   // loop, not one system call each (stdout to a pipe is written synchronously).
-  let pending: string[] = [];
+  let pending = '';
   const flush = () => {
-    if (pending.length) process.stdout.write(pending.join(''));
-    pending = [];
+    if (pending) process.stdout.write(pending);
+    pending = '';
   };
   const print = (line: string) => {
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(`${line}\n`);
+    if (!pending) setImmediate(flush);
+    pending += `${line}\n`;
   };
   onSignalExit(() => {
     flush();
@@ -70,10 +70,26 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
   running.subscribe((change) => {
     if (change.type === 'dropped') sayDropped(change.problem);
     if (change.type !== 'event') return;
-    print(json ? JSON.stringify(change.event) : describe(change.event));
+    print(
+      json
+        ? change.line !== undefined
+          ? asReceived(change.line, change.event)
+          : JSON.stringify(change.event)
+        : describe(change.event),
+    );
   });
   // Runs until a signal: shutdown.ts tears the lab down and exits.
   return new Promise<number>(() => {});
+}
+
+/** The JSON of a server's event, from the line it came in as: that line (it parsed, and fitted the
+ * server's family) with the lab's `server`, `seq` and `time` after its own fields, which is what
+ * JSON.stringify of the event says, without writing all of it again (that was a third of the
+ * tutor's time per event). A line that has fields of those names itself goes the long way. */
+export function asReceived(line: string, event: LabEvent): string {
+  const end = line.lastIndexOf('}');
+  if (end < 0 || /"(server|seq|time)"/.test(line)) return JSON.stringify(event);
+  return `${line.slice(0, end)},"server":${JSON.stringify(event.server)},"seq":${event.seq},"time":${event.time}}`;
 }
 
 function describe(event: LabEvent): string {

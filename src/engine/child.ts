@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { eventProblem, type Family } from '../servers/lib/event-schema.js';
 import { TutorError } from './errors.js';
+import { readLines } from './event-lines.js';
 import type { ResolvedProgram } from './programs.js';
 
 export const PORT_TAKEN_EXIT = 98;
@@ -22,8 +23,9 @@ export interface ChildOptions {
   readyTimeoutMs: number;
   /** The events the server declares (ServerSpec.events): lines that do not fit are dropped. */
   events: Family;
-  /** An event that fits the server's family (or its `ready`). */
-  onEvent(event: { event: string } & Record<string, unknown>): void;
+  /** An event that fits the server's family (or its `ready`), and the line it came in as (which
+   * `lab --json` prints as it is, instead of turning the event into JSON again). */
+  onEvent(event: { event: string } & Record<string, unknown>, line: string): void;
   /** A line on fd 3 that is not one of its events: already in the server's log, then dropped. */
   onBadEvent(problem: string): void;
   onLog(line: string): void;
@@ -63,11 +65,11 @@ export class LabChild {
     }
     const events = child.stdio[3];
     if (events && 'on' in events) {
-      createInterface({ input: events as NodeJS.ReadableStream }).on('line', (line) => {
+      readLines(events as NodeJS.ReadableStream, (line) => {
         const event = this.parseEvent(line);
         if (!event) return;
         if (event.event === 'ready') readySignal();
-        this.options.onEvent(event);
+        this.options.onEvent(event, line);
       });
     }
 
@@ -127,7 +129,8 @@ export class LabChild {
   /** An fd-3 line as an event of this server's family, or undefined (and a log line saying why):
    * a server's bug must show up in its log, never crash the tutor or reach a check. */
   private parseEvent(line: string): ({ event: string } & Record<string, unknown>) | undefined {
-    if (line.trim() === '') return undefined;
+    // A blank line is no event and no fault (trim() only for a line that starts blank).
+    if (line.charCodeAt(0) <= 32 && line.trim() === '') return undefined;
     let value: unknown;
     let problem: string | undefined;
     try {

@@ -214,9 +214,9 @@ export class Lab implements LabHandle {
       ready: spec.ready ?? 'event',
       readyTimeoutMs: spec.readyTimeoutMs ?? 10000,
       events: spec.events,
-      onEvent: (event) => {
+      onEvent: (event, line) => {
         trackGroup(member.groups, event);
-        this.record(spec.name, event);
+        this.record(spec.name, event, line);
       },
       onBadEvent: (problem) => {
         this.dropped.push(problem);
@@ -445,14 +445,17 @@ export class Lab implements LabHandle {
   }
 
   /** Keep an event the server's family accepted (child.ts checked it), or one of the lab's own. */
-  private record(server: string, raw: { event: string } & Record<string, unknown>): void {
+  private record(server: string, raw: { event: string } & Record<string, unknown>, line?: string): void {
     if (raw.event === 'ready') return;
     // The parsed line is the tutor's own (LabChild made it and passes it here only): the fields
     // are added to it in place. Copying it with {...raw} cost about 20 µs an event.
-    const event: LabEvent = Object.assign(raw, { server, seq: ++this.seq, time: Date.now() });
+    const event = raw as unknown as LabEvent;
+    event.server = server;
+    event.seq = ++this.seq;
+    event.time = Date.now();
     this.eventList.push(event);
     if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
-    this.notify({ type: 'event', event });
+    this.notify(line === undefined ? { type: 'event', event } : { type: 'event', event, line });
   }
 
   private setState(member: Member, state: ServerSnapshot['state'], reason?: string): void {

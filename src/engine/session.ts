@@ -77,6 +77,9 @@ export interface SessionOptions {
   requirement?: (id: RequirementId) => Promise<{ ok: boolean; detail: string }>;
 }
 
+/** At most one new snapshot for new events in this many ms (see schedulePublish). */
+const PUBLISH_MS = 50;
+
 /** Requests for the log: a health check a lab server marks as such is background noise there. */
 const isRequest = (event: { event: string; healthCheck?: unknown }): event is RequestEvent =>
   event.event === 'request' && event.healthCheck !== true;
@@ -91,6 +94,13 @@ export class LessonSession {
   private checkAgain = false;
   private stopWatching: (() => void) | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
+  /** Events that arrived since the snapshot was last made: the next update() takes them in. */
+  private unseen: { requests: RequestEvent[]; traces: TraceEvent[] } = { requests: [], traces: [] };
+  private publishing = false;
+  private publishedAt = 0;
+  private publishTimer: NodeJS.Timeout | undefined;
+  /** The step whose quiet timer this turn's events restart (see restartQuiet). */
+  private quietStep: Step | undefined;
   private disposed = false;
   private readonly syncTimer: NodeJS.Timeout;
   /** Progress writes, one after another: each reads the file again before writing it. */
@@ -246,6 +256,7 @@ export class LessonSession {
     this.unsubscribeLab();
     this.stopWatching?.();
     clearTimeout(this.quietTimer);
+    clearTimeout(this.publishTimer);
     clearInterval(this.syncTimer);
     this.listeners.clear();
   }
@@ -266,19 +277,44 @@ export class LessonSession {
     if (change.type === 'server') {
       this.update({ servers: this.lab.servers() });
     } else if (change.type === 'event') {
-      if (isRequest(change.event)) this.update({ requests: [...this.state.requests, change.event] });
-      if (isTrace(change.event)) this.update({ traces: [...this.state.traces, change.event] });
+      if (isRequest(change.event)) this.unseen.requests.push(change.event);
+      if (isTrace(change.event)) this.unseen.traces.push(change.event);
+      this.schedulePublish();
       const step = this.state.step;
       const background = isRequest(change.event) && change.event.healthCheck === true;
+      // Every event restarts the quiet period (restartQuiet); a proxy's own health checks are not
+      // the learner's doing, and do not count.
       if ((step.kind === 'probe' || step.kind === 'drill') && !this.state.passed.has(step.id) && !background) {
-        // Every event restarts the quiet period; the check runs when the lab has been quiet
-        // (a proxy's own health checks are not the learner's doing, and do not count).
-        clearTimeout(this.quietTimer);
-        this.quietTimer = setTimeout(() => {
-          if (!this.disposed && this.state.step === step) void this.runCheck(step, true);
-        }, this.options.quietMs ?? 250);
+        if (!this.quietStep) queueMicrotask(() => this.restartQuiet());
+        this.quietStep = step;
       }
     }
+  }
+
+  /** The events of one turn (a chunk of fd-3 lines is many) restart the quiet timer once. */
+  private restartQuiet(): void {
+    const step = this.quietStep;
+    this.quietStep = undefined;
+    if (!step || this.disposed) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => {
+      if (!this.disposed && this.state.step === step) void this.runCheck(step, true);
+    }, this.options.quietMs ?? 250);
+  }
+
+  /** New events reach the snapshot together: at once when the last publication is older than
+   * PUBLISH_MS, else when it is. Under a load test a lab reports thousands of events a second; a
+   * new snapshot for each (a copy of the growing request list, a React render) cost the TUI more
+   * than the request cost the lab. */
+  private schedulePublish(): void {
+    if (this.publishing) return;
+    this.publishing = true;
+    const wait = this.publishedAt + PUBLISH_MS - Date.now();
+    const publish = () => {
+      if (this.publishing) this.update({});
+    };
+    if (wait <= 0) queueMicrotask(publish);
+    else this.publishTimer = setTimeout(publish, wait);
   }
 
   private onFileSaved(step: Step): void {
@@ -364,6 +400,19 @@ export class LessonSession {
 
   private update(patch: Partial<SessionSnapshot>): void {
     if (this.disposed) return;
+    const { requests, traces } = this.unseen;
+    if (requests.length || traces.length) {
+      // Any new snapshot carries the events that came since the last one.
+      patch = {
+        ...(requests.length ? { requests: this.state.requests.concat(requests) } : {}),
+        ...(traces.length ? { traces: this.state.traces.concat(traces) } : {}),
+        ...patch,
+      };
+      this.unseen = { requests: [], traces: [] };
+    }
+    this.publishing = false;
+    clearTimeout(this.publishTimer);
+    this.publishedAt = Date.now();
     this.state = { ...this.state, ...patch };
     for (const listener of this.listeners) listener();
   }

@@ -259,7 +259,9 @@ export interface LoadedLesson extends LessonDefinition {
 
 /** Something that changed in a running lab, for views and the probe watcher. */
 export type LabChange =
-  | { type: 'event'; event: LabEvent }
+  /** `line`: the fd-3 line a server's event came in as (the event is that JSON plus the lab's
+   * `server`, `seq` and `time`); none for the lab's own events. */
+  | { type: 'event'; event: LabEvent; line?: string }
   | { type: 'server'; server: ServerSnapshot }
   | { type: 'log'; server: string; line: string }
   /** A server wrote a line on fd 3 that is not one of its declared events; it was dropped. */

@@ -1,0 +1,58 @@
+// The fd-3 line splitter (event-lines.ts) and `lab --json`'s printing of an event from the line it
+// came in as (asReceived): both stand in for slower code and must say the same.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { asReceived } from '../../src/commands/lab.js';
+import { readLines } from '../../src/engine/event-lines.js';
+import type { LabEvent } from '../../src/engine/types.js';
+
+function linesOf(chunks: (string | Buffer)[]): Promise<string[]> {
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  readLines(stream, (line) => lines.push(line));
+  return new Promise((resolve) => {
+    stream.on('end', () => setImmediate(() => resolve(lines)));
+    for (const chunk of chunks) stream.write(chunk);
+    stream.end();
+  });
+}
+
+describe('readLines', () => {
+  it('cuts lines at \\n, \\r\\n and a lone \\r, across chunk boundaries, and skips empty ones', async () => {
+    expect(await linesOf(['{"a":1}\n{"b"', ':2}\r\n\n{"c":3}\r{"d":4}', '\n{"e":'])).toEqual([
+      '{"a":1}',
+      '{"b":2}',
+      '{"c":3}',
+      '{"d":4}',
+      '{"e":',
+    ]);
+  });
+
+  it('keeps a UTF-8 character split between two chunks whole', async () => {
+    const bytes = Buffer.from('{"t":"café ✓"}\n');
+    expect(await linesOf([bytes.subarray(0, 10), bytes.subarray(10)])).toEqual(['{"t":"café ✓"}']);
+  });
+});
+
+describe('asReceived', () => {
+  const finish = (line: string, fields: object) => {
+    const event = Object.assign(JSON.parse(line), fields) as LabEvent;
+    return { printed: asReceived(line, event), event };
+  };
+
+  it("is the line with the lab's fields after its own: JSON of the same event", () => {
+    const line = '{"event":"request","method":"GET","headers":[["Host","x"]],"status":null,"t":"é\\u00e9"}  ';
+    const { printed, event } = finish(line, { server: 'proxy', seq: 7, time: 1796051630827 });
+    expect(JSON.parse(printed)).toEqual(event);
+    expect(printed).toBe(
+      '{"event":"request","method":"GET","headers":[["Host","x"]],"status":null,"t":"é\\u00e9","server":"proxy","seq":7,"time":1796051630827}',
+    );
+  });
+
+  it('writes the event again when the line has a field the lab sets itself', () => {
+    const line = '{"event":"worker","server":"mine","pid":4}';
+    const { printed, event } = finish(line, { server: 'wsgi', seq: 1, time: 2 });
+    expect(printed).toBe(JSON.stringify(event));
+    expect(JSON.parse(printed).server).toBe('wsgi');
+  });
+});
