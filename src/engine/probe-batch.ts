@@ -23,21 +23,27 @@ interface Job {
 const TIMEOUT_MS = 5000;
 let pending: Job[] = [];
 
-// $1 the program run beside the others (empty: none), $2 its number of arguments, then those,
-// then each other program as one argument, its words separated by newlines. Each answer ends in
-// \001 and its exit status; the one run beside answers on fd 3.
-const SCRIPT = `file=$1 count=$2; shift 2
-if [ -n "$file" ]; then
-  command='"$file"' i=1
-  while [ "$i" -le "$count" ]; do command="$command \\"\\\${$i}\\"" i=$((i + 1)); done
-  { eval "$command" 2>/dev/null </dev/null; printf '\\001%s' "$?"; } >&3 &
-  shift "$count"
-fi
+// $1 the number of other programs, then each as one argument (its words separated by tabs), then
+// the program run beside them with its arguments, if any. Each answer ends in \001 and its exit
+// status; the one run beside answers on fd 3. A TERM (the deadline) stops the programs too.
+const SCRIPT = `n=$1; shift
+others=
+while [ "$n" -gt 0 ]; do others="$others$1
+"; shift; n=$((n - 1)); done
+beside= current=
+trap 'kill $beside $current 2>/dev/null; exit 143' TERM
+if [ $# -gt 0 ]; then "$@" >&3 2>/dev/null </dev/null & beside=$!; fi
+set -f
 IFS='
 '
-set -f
-for job in "$@"; do $job 2>&1 </dev/null; printf '\\001%s\\001' "$?"; done
-wait`;
+for job in $others; do
+  IFS='\t'
+  $job 2>&1 </dev/null & current=$!
+  wait "$current"; printf '\\001%s\\001' "$?"
+  IFS='
+'
+done
+if [ -n "$beside" ]; then wait "$beside"; printf '\\001%s' "$?" >&3; fi`;
 
 /** Runs `file args` together with the other programs asked for in this tick. */
 export function runProbe(file: string, args: string[], options: { beside?: boolean } = {}): Promise<Outcome> {
@@ -51,51 +57,61 @@ function flush(): void {
   const jobs = pending;
   pending = [];
   const beside = jobs.find((job) => job.beside);
-  // Words of the others travel split by newlines, so one with a newline in it runs alone.
-  const others = jobs.filter((job) => job !== beside && ![job.file, ...job.args].some((w) => w.includes('\n')));
+  // The others' words travel separated by tabs, one program a line: one with either runs alone.
+  const others = jobs.filter((job) => job !== beside && ![job.file, ...job.args].some((w) => /[\t\n]/.test(w)));
   const alone = jobs.filter((job) => job !== beside && !others.includes(job));
-  if (jobs.length - alone.length < 2) {
-    for (const job of jobs) runAlone(job);
+  for (const job of alone) runAlone(job);
+  if (others.length + (beside ? 1 : 0) < 2) {
+    for (const job of [...others, ...(beside ? [beside] : [])]) runAlone(job);
     return;
   }
-  for (const job of alone) runAlone(job);
   const child = spawn(
     '/bin/sh',
     [
       '-c',
       SCRIPT,
       'sh',
-      beside?.file ?? '',
-      String(beside?.args.length ?? 0),
-      ...(beside?.args ?? []),
-      ...others.map((job) => [job.file, ...job.args].join('\n')),
+      String(others.length),
+      ...others.map((job) => [job.file, ...job.args].join('\t')),
+      ...(beside ? [beside.file, ...beside.args] : []),
     ],
     { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] },
   );
-  const chunks: Record<1 | 3, Buffer[]> = { 1: [], 3: [] };
-  child.stdout?.on('data', (chunk: Buffer) => chunks[1].push(chunk));
-  child.stdio[3]?.on('data', (chunk: Buffer) => chunks[3].push(chunk as Buffer));
-  const timer = setTimeout(() => child.kill(), TIMEOUT_MS);
-  const answer = () => {
+  const streams = [child.stdout, child.stdio[3]];
+  const chunks: Buffer[][] = [[], []];
+  streams.forEach((stream, i) => {
+    stream?.on('data', (chunk: Buffer) => chunks[i]?.push(chunk));
+  });
+  let answered = false;
+  const answer = (late: boolean) => {
+    if (answered) return;
+    answered = true;
     clearTimeout(timer);
-    const answers = Buffer.concat(chunks[1])
+    // A program that did not answer: after the deadline it failed; otherwise the shell did, and
+    // the program gets its own run.
+    const missing = (job: Job) => (late ? job.done({ ok: false, out: '' }) : runAlone(job));
+    const answers = Buffer.concat(chunks[0] ?? [])
       .toString()
       .split(/\x01(\d+)\x01/);
     others.forEach((job, i) => {
-      const out = answers[2 * i];
       const status = answers[2 * i + 1];
-      if (status === undefined || out === undefined) runAlone(job);
-      else job.done({ ok: status === '0', out });
+      if (status === undefined) missing(job);
+      else job.done({ ok: status === '0', out: answers[2 * i] ?? '' });
     });
     if (!beside) return;
-    const text = Buffer.concat(chunks[3]).toString();
+    const text = Buffer.concat(chunks[1] ?? []).toString();
     const end = text.lastIndexOf('\x01');
-    if (end < 0) runAlone(beside);
+    if (end < 0) missing(beside);
     else beside.done({ ok: text.slice(end + 1) === '0', out: text.slice(0, end) });
   };
-  child.once('close', answer);
+  const timer = setTimeout(() => {
+    child.kill();
+    for (const stream of streams) stream?.destroy();
+    answer(true);
+  }, TIMEOUT_MS);
+  child.once('close', () => answer(false));
   child.once('error', () => {
-    child.removeListener('close', answer);
+    answered = true;
     clearTimeout(timer);
     for (const job of [...others, ...(beside ? [beside] : [])]) runAlone(job);
   });

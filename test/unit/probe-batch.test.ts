@@ -1,11 +1,20 @@
 // Programs asked for in one tick run through one /bin/sh: given several, each gets its own output
 // and exit status back (the one run beside the others its standard output alone), a missing
 // program fails without failing the others, and one whose words hold a newline runs on its own.
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runProbe } from '../../src/engine/probe-batch.js';
 import { tempDir } from '../helpers/env.js';
+
+/** Running: not gone, and not a zombie waiting for its parent to collect it. */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 describe('runProbe', () => {
   it('answers each program of a batch with its own output and status', async () => {
@@ -25,6 +34,27 @@ describe('runProbe', () => {
     expect(failing).toEqual({ ok: false, out: 'out\nerr\n' });
     expect(missing.ok).toBe(false);
     expect(multiline).toEqual({ ok: true, out: 'two\nlines' });
+  });
+
+  it('gives up on a program that hangs at the deadline, and stops it', async () => {
+    const dir = tempDir('probe-batch-hang');
+    const hang = join(dir, 'hang');
+    writeFileSync(hang, `#!/bin/sh\necho $$ > '${dir}/pid'\nexec sleep 60\n`);
+    chmodSync(hang, 0o755);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const answers = Promise.all([runProbe(hang, [], { beside: true }), runProbe('echo', ['quick'])]);
+      await vi.waitFor(() => expect(existsSync(join(dir, 'pid'))).toBe(true));
+      await vi.advanceTimersByTimeAsync(5000);
+      // The hanging one failed; the quick one answered either way (in time, or not yet under load).
+      const [hung, quick] = await answers;
+      expect(hung).toEqual({ ok: false, out: '' });
+      expect(quick.ok ? quick.out : '').toMatch(/^(quick\n)?$/);
+    } finally {
+      vi.useRealTimers();
+    }
+    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    await vi.waitFor(() => expect(alive(pid)).toBe(false));
   });
 
   it('runs a program asked for alone as it is', async () => {
