@@ -185,7 +185,13 @@ async function lessonCard(folder, file) {
     summary: lesson.summary,
     layer: lesson.layer,
     requires: lesson.requires,
-    servers: lesson.servers.map((server) => requires(server.requires)),
+    // doctor tries each server's preferred ports.
+    servers: lesson.servers.map((server) => ({
+      name: server.name,
+      port: server.port,
+      ...(server.extraPorts ? { extraPorts: server.extraPorts } : {}),
+      ...requires(server.requires),
+    })),
     steps: lesson.steps.map((step) => ({ id: step.id, ...requires(step.requires) })),
   };
 }

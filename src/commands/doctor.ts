@@ -3,18 +3,19 @@
 import { isPortFree } from '../engine/ports.js';
 import { checkRequirement, lessonAvailability, REQUIREMENT_IDS, startProbes } from '../engine/requirements.js';
 import type { CliValues } from '../cli.js';
-import { catalogFor, paint, printJson } from './output.js';
+import { listedLessons } from './list.js';
+import { paint, printJson } from './output.js';
 
 export async function doctor(values: CliValues, _args: string[]): Promise<number> {
   // Doctor looks again rather than trust what an earlier run found (and refreshes it); the probes
   // answer while the lessons load (cli.ts started them already).
   startProbes('doctor');
-  const catalog = await catalogFor(values);
+  const lessons = await listedLessons(values);
   // The ports are tried while the probes run (Python takes longest), not after them.
-  const [tools, ports, lessons] = await Promise.all([
+  const [tools, ports, availability] = await Promise.all([
     Promise.all(REQUIREMENT_IDS.map(checkRequirement)),
     Promise.all(
-      catalog.lessons.flatMap((lesson) =>
+      lessons.flatMap((lesson) =>
         lesson.servers.flatMap((server) =>
           [server.port, ...Object.values(server.extraPorts ?? {})].map(async (port) => ({
             lesson: lesson.id,
@@ -25,11 +26,11 @@ export async function doctor(values: CliValues, _args: string[]): Promise<number
         ),
       ),
     ),
-    Promise.all(catalog.lessons.map(async (lesson) => ({ id: lesson.id, ...(await lessonAvailability(lesson)) }))),
+    Promise.all(lessons.map(async (lesson) => ({ id: lesson.id, ...(await lessonAvailability(lesson)) }))),
   ]);
   const proxy = proxyTrouble(process.env);
   if (values.json) {
-    printJson({ node: process.version, tools, ports, lessons, proxy });
+    printJson({ node: process.version, tools, ports, lessons: availability, proxy });
     return 0;
   }
   const ok = (good: boolean) => (good ? paint.green('✔') : paint.yellow('✘'));
@@ -44,7 +45,7 @@ export async function doctor(values: CliValues, _args: string[]): Promise<number
   );
   for (const line of proxy) process.stdout.write(`${paint.yellow('!')} ${line}\n`);
   process.stdout.write('\nLessons:\n');
-  for (const lesson of lessons) {
+  for (const lesson of availability) {
     process.stdout.write(
       `  ${ok(lesson.available)} ${lesson.id.padEnd(16)} ${lesson.available ? 'ready' : paint.yellow(lesson.missing.map((m) => m.why).join('; '))}\n`,
     );

@@ -61,6 +61,17 @@ function isCard(value: unknown): value is LessonCard {
     Array.isArray(card.steps) &&
     card.steps.every((s: { id?: unknown; requires?: unknown }) => typeof s?.id === 'string' && strings(s.requires)) &&
     Array.isArray(card.servers) &&
-    card.servers.every((s: { requires?: unknown }) => typeof s === 'object' && s !== null && strings(s.requires))
+    card.servers.every(
+      (s: { name?: unknown; port?: unknown; extraPorts?: unknown; requires?: unknown }) =>
+        typeof s === 'object' &&
+        s !== null &&
+        typeof s.name === 'string' &&
+        typeof s.port === 'number' &&
+        (s.extraPorts === undefined ||
+          (typeof s.extraPorts === 'object' &&
+            s.extraPorts !== null &&
+            Object.values(s.extraPorts).every((port) => typeof port === 'number'))) &&
+        strings(s.requires),
+    )
   );
 }

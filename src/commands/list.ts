@@ -1,17 +1,21 @@
 // `gateway-tutor list`: every lesson, its progress, and whether this machine can run it.
+import stringWidth from 'string-width';
 import { Progress } from '../engine/progress.js';
 import { lessonAvailability, startProbes } from '../engine/requirements.js';
+import { builtinLessonsDir } from '../engine/paths.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
+import type { LessonCard } from '../ui/lesson-states.js';
+import { readIndex } from './lesson-cards.js';
 import { catalogFor, paint, printJson } from './output.js';
 
 export async function list(values: CliValues, _args: string[]): Promise<number> {
   startProbes('list'); // python3, curl… answer while the lessons load (cli.ts started them already)
-  const catalog = await catalogFor(values);
+  const lessons = await listedLessons(values);
   const progress = await Progress.open(resolveWorkspace(values.workspace));
   if (progress.warning) process.stderr.write(`warning: ${progress.warning}\n`);
   const rows = await Promise.all(
-    catalog.lessons.map(async (lesson) => {
+    lessons.map(async (lesson) => {
       const availability = await lessonAvailability(lesson);
       const passed = progress.passed(lesson.id).filter((id) => lesson.steps.some((s) => s.id === id)).length;
       return { lesson, availability, passed };
@@ -31,15 +35,15 @@ export async function list(values: CliValues, _args: string[]): Promise<number> 
     );
     return 0;
   }
-  const idWidth = Math.max(...rows.map((r) => r.lesson.id.length));
-  const titleWidth = Math.max(...rows.map((r) => r.lesson.title.length));
+  const idWidth = Math.max(...rows.map((r) => stringWidth(r.lesson.id)));
+  const titleWidth = Math.max(...rows.map((r) => stringWidth(r.lesson.title)));
   for (const { lesson, availability, passed } of rows) {
     const helped = lesson.steps.filter((s) => progress.isHelped(lesson.id, s.id)).length;
     const count = `${passed}/${lesson.steps.length} passed${helped ? ` (${helped} with help)` : ''}`;
     const state =
       passed === lesson.steps.length ? paint.green(`${count}, done`) : passed > 0 ? count : paint.dim(count);
     process.stdout.write(
-      `${String(lesson.order).padStart(2)}. ${lesson.id.padEnd(idWidth)}  ${lesson.title.padEnd(titleWidth)}  ${state}\n`,
+      `${String(lesson.order).padStart(2)}. ${pad(lesson.id, idWidth)}  ${pad(lesson.title, titleWidth)}  ${state}\n`,
     );
     if (!availability.available)
       for (const missing of availability.missing)
@@ -50,4 +54,17 @@ export async function list(values: CliValues, _args: string[]): Promise<number> 
   const done = rows.filter((r) => r.passed === r.lesson.steps.length).length;
   process.stdout.write(paint.dim(`${done}/${rows.length} lessons done, ${passed}/${steps} steps passed.\n`));
   return 0;
+}
+
+/** What list (and doctor) shows of each lesson: the built lessons' index (src/commands/lesson-cards.ts), which
+ * has every field list reads, so list does not import nine lesson modules and their 72 step files
+ * (about 38 ms of CPU on a first run); a --lessons pack, or a run from source, loads the catalog. */
+export async function listedLessons(values: CliValues): Promise<readonly LessonCard[]> {
+  const indexed = values.lessons ? undefined : await readIndex(builtinLessonsDir);
+  return indexed ?? (await catalogFor(values)).lessons;
+}
+
+/** `text` padded to `width` terminal columns. */
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
 }

@@ -47,7 +47,7 @@ export async function runTui(options: TuiOptions): Promise<number> {
         async (lesson): Promise<MapEntry> => ({
           lesson,
           // It reads the `requires` of the lesson and of each of its servers, which a card has.
-          ...(await lessonAvailability(lesson as Pick<LoadedLesson, 'requires' | 'servers'>)),
+          ...(await lessonAvailability(lesson)),
           skipped: await skippedSteps(lesson),
         }),
       ),

@@ -243,9 +243,10 @@ export function checkRequirement(id: RequirementId): Promise<RequirementStatus> 
   return status;
 }
 
-export async function lessonAvailability(
-  lesson: Pick<LessonDefinition, 'requires' | 'servers'>,
-): Promise<{ available: boolean; missing: { id: string; why: string }[] }> {
+export async function lessonAvailability(lesson: {
+  requires?: LessonDefinition['requires'];
+  servers: readonly Pick<LessonDefinition['servers'][number], 'requires'>[];
+}): Promise<{ available: boolean; missing: { id: string; why: string }[] }> {
   const ids = new Set<RequirementId>(lesson.requires ?? []);
   for (const server of lesson.servers) for (const id of server.requires ?? []) ids.add(id);
   const statuses = await Promise.all([...ids].map(checkRequirement));

@@ -7,7 +7,7 @@ import type { LoadedLesson } from '../engine/types.js';
  * instead of loading every lesson before its first frame. Opening a lesson loads the whole of it. */
 export type LessonCard = Pick<LoadedLesson, 'id' | 'order' | 'title' | 'summary' | 'layer' | 'requires'> & {
   steps: readonly Pick<LoadedLesson['steps'][number], 'id' | 'requires'>[];
-  servers: readonly Pick<LoadedLesson['servers'][number], 'requires'>[];
+  servers: readonly Pick<LoadedLesson['servers'][number], 'name' | 'port' | 'extraPorts' | 'requires'>[];
 };
 
 export interface MapEntry {

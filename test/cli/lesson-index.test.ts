@@ -18,7 +18,12 @@ const card = (lesson: LoadedLesson) => ({
   summary: lesson.summary,
   layer: lesson.layer,
   requires: lesson.requires,
-  servers: lesson.servers.map((s) => (s.requires ? { requires: s.requires } : {})),
+  servers: lesson.servers.map((s) => ({
+    name: s.name,
+    port: s.port,
+    ...(s.extraPorts ? { extraPorts: s.extraPorts } : {}),
+    ...(s.requires ? { requires: s.requires } : {}),
+  })),
   steps: lesson.steps.map((s) => ({ id: s.id, ...(s.requires ? { requires: s.requires } : {}) })),
 });
 
