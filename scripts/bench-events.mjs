@@ -84,9 +84,8 @@ const server = createServer((req, res) => {
   let left = rounds;
   const more = () => {
     while (left > 0) {
-      left--;
+      left -= 20;
       if (!out.write(lines.repeat(20))) return out.once('drain', more);
-      left -= 19;
     }
     out.write('', () => res.end('done'));
   };

@@ -450,6 +450,10 @@ export class Lab implements LabHandle {
     // The parsed line is the tutor's own (LabChild made it and passes it here only): the fields
     // are added to it in place. Copying it with {...raw} cost about 20 µs an event.
     const event = raw as unknown as LabEvent;
+    // The line is the event's JSON but for the fields set here: a line that sets one of them
+    // itself is not passed on (lab --json then writes the event out in full).
+    if (line !== undefined && (event.server !== undefined || event.seq !== undefined || event.time !== undefined))
+      line = undefined;
     event.server = server;
     event.seq = ++this.seq;
     event.time = Date.now();

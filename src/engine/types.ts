@@ -260,7 +260,7 @@ export interface LoadedLesson extends LessonDefinition {
 /** Something that changed in a running lab, for views and the probe watcher. */
 export type LabChange =
   /** `line`: the fd-3 line a server's event came in as (the event is that JSON plus the lab's
-   * `server`, `seq` and `time`); none for the lab's own events. */
+   * `server`, `seq` and `time`, which the line has none of); none for the lab's own events. */
   | { type: 'event'; event: LabEvent; line?: string }
   | { type: 'server'; server: ServerSnapshot }
   | { type: 'log'; server: string; line: string }
