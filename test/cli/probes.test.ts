@@ -43,7 +43,8 @@ describe('requirement probes of list and doctor', () => {
       XDG_CACHE_HOME: join(dir, 'cache'),
     };
     delete (env as Record<string, string | undefined>).PYTHON;
-    const run = (args: string[]) => execa(process.execPath, [binPath, ...args], { env, reject: false });
+    const run = (args: string[]) =>
+      execa(process.execPath, [binPath, ...args], { env, extendEnv: false, reject: false });
 
     const first = await run(['list', '--json']);
     expect(first.exitCode).toBe(0);
