@@ -57,8 +57,11 @@ function flush(): void {
   const jobs = pending;
   pending = [];
   const beside = jobs.find((job) => job.beside);
-  // The others' words travel separated by tabs, one program a line: one with either runs alone.
-  const others = jobs.filter((job) => job !== beside && ![job.file, ...job.args].some((w) => /[\t\n]/.test(w)));
+  // The others' words travel separated by tabs, one program a line: one with either runs alone,
+  // and so does one with an empty word (the shell's field splitting would drop it).
+  const others = jobs.filter(
+    (job) => job !== beside && ![job.file, ...job.args].some((w) => w === '' || /[\t\n]/.test(w)),
+  );
   const alone = jobs.filter((job) => job !== beside && !others.includes(job));
   for (const job of alone) runAlone(job);
   if (others.length + (beside ? 1 : 0) < 2) {

@@ -57,6 +57,15 @@ describe('runProbe', () => {
     await vi.waitFor(() => expect(alive(pid)).toBe(false));
   });
 
+  it('keeps an empty argument of a program batched with others', async () => {
+    const [beside, empty] = await Promise.all([
+      runProbe('printf', ['%s'], { beside: true }),
+      runProbe('printf', ['[%s]', 'x', '', 'y']),
+    ]);
+    expect(beside).toEqual({ ok: true, out: '' });
+    expect(empty).toEqual({ ok: true, out: '[x][][y]' });
+  });
+
   it('runs a program asked for alone as it is', async () => {
     expect(await runProbe('echo', ['alone'])).toEqual({ ok: true, out: 'alone\n' });
   });
