@@ -125,6 +125,31 @@ describe('LessonSession', () => {
     }
   });
 
+  it('shows the last events of a burst once it stops, and leaves no timer after it closes', async () => {
+    // Given a session whose snapshot takes in new events at most every 50 ms
+    vi.useFakeTimers();
+    try {
+      const lab = new FakeLab(warmUp(), () => ({ status: 'fail', message: 'no', details: [] }));
+      const session = new LessonSession(lab, new FakeProgress({ 'warm-up': ['look'] }), {
+        lessonWorkspace: '/nowhere',
+      });
+      // When a burst arrives, then a few more events 10 ms later, and then nothing
+      for (let i = 0; i < 5; i++) lab.request({ target: `/${i}` });
+      await vi.advanceTimersByTimeAsync(10);
+      for (let i = 5; i < 8; i++) lab.request({ target: `/${i}` });
+      // Then once the 50 ms are out every event of it is in the snapshot, the last one too
+      await vi.advanceTimersByTimeAsync(60);
+      expect(session.snapshot().requests.map((r) => r.target)).toEqual(Array.from({ length: 8 }, (_, i) => `/${i}`));
+      // And an event just before closing leaves nothing running once the session is closed
+      lab.request({ target: '/late' });
+      session.dispose();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('checks an answer step on demand with the typed answer', async () => {
     const lab = new FakeLab(warmUp(), (_s, _e, answer) =>
       answer === 'fake-token'
