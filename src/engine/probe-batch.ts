@@ -3,7 +3,7 @@
 // `list` and `doctor` paid once per program (Python, curl, openssl) while they load the lessons.
 // Programs asked for in the same tick are started by one /bin/sh instead, which forks the small
 // programs itself: the slow one (Python) beside the others, the others one after another.
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 
 export interface Outcome {
   /** It ran and exited 0. */
@@ -22,6 +22,23 @@ interface Job {
 
 const TIMEOUT_MS = 5000;
 let pending: Job[] = [];
+
+/** Probe processes still running. A tutor that leaves before they answer (q on the map, Ctrl-C,
+ * a crash: every way out but SIGKILL runs 'exit' handlers) stops them, so a hung probe does not
+ * outlive it; the shell's TERM trap stops the programs it started. */
+const running = new Set<ChildProcess>();
+function track(child: ChildProcess): void {
+  if (running.size === 0 && !exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const probe of running) probe.kill();
+    });
+  }
+  running.add(child);
+  child.once('close', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+}
+let exitHooked = false;
 
 // $1 the number of other programs, then each as one argument (its words separated by tabs), then
 // the program run beside them with its arguments, if any. Each answer ends in \001 and its exit
@@ -80,6 +97,7 @@ function flush(): void {
     ],
     { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] },
   );
+  track(child);
   const streams = [child.stdout, child.stdio[3]];
   const chunks: Buffer[][] = [[], []];
   streams.forEach((stream, i) => {
@@ -122,7 +140,8 @@ function flush(): void {
 
 /** The program on its own, as the probes ran it before (and where /bin/sh could not). */
 function runAlone(job: Job): void {
-  execFile(job.file, job.args, { timeout: TIMEOUT_MS }, (error, stdout, stderr) => {
+  const child = execFile(job.file, job.args, { timeout: TIMEOUT_MS }, (error, stdout, stderr) => {
     job.done({ ok: !error, out: job.beside ? stdout : `${stdout}${stderr}` });
   });
+  track(child);
 }

@@ -3,6 +3,8 @@
 // program fails without failing the others, and one whose words hold a newline runs on its own.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 import { describe, expect, it, vi } from 'vitest';
 import { runProbe } from '../../src/engine/probe-batch.js';
 import { tempDir } from '../helpers/env.js';
@@ -68,5 +70,41 @@ describe('runProbe', () => {
 
   it('runs a program asked for alone as it is', async () => {
     expect(await runProbe('echo', ['alone'])).toEqual({ ok: true, out: 'alone\n' });
+  });
+
+  it('stops probes still running when the tutor leaves before they answer', async () => {
+    const dir = tempDir('probe-batch-exit');
+    // A tutor in miniature: runProbe bundled as the CLI bundles it, two hung probes (one batched
+    // through the shell, one beside), then process.exit before they answer, as q on the map does.
+    const module = join(dir, 'probe-batch.mjs');
+    await build({
+      entryPoints: [join(import.meta.dirname, '../../src/engine/probe-batch.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: module,
+      logLevel: 'silent',
+    });
+    const hang = (name: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, `#!/bin/sh\necho $$ > '${file}.pid'\nexec sleep 30\n`);
+      chmodSync(file, 0o755);
+      return file;
+    };
+    const [beside, batched, alone] = [hang('beside'), hang('batched'), hang('alone')];
+    const script = `
+      import { existsSync } from 'node:fs';
+      const { runProbe } = await import(${JSON.stringify(module)});
+      runProbe(${JSON.stringify(beside)}, [], { beside: true });
+      runProbe(${JSON.stringify(batched)}, []);
+      runProbe(${JSON.stringify(alone)}, ['']);
+      const pids = [${JSON.stringify(beside)}, ${JSON.stringify(batched)}, ${JSON.stringify(alone)}];
+      const started = () => pids.every((p) => existsSync(p + '.pid'));
+      const wait = setInterval(() => { if (started()) process.exit(0); }, 10);
+      setTimeout(() => { clearInterval(wait); process.exit(2); }, 4000);
+    `;
+    execFileSync(process.execPath, ['--input-type=module', '-e', script]);
+    const pids = [beside, batched, alone].map((file) => Number(readFileSync(`${file}.pid`, 'utf8')));
+    await vi.waitFor(() => expect(pids.filter(alive)).toEqual([]), { timeout: 3000, interval: 20 });
   });
 });
