@@ -22,10 +22,11 @@ MAX_HEADER_FIELDS = 100      # like Gunicorn's limit_request_fields
 # The head is checked as text decoded from latin-1 (one character per byte, so every rule below
 # is a rule on the bytes). A token (RFC 9110 §5.6.2): what a method or a header name is made of.
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-VERSION = re.compile(r'HTTP/(\d)\.(\d)')
+VERSION = re.compile(r'HTTP/([0-9])\.([0-9])')
+DIGITS = re.compile(r'[0-9]+')
 # A request line (RFC 9112 §3): method SP request-target SP HTTP-version, checked in one go;
 # bad_request_line() says which part was wrong. The target has no spaces or control characters.
-REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP/1\.(\d)")
+REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP/1\.([0-9])")
 # A header field line (RFC 9112 §5): a token, a colon, optional whitespace, then the value, in
 # which CR, LF and NUL may not appear. No space before the colon (§5.1), and no obsolete line
 # folding (§5.2): a folded line starts with whitespace, which no token does. One regular
@@ -300,7 +301,9 @@ def _read_framing(request):
                             f'unsupported Transfer-Encoding {", ".join(transfer_codings)!r}; only chunked')
         request.chunked = True
     elif lengths:
-        if len(set(lengths)) != 1 or not lengths[0].isdigit():
+        # ASCII digits only: the head is latin-1 text here, and str.isdigit() also says yes to
+        # '²' and '³' (bytes 0xB2, 0xB3), which int() refuses.
+        if len(set(lengths)) != 1 or not DIGITS.fullmatch(lengths[0]):
             raise HttpError(400, 'Bad Request', f'bad Content-Length {", ".join(lengths)!r}')
         request.body_length = int(lengths[0])
     if request.version == (1, 0):
