@@ -274,6 +274,8 @@ def raw(text, limit):
 
 def _read_framing(request):
     """How long is the body, and may the connection be reused afterwards?"""
+    # Whitespace around list members is OWS, spaces and tabs only (RFC 9110 §5.6.1): str.strip()
+    # would also take latin-1's NBSP (0xA0) and NEL (0x85), which the bytes parser never did.
     lengths = []
     transfer_codings = []
     connection = []
@@ -283,12 +285,12 @@ def _read_framing(request):
         if lower == 'host':
             has_host = True
         elif lower == 'content-length':
-            lengths += [v.strip() for v in value.split(',')]
+            lengths += [v.strip(' \t') for v in value.split(',')]
         elif lower == 'transfer-encoding':
-            transfer_codings += [v.strip().lower() for v in value.split(',') if v.strip()]
+            transfer_codings += [v.strip(' \t').lower() for v in value.split(',') if v.strip(' \t')]
         elif lower == 'connection':
-            connection += [v.strip().lower() for v in value.split(',')]
-        elif lower == 'expect' and value.strip().lower() == '100-continue':
+            connection += [v.strip(' \t').lower() for v in value.split(',')]
+        elif lower == 'expect' and value.strip(' \t').lower() == '100-continue':
             request.expect_continue = True
     if request.version == (1, 1) and not has_host:
         raise HttpError(400, 'Bad Request', 'an HTTP/1.1 request must have a Host header (RFC 9112 §3.2)')

@@ -34,6 +34,12 @@ class ParseHeadTest(unittest.TestCase):
                 except HttpError:
                     pass
 
+    def test_only_spaces_and_tabs_are_whitespace_around_list_members(self):
+        for line in ['Transfer-Encoding: chunked\u00a0', 'Content-Length: \u00855']:
+            with self.subTest(line=line), self.assertRaises(HttpError):
+                parse_head(head('POST / HTTP/1.1', 'Host: t', line))
+        self.assertTrue(parse_head(head('POST / HTTP/1.1', 'Host: t', 'Transfer-Encoding: \tchunked ')).chunked)
+
     def test_plain_content_length_still_parses(self):
         self.assertEqual(parse_head(head('POST / HTTP/1.1', 'Host: t', 'Content-Length: 12')).body_length, 12)
 
