@@ -2,6 +2,7 @@
 // hands the rest to Intl.Segmenter. Given random strings, when both cut them, then they agree on
 // every segment, its index, and the segment containing each index.
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../fuzz/random.js';
 import { GraphemeSegmenter, isSimple } from '../../scripts/grapheme-segmenter.mjs';
 
 const intl = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -36,11 +37,7 @@ describe('grapheme segmenter for the bundle', () => {
       '🇫🇷',
       '한',
     ];
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seeded(7).next;
     let simple = 0;
     for (let n = 0; n < 3000; n++) {
       const text = Array.from(

@@ -3,6 +3,7 @@
 // every character of the table and random mixes, when both are asked, then both say the same.
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../fuzz/random.js';
 import fastStringWidth, { NARROW, narrowWidth } from '../../scripts/string-width-fast.mjs';
 
 const table = NARROW as [number, number][];
@@ -51,11 +52,7 @@ describe('string-width for the bundle', () => {
       '❤',
       '\u00ad',
     ];
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seeded(42).next;
     for (let n = 0; n < 2000; n++) {
       const text = Array.from(
         { length: 1 + Math.floor(random() * 8) },
