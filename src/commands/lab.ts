@@ -83,13 +83,16 @@ export async function lab(values: CliValues, args: string[]): Promise<number> {
 }
 
 /** The JSON of a server's event, from the line it came in as: that line (it parsed, and fitted the
- * server's family; the lab passes no line that has a `server`, `seq` or `time` of its own) with
- * the lab's `server`, `seq` and `time` after its own fields, which is what JSON.stringify of the
- * event says, without writing all of it again (that was a third of the tutor's time per event). */
+ * server's family; the lab passes no line that has a `server`, `seq`, `time` or `number` of its
+ * own) with the lab's `server`, `seq`, `time` (and a request's `number`) after its own fields,
+ * which is what JSON.stringify of the event says, without writing all of it again (that was a
+ * third of the tutor's time per event). */
 export function asReceived(line: string, event: LabEvent): string {
   const end = line.lastIndexOf('}');
   if (end < 0) return JSON.stringify(event);
-  return `${line.slice(0, end)},"server":${JSON.stringify(event.server)},"seq":${event.seq},"time":${event.time}}`;
+  const number = (event as RequestEvent).number;
+  const added = `"server":${JSON.stringify(event.server)},"seq":${event.seq},"time":${event.time}`;
+  return `${line.slice(0, end)},${added}${number === undefined ? '' : `,"number":${number}`}}`;
 }
 
 function describe(event: LabEvent): string {

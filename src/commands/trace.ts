@@ -50,12 +50,15 @@ export async function trace(values: CliValues, args: string[]): Promise<number> 
 const learnersRequests = (events: LabEvent[]) =>
   events.filter((e): e is RequestEvent => e.event === 'request' && !(e as RequestEvent).healthCheck);
 
+/** The request's number in the tutor's log: the lab numbers them (RequestEvent.number), and keeps
+ * only its newest events, so a position in `requests` is not one. */
+const numberOf = (requests: RequestEvent[], request: RequestEvent) => request.number ?? requests.indexOf(request) + 1;
+
 /** A request's journey, named as the tutor's log numbers it (#3) when no hop traced it. */
 function numbered(events: LabEvent[], request: RequestEvent, record: LabRecord): Journey {
   const journey = requestJourney(events, request, record.servers);
   if (journey.traced) return journey;
-  const index = learnersRequests(events).indexOf(request);
-  return { ...journey, requestId: `#${index + 1}` };
+  return { ...journey, requestId: `#${numberOf(learnersRequests(events), request)}` };
 }
 
 /** The journey the learner asked for; a usage error that says what there is when it is not found. */
@@ -64,7 +67,7 @@ function find(events: LabEvent[], wanted: string | undefined, record: LabRecord)
   const ids = tracedRequestIds(events);
   const number = wanted?.match(/^#?(\d+)$/)?.[1];
   if (number !== undefined) {
-    const request = requests[Number(number) - 1];
+    const request = requests.find((r) => numberOf(requests, r) === Number(number));
     if (request) return numbered(events, request, record);
   } else {
     const id = wanted ?? ids.at(-1);
@@ -81,7 +84,7 @@ function find(events: LabEvent[], wanted: string | undefined, record: LabRecord)
     );
   }
   throw usageError(
-    `No request ${wanted} in this lab: give the X-Request-Id the proxy sent back, or a number from the tutor's request log (1 to ${requests.length}).`,
+    `No request ${wanted} in this lab: give the X-Request-Id the proxy sent back, or a number from the tutor's request log (${numberOf(requests, requests[0]!)} to ${numberOf(requests, requests.at(-1)!)}).`,
     ids.length ? `The latest ids: ${ids.slice(-5).join(', ')}.` : 'No hop of this lab traced a request: use a number.',
   );
 }

@@ -26,6 +26,7 @@ import type {
   LabEvent,
   LabHandle,
   LoadedLesson,
+  RequestEvent,
   ServerSnapshot,
   ServerSpec,
   SolveContext,
@@ -78,6 +79,8 @@ export class Lab implements LabHandle {
   /** What was wrong with the last fd-3 lines the servers wrote that were not their events. */
   readonly dropped: string[] = [];
   private seq = 0;
+  /** How many of the learner's requests the lab has seen (RequestEvent.number). */
+  private requestCount = 0;
   private runDir = '';
   private python = 'python3';
   private controlEndpoint: LabControl | undefined;
@@ -452,11 +455,16 @@ export class Lab implements LabHandle {
     const event = raw as unknown as LabEvent;
     // The line is the event's JSON but for the fields set here: a line that sets one of them
     // itself is not passed on (lab --json then writes the event out in full).
-    if (line !== undefined && (event.server !== undefined || event.seq !== undefined || event.time !== undefined))
+    if (
+      line !== undefined &&
+      (event.server !== undefined || event.seq !== undefined || event.time !== undefined || 'number' in event)
+    )
       line = undefined;
     event.server = server;
     event.seq = ++this.seq;
     event.time = Date.now();
+    if (event.event === 'request' && (event as RequestEvent).healthCheck !== true)
+      (event as RequestEvent).number = ++this.requestCount;
     this.eventList.push(event);
     if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
     this.notify(line === undefined ? { type: 'event', event } : { type: 'event', event, line });

@@ -47,6 +47,7 @@ export interface SessionSnapshot {
   checking: boolean;
   hintsShown: number;
   servers: ServerSnapshot[];
+  /** The learner's requests, oldest first: the newest 5000 (KEEP_REQUESTS), each with its number. */
   requests: RequestEvent[];
   /** Trace events (each hop's part of a request's journey, journey.ts), oldest first. */
   traces: TraceEvent[];
@@ -79,6 +80,17 @@ export interface SessionOptions {
 
 /** At most one new snapshot for new events in this many ms (see schedulePublish). */
 const PUBLISH_MS = 50;
+/** The newest requests and trace events a snapshot keeps: a learner's minute of wrk is hundreds of
+ * thousands, and the tutor kept them all (a request event takes about 1.4 KB of heap, a trace
+ * event 0.4 KB: a proxied request's five events 4 KB). The log numbers requests by
+ * RequestEvent.number, so its numbers stay the same as old ones are let go. */
+const KEEP_REQUESTS = 5000;
+const KEEP_TRACES = 15_000;
+
+/** `list` with at most `keep` of its newest items, let go of a tenth at a time (not one per event). */
+function newest<T>(list: T[], keep: number): T[] {
+  return list.length > keep + keep / 10 ? list.slice(list.length - keep) : list;
+}
 
 /** Requests for the log: a health check a lab server marks as such is background noise there. */
 const isRequest = (event: { event: string; healthCheck?: unknown }): event is RequestEvent =>
@@ -404,8 +416,8 @@ export class LessonSession {
     if (requests.length || traces.length) {
       // Any new snapshot carries the events that came since the last one.
       patch = {
-        ...(requests.length ? { requests: this.state.requests.concat(requests) } : {}),
-        ...(traces.length ? { traces: this.state.traces.concat(traces) } : {}),
+        ...(requests.length ? { requests: newest(this.state.requests.concat(requests), KEEP_REQUESTS) } : {}),
+        ...(traces.length ? { traces: newest(this.state.traces.concat(traces), KEEP_TRACES) } : {}),
         ...patch,
       };
       this.unseen = { requests: [], traces: [] };

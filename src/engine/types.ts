@@ -127,6 +127,10 @@ export interface RequestEvent extends LabEventBase {
   error?: string;
   /** A request the lab made by itself (a proxy's health check), not the learner's doing. */
   healthCheck?: boolean;
+  /** Its number in the tutor's request log (#3), from 1, set by the lab on each of the learner's
+   * requests (none on a health check). The TUI's log, `trace LESSON 3` and the session all read
+   * it, so they agree after old requests are let go. */
+  number?: number;
 }
 
 /** The supervisor's own event: a server went up, stopped or crashed after the lab started. */

@@ -214,6 +214,26 @@ describe('lesson view', () => {
     await app.waitFor(/#1 \d\d:\d\d:\d\d GET \/first → 200/);
   });
 
+  it("keeps the log's numbers and the chosen request as a load test's oldest requests are let go", async () => {
+    // Given 5,000 requests, and the learner's log on the one before the newest
+    const app = renderApp(lessons());
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    for (let i = 1; i <= 5000; i++) app.labs[0]!.request({ target: `/r${i}` });
+    await app.waitFor('requests (5000)');
+    await app.press('l');
+    await app.waitFor('Enter its journey');
+    await app.press(KEY.up);
+    await app.waitFor(/#4999 .* GET \/r4999 200/);
+    // When a thousand more arrive, and the session lets the oldest of them go
+    for (let i = 5001; i <= 6000; i++) app.labs[0]!.request({ target: `/r${i}` });
+    // Then the log counts every request and numbers them as the lab did
+    await app.waitFor('requests (6000)');
+    // And the one chosen before is still the one Enter opens
+    await app.press(KEY.enter);
+    await app.waitFor(/#4999 \d\d:\d\d:\d\d GET \/r4999 → 200/);
+  });
+
   it('says once that the lesson is complete, on the step that completed it, and what comes next', async () => {
     // Given every step passed but the read step
     const progress = new FakeProgress({ 'warm-up': ['get', 'token', 'script', 'down'] });

@@ -150,6 +150,23 @@ describe('LessonSession', () => {
     }
   });
 
+  it("keeps a load test's newest requests, numbered as the lab numbered them", async () => {
+    // Given an open session
+    const lab = new FakeLab(warmUp(), () => ({ status: 'fail', message: 'no', details: [] }));
+    const session = open(lab, new FakeProgress({ 'warm-up': ['look'] }));
+    // When the lab sees 12,000 requests (a few seconds of wrk) and a health check among them
+    for (let i = 1; i <= 12_000; i++) lab.request({ target: `/${i}`, healthCheck: i === 6000 || undefined });
+    await until(session, () => session.snapshot().requests.at(-1)?.target === '/12000');
+    // Then the snapshot holds the newest few thousand, not all of them, newest last
+    const { requests } = session.snapshot();
+    expect(requests.length).toBeGreaterThanOrEqual(5000);
+    expect(requests.length).toBeLessThanOrEqual(5500);
+    // And each keeps its number in the log: the health check has none, and is not counted
+    expect(requests.at(-1)).toMatchObject({ target: '/12000', number: 11_999 });
+    const numbers = requests.map((r) => r.number);
+    expect(numbers).toEqual(Array.from({ length: requests.length }, (_, i) => 11_999 - requests.length + 1 + i));
+  });
+
   it('checks an answer step on demand with the typed answer', async () => {
     const lab = new FakeLab(warmUp(), (_s, _e, answer) =>
       answer === 'fake-token'

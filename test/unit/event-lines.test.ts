@@ -49,6 +49,13 @@ describe('asReceived', () => {
     );
   });
 
+  it("carries a learner's request's number in the log, as JSON of the event does", () => {
+    const line = '{"event":"request","method":"GET","headers":[],"status":200}';
+    const { printed, event } = finish(line, { server: 'app', seq: 9, time: 5, number: 3 });
+    expect(JSON.parse(printed)).toEqual(event);
+    expect(printed).toBe(JSON.stringify(event));
+  });
+
   it('is JSON of the event even for a line that is no object', () => {
     expect(asReceived('[1]', { event: 'x', server: 's', seq: 1, time: 2 } as LabEvent)).toBe(
       '{"event":"x","server":"s","seq":1,"time":2}',

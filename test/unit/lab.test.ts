@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fail, pass, serverChanges } from '../../src/engine/check-helpers.js';
 import { TutorError } from '../../src/engine/errors.js';
 import { Lab } from '../../src/engine/lab.js';
-import type { LabEventOf, ServerStateEvent } from '../../src/engine/types.js';
+import type { LabEventOf, RequestEvent, ServerStateEvent } from '../../src/engine/types.js';
 import type { tinyEvents } from '../fixtures/tiny-events.js';
 import { tempDir } from '../helpers/env.js';
 import { tinyLesson } from '../helpers/lessons.js';
@@ -54,6 +54,8 @@ describe('Lab', () => {
     const [first, second] = lab.events();
     expect(first).toMatchObject({ event: 'request', server: 'tiny-1', method: 'GET', target: '/a', status: 200 });
     expect(second).toMatchObject({ event: 'request', server: 'tiny-2', target: '/b' });
+    // (the tutor's log numbers the learner's requests across servers: #1, #2)
+    expect([first, second].map((e) => (e as RequestEvent).number)).toEqual([1, 2]);
     expect(second!.seq).toBeGreaterThan(first!.seq);
   });
 

@@ -9,6 +9,8 @@ import { osc52 } from '../clipboard.js';
 import type { TextLine } from '../markdown.js';
 import { logLines, outputLines, solutionLines, sourceLines } from '../pane-lines.js';
 import type { Solution } from '../../engine/solution.js';
+import type { RequestEvent } from '../../engine/types.js';
+import { requestNumber } from '../views/request-log.js';
 import type { LessonActions, LessonMode } from './use-lesson-keys.js';
 import { useCommandRun } from './use-command-run.js';
 
@@ -56,7 +58,7 @@ export function useLessonPanes(
   const solutionHere = solution?.stepId === step.id ? solution : undefined;
   // Requests count as caused by the run until the learner leaves its output.
   useEffect(() => {
-    if (current !== 'output' && marks && marks.to === undefined) setMarks({ ...marks, to: requests.length });
+    if (current !== 'output' && marks && marks.to === undefined) setMarks({ ...marks, to: newest(requests) });
   }, [current]);
   // The log view follows the server's output as it is printed.
   useEffect(() => {
@@ -69,7 +71,7 @@ export function useLessonPanes(
     run() {
       if (!command) return;
       if (commands.length > 1 && current === 'step') return setMode('commands');
-      setMarks({ from: requests.length });
+      setMarks({ from: newest(requests) });
       start(command);
       setMode('output');
     },
@@ -122,6 +124,20 @@ export function useLessonPanes(
       title: `The solution of step ${snapshot.index + 1}: ${step.title} (Esc back)`,
       lines: solutionLines(solutionHere?.found, noColor),
     };
-  const marked = new Set(marks ? requests.slice(marks.from, marks.to ?? requests.length).map((r) => r.seq) : []);
-  return { actions, pane, chosen, marked, note };
+  return { actions, pane, chosen, marked: marks ? markedBetween(requests, marks) : new Set(), note };
+}
+
+/** The number of the newest request in the log (0 before the first). */
+const newest = (requests: readonly RequestEvent[]) =>
+  requests.length ? requestNumber(requests, requests.length - 1) : 0;
+
+/** The seqs of the requests numbered after `from` and up to `to`: those a run caused. */
+function markedBetween(requests: readonly RequestEvent[], marks: { from: number; to?: number }): Set<number> {
+  const marked = new Set<number>();
+  for (let i = requests.length - 1; i >= 0; i--) {
+    const number = requestNumber(requests, i);
+    if (number <= marks.from) break;
+    if (marks.to === undefined || number <= marks.to) marked.add(requests[i]!.seq);
+  }
+  return marked;
 }

@@ -26,7 +26,7 @@ import { Hints, hintLines } from './hints.js';
 import { LabPanel } from './lab-panel.js';
 import { LinearLesson } from './linear-lesson.js';
 import { JourneyScreen } from './journey.js';
-import { RequestLog } from './request-log.js';
+import { RequestLog, requestNumber } from './request-log.js';
 import { StepText, widestKept } from './step-text.js';
 import { StepsList, sidebarWidth } from './steps-list.js';
 import { TextPane } from './text-pane.js';
@@ -81,6 +81,17 @@ export function LessonView({
     if (mode === 'log' && lastMode.current !== 'detail') log.dispatch({ type: 'last' });
     lastMode.current = mode;
   }, [mode]);
+  // The session lets the oldest requests go (session.ts): the chosen one moves up the list by as
+  // many, and stays chosen.
+  const oldest = requests.length ? requestNumber(requests, 0) : 0;
+  const oldestBefore = useRef(oldest);
+  // This frame already shows the list without them, before the effect below moves the selection.
+  const chosen = Math.max(0, log.index - Math.max(0, oldest - oldestBefore.current));
+  useEffect(() => {
+    const gone = oldest - oldestBefore.current;
+    oldestBefore.current = oldest;
+    if (gone > 0) log.dispatch({ type: 'move', by: -gone });
+  }, [oldest]);
   useEffect(() => {
     setScroll(0);
     setHscroll(0);
@@ -186,7 +197,7 @@ export function LessonView({
   // A request's journey takes every row it can: the lab panel folds and the log gives its rows.
   const detail = mode === 'detail';
   const mainRows = detail ? size.rows - 4 : box.mainRows;
-  const selected = requests[log.index];
+  const selected = requests[chosen];
   const journey = useJourneyView(snapshot, detail ? selected : undefined, fullWidth, mainRows - 1);
   const textRows = box.textRows;
   // The scroll keys move the pane when one shows, else the step text.
@@ -292,7 +303,7 @@ export function LessonView({
         {detail && selected && journey.journey ? (
           <JourneyScreen
             request={selected}
-            number={log.index + 1}
+            number={requestNumber(requests, chosen)}
             journey={journey.journey}
             lines={journey.lines}
             scroll={journey.scroll}
@@ -347,7 +358,7 @@ export function LessonView({
           requests={requests}
           rows={box.logRows}
           width={size.columns}
-          selected={mode === 'log' ? log.index : undefined}
+          selected={mode === 'log' ? chosen : undefined}
           marked={panes.marked}
         />
       )}

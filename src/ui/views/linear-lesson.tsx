@@ -4,6 +4,7 @@ import { Box, Text } from 'ink';
 import { stripVTControlCharacters } from 'node:util';
 import type { SessionSnapshot } from '../../engine/session.js';
 import type { TextLine } from '../markdown.js';
+import { requestNumber } from './request-log.js';
 
 export interface LinearLessonProps {
   snapshot: SessionSnapshot;
@@ -72,8 +73,8 @@ export function LinearLesson({
       </Text>
       {last.map((r, i) => (
         <Text key={r.seq}>
-          Request {requests.length - last.length + i + 1} seen by {r.server}: {r.method} {r.target}, status{' '}
-          {r.status ?? 'none'}.
+          Request {requestNumber(requests, requests.length - last.length + i)} seen by {r.server}: {r.method} {r.target}
+          , status {r.status ?? 'none'}.
         </Text>
       ))}
       {last.length && traceCommand ? (

@@ -33,16 +33,22 @@ export function rule(title: string, width: number): string {
 export const statusTone = (theme: Theme, s: number | null) =>
   s === null || s >= 500 ? theme.fail : s >= 400 ? theme.warn : s >= 300 ? theme.accent : theme.pass;
 
+/** The request at `index` of the log's list, numbered as the lab numbered it (#3): the list keeps
+ * only the newest requests (session.ts), so a position is not a number. */
+export const requestNumber = (requests: readonly RequestEvent[], index: number): number =>
+  requests[index]?.number ?? index + 1;
+
 export function RequestLog({ requests, rows, selected, marked, width }: RequestLogProps) {
   const theme = useTheme();
   const focus = selected ?? requests.length - 1;
   const start = Math.max(0, Math.min(focus - rows + 1, requests.length - rows));
   const shown = rows > 0 ? requests.slice(start, start + rows) : [];
   const last = requests.at(-1);
+  const seen = requestNumber(requests, requests.length - 1);
   const title = [
-    `── requests (${requests.length})`,
+    `── requests (${last ? seen : 0})`,
     selected === undefined ? 'l choose' : '↑/↓ choose, Enter its journey, Esc back',
-    ...(rows === 0 && last ? [`last: #${requests.length} ${last.method} ${last.target} ${last.status ?? '—'}`] : []),
+    ...(rows === 0 && last ? [`last: #${seen} ${last.method} ${last.target} ${last.status ?? '—'}`] : []),
   ].join(' · ');
   return (
     <Box flexDirection="column" height={rows + 1}>
@@ -56,7 +62,7 @@ export function RequestLog({ requests, rows, selected, marked, width }: RequestL
         <RequestLine
           key={r.seq}
           request={r}
-          number={start + i + 1}
+          number={requestNumber(requests, start + i)}
           selected={selected !== undefined && start + i === selected}
           marked={marked?.has(r.seq) ?? false}
         />

@@ -22,6 +22,7 @@ export class FakeLab implements LabHandle {
   readonly secrets = { token: 'fake-token' };
   readonly calls: string[] = [];
   tornDown = false;
+  private requestCount = 0;
   private list: LabEvent[] = [];
   private stepStart = 0;
   private listeners = new Set<(change: LabChange) => void>();
@@ -122,6 +123,8 @@ export class FakeLab implements LabHandle {
       durationMs: 3,
       ...fields,
     };
+    // As the real lab (lab.ts): the learner's requests are numbered, health checks are not.
+    if (!event.healthCheck) event.number = ++this.requestCount;
     this.list.push(event);
     this.emit({ type: 'event', event });
     return event;
