@@ -3,6 +3,7 @@
 import { runProbe } from './probe-batch.js';
 import { pyenvFiles, recall, remember, stamp, which, type ProbeMemory } from './probe-cache.js';
 import { resolvePyenvShim } from './pyenv.js';
+import { PROBE_ARGS, parseProbe, type ProbeAnswer, type PythonModule } from './python-probe.js';
 import type { LessonDefinition } from './types.js';
 
 export interface RequirementStatus {
@@ -48,64 +49,12 @@ function run(file: string, args: string[]): Promise<Ran> {
   });
 }
 
-type PythonModule = (typeof MODULES)[number];
-interface Python {
+interface Python extends ProbeAnswer {
   /** What was asked for: $PYTHON, python3 or python. */
   path: string;
-  version: string;
   /** The interpreter itself (sys.executable): a pyenv shim is a shell script that finds it again
    * on every start, so the lab runs this one and pays for the shim once per run, not per server. */
   executable: string;
-  /** The version of each module the lessons may need, or null when it is not installed. */
-  modules: Record<PythonModule, string | null>;
-  /** Where it imports from (sys.path): installing a module changes one of these folders. */
-  importPath?: string[];
-}
-
-// One run of the interpreter says everything the requirements need: its version, where it really
-// is, and which of the lessons' modules it can import. Found, not imported, and the version read
-// from the name of the module's .dist-info / .egg-info folder beside it: importing Flask, or
-// importlib.metadata (which brings email, zipfile, csv…), costs 60 ms where this costs 10. Its
-// answer is fields separated by NUL (no path contains one), not JSON: `json` brings `re` and
-// `enum`, a third of the run. Modules are looked for as importlib.util.find_spec does for a
-// top-level name (sys.modules, then the import system's finders), without importing
-// importlib.util and the contextlib, functools and collections it brings: with these two, the
-// probe costs what `python3 -c 0` costs (14 against 27 ms of CPU, interleaved runs).
-const MODULES = ['flask', 'gunicorn', 'uvicorn'] as const;
-const PROBE = `import sys, os
-try:
-    from importlib._bootstrap import _find_spec
-    def find_spec(name):
-        module = sys.modules.get(name)
-        return module.__spec__ if module is not None else _find_spec(name, None)
-except ImportError:
-    from importlib.util import find_spec
-def version(name):
-    try:
-        spec = find_spec(name)
-    except Exception:
-        return ""
-    if spec is None:
-        return ""
-    prefix = name + "-"
-    try:
-        where = os.path.dirname(os.path.dirname(spec.origin))
-        for entry in os.listdir(where):
-            low = entry.lower()
-            if low.startswith(prefix) and low.endswith((".dist-info", ".egg-info")):
-                return entry[len(prefix):].rsplit(".", 1)[0].split("-")[0]
-    except Exception:
-        pass
-    return "installed"
-sys.stdout.write("\\0".join(["%d.%d.%d" % sys.version_info[:3], sys.executable]
-    + [version(name) for name in (${MODULES.map((name) => `"${name}"`).join(', ')})] + [p for p in sys.path if p]))`;
-
-/** The probe's answer, or undefined when it is not one. */
-function parseProbe(out: string): Omit<Python, 'path'> | undefined {
-  const [version = '', executable = '', ...rest] = out.split('\0');
-  if (!/^\d+\.\d+\.\d+$/.test(version) || rest.length < MODULES.length) return undefined;
-  const modules = Object.fromEntries(MODULES.map((name, i) => [name, rest[i] || null])) as Python['modules'];
-  return { version, executable, modules, importPath: rest.slice(MODULES.length) };
 }
 
 let pythonLookup: Promise<Python | null> | undefined;
@@ -135,7 +84,7 @@ async function lookForPython(): Promise<Python | null> {
     const pyenv = found ? resolvePyenvShim(found) : undefined;
     for (const file of pyenv?.consulted ?? []) probed.stamps[file] = stamp(file);
     const file = pyenv?.interpreter ?? candidate;
-    const { ok, out } = await runProbe(file, ['-W', 'ignore', '-c', PROBE], { beside: true });
+    const { ok, out } = await runProbe(file, [...PROBE_ARGS], { beside: true });
     const python = ok ? parseProbe(out) : undefined;
     if (!python) continue;
     const [major = 0, minor = 0] = python.version.split('.').map(Number);
