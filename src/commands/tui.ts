@@ -23,13 +23,6 @@ export interface TuiOptions {
 }
 
 export async function runTui(options: TuiOptions): Promise<number> {
-  // V8 doubles its young generation each time enough has survived in it since it last grew, and
-  // never gives the pages back: with a lesson open it held 16 MB for a few MB of young objects.
-  // Growing by a factor of 1 keeps it at the 4 MB it has here (V8 reads this flag at each growth;
-  // `--max-semi-space-size` is read once, as the heap is made, so Node 20 cannot set it from
-  // here). Measured with the http-basics lab open: RSS 75 → 70 MB; the first frame pays about 20
-  // more (small) scavenges, 3–8 ms of CPU in interleaved runs.
-  setFlagsFromString('--semi-space-growth-factor=1');
   if (options.noColor) process.env.FORCE_COLOR = '0'; // before chalk (in Ink) is loaded
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   // Looking for python3, curl… runs small programs (one Python run for all the Python needs):
@@ -93,6 +86,16 @@ export async function runTui(options: TuiOptions): Promise<number> {
     noColor: options.noColor,
   });
   unmount = () => app.instance.unmount();
+  // V8 doubles its young generation each time enough has survived in it since it last grew, and
+  // never gives the pages back: with a lesson open it held 16 MB for a few MB of young objects.
+  // Growing by a factor of 1 keeps it at the size it has now (V8 reads this flag at each growth;
+  // `--max-semi-space-size` is read once, as the heap is made, so Node 20 cannot set it from
+  // here). Measured with the http-basics lab open: RSS 73 → 70 MB. Set only once the first frame
+  // is up: changing a V8 flag changes the hash that Node's built-in code cache is checked against,
+  // so every Node module loaded after it is compiled from source, 3× its load time (here
+  // node:tty, node:assert and perf_hooks, for Ink and React); and while the tutor loads, a young
+  // generation held at its first size is collected 20 more times.
+  setFlagsFromString('--semi-space-growth-factor=1');
   if (!checked) void checking.then((entries) => entries && app.update({ entries }));
   try {
     await app.instance.waitUntilExit();
