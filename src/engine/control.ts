@@ -5,7 +5,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+// node:http is loaded when a lab is called or started, not with this file: Progress shares its
+// bundle chunk (atomic writes), and `list` and `doctor` would pay 5–7 ms of CPU for it.
+import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, TutorError } from './errors.js';
@@ -140,12 +142,13 @@ async function answers(record: LabRecord): Promise<boolean> {
 
 /** One JSON request to a lab's control endpoint, with node:http (fetch would load undici, which
  * costs more than the whole check). */
-function request(
+async function request(
   record: LabRecord,
   route: string,
   body: Record<string, unknown> | undefined,
   timeoutMs: number,
 ): Promise<{ status: number; data: Record<string, unknown> }> {
+  const { request: httpRequest } = await import('node:http');
   return new Promise((resolve, reject) => {
     const payload = body ? JSON.stringify(body) : undefined;
     const req = httpRequest(`${record.control}${route}`, {
@@ -183,6 +186,7 @@ export async function startControlServer(
   handle: ControlHandler,
 ): Promise<{ server: Server; url: string }> {
   const expected = Buffer.from(`Bearer ${token}`);
+  const { createServer } = await import('node:http');
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
