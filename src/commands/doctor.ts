@@ -3,7 +3,7 @@
 import { isPortFree } from '../engine/ports.js';
 import { checkRequirement, lessonAvailability, REQUIREMENT_IDS, startProbes } from '../engine/requirements.js';
 import type { CliValues } from '../cli.js';
-import { listedLessons } from './list.js';
+import { listedLessons } from './lesson-cards.js';
 import { paint, printJson } from './output.js';
 
 export async function doctor(values: CliValues, _args: string[]): Promise<number> {

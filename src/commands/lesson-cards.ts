@@ -9,6 +9,8 @@ import { loadCatalog } from '../engine/catalog.js';
 import { builtinLessonsDir } from '../engine/paths.js';
 import type { LoadedLesson } from '../engine/types.js';
 import type { LessonCard } from '../ui/lesson-states.js';
+import type { CliValues } from '../cli.js';
+import { catalogFor } from './output.js';
 
 /** The index's file name in the built lessons folder (scripts/build.mjs writes it). */
 export const LESSON_INDEX = 'index.json';
@@ -24,6 +26,15 @@ export async function lessonCards(lessonsDir?: string): Promise<LessonCards> {
   if (indexed) return { cards: indexed, load: (card) => loadOne(card.id) };
   const catalog = await loadCatalog(lessonsDir ? { lessonsDir } : {});
   return { cards: catalog.lessons, load: async (card) => catalog.find(card.id) ?? loadOne(card.id, lessonsDir) };
+}
+
+/** What list and doctor show of each lesson: the built lessons' index, which has every field they
+ * read, so they do not import nine lesson modules and their 72 step files (about 38 ms of CPU on a
+ * first run); a --lessons pack, or a run from source, loads the catalog. Here, not in list.ts, so
+ * that doctor does not load what only list uses (string-width, progress). */
+export async function listedLessons(values: CliValues): Promise<readonly LessonCard[]> {
+  const indexed = values.lessons ? undefined : await readIndex(builtinLessonsDir);
+  return indexed ?? (await catalogFor(values)).lessons;
 }
 
 async function loadOne(id: string, lessonsDir?: string): Promise<LoadedLesson> {

@@ -2,12 +2,10 @@
 import stringWidth from 'string-width';
 import { Progress } from '../engine/progress.js';
 import { lessonAvailability, startProbes } from '../engine/requirements.js';
-import { builtinLessonsDir } from '../engine/paths.js';
 import { resolveWorkspace } from '../engine/workspace.js';
 import type { CliValues } from '../cli.js';
-import type { LessonCard } from '../ui/lesson-states.js';
-import { readIndex } from './lesson-cards.js';
-import { catalogFor, paint, printJson } from './output.js';
+import { listedLessons } from './lesson-cards.js';
+import { paint, printJson } from './output.js';
 
 export async function list(values: CliValues, _args: string[]): Promise<number> {
   startProbes('list'); // python3, curl… answer while the lessons load (cli.ts started them already)
@@ -54,14 +52,6 @@ export async function list(values: CliValues, _args: string[]): Promise<number> 
   const done = rows.filter((r) => r.passed === r.lesson.steps.length).length;
   process.stdout.write(paint.dim(`${done}/${rows.length} lessons done, ${passed}/${steps} steps passed.\n`));
   return 0;
-}
-
-/** What list (and doctor) shows of each lesson: the built lessons' index (src/commands/lesson-cards.ts), which
- * has every field list reads, so list does not import nine lesson modules and their 72 step files
- * (about 38 ms of CPU on a first run); a --lessons pack, or a run from source, loads the catalog. */
-export async function listedLessons(values: CliValues): Promise<readonly LessonCard[]> {
-  const indexed = values.lessons ? undefined : await readIndex(builtinLessonsDir);
-  return indexed ?? (await catalogFor(values)).lessons;
 }
 
 /** `text` padded to `width` terminal columns. */
