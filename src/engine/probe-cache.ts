@@ -51,7 +51,7 @@ function probeKey(): string {
 
 export function stamp(path: string): number | null {
   try {
-    return statSync(path).mtimeMs;
+    return statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? null;
   } catch {
     return null;
   }

@@ -13,9 +13,11 @@ export interface VersionChoice {
   consulted: string[];
 }
 
+// A missing file answers undefined rather than throwing: most of what is looked for is missing
+// (.python-version in every folder up), and an exception costs 15 µs before Python can start.
 function isDir(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
   } catch {
     return false;
   }
@@ -23,7 +25,7 @@ function isDir(path: string): boolean {
 
 function isFile(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }

@@ -4,7 +4,7 @@
 // tutor can run Python directly. Whatever it cannot answer exactly (another pyenv release, hooks
 // it does not know, a version not installed, a PATH it would have to guess about) answers
 // undefined, and the caller runs the shim as before: it must name exactly what the shim would run.
-import { accessSync, constants, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join } from 'node:path';
 import { chooseVersions } from './pyenv-version.js';
 
@@ -22,7 +22,8 @@ const SHIM =
 /** An executable regular file, as bash's `command -v` and `[ -x ]` on a file find it. */
 export function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // Missing is the common answer (each folder of PATH): undefined, not an exception.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {
@@ -52,6 +53,7 @@ function pyenvRelease(libexec: string): number[] | undefined {
 }
 
 function bashFiles(dir: string): string[] {
+  if (!existsSync(dir)) return []; // most hook folders are missing: no exception for each
   try {
     return readdirSync(dir).filter((name) => name.endsWith('.bash') && !name.startsWith('.'));
   } catch {
@@ -104,6 +106,7 @@ function hooksAreHarmless(root: string, prefix: string, env: NodeJS.ProcessEnv, 
 }
 
 function subfolders(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   try {
     return readdirSync(dir).map((name) => join(dir, name));
   } catch {
@@ -161,8 +164,10 @@ export function resolvePyenvShim(
  * (a folder); 'none' when there is nothing executable there. */
 function executable(path: string): 'file' | 'other' | 'none' {
   try {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) return 'none';
     accessSync(path, constants.X_OK);
-    return statSync(path).isFile() ? 'file' : 'other';
+    return stats.isFile() ? 'file' : 'other';
   } catch {
     return 'none';
   }
