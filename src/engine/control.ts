@@ -11,6 +11,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, TutorError } from './errors.js';
+import { isAlive } from './process-alive.js';
 import type { ServerSnapshot } from './types.js';
 
 export interface LabRecord {
@@ -98,22 +99,6 @@ async function readRecord(workspace: string, lesson: string): Promise<LabRecord 
     return JSON.parse(await readFile(recordPath(workspace, lesson), 'utf8')) as LabRecord;
   } catch {
     return null;
-  }
-}
-
-/** True while `pid` runs. A zombie (dead, not yet reaped by its parent) counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // /proc/PID/stat: "PID (name) STATE ..."; the name may hold spaces, so read after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
   }
 }
 

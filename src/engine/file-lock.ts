@@ -3,18 +3,23 @@
 // it, created with O_EXCL so only one process can make it, holding the owner's pid and the time.
 // A lock whose owner is gone (a tutor killed mid-write) or that is older than STALE_MS is stale:
 // it is moved aside and the lock taken again. Waiting has a deadline, like every wait here.
-import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
-import { isAlive } from './control.js';
+import { isAlive } from './process-alive.js';
 import { TutorError } from './errors.js';
 
 const STALE_MS = 10_000;
+/** Tells this process's attempts apart (the pid tells processes apart): no secret, so not
+ * node:crypto, which `list` would load (2 ms) only to read progress. */
+const nonce = () =>
+  Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
 const WAIT_MS = 15_000;
 
 /** Run `work` while holding `<path>.lock`; the lock is released however `work` ends. */
 export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
-  const mine = `${process.pid} ${Date.now()} ${randomBytes(4).toString('hex')}`;
+  const mine = `${process.pid} ${Date.now()} ${nonce()}`;
   const deadline = Date.now() + WAIT_MS;
   let delay = 5;
   for (;;) {
@@ -38,7 +43,7 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>): Pro
     if (stale) {
       // Moved aside, not removed, and looked at once moved: if two processes found it stale, the
       // second may have moved the first one's fresh lock instead; then it puts that one back.
-      const aside = `${lock}.stale-${process.pid}-${randomBytes(3).toString('hex')}`;
+      const aside = `${lock}.stale-${process.pid}-${nonce()}`;
       if (
         await rename(lock, aside).then(
           () => true,

@@ -7,7 +7,7 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive } from './control.js';
+import { isAlive } from './process-alive.js';
 
 /** The prefix of a lab run folder: `gateway-tutor-<lesson>-<pid>-` (mkdtemp adds 6 characters). */
 export function runDirPrefix(lessonId: string, pid = process.pid): string {

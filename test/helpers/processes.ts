@@ -1,7 +1,7 @@
 // Test helpers about real processes: is a pid still running (a zombie counts as gone), and wait
 // until a condition holds, by polling with a deadline (never a fixed sleep that hopes).
 import { readdirSync, readFileSync } from 'node:fs';
-import { isAlive } from '../../src/engine/control.js';
+import { isAlive } from '../../src/engine/process-alive.js';
 
 /** True while `pid` runs; a zombie counts as gone (the engine's own test, used here too). */
 export const alive = isAlive;
