@@ -93,8 +93,12 @@ if (!env.RP_STATIC_DIR && !existsSync(settings.staticDir) && existsSync(starterS
 
 async function handle(req, res, proto) {
   const requestId = newRequestId();
-  const fields = lab.observe(req, res, { requestId, proto });
-  const trace = traceRequest(lab, { requestId, res, fields }); // this request's journey (trace.mjs)
+  /** @type {import('./events.js').ProxyFields} what the request event will say (lab.observe) */
+  const fields = { requestId, proto };
+  // This request's journey (trace.mjs). Traced before it is observed: the trace puts its answer
+  // into `fields` when the response closes, just before the request event is written.
+  const trace = traceRequest(lab, { requestId, res, fields });
+  lab.observe(req, res, fields);
   res.setHeader('X-Request-Id', requestId);
   const own = (status, message, headers = []) => sendOwn(req, res, status, message, { fields, headers });
 
@@ -292,6 +296,7 @@ function upgrade(req, socket, head, proto) {
       proto,
       backend: backend?.name,
       ...extra,
+      trace: trace.fields.trace, // the proxy's answer phase (trace.mjs)
     });
   };
   socket.on('error', () => socket.destroy());
