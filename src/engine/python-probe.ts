@@ -21,7 +21,9 @@
 //
 // The lines passed over are known by their whole text, so a line that differs in one character
 // runs. Passing one over cannot change what the probe finds: each only imports certifi (no
-// lesson module) and writes a file; it adds no path, finder or hook.
+// lesson module) and writes a file; it adds no path, finder or hook. One difference remains, and
+// no code seen does anything with it: what site runs (a .pth line, sitecustomize) sees the -S, in
+// sys.flags.no_site and sys.orig_argv.
 export const SKIPPED_PTH_LINES = [
   // The certificate injector of the sandbox this tutor is developed in, in the site-packages of
   // every Python there ("Written by sandboxing ca_inject …").
