@@ -467,15 +467,17 @@ export class Lab implements LabHandle {
       (event as RequestEvent).number = ++this.requestCount;
     this.eventList.push(event);
     if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
-    // A hop may carry its answer phase in its request event (traceAnswer in
-    // src/servers/lib/trace-events.ts): it is taken off the request and filed as the trace event
-    // it stands for, so journeys and checks see the same events either way.
-    const answer = raw.event === 'request' ? (event as { trace?: unknown }).trace : undefined;
-    if (answer !== undefined) delete (event as { trace?: unknown }).trace;
+    // A hop may carry its trace events in its request event (carriedTrace in
+    // src/servers/lib/trace-events.ts): they are taken off the request and filed as the trace
+    // events they stand for, so journeys and checks see the same events either way.
+    // (Set to undefined rather than deleted: `delete` would turn the event into a slow dictionary
+    // object for every later reader; an undefined field is left out of JSON and of the views.)
+    const carried = raw.event === 'request' ? (event as { trace?: unknown }).trace : undefined;
+    if (carried !== undefined) (event as { trace?: unknown }).trace = undefined;
     this.notify(line === undefined ? { type: 'event', event } : { type: 'event', event, line });
     const requestId = (event as { requestId?: unknown }).requestId;
-    if (answer !== undefined && typeof requestId === 'string')
-      this.record(server, { event: 'trace', requestId, ...(answer as Record<string, unknown>) });
+    if (Array.isArray(carried) && typeof requestId === 'string')
+      for (const phase of carried) this.record(server, { event: 'trace', requestId, ...phase });
   }
 
   private setState(member: Member, state: ServerSnapshot['state'], reason?: string): void {

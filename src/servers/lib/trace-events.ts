@@ -11,9 +11,8 @@ import { array, event, headerPairs, literal, number, object, optional, string } 
 export const tracePhases = ['received', 'passed-on', 'answered', 'answered-early'] as const;
 export type TracePhase = (typeof tracePhases)[number];
 
-export const traceEvent = event('trace', {
-  /** The X-Request-Id the reverse proxy gave the request. */
-  requestId: string,
+/** What one trace event says about one hop, but for the request id. */
+const phaseFields = {
   /** Who is reporting: "proxy", "asgi", "auth"… */
   hop: string,
   /** Position on the way in: 0 nearest the client, each hop further in one more. */
@@ -33,21 +32,21 @@ export const traceEvent = event('trace', {
   added: optional(headerPairs),
   removed: optional(array(string)),
   changed: optional(headerPairs),
+};
+
+export const traceEvent = event('trace', {
+  /** The X-Request-Id the reverse proxy gave the request. */
+  requestId: string,
+  ...phaseFields,
 });
 
 /**
- * A hop's answer (its `answered` or `answered-early` phase), carried as the `trace` field of the
- * hop's own request event instead of as a trace event of its own. Both are written at the same
- * moment, when the answer is out; the reverse proxy writes one line fewer per request this way (at
- * thousands of requests a second, each line costs the proxy and the tutor alike). The tutor files
- * it as the `trace` event it stands for, right after the request event (src/engine/lab.ts), so
- * every journey, check and `lab --json` reader sees that trace event as before.
+ * A hop's trace events, carried as the `trace` field of the hop's own request event instead of as
+ * lines of their own: each is a trace event but for `event` and `requestId` (the request event's).
+ * The request event is written when the answer is out, so this suits a hop whose trace ends then:
+ * the reverse proxy writes one line per request instead of three this way (at thousands of
+ * requests a second, each line costs the proxy and the tutor that reads it). The tutor takes the
+ * field off the request event and files each as the trace event it stands for, in order, right
+ * after the request event (src/engine/lab.ts), so every journey and check reads them as before.
  */
-export const traceAnswer = object({
-  hop: string,
-  depth: number,
-  phase: literal('answered', 'answered-early'),
-  ms: number,
-  status: optional(number),
-  why: optional(string),
-});
+export const carriedTrace = array(object(phaseFields));

@@ -14,7 +14,7 @@ import {
   requestEvent,
   string,
 } from '../lib/event-schema.js';
-import { traceAnswer, traceEvent } from '../lib/trace-events.js';
+import { carriedTrace, traceEvent } from '../lib/trace-events.js';
 
 export const reverseProxyEvents = family(
   requestEvent({
@@ -37,9 +37,9 @@ export const reverseProxyEvents = family(
     compressedBytes: optional(number),
     /** A WebSocket upgrade: the Upgrade header the backend answered with. */
     upgrade: optional(string),
-    /** The proxy's answer phase of this request's journey (lib/trace-events.ts, traceAnswer): the
-     * tutor files it as a trace event and takes it off the request event. */
-    trace: optional(traceAnswer),
+    /** The proxy's trace events of this request (lib/trace-events.ts, carriedTrace): the tutor
+     * files them as trace events and takes them off the request event. */
+    trace: optional(carriedTrace),
   }),
   /** The proxy's view of a backend changed: passive (a failed request) or active (a probe). */
   event('health', {

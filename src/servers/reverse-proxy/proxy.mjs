@@ -97,7 +97,7 @@ async function handle(req, res, proto) {
   const fields = { requestId, proto };
   // This request's journey (trace.mjs). Traced before it is observed: the trace puts its answer
   // into `fields` when the response closes, just before the request event is written.
-  const trace = traceRequest(lab, { requestId, res, fields });
+  const trace = traceRequest({ res, fields });
   lab.observe(req, res, fields);
   res.setHeader('X-Request-Id', requestId);
   const own = (status, message, headers = []) => sendOwn(req, res, status, message, { fields, headers });
@@ -279,7 +279,7 @@ function upgrade(req, socket, head, proto) {
   const requestId = newRequestId();
   const backend = balancer.pick();
   const started = performance.now();
-  const trace = traceRequest(lab, { requestId });
+  const trace = traceRequest({});
   const report = (extra) => {
     trace.relayed = extra.status !== 503 && extra.status !== 502;
     trace.done(extra.status);

@@ -3,16 +3,14 @@
 // in the headers when it passed the request on, and, once the response is out, whether it relayed
 // the backend's answer or answered itself (and why).
 //
-// Two lines per request, not four: the `passed-on` event says the proxy has the request too (a
-// `received` event would come a fraction of a millisecond before it), and the answer rides in the
-// request event the proxy writes at the same moment (its `trace` field; the tutor files it as the
-// `answered` or `answered-early` trace event). Under a load test every line costs the proxy and
-// the tutor that reads it, and the journeys come out the same.
+// One line per request, not four: the trace events ride in the request event, written the moment
+// the answer is out (its `trace` field; the tutor files them as the trace events they stand for),
+// and there is no `received` (the proxy's `passed-on` or its early answer says it had the request).
+// Under a load test every line costs the proxy and the tutor that reads it; the journeys come out
+// the same once the request is over.
 //
 // Times come from this process's monotonic clock (performance.now), counted from the moment the
 // request arrived here: the next hop measures its own time on its own clock.
-
-/** @typedef {import('./events.js').ReverseProxyEvent} ProxyEvent */
 
 /**
  * Start tracing one request. `fields` are the request event's fields: at the end they say why the
@@ -20,11 +18,10 @@
  * answer goes into them (`fields.trace`). Call this before lab.observe(req, res, fields): the
  * answer must be in the fields when the request event is written, and 'close' listeners run in
  * the order they were added.
- * @param {{ emit: (event: ProxyEvent) => void }} lab
- * @param {{ requestId: string, res?: import('node:http').ServerResponse, fields?: import('./events.js').ProxyFields }} options
+ * @param {{ res?: import('node:http').ServerResponse, fields?: import('./events.js').ProxyFields }} options
  */
-export function traceRequest(lab, { requestId, res, fields = {} }) {
-  const trace = new ProxyTrace(lab, requestId, fields);
+export function traceRequest({ res, fields = {} }) {
+  const trace = new ProxyTrace(fields);
   if (res) {
     res[TRACE] = trace;
     res.on('close', responseClosed); // 'close' comes once: no need for once()'s wrapper
@@ -42,14 +39,15 @@ function responseClosed() {
 
 /** One request's trace: plain fields, no closures, since every request has one. */
 class ProxyTrace {
-  constructor(lab, requestId, fields) {
-    this.lab = lab;
-    this.requestId = requestId;
+  constructor(fields) {
     /** @type {import('./events.js').ProxyFields} */
     this.fields = fields;
     this.started = performance.now();
     /** Set once a backend's response is being relayed to the client. */
     this.relayed = false;
+    /** This request's trace events so far, less `event` and `requestId` (the request event's). */
+    /** @type {NonNullable<import('./events.js').ProxyFields['trace']>} */
+    this.phases = [];
   }
 
   /** Milliseconds since the request arrived, to 1/100. */
@@ -59,29 +57,20 @@ class ProxyTrace {
 
   /** The request headers as they came in and as they leave for the backend. */
   passedOn(before, after) {
-    /** @type {Extract<ProxyEvent, { event: 'trace' }>} */
-    const event = {
-      event: 'trace',
-      requestId: this.requestId,
-      hop: 'proxy',
-      depth: 0,
-      ms: this.ms(),
-      phase: 'passed-on',
-    };
-    this.lab.emit(Object.assign(event, headerChanges(before, after)));
+    this.phases.push({ hop: 'proxy', depth: 0, phase: 'passed-on', ms: this.ms(), ...headerChanges(before, after) });
   }
 
-  /** The answer went out (status), or the exchange ended without one (null): it goes into the
-   * request event's fields, which are written next. */
+  /** The answer went out (status), or the exchange ended without one (null). The trace goes into
+   * the request event's fields, which are written next. */
   done(status, why) {
     const known = status ?? undefined;
-    /** @type {import('./events.js').ProxyFields['trace']} */
-    const answer = { hop: 'proxy', depth: 0, phase: 'answered', ms: this.ms(), status: known };
-    if (!this.relayed) {
-      answer.phase = 'answered-early';
-      answer.why = why ?? whyOwn(status, this.fields);
+    const ms = this.ms();
+    if (this.relayed) this.phases.push({ hop: 'proxy', depth: 0, phase: 'answered', ms, status: known });
+    else {
+      const reason = why ?? whyOwn(status, this.fields);
+      this.phases.push({ hop: 'proxy', depth: 0, phase: 'answered-early', ms, status: known, why: reason });
     }
-    this.fields.trace = answer;
+    this.fields.trace = this.phases;
   }
 }
 
