@@ -394,8 +394,13 @@ class Worker:
         if target.startswith(('http://', 'https://')):            # absolute-form (via a proxy)
             target = '/' + target.split('/', 3)[3] if target.count('/') >= 3 else '/'
         path, _, query = target.partition('?')
-        # PATH_INFO is decoded; WSGI strings are "bytes in a str": latin-1, one char per byte.
-        path = unquote_to_bytes(path).decode('latin-1') if path != '*' else ''
+        # PATH_INFO is decoded; WSGI strings are "bytes in a str": latin-1, one char per byte. The
+        # target is such a str already, so it goes back to its bytes before %XX is decoded (given
+        # a str, unquote_to_bytes would encode it as UTF-8: a raw byte 0xE9 would become 'Ã©').
+        if path == '*':
+            path = ''
+        elif '%' in path:
+            path = unquote_to_bytes(path.encode('latin-1')).decode('latin-1')
         for mount in self.mounts:                  # longest prefix first; the last one is ''
             if mount.matches(path):
                 break

@@ -11,7 +11,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from labserver import LabServer, read_response  # noqa: E402
+from gt_lab import Lab  # noqa: E402
 from wsgi_loader import Mount  # noqa: E402
+import wsgi_server  # noqa: E402
 from wsgi_worker import UNDER_LOAD, VALIDATE_ONE_IN, Worker  # noqa: E402
 
 HELLO = '''
@@ -69,6 +71,45 @@ class KeepAliveTurnsTest(unittest.TestCase):
         # sooner than the 5 s keep-alive timeout.
         self.assertLess(time.monotonic() - started, 2.0)
         self.assertEqual(idle.recv(1), b'')                  # closed, with nothing in flight
+
+
+class ConnectionCounterTest(unittest.TestCase):
+    def test_workers_counting_at_once_never_give_two_connections_one_number(self):
+        # Both ways: the shared file offset (Linux) and the file lock (elsewhere).
+        for shared_offset in (wsgi_server.SHARED_OFFSET_COUNTS, False):
+            with self.subTest(shared_offset=shared_offset):
+                self._count_at_once(shared_offset)
+
+    def _count_at_once(self, shared_offset):
+        self.addCleanup(setattr, wsgi_server, 'SHARED_OFFSET_COUNTS', wsgi_server.SHARED_OFFSET_COUNTS)
+        wsgi_server.SHARED_OFFSET_COUNTS = shared_offset
+        scoreboard = wsgi_server.Scoreboard(Lab.anonymous_lock_file('gt-wsgi-test-'))
+        self.addCleanup(os.close, scoreboard.lock_fd)
+        per_worker, workers = 20000, 3
+        results_r, results_w = os.pipe()
+        pids = []
+        for _ in range(workers):
+            pid = os.fork()
+            if pid == 0:                                 # a worker: count, then say what it got
+                try:
+                    numbers = [scoreboard.next_conn() for _ in range(per_worker)]
+                    os.write(results_w, f'{len(set(numbers))} {min(numbers)} {max(numbers)} {sum(numbers)}\n'.encode())
+                finally:
+                    os._exit(0)
+            pids.append(pid)
+        os.close(results_w)
+        for pid in pids:
+            os.waitpid(pid, 0)
+        with os.fdopen(results_r) as results:
+            lines = [list(map(int, line.split())) for line in results]
+        self.assertEqual(len(lines), workers)
+        self.assertTrue(all(distinct == per_worker for distinct, *_ in lines))
+        # Together exactly 1..N: nothing given twice, nothing skipped.
+        total = per_worker * workers
+        self.assertEqual(min(low for _, low, _, _ in lines), 1)
+        self.assertEqual(max(high for _, _, high, _ in lines), total)
+        self.assertEqual(sum(s for *_, s in lines), total * (total + 1) // 2)
+        self.assertEqual(scoreboard.next_conn(), total + 1)
 
 
 if __name__ == '__main__':

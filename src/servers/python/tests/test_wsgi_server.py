@@ -187,6 +187,16 @@ class WsgiServerTest(unittest.TestCase):
             if '.' not in key:
                 self.assertEqual(kind, 'str', f'{key} must be a native str')
 
+    def test_path_info_carries_each_byte_of_the_target_as_one_latin_1_character(self):
+        # A byte sent raw (not as %XX) is the same byte in PATH_INFO as when it is sent escaped:
+        # 0xE9 is 'é', not the two characters of its UTF-8 form.
+        for target in (b'/environ/caf\xe9', b'/environ/caf%E9', b'/environ/%2Fa%20b'):
+            with self.subTest(target=target):
+                _, _, body = split_response(self.server.raw(
+                    b'GET ' + target + b' HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'))
+                expected = '/environ/café' if b'caf' in target else '/environ//a b'
+                self.assertEqual(json.loads(body)['PATH_INFO'][0], expected)
+
     def test_environ_passes_wsgiref_check_environ(self):
         # The validator checks the environ only on a worker's first request (wsgi_validate.py,
         # rule 2): here wsgiref's check_environ runs on every kind of request we make.
