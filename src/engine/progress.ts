@@ -5,7 +5,8 @@
 // crash. A change that cannot be written (a full or read-only disk) is kept in memory and tried
 // again with the next one, and the error says so in words (workspace-errors.ts): nothing is lost
 // while the tutor runs, and the learner is told.
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { withFileLock } from './file-lock.js';
@@ -40,14 +41,16 @@ export class Progress {
 
   static async open(workspace: string): Promise<Progress> {
     const file = join(workspace, 'progress.json');
+    // Read synchronously: two small calls, where the promises took five round trips through
+    // libuv's thread pool, each waiting for a core while list's probes (Python, curl) hold both.
     try {
-      await mkdir(workspace, { recursive: true });
+      mkdirSync(workspace, { recursive: true });
     } catch (error) {
       throw workspaceError(error, 'The workspace folder could not be made', workspace);
     }
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Progress(file, empty());
       throw workspaceError(error, 'Your progress could not be read', file);
