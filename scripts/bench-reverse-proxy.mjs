@@ -332,7 +332,7 @@ console.log(
 for (const bare of bares) {
   const sum = summary(bare.results);
   console.log(
-    `reverse-proxy bare ${bare.name} proxy (round robin, nothing else): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request`,
+    `reverse-proxy bare ${bare.name} proxy (round robin, nothing else): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request (backends behind it ${us(sum.backendCpu)})`,
   );
 }
 // Stop the lab first and wait for it (it reports its servers stopping on the pipe we drain).
