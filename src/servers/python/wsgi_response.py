@@ -91,7 +91,7 @@ class Response:
     def send(self, data, force_head=False):
         # PEP 3333: a body is bytestrings. Checked here, before the head goes out, so that a str
         # is a 500 that says why even when wsgiref.validate does not see the request (under load
-        # it sees one in 16): the words are the validator's, for wsgi_explain.py to explain.
+        # it sees one in 64): the words are the validator's, for wsgi_explain.py to explain.
         if type(data) is not bytes:
             raise BodyError(f'Iterator yielded non-bytestring ({data!r:.40})')
         if not data and not force_head:
@@ -163,14 +163,21 @@ class Response:
         """The status line and header section; decides the framing of the body. Everything that
         can fail (a Content-Length that is not a number, a character latin-1 cannot carry) fails
         here, before headers_sent is set: then the server can still answer 500 and say why."""
-        headers = [(str(n), str(v)) for n, v in self.headers]
-        names = {n.lower() for n, _ in headers}
+        headers = []
         content_length = None
-        for name, value in headers:
-            if name.lower() == 'content-length':
+        has_date = has_server = False
+        for name, value in self.headers:
+            name, value = str(name), str(value)
+            lower = name.lower()
+            if lower == 'content-length':
                 if not value.strip().isdigit() or not value.strip().isascii():
                     raise HeaderError(f'Content-Length {value!r} is not a number of bytes')
                 content_length = int(value)
+            elif lower == 'date':
+                has_date = True
+            elif lower == 'server':
+                has_server = True
+            headers.append((name, value))
         keep_alive, chunked = self.keep_alive, False
         body_goes_out = self._body_allowed() and not self.head_only
         if content_length is None and body_goes_out:
@@ -182,17 +189,17 @@ class Response:
         if keep_alive and self.others_waiting():
             keep_alive = False            # give this worker to the next client (wsgi_worker.py)
         headers.append(('X-Worker-Pid', str(self.pid)))
-        if 'date' not in names:
+        if not has_date:
             headers.append(('Date', http_date()))
-        if 'server' not in names:
+        if not has_server:
             headers.append(('Server', SERVER_SOFTWARE))
         headers.append(('Connection', 'keep-alive' if keep_alive else 'close'))
-        lines = [f'HTTP/1.1 {self.status}\r\n'] + [f'{n}: {v}\r\n' for n, v in headers] + ['\r\n']
+        text = f'HTTP/1.1 {self.status}\r\n' + ''.join([f'{n}: {v}\r\n' for n, v in headers]) + '\r\n'
         try:
-            head = ''.join(lines).encode('latin-1')
+            head = text.encode('latin-1')
         except UnicodeEncodeError as error:
-            bad = ''.join(lines)[error.start:error.end]
-            line = next((l.strip() for l in lines if bad in l), '')
+            bad = text[error.start:error.end]
+            line = next((l for l in text.split('\r\n') if bad in l), '')
             raise HeaderError(f'{line!r} has {bad!r}, which is not a latin-1 character') from None
         # Only now is the response decided: nothing above can fail any more.
         self.content_length, self.chunked, self.keep_alive = content_length, chunked, keep_alive

@@ -27,16 +27,17 @@ from wsgi_response import SERVER_SOFTWARE, FileWrapper, Response, error_response
 from wsgi_threads import LockedScoreboard, start_lanes
 from wsgi_trace import observe
 
-# wsgiref.validate checks PEP 3333's rules on every request it sees, for about 30 µs of CPU (as much
-# as the rest of this server's work on a small response). A learner's requests (curl, a check, a
+# wsgiref.validate checks PEP 3333's rules on every request it sees, for 30-60 µs of CPU (more than
+# the rest of this server's work on a small response). A learner's requests (curl, a check, a
 # slow endpoint under `gateway-tutor bench`) come a few, or tens, a second: each one is validated.
 # Under a load test of a fast app a worker serves thousands a second of the same few requests; then
 # one in VALIDATE_ONE_IN is validated: a rule the app breaks on every request is still reported,
 # at a fraction of the price. (Every app, after each reload, has its first request validated.)
 # Only those requests look whether app.py was saved, too (a stat() each): the master's watch
-# replaces the workers within 0.2 s of a save anyway.
+# replaces the workers within 0.2 s of a save anyway. (One in 16 cost a load test of a hello app
+# about 5 µs a request on average, one in 64 about 2.)
 UNDER_LOAD = 100          # requests in one second, in one worker, from which validation is sampled
-VALIDATE_ONE_IN = 16
+VALIDATE_ONE_IN = 64
 
 # A kept-alive connection holds its worker, so while other clients wait at the door it must make
 # room (see wait_for_next_request). But not after every single response: opening and closing a

@@ -418,7 +418,7 @@ class WsgiServerTest(unittest.TestCase):
 
 
 class UnvalidatedBodyTest(unittest.TestCase):
-    """Without wsgiref.validate (--no-validate here; under load it sees one request in 16) the
+    """Without wsgiref.validate (--no-validate here; under load it sees one request in 64) the
     server itself refuses a body that is not bytes, before any byte goes out: a 500 that says why,
     and an event that says 500, not a 200 the client never got."""
 
