@@ -39,7 +39,8 @@ const ENV = [
   'PYTHONUSERBASE',
   'HOME',
 ];
-const WEEK = 7 * 24 * 3600 * 1000;
+const DAY = 24 * 3600 * 1000;
+const WEEK = 7 * DAY;
 
 export function probeCacheFile(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'gateway-tutor', 'probes.json');
@@ -106,15 +107,32 @@ export function recall(): ProbeMemory | undefined {
   }
 }
 
-/** Keeps the answers for the next run (synchronously: the process may exit right after). */
+/** JSON with every object's keys in order: the probes answer in no fixed order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+/** Keeps the answers for the next run (synchronously: the process may exit right after). The
+ * same answers found again within a day (doctor run twice) are not written again: the write and
+ * its rename cost 1–2 ms as the process exits. */
 export function remember(memory: Omit<ProbeMemory, 'key' | 'at'>): void {
   const file = probeCacheFile();
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const key = probeKey();
-    const kept = records()
-      .filter((record) => record.key !== key)
-      .slice(0, KEEP - 1);
+    const all = records();
+    const same = all.find((record) => record.key === key);
+    if (
+      same &&
+      Date.now() - same.at < DAY &&
+      canonical([same.found, same.stamps, same.results]) === canonical([memory.found, memory.stamps, memory.results])
+    )
+      return;
+    const kept = all.filter((record) => record.key !== key).slice(0, KEEP - 1);
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(temporary, JSON.stringify({ records: [{ key, at: Date.now(), ...memory }, ...kept] }), {
       mode: 0o600,

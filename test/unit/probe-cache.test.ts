@@ -1,10 +1,10 @@
 // Probe answers remembered between runs are trusted only while nothing they depend on changed:
 // given a remembered record, when a stamped file changes, a command is found elsewhere on PATH, or
 // the environment differs, then the record is not recalled.
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recall, remember, stamp, which } from '../../src/engine/probe-cache.js';
+import { probeCacheFile, recall, remember, stamp, which } from '../../src/engine/probe-cache.js';
 import { tempDir } from '../helpers/env.js';
 
 describe('probe cache', () => {
@@ -44,6 +44,16 @@ describe('probe cache', () => {
   it('forgets when the environment that picks an interpreter changed', () => {
     process.env.PYENV_VERSION = '3.12.1';
     expect(recall()).toBeUndefined();
+  });
+
+  it('does not write the same answers again (in another order), and writes changed ones', () => {
+    const written = () => statSync(probeCacheFile()).ino;
+    const before = written();
+    remember({ results: { 'tool --version': 'v1' }, stamps: { [tool]: stamp(tool) }, found: { tool: which('tool') } });
+    expect(written()).toBe(before);
+    remember({ found: { tool: which('tool') }, stamps: { [tool]: stamp(tool) }, results: { 'tool --version': 'v2' } });
+    expect(written()).not.toBe(before);
+    expect(recall()?.results).toEqual({ 'tool --version': 'v2' });
   });
 
   it('finds nothing to recall in a damaged file, and does not throw', () => {
