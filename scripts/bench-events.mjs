@@ -11,8 +11,9 @@
 // The lab is a one-lesson pack written here: three "firehose" servers started by the engine's
 // Lab as any lesson's servers are, declaring the real families (the reverse proxy, its backends,
 // the WSGI server) and writing real lines taken from `lab reverse-proxy --json` and `lab wsgi
-// --json`: per proxied request the proxy's three trace events and its request event and the
-// backend's request event, and one WSGI request event (six lines per round).
+// --json`: per proxied request the proxy's request event (its trace events carried in it, see
+// src/servers/reverse-proxy/trace.mjs) and the backend's request event, and one WSGI request
+// event (three lines per round; the tutor files two more events, the proxy's trace).
 // - json: `gateway-tutor --lessons PACK lab events-bench --json`, stdout drained and counted;
 //   CPU of the tutor process alone, from the first line written to the last one printed.
 // - session: the Lab and a LessonSession (the TUI's model) in this process, bundled from src/
@@ -49,16 +50,14 @@ process.on('exit', () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-// Real lines (the tutor's own fields server/seq/time taken off), one proxied request's five and a
-// WSGI request's one, as `lab reverse-proxy --json` and `lab wsgi --json` printed them.
+// Real lines (the tutor's own fields server/seq/time taken off): one proxied request's two (the
+// proxy's, the backend's) and a WSGI request's one, as `lab reverse-proxy --json` and
+// `lab wsgi --json` printed them.
 const ID = '0e5a29fc98e74bce';
 const FWD = `[["X-Forwarded-For","127.0.0.1"],["X-Forwarded-Proto","http"],["X-Forwarded-Host","127.0.0.1:42333"],["Forwarded","for=127.0.0.1;proto=http;host=\\"127.0.0.1:42333\\""],["X-Request-Id","${ID}"],["Via","1.1 gateway-tutor-proxy"]]`;
 const LINES = {
   proxy: [
-    `{"event":"trace","requestId":"${ID}","hop":"proxy","depth":0,"ms":0,"phase":"received"}`,
-    `{"event":"trace","requestId":"${ID}","hop":"proxy","depth":0,"ms":0.69,"phase":"passed-on","added":${FWD}}`,
-    `{"event":"request","conn":2,"remote":"127.0.0.1:36966","method":"GET","target":"/api/items?x=2","httpVersion":"1.1","headers":[["Host","127.0.0.1:42333"],["Accept","*/*"],["User-Agent","curl/7.88.1"]],"status":200,"responseHeaders":[["x-request-id","${ID}"],["content-type","application/json; charset=utf-8"],["content-length","29"],["x-served-by","app-2"],["date","Mon, 30 Nov 2026 15:13:50 GMT"],["via","1.1 gateway-tutor-proxy"],["x-cache","MISS"]],"durationMs":8.45,"requestId":"${ID}","proto":"http","cache":"MISS","backend":"app-2","plainBytes":29}`,
-    `{"event":"trace","requestId":"${ID}","hop":"proxy","depth":0,"ms":8.49,"phase":"answered","status":200}`,
+    `{"event":"request","conn":2,"remote":"127.0.0.1:36966","method":"GET","target":"/api/items?x=2","httpVersion":"1.1","headers":[["Host","127.0.0.1:42333"],["Accept","*/*"],["User-Agent","curl/7.88.1"]],"status":200,"responseHeaders":[["x-request-id","${ID}"],["content-type","application/json; charset=utf-8"],["content-length","29"],["x-served-by","app-2"],["date","Mon, 30 Nov 2026 15:13:50 GMT"],["via","1.1 gateway-tutor-proxy"],["x-cache","MISS"]],"durationMs":8.45,"requestId":"${ID}","proto":"http","cache":"MISS","backend":"app-2","plainBytes":29,"trace":[{"hop":"proxy","depth":0,"phase":"passed-on","ms":0.69,"added":${FWD}},{"hop":"proxy","depth":0,"phase":"answered","ms":8.49,"status":200}]}`,
   ],
   app: [
     `{"event":"request","conn":6,"remote":"127.0.0.1:50184","method":"GET","target":"/api/items?x=2","httpVersion":"1.1","headers":[["Host","127.0.0.1:42333"],["Accept","*/*"],["User-Agent","curl/7.88.1"],${FWD.slice(1, -1)},["Connection","keep-alive"]],"status":200,"responseHeaders":[],"durationMs":1.08,"requestId":"${ID}"}`,
