@@ -315,6 +315,8 @@ class Worker:
             observed = observe(environ, self.events.add, 'wsgi', self.report_environ)
             app = mount.get(validated=self.validate_next(started))
             result = app(environ, response.start_response)
+            response.hold = body.done and not body.pending and \
+                isinstance(getattr(result, 'original_iterator', result), (list, tuple))
             self.send_result(result, response)
             error = response.finish()
             if not body.drain(self.config.max_body):

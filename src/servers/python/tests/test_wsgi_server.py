@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -94,6 +95,20 @@ def app(environ, start_response):
     if path == '/close-error':
         start_response('200 OK', [('Content-Type', 'text/plain')])
         return Closing('error', [b'a', b'b'], fail_at=1)
+    if path == '/slow-close-list':
+        # A whole body in a list whose close() takes a second (an app's cleanup).
+        class SlowClose(list):
+            def close(self):
+                time.sleep(1)
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '5')])
+        return SlowClose([b'whole'])
+    if path == '/stream':
+        def body():
+            yield b'first;'
+            time.sleep(1)
+            yield b'second'
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return body()
     if path == '/close-abort':
         start_response('200 OK', [('Content-Type', 'text/plain')])
         return Closing('abort', [b'x' * 65536] * 200, delay=0.01)
@@ -255,6 +270,25 @@ class WsgiServerTest(unittest.TestCase):
         data = self.server.get('/close-error')
         self.assertIn(b'a', data)
         wait_for(lambda: os.path.exists(self.marker('error')), what='close() after an error')
+
+    def test_the_last_response_of_a_connection_is_not_held_back(self):
+        # A body given whole goes out with the end of the connection (FIN in the same packet),
+        # before the app's close() has finished; a streamed one goes out piece by piece, also
+        # when the connection closes after it.
+        for target, until_end in (('/slow-close-list', True), ('/stream', False)):
+            with self.subTest(target=target):
+                sock = self.server.connect()
+                self.addCleanup(sock.close)
+                started = time.monotonic()
+                sock.sendall(f'GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'.encode())
+                data = b''
+                while True:
+                    chunk = sock.recv(65536)
+                    data += chunk
+                    if not chunk or (not until_end and b'first;' in data):
+                        break
+                self.assertLess(time.monotonic() - started, 0.8, data)
+                self.assertTrue(data.endswith(b'\r\n\r\nwhole') if until_end else b'first;' in data, data)
 
     def test_close_is_called_when_the_client_goes_away(self):
         sock = self.server.connect()
