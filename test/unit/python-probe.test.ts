@@ -1,15 +1,15 @@
-// The Python probe starts Python with -S and runs `site` itself, passing over .pth lines it knows
-// to be slow and harmless (src/engine/python-probe.ts). Its answer must be the one a normal start
-// gives, or a learner is told "Flask is missing" when it is not. So every case here runs the same
-// program both ways, with -S and without, on every Python this machine has (Debian's, pyenv's),
-// and the two answers must be equal byte for byte (version, interpreter, each module's version
-// and the whole sys.path); the cases then say what they expect to be found.
+// The Python probe (src/engine/python-probe.ts) finds the lessons' modules without importing them.
+// Its answer must be the one the learner's own `python3 app.py` would get, or a learner is told
+// "Flask is missing" when it is not. So each case here builds an import path of one kind (a venv,
+// a venv with system site packages, a user site with .pth files and usercustomize, PYTHONPATH
+// with a sitecustomize, an editable install's import hook, the current folder), on every Python
+// this machine has (Debian's, pyenv's), and says what the probe must find there.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROBE_ARGS, parseProbe, SKIPPED_PTH_LINES } from '../../src/engine/python-probe.js';
+import { PROBE_ARGS, parseProbe } from '../../src/engine/python-probe.js';
 import { tempDir } from '../helpers/env.js';
 
 const pyenvRoot = process.env.PYENV_ROOT || join(homedir(), '.pyenv');
@@ -35,15 +35,11 @@ function baseEnv(dir: string, extra: Record<string, string> = {}): NodeJS.Proces
   return { ...env, ...extra };
 }
 
-/** Runs the probe with -S and without; they must agree. Returns the answer. */
+/** Runs the probe; returns its answer. */
 function probe(python: string, env: NodeJS.ProcessEnv, cwd: string) {
-  const run = (args: readonly string[]) =>
-    execFileSync(python, args, { env, cwd, stdio: ['ignore', 'pipe', 'ignore'] });
-  const fast = run(PROBE_ARGS).toString();
-  const full = run(PROBE_ARGS.filter((arg) => arg !== '-S')).toString();
-  expect(fast.split('\0')).toEqual(full.split('\0'));
-  const answer = parseProbe(fast);
-  if (!answer) throw new Error(`not a probe answer: ${JSON.stringify(fast)}`);
+  const out = execFileSync(python, PROBE_ARGS, { env, cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const answer = parseProbe(out);
+  if (!answer) throw new Error(`not a probe answer: ${JSON.stringify(out)}`);
   return answer;
 }
 
@@ -73,7 +69,7 @@ function venv(python: string, dir: string, short: string, systemSite: boolean): 
   return { python: join(dir, 'bin', 'python3'), site };
 }
 
-describe.each(pythons)('the probe with -S answers as a normal start of %s', (python) => {
+describe.each(pythons)('the probe finds what a start of %s imports', (python) => {
   const short = execFileSync(python, ['-S', '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'])
     .toString()
     .trim();
@@ -167,26 +163,6 @@ describe.each(pythons)('the probe with -S answers as a normal start of %s', (pyt
     expect(answer.modules).toEqual({ flask: '3.1.0', gunicorn: '23.0.0', uvicorn: 'installed' });
   });
 
-  it('passes over a known line (it does not import certifi), and runs one that differs by a character', () => {
-    const dir = tempDir('probe');
-    const env = venv(python, join(dir, 'venv'), short, false);
-    const marker = join(dir, 'certifi-imported');
-    // A certifi that says when it is imported (the real one has where(); this one need not).
-    write(join(env.site, 'certifi', '__init__.py'), `open(${JSON.stringify(marker)}, "a").write("x")\n`);
-    write(join(env.site, '_sandboxing_egress_ca.pth'), `# written by the machine\n${SKIPPED_PTH_LINES[0]}\n`);
-    fakeModule(env.site, 'flask', '3.0.0');
-    const run = (args: readonly string[]) => execFileSync(env.python, args, { env: baseEnv(dir), cwd: dir });
-    run(PROBE_ARGS);
-    expect(existsSync(marker)).toBe(false);
-    run(PROBE_ARGS.filter((arg) => arg !== '-S'));
-    expect(readFileSync(marker, 'utf8')).toBe('x');
-    expect(probe(env.python, baseEnv(dir), dir).modules.flask).toBe('3.0.0');
-
-    write(join(env.site, '_sandboxing_egress_ca.pth'), `${SKIPPED_PTH_LINES[0]};import sys\n`);
-    run(PROBE_ARGS);
-    expect(readFileSync(marker, 'utf8')).toBe('xxx');
-  });
-
   it('finds what is in the current folder, and with PYTHONPATH naming it too; not under PYTHONSAFEPATH', () => {
     const dir = tempDir('probe');
     const work = join(dir, 'work');
@@ -195,27 +171,5 @@ describe.each(pythons)('the probe with -S answers as a normal start of %s', (pyt
     expect(probe(python, baseEnv(dir, { PYTHONPATH: work }), work).modules.flask).toBe('installed');
     if (minor >= 11)
       expect(probe(python, baseEnv(dir, { PYTHONSAFEPATH: '1' }), work).modules.flask).toBe(installed(dir).flask);
-  });
-});
-
-describe('the .pth lines the probe passes over', () => {
-  it('are, to the character, the lines of this machine (when it has them): a changed one would run', () => {
-    const files = pythons.flatMap((python) => {
-      const lib = join(dirname(dirname(python)), 'lib');
-      try {
-        return readdirSync(lib)
-          .filter((name) => name.startsWith('python3'))
-          .map((name) => join(lib, name, 'site-packages', '_sandboxing_egress_ca.pth'))
-          .filter((file) => existsSync(file));
-      } catch {
-        return [];
-      }
-    });
-    for (const file of files) {
-      const lines = readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((line) => line.startsWith('import'));
-      for (const line of lines) expect(SKIPPED_PTH_LINES).toContain(line);
-    }
   });
 });
