@@ -76,6 +76,13 @@ async function showApp(options: TuiOptions, progress: Progress, check: () => Pro
   );
   const entries: MapEntry[] = cards.map((lesson) => ({ lesson, available: undefined, missing: [] }));
   const drawn = options.lessonId ? 0 : await drawFirstFrame(entries, progress);
+  // V8's optimizing compiler (TurboFan) sets to work on what Ink and React run most while they
+  // load and draw the first frames, code that runs a few times and is done; on two cores its
+  // threads took the CPU from those frames. Off until 2 s after the first frame is up, then on for
+  // the lab's events. 17 interleaved runs (chrt -f 1, load 11): first key answered 194 → 181 ms,
+  // CPU of all threads 252 → 217 ms; that includes node:assert and perf_hooks compiled without
+  // Node's code cache, as any flag set before they load makes them (see the semi-space flag).
+  setFlagsFromString('--no-turbofan');
   const { startApp } = await import('../ui/start.js');
   // Ink draws from where the cursor is: put it back at the top of the first frame, in one
   // synchronized update with Ink's own frame so the switch does not flicker.
@@ -111,6 +118,7 @@ async function showApp(options: TuiOptions, progress: Progress, check: () => Pro
   // node:tty, node:assert and perf_hooks, for Ink and React); and while the tutor loads, a young
   // generation held at its first size is collected 20 more times.
   setFlagsFromString('--semi-space-growth-factor=1');
+  setTimeout(() => setFlagsFromString('--turbofan'), 2000).unref();
   if (!checked) void checking.then((entries) => entries && app.update({ entries }));
   try {
     await app.instance.waitUntilExit();
