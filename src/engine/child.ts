@@ -164,7 +164,8 @@ export class LabChild {
     signalGroup(pid, 'SIGKILL');
   }
 
-  private log(line: string): void {
+  /** A line of the server's log: its own output, or what the tutor has to say about it. */
+  log(line: string): void {
     this.logs.push(line);
     if (this.logs.length > LOG_LINES) this.logs.splice(0, this.logs.length - LOG_LINES);
     this.options.onLog(line);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventProblem, type Family } from '../servers/lib/event-schema.js';
 import { LabChild, PortTakenError } from './child.js';
 import { checkContext, solveContext } from './check-context.js';
 import { runCheck, type StepOutcome } from './checks.js';
@@ -219,13 +220,9 @@ export class Lab implements LabHandle {
       events: spec.events,
       onEvent: (event, line) => {
         trackGroup(member.groups, event);
-        this.record(spec.name, event, line);
+        this.record(spec.name, event, line, spec.events);
       },
-      onBadEvent: (problem) => {
-        this.dropped.push(problem);
-        if (this.dropped.length > 100) this.dropped.shift();
-        this.notify({ type: 'dropped', server: spec.name, problem });
-      },
+      onBadEvent: (problem) => this.drop(spec.name, problem),
       onLog: (line) => this.notify({ type: 'log', server: spec.name, line }),
       onExit: ({ code, signal, expected }) => {
         killGroups(member.groups);
@@ -448,7 +445,19 @@ export class Lab implements LabHandle {
   }
 
   /** Keep an event the server's family accepted (child.ts checked it), or one of the lab's own. */
-  private record(server: string, raw: { event: string } & Record<string, unknown>, line?: string): void {
+  /** A line of a server's that was not one of its events (child.ts said why, in its log too). */
+  private drop(server: string, problem: string): void {
+    this.dropped.push(problem);
+    if (this.dropped.length > 100) this.dropped.shift();
+    this.notify({ type: 'dropped', server, problem });
+  }
+
+  private record(
+    server: string,
+    raw: { event: string } & Record<string, unknown>,
+    line?: string,
+    family?: Family,
+  ): void {
     if (raw.event === 'ready') return;
     // The parsed line is the tutor's own (LabChild made it and passes it here only): the fields
     // are added to it in place. Copying it with {...raw} cost about 20 µs an event.
@@ -475,9 +484,27 @@ export class Lab implements LabHandle {
     const carried = raw.event === 'request' ? (event as { trace?: unknown }).trace : undefined;
     if (carried !== undefined) (event as { trace?: unknown }).trace = undefined;
     this.notify(line === undefined ? { type: 'event', event } : { type: 'event', event, line });
-    const requestId = (event as { requestId?: unknown }).requestId;
-    if (Array.isArray(carried) && typeof requestId === 'string')
-      for (const phase of carried) this.record(server, { event: 'trace', requestId, ...phase });
+    if (carried !== undefined && family)
+      this.fileCarried(server, family, (event as { requestId?: unknown }).requestId, carried);
+  }
+
+  /** A request event's carried trace events, filed one by one, each checked as a `trace` event of
+   * the server's family (a family that declares none has its carried ones dropped, as any line of
+   * an event it does not declare is): the `event` and `requestId` are the tutor's to set. */
+  private fileCarried(server: string, family: Family, requestId: unknown, carried: unknown): void {
+    const phases = Array.isArray(carried) ? carried : [carried];
+    for (const phase of phases) {
+      // The tutor's fields first, as a trace line has them, and again after the phase's own.
+      const traced: { event: string } & Record<string, unknown> = { event: 'trace', requestId };
+      Object.assign(traced, typeof phase === 'object' ? phase : { phase }, { event: 'trace', requestId });
+      const problem = eventProblem(family, traced);
+      if (problem === undefined) this.record(server, traced);
+      else {
+        const message = `${server} carried a trace event the tutor dropped: ${problem}. It was: ${String(JSON.stringify(phase)).slice(0, 160)}`;
+        this.members.get(server)?.child?.log(`[gateway-tutor] ${message}`);
+        this.drop(server, message);
+      }
+    }
   }
 
   private setState(member: Member, state: ServerSnapshot['state'], reason?: string): void {

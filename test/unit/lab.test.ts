@@ -1,10 +1,12 @@
 // The lab supervisor with real child processes: readiness, a busy preferred port, servers that
 // fail to start, events in order, stop/start, and teardown that leaves no process behind.
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fail, pass, serverChanges } from '../../src/engine/check-helpers.js';
 import { TutorError } from '../../src/engine/errors.js';
 import { Lab } from '../../src/engine/lab.js';
+import { backendEvents, reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
 import type { LabEventOf, RequestEvent, ServerStateEvent } from '../../src/engine/types.js';
 import type { tinyEvents } from '../fixtures/tiny-events.js';
 import { tempDir } from '../helpers/env.js';
@@ -58,6 +60,48 @@ describe('Lab', () => {
     expect([first, second].map((e) => (e as RequestEvent).number)).toEqual([1, 2]);
     expect(second!.seq).toBeGreaterThan(first!.seq);
   });
+
+  it.each([
+    // The proxy's family declares what it carries: a request whose items are no phases is dropped whole.
+    [
+      'the reverse proxy (it declares trace events)',
+      reverseProxyEvents,
+      ['def', 'ghi'],
+      ['def', 'ghi'],
+      1,
+      'wrote an event the tutor dropped',
+    ],
+    // A backend's declares no trace events: what it carries is dropped, its requests are kept.
+    [
+      'a backend (it declares none)',
+      backendEvents,
+      ['abc', 'def', 'ghi'],
+      [],
+      5,
+      'carried a trace event the tutor dropped',
+    ],
+  ] as const)(
+    'files only real trace events that a request event of %s carries',
+    async (_name, events, kept, filed, dropped, said) => {
+      // Given a server whose request events carry trace items of every wrong shape
+      const program = { node: join(import.meta.dirname, '..', 'fixtures', 'carried-trace-server.mjs') };
+      const lab = await start(tinyLesson({ servers: [{ events, program }] }));
+      await waitFor(() => lab.dropped.length === dropped, `${dropped} dropped`);
+      await waitFor(() => lab.events().filter((e) => e.event === 'request').length === kept.length, 'the requests');
+      // Then the requests kept are numbered from 1 and carry no trace field any more
+      const requests = lab.events().filter((e) => e.event === 'request') as (RequestEvent & { requestId: string })[];
+      expect(requests.map((r) => [r.requestId, r.number, (r as { trace?: unknown }).trace])).toEqual(
+        kept.map((id, i) => [id, i + 1, undefined]),
+      );
+      // And only items that are trace events of the family are filed, as trace events of their request
+      const traces = lab.events().filter((e) => e.event !== 'request');
+      expect(traces.map((e) => [e.event, (e as { requestId?: unknown }).requestId])).toEqual(
+        filed.map((id) => ['trace', id]),
+      );
+      // And the rest are dropped, saying why, in the server's log
+      expect(lab.logs('tiny-1').join('\n')).toContain(said);
+    },
+  );
 
   it('falls back to a free port when the preferred one is busy, and fills commands with the real one', async () => {
     // Given the preferred port is taken by someone else
