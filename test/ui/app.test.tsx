@@ -232,6 +232,20 @@ describe('lesson view', () => {
     // And the one chosen before is still the one Enter opens
     await app.press(KEY.enter);
     await app.waitFor(/#4999 \d\d:\d\d:\d\d GET \/r4999 → 200/);
+    // And one of the newest, chosen as more come and old ones go, is still the one chosen
+    await app.press(KEY.escape);
+    await app.waitFor('Enter its journey');
+    await app.press(KEY.escape);
+    await app.waitFor('l choose');
+    for (let i = 6001; i <= 6500; i++) app.labs[0]!.request({ target: `/r${i}` });
+    await app.waitFor('requests (6500)');
+    await app.press('l');
+    await app.waitFor('Enter its journey');
+    await app.press(KEY.up);
+    for (let i = 6501; i <= 7000; i++) app.labs[0]!.request({ target: `/r${i}` });
+    await app.waitFor('requests (7000)');
+    await app.press(KEY.enter);
+    await app.waitFor(/#6499 \d\d:\d\d:\d\d GET \/r6499 → 200/);
   });
 
   it('says once that the lesson is complete, on the step that completed it, and what comes next', async () => {

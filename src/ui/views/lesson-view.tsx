@@ -86,11 +86,13 @@ export function LessonView({
   const oldest = requests.length ? requestNumber(requests, 0) : 0;
   const oldestBefore = useRef(oldest);
   // This frame already shows the list without them, before the effect below moves the selection.
-  const chosen = Math.max(0, log.index - Math.max(0, oldest - oldestBefore.current));
+  // (From the index as set, not as kept inside the shorter list: the newest requests' indexes
+  // are past its end until they move.)
+  const gone = Math.max(0, oldest - oldestBefore.current);
+  const chosen = Math.max(0, Math.min(requests.length - 1, log.raw - gone));
   useEffect(() => {
-    const gone = oldest - oldestBefore.current;
     oldestBefore.current = oldest;
-    if (gone > 0) log.dispatch({ type: 'move', by: -gone });
+    if (gone > 0) log.dispatch({ type: 'set', index: log.raw - gone });
   }, [oldest]);
   useEffect(() => {
     setScroll(0);

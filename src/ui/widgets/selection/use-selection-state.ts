@@ -27,5 +27,7 @@ export function useSelectionState(count: number, initial = 0) {
   );
   const dispatch = useCallback((action: SelectionAction) => dispatchRaw({ ...action, count }), [count]);
   const index = count === 0 ? 0 : Math.min(count - 1, Math.max(0, raw.index));
-  return { index, dispatch };
+  /** The index as last set, before it is kept inside the list: a list that lets its first items
+   * go moves it by as many first (lesson-view.tsx). */
+  return { index, raw: raw.index, dispatch };
 }
