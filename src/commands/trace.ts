@@ -27,7 +27,10 @@ export async function trace(values: CliValues, args: string[]): Promise<number> 
   // The hops are separate processes, and their events arrive a moment apart: give the rest of
   // this journey a little time to come in (a request still under way is shown as it stands).
   const deadline = Date.now() + WAIT_FOR_HOPS_MS;
-  while (journey?.traced && !journey.complete && Date.now() < deadline) {
+  // The proxy (depth 0) reports its part once the answer is out, in its request event, up to 20 ms
+  // after the hops within: a journey without it may be one whose first hop is still to come.
+  const waiting = (j: Journey) => j.traced && (!j.complete || j.hops[0]?.depth !== 0);
+  while (journey && waiting(journey) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     events = await callLab<LabEvent[]>(record, '/events');
     journey = find(events, journey.requestId, record) ?? journey;

@@ -59,6 +59,19 @@ export function isTrace(event: LabEventBase): event is TraceEvent {
   return event.event === 'trace';
 }
 
+/** The newest events of `list` from index `cut` on, less the trace events of any request some of
+ * whose trace events are before `cut`: half a journey would show a hop that relayed an answer as
+ * the one that gave it. For a list that keeps only its newest events (lab.ts, session.ts). */
+export function cutWholeJourneys<E extends LabEventBase>(list: readonly E[], cut: number): E[] {
+  const gone = new Set<string>();
+  for (let i = 0; i < cut; i++) {
+    const event = list[i]!;
+    if (isTrace(event)) gone.add(event.requestId);
+  }
+  const kept = list.slice(cut);
+  return gone.size === 0 ? kept : kept.filter((event) => !isTrace(event) || !gone.has(event.requestId));
+}
+
 const INBOUND = ['received', 'passed-on'];
 
 /** In through each hop (depth up), then back out (depth down); seq within a hop. */

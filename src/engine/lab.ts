@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventProblem, type Family } from '../servers/lib/event-schema.js';
 import { LabChild, PortTakenError } from './child.js';
+import { cutWholeJourneys } from './journey.js';
 import { checkContext, solveContext } from './check-context.js';
 import { runCheck, type StepOutcome } from './checks.js';
 import { claimRecord, removeRecord, removeRecordSync } from './control.js';
@@ -475,7 +476,11 @@ export class Lab implements LabHandle {
     if (event.event === 'request' && (event as RequestEvent).healthCheck !== true)
       (event as RequestEvent).number = ++this.requestCount;
     this.eventList.push(event);
-    if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
+    if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS) {
+      const kept = cutWholeJourneys(this.eventList, this.eventList.length - MAX_EVENTS);
+      this.eventList.length = 0;
+      this.eventList.push(...kept);
+    }
     // A hop may carry its trace events in its request event (carriedTrace in
     // src/servers/lib/trace-events.ts): they are taken off the request and filed as the trace
     // events they stand for, so journeys and checks see the same events either way.

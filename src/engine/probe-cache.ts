@@ -128,6 +128,8 @@ export function remember(memory: Omit<ProbeMemory, 'key' | 'at'>): void {
     const same = all.find((record) => record.key === key);
     if (
       same &&
+      // (A record from the future, a clock set back, is written again.)
+      Date.now() - same.at >= 0 &&
       Date.now() - same.at < DAY &&
       canonical([same.found, same.stamps, same.results]) === canonical([memory.found, memory.stamps, memory.results])
     )

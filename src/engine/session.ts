@@ -3,7 +3,7 @@
 // or drill check whenever the lab observes something (so the step passes the moment the right
 // request arrives), and re-runs an edit step's check when its file is saved. Plain TypeScript with
 // no Ink: the TUI subscribes to it, and tests drive it with a fake lab.
-import { isTrace, type TraceEvent } from './journey.js';
+import { cutWholeJourneys, isTrace, type TraceEvent } from './journey.js';
 import { join } from 'node:path';
 import { checkRequirement } from './requirements.js';
 import { findSolution, type Solution } from './solution.js';
@@ -90,6 +90,11 @@ const KEEP_TRACES = 15_000;
 /** `list` with at most `keep` of its newest items, let go of a tenth at a time (not one per event). */
 function newest<T>(list: T[], keep: number): T[] {
   return list.length > keep + keep / 10 ? list.slice(list.length - keep) : list;
+}
+
+/** The same for trace events, letting go of whole journeys only (cutWholeJourneys). */
+function newestJourneys(list: TraceEvent[]): TraceEvent[] {
+  return list.length > KEEP_TRACES * 1.1 ? cutWholeJourneys(list, list.length - KEEP_TRACES) : list;
 }
 
 /** Requests for the log: a health check a lab server marks as such is background noise there. */
@@ -417,7 +422,7 @@ export class LessonSession {
       // Any new snapshot carries the events that came since the last one.
       patch = {
         ...(requests.length ? { requests: newest(this.state.requests.concat(requests), KEEP_REQUESTS) } : {}),
-        ...(traces.length ? { traces: newest(this.state.traces.concat(traces), KEEP_TRACES) } : {}),
+        ...(traces.length ? { traces: newestJourneys(this.state.traces.concat(traces)) } : {}),
         ...patch,
       };
       this.unseen = { requests: [], traces: [] };

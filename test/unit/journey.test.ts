@@ -1,7 +1,7 @@
 // Putting one request's journey together from trace events that arrive from several processes,
 // in whatever order the pipes deliver them: in through each hop by depth, back out in reverse.
 import { describe, expect, it } from 'vitest';
-import { journeyOf, requestIdOf, type TraceEvent } from '../../src/engine/journey.js';
+import { cutWholeJourneys, journeyOf, requestIdOf, type TraceEvent } from '../../src/engine/journey.js';
 import { journeyText } from '../../src/engine/journey-text.js';
 import { hopSections } from '../../src/engine/journey-sections.js';
 import { requestJourney } from '../../src/engine/request-journey.js';
@@ -249,5 +249,29 @@ describe('requestJourney', () => {
       'what app received, rebuilt from its PARAMS (it is sent no HTTP)',
     );
     expect(hopSections(journey.hops[0]!)[0]!.title).toBe('what fastcgi received');
+  });
+});
+
+describe('cutWholeJourneys', () => {
+  it('lets go of whole journeys only: none is left with some of its hops', () => {
+    // Given r1's journey, then r2's, whose hops interleave with r1's last events
+    const events = [
+      trace('asgi', 'asgi', 1, 'received', 0),
+      trace('asgi', 'asgi', 1, 'answered', 2),
+      trace('asgi', 'asgi', 1, 'received', 0, { requestId: 'r2' }),
+      trace('proxy', 'proxy', 0, 'passed-on', 1),
+      trace('proxy', 'proxy', 0, 'answered', 3),
+      trace('asgi', 'asgi', 1, 'answered', 1, { requestId: 'r2' }),
+      { event: 'request', server: 'proxy', seq: ++seq, time: 0 },
+    ];
+    // When the oldest two are let go, r1's other events go with them; r2's and the rest stay
+    const kept = cutWholeJourneys(events, 2);
+    expect(kept.map((e) => [e.event, (e as TraceEvent).requestId])).toEqual([
+      ['trace', 'r2'],
+      ['trace', 'r2'],
+      ['request', undefined],
+    ]);
+    // And a cut at no trace event keeps all after it
+    expect(cutWholeJourneys(events, 0)).toEqual(events);
   });
 });
