@@ -5,7 +5,9 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/engine/catalog.js';
 import { Lab } from '../../src/engine/lab.js';
+import type { RequestEvent } from '../../src/engine/types.js';
 import { tempDir } from '../helpers/env.js';
+import { waitFor } from '../helpers/processes.js';
 
 describe('FastCGI front, a chunked body over --max-body', () => {
   let lab: Lab;
@@ -19,8 +21,8 @@ describe('FastCGI front, a chunked body over --max-body', () => {
     const front = lab.servers().find((s) => s.name === 'fastcgi')!;
     const socket = connect(front.port!, '127.0.0.1');
     socket.on('error', () => {});
+    let text = '';
     const reply = new Promise<string>((resolve) => {
-      let text = '';
       socket.on('data', (data) => {
         text += data.toString('latin1');
         if (text.includes('\r\n\r\n')) resolve(text);
@@ -29,13 +31,29 @@ describe('FastCGI front, a chunked body over --max-body', () => {
     });
     socket.write('POST /cgi-bin/run-handler.py HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
     const chunk = `10000\r\n${'a'.repeat(0x10000)}\r\n`;
-    // 12 MiB, over the default 10 MiB, and never the last chunk: only the 413 can end this.
-    for (let i = 0; i < 192 && !socket.destroyed; i++) {
-      if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+    // 12 MiB, over the default 10 MiB, and never the last chunk: only the 413 can end this. As
+    // curl does, the client stops sending once an answer comes: the front closes after its 413,
+    // and a client that goes on writing into the closed connection gets a reset (and waited for a
+    // 'drain' that never came: the test hung, once in CI).
+    for (let i = 0; i < 192 && !socket.destroyed && text === ''; i++) {
+      if (!socket.write(chunk))
+        await new Promise((resolve) => {
+          socket.once('drain', resolve);
+          socket.once('data', resolve);
+          socket.once('close', resolve);
+        });
     }
-    const text = await Promise.race([reply, new Promise<string>((r) => setTimeout(() => r('no reply'), 10_000))]);
+    const answer = await Promise.race([reply, new Promise<string>((r) => setTimeout(() => r('no reply'), 10_000))]);
     socket.destroy();
-    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    // What the front did, as the lab saw it: a 413 for this POST, while the body was still coming.
+    await waitFor(
+      () => lab.events().some((e) => e.event === 'request' && (e as RequestEvent).status === 413),
+      'the 413',
+    );
+    // What the client saw: the 413, or, when the front's close found more of the body unread, a
+    // reset that took the answer with it (the front closes without the lingering close of RFC 9112
+    // §9.6 that nginx does: a known gap). Never a connection held open, never silence.
+    if (answer !== '') expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect((await fetch(`${front.url}/cgi-bin/run-handler.py`)).status).toBe(200);
     expect(lab.servers().find((s) => s.name === 'fastcgi')!.pid).toBe(front.pid);
   }, 30_000);
