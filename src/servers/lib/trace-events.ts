@@ -19,8 +19,9 @@ const phaseFields = {
   depth: number,
   /**
    * received: the hop has it. passed-on: handed to the next hop. answered: the response went back
-   * out through this hop (its own, or the inner hop's). answered-early: this hop answered without
-   * passing the request on (a static file, 401, 403, 413, 429, a preflight, 502, 504).
+   * out through this hop (its own, or the inner hop's). answered-early: this hop gave its own
+   * answer, not one from a hop within: without passing the request on (a static file, 401, 403,
+   * 413, 429, a preflight), or after passing it on with nothing usable coming back (502, 504).
    */
   phase: literal(...tracePhases),
   /** Milliseconds since this hop received the request, on this hop's own clock. */

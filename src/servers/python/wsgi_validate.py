@@ -138,7 +138,7 @@ def check_headers(headers):
 
 
 def content_type_advice(status, headers):
-    """wsgiref wants a Content-Type on every response with a body, and none on 204/304; PEP 3333
+    """wsgiref wants a Content-Type on every response but a 204 or 304 (body or not), and none on those; PEP 3333
     leaves Content-Type to the application. Advice, then, not a failure."""
     try:
         check_content_type(status, headers)
