@@ -445,7 +445,6 @@ export class Lab implements LabHandle {
     return Object.fromEntries([...this.members.values()].map((m) => [m.spec.name, m.ports]));
   }
 
-  /** Keep an event the server's family accepted (child.ts checked it), or one of the lab's own. */
   /** A line of a server's that was not one of its events (child.ts said why, in its log too). */
   private drop(server: string, problem: string): void {
     this.dropped.push(problem);
@@ -453,6 +452,8 @@ export class Lab implements LabHandle {
     this.notify({ type: 'dropped', server, problem });
   }
 
+  /** Keep an event the server's family accepted (child.ts checked it), or one of the lab's own;
+   * `family` is the server's, for the trace events its request event may carry. */
   private record(
     server: string,
     raw: { event: string } & Record<string, unknown>,
