@@ -10,7 +10,7 @@ import type { TextLine } from '../markdown.js';
 import { logLines, outputLines, solutionLines, sourceLines } from '../pane-lines.js';
 import type { Solution } from '../../engine/solution.js';
 import type { RequestEvent } from '../../engine/types.js';
-import { requestNumber } from '../views/request-log.js';
+import { requestNumber } from '../request-number.js';
 import type { LessonActions, LessonMode } from './use-lesson-keys.js';
 import { useCommandRun } from './use-command-run.js';
 

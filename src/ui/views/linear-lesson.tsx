@@ -4,7 +4,7 @@ import { Box, Text } from 'ink';
 import { stripVTControlCharacters } from 'node:util';
 import type { SessionSnapshot } from '../../engine/session.js';
 import type { TextLine } from '../markdown.js';
-import { requestNumber } from './request-log.js';
+import { requestNumber } from '../request-number.js';
 
 export interface LinearLessonProps {
   snapshot: SessionSnapshot;

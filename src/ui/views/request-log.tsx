@@ -5,6 +5,7 @@
 // Follows the newest request until the learner moves the selection.
 import { Box, Text } from 'ink';
 import type { RequestEvent } from '../../engine/types.js';
+import { requestNumber } from '../request-number.js';
 import { requestTags } from '../request-tags.js';
 import { visibleWidth } from '../text-width.js';
 import { useTheme, type Theme } from '../theme.js';
@@ -32,11 +33,6 @@ export function rule(title: string, width: number): string {
 
 export const statusTone = (theme: Theme, s: number | null) =>
   s === null || s >= 500 ? theme.fail : s >= 400 ? theme.warn : s >= 300 ? theme.accent : theme.pass;
-
-/** The request at `index` of the log's list, numbered as the lab numbered it (#3): the list keeps
- * only the newest requests (session.ts), so a position is not a number. */
-export const requestNumber = (requests: readonly RequestEvent[], index: number): number =>
-  requests[index]?.number ?? index + 1;
 
 export function RequestLog({ requests, rows, selected, marked, width }: RequestLogProps) {
   const theme = useTheme();
