@@ -5,12 +5,15 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Backend, Balancer } from '../../src/servers/reverse-proxy/balancer.mjs';
 import { addVary, chooseEncoding, isCompressible, weakenEtag } from '../../src/servers/reverse-proxy/compression.mjs';
+import { pairs } from '../../src/servers/lib/headers.mjs';
 import {
+  backendRequest,
   forwardedElement,
   requestHeadersForBackend,
   responseHeadersForClient,
 } from '../../src/servers/reverse-proxy/forwarding.mjs';
 import { lowerCaseFields } from '../../src/servers/reverse-proxy/respond.mjs';
+import { headerChanges } from '../../src/servers/reverse-proxy/trace.mjs';
 import { mayRetry, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
 
 /** Just enough of an IncomingMessage for the header rules. */
@@ -156,6 +159,38 @@ describe('requestHeadersForBackend with a held body', () => {
     expect(value(chunked, 'content-length')).toEqual(['12']);
     expect(value(chunked, 'transfer-encoding')).toEqual([]);
   });
+});
+
+describe('backendRequest: the header changes of the trace', () => {
+  // The trace's passed-on says what the proxy changed. backendRequest knows it for most requests
+  // while it makes the pairs; whatever the request, it must say what comparing the lists says.
+  const cases: [string, string[], number | undefined][] = [
+    ['plain', ['Host', 'shop.test', 'Accept', '*/*', 'User-Agent', 'curl/8'], undefined],
+    ['no Host', ['Accept', '*/*'], undefined],
+    ['a line twice', ['Host', 'a', 'Accept', 'text/html', 'accept', '*/*'], undefined],
+    ['hop-by-hop', ['Host', 'a', 'Connection', 'keep-alive, X-Debug', 'X-Debug', '1', 'TE', 'trailers'], undefined],
+    [
+      'earlier hops',
+      ['Host', 'a', 'X-Forwarded-For', '1.2.3.4', 'Via', '1.0 edge', 'Forwarded', 'for=1.2.3.4'],
+      undefined,
+    ],
+    [
+      'its own id and coding',
+      ['Host', 'a', 'X-Request-Id', 'mine', 'Accept-Encoding', 'gzip', 'Expect', '100-continue'],
+      undefined,
+    ],
+    ['a held body', ['Host', 'a', 'Transfer-Encoding', 'chunked'], 12],
+    ['a held body with its length', ['Host', 'a', 'Content-Length', '12'], 12],
+    ['a length, not held', ['Host', 'a', 'Content-Length', '12'], undefined],
+  ];
+  for (const [name, raw, bodySize] of cases) {
+    it(`says what comparing before and after says: ${name}`, () => {
+      const req = request(raw);
+      const { headers, changes } = backendRequest(req, 'http', 'r1', bodySize);
+      expect(headers).toEqual(requestHeadersForBackend(req, { proto: 'http', requestId: 'r1', bodySize }));
+      expect(changes).toEqual(headerChanges(pairs(raw), headers));
+    });
+  }
 });
 
 describe('mayRetry: which failed attempts go to another backend', () => {

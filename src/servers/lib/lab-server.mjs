@@ -183,12 +183,15 @@ export function labServer() {
    * @param {import('node:http').IncomingMessage} req
    * @param {import('node:http').ServerResponse} res
    * @param {RequestFields<E>} [extra]
+   * @param {(this: import('node:http').ServerResponse) => void} [beforeReport]  called (on the
+   *   response) when it closes, just before the event is made: the last word on `extra`. One
+   *   function shared by every request, so a server needs no 'close' listener of its own.
    * @returns {RequestFields<E>}
    */
-  function observe(req, res, extra = {}) {
+  function observe(req, res, extra = {}, beforeReport = undefined) {
     // What the report needs later rides on the response, and one listener shared by every
     // request reads it: no closures made per request (a busy server observes thousands a second).
-    res[OBSERVED] = { req, socket: req.socket, started: performance.now(), fields: extra };
+    res[OBSERVED] = { req, socket: req.socket, started: performance.now(), fields: extra, beforeReport };
     // 'close' comes once per response: just after 'finish' when the answer went out whole, or
     // alone when the connection broke first (then the event says `aborted`).
     res.on('close', reportObserved);
@@ -197,7 +200,8 @@ export function labServer() {
 
   /** A response observed above has closed: its request event. @this {any} */
   function reportObserved() {
-    const { req, socket, started, fields } = this[OBSERVED];
+    const { req, socket, started, fields, beforeReport } = this[OBSERVED];
+    if (beforeReport !== undefined) beforeReport.call(this);
     const sent = this.headersSent;
     // requestLine()'s fields written out in place: this runs once per request, and spreading a
     // second object into the event cost a copy of it (issue 14).

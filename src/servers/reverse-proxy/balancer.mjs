@@ -33,11 +33,26 @@ export class Balancer {
   }
 
   /** The backend for the next request, or undefined when none is up (the proxy answers 503). */
-  pick(exclude = new Set()) {
+  pick(exclude = NONE) {
+    if (this.strategy === 'round-robin') return this.nextUp(exclude);
     const candidates = this.backends.filter((backend) => backend.state === 'up' && !exclude.has(backend));
     if (candidates.length === 0) return undefined;
     if (this.strategy === 'least-conn') return this.leastConnections(candidates);
     return this.roundRobin(candidates);
+  }
+
+  /** Round robin without building a candidate list (every request asks): the first backend from
+   * where we stopped that is up and not excluded, the one roundRobin(candidates) would pick. */
+  nextUp(exclude) {
+    const count = this.backends.length;
+    for (let step = 0; step < count; step++) {
+      const index = (this.next + step) % count;
+      const backend = this.backends[index];
+      if (backend.state !== 'up' || exclude.has(backend)) continue;
+      this.next = (index + 1) % count;
+      return backend;
+    }
+    return undefined;
   }
 
   roundRobin(candidates) {
@@ -58,3 +73,6 @@ export class Balancer {
     return this.roundRobin(candidates.filter((backend) => backend.active === fewest));
   }
 }
+
+/** @type {Set<Backend>} */
+const NONE = new Set();

@@ -18,8 +18,9 @@
 // the scheme headers of the addresses in forwarded_allow_ips). Forwarded (RFC 7239) is the
 // standard form of the same list, one element per proxy.
 import { randomFillSync } from 'node:crypto';
-import { pairs as headerPairs, withoutHeader } from '../lib/headers.mjs';
-import { appendVia, withoutHopByHop } from '../lib/proxy-headers.mjs';
+import { pairs as headerPairs } from '../lib/headers.mjs';
+import { appendVia, HOP_BY_HOP } from '../lib/proxy-headers.mjs';
+import { headerChanges } from './trace.mjs';
 
 /** @typedef {import('../lib/headers.mjs').HeaderPairs} HeaderPairs */
 
@@ -77,28 +78,90 @@ export function clientAddress(socket) {
  * - the forwarding fields above are added, Via is appended;
  * - a body the proxy holds (bodySize) goes out with its Content-Length, however it came in
  *   (chunked, or with a Content-Length of its own).
- */
-/**
  * @param {import('node:http').IncomingMessage} req
  * @param {{ proto: string, requestId: string, bodySize?: number }} options
  * @returns {[string, string][]}
  */
 export function requestHeadersForBackend(req, { proto, requestId, bodySize }) {
+  return backendRequest(req, proto, requestId, bodySize).headers;
+}
+
+/**
+ * requestHeadersForBackend's pairs, and what they change in the request's headers (the trace's
+ * `passed-on`: trace.mjs, headerChanges). Most requests carry none of the fields the proxy drops
+ * or writes itself: then the pairs are the client's, in order, followed by the forwarding fields,
+ * and the change is exactly those fields added. That is known while the pairs are made, so the
+ * two lists are compared (headerChanges) only for a request where something was dropped.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {string} proto
+ * @param {string} requestId
+ * @param {number} [bodySize]
+ * @returns {{ headers: [string, string][], changes: { added?: [string, string][], removed?: string[], changed?: [string, string][] } }}
+ */
+export function backendRequest(req, proto, requestId, bodySize) {
+  const raw = req.rawHeaders;
+  const named = connectionTokens(raw);
+  /** @type {[string, string][]} */
+  const pairs = [];
+  let dropped = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (
+      HOP_BY_HOP.has(lower) ||
+      REWRITTEN_FOR_BACKEND.has(lower) ||
+      named?.has(lower) ||
+      (bodySize !== undefined && lower === 'content-length')
+    ) {
+      dropped = true;
+      continue;
+    }
+    pairs.push([name, raw[i + 1]]);
+  }
+  if (bodySize !== undefined) pairs.push(['Content-Length', String(bodySize)]);
+
   const client = clientAddress(req.socket);
   const host = req.headers.host ?? '';
-  let pairs = forwardablePairs(req.rawHeaders, REWRITTEN_FOR_BACKEND);
-  if (bodySize !== undefined) pairs = [...withoutHeader(pairs, 'content-length'), ['Content-Length', String(bodySize)]];
-
+  const first = pairs.length;
   const earlierFor = req.headers['x-forwarded-for'];
   pairs.push(['X-Forwarded-For', earlierFor ? `${earlierFor}, ${client}` : client]);
   pairs.push(['X-Forwarded-Proto', proto]);
   if (host) pairs.push(['X-Forwarded-Host', host]);
   const earlierForwarded = req.headers.forwarded;
-  const element = forwardedElement({ forAddress: client, proto, host });
+  const element = forwardedOf(client, proto, host);
   pairs.push(['Forwarded', earlierForwarded ? `${earlierForwarded}, ${element}` : element]);
   pairs.push(['X-Request-Id', requestId]);
   pairs.push(['Via', appendVia(req.headers.via, VIA_NAME, req.httpVersion)]);
-  return pairs;
+
+  // Nothing dropped and no Content-Length of the proxy's own: the client's fields went through
+  // untouched (none of them has a forwarding field's name: those are dropped), so what changed is
+  // the forwarding fields, added. Otherwise the two lists are compared.
+  if (!dropped && bodySize === undefined) return { headers: pairs, changes: { added: pairs.slice(first) } };
+  return { headers: pairs, changes: headerChanges(headerPairs(raw), pairs) };
+}
+
+/** The Forwarded element for this client, scheme and host: nearly every request of a run has the
+ * same three, so the last one made is kept. */
+function forwardedOf(client, proto, host) {
+  if (client !== lastForwarded.client || proto !== lastForwarded.proto || host !== lastForwarded.host) {
+    lastForwarded = { client, proto, host, element: forwardedElement({ forAddress: client, proto, host }) };
+  }
+  return lastForwarded.element;
+}
+let lastForwarded = { client: '', proto: '', host: '', element: '' };
+
+/** The lower-case names a message's Connection fields list (RFC 9110 §7.6.1), or null when it has
+ * none (most requests and responses). */
+function connectionTokens(raw) {
+  /** @type {Set<string> | null} */
+  let named = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    named ??= new Set();
+    for (const token of raw[i + 1].split(',')) named.add(token.trim().toLowerCase());
+  }
+  return named;
 }
 
 /**
@@ -107,8 +170,17 @@ export function requestHeadersForBackend(req, { proto, requestId, bodySize }) {
  * so when the backend sent two Via lines, it joins the second one.
  */
 export function responseHeadersForClient(rawHeaders, { httpVersion = '1.1' } = {}) {
-  const pairs = forwardablePairs(rawHeaders, NOTHING_MORE);
-  const viaIndex = pairs.findLastIndex(([name]) => name.toLowerCase() === 'via');
+  const named = connectionTokens(rawHeaders);
+  /** @type {[string, string][]} */
+  const pairs = [];
+  let viaIndex = -1;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    if (lower === 'via') viaIndex = pairs.length;
+    pairs.push([name, rawHeaders[i + 1]]);
+  }
   if (viaIndex === -1) pairs.push(['Via', appendVia(undefined, VIA_NAME, httpVersion)]);
   else pairs[viaIndex] = ['Via', appendVia(pairs[viaIndex][1], VIA_NAME, httpVersion)];
   return pairs;
@@ -129,17 +201,3 @@ const REWRITTEN_FOR_BACKEND = new Set([
   'x-request-id',
   'via',
 ]);
-/** @type {Set<string>} */
-const NOTHING_MORE = new Set();
-
-/**
- * node's flat rawHeaders as [[name, value]…], without what must not cross the proxy (RFC 9110
- * §7.6.1, the rule in lib/proxy-headers.mjs: hop-by-hop fields, and every field the message's own
- * Connection header names) and without the names in `drop`.
- * @param {string[]} raw
- * @param {Set<string>} drop
- * @returns {HeaderPairs}
- */
-export function forwardablePairs(raw, drop) {
-  return withoutHopByHop(headerPairs(raw), [], drop);
-}

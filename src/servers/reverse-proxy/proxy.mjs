@@ -33,7 +33,13 @@ import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
 import { BodyTooLargeError, declaredTooLarge, discardBody } from './body-limit.mjs';
 import { ResponseCache, requestWantsFresh, storeLifetime } from './cache.mjs';
-import { clientAddress, newRequestId, requestHeadersForBackend, responseHeadersForClient } from './forwarding.mjs';
+import {
+  backendRequest,
+  clientAddress,
+  newRequestId,
+  requestHeadersForBackend,
+  responseHeadersForClient,
+} from './forwarding.mjs';
 import { HealthChecker } from './health.mjs';
 import { RateLimiter } from './rate-limit.mjs';
 import { reasonPhrase } from './reason-phrase.mjs';
@@ -41,7 +47,7 @@ import { sendOwn, sendResponse } from './respond.mjs';
 import { serveStatic } from './serve-static.mjs';
 import { loadCertificate } from './tls.mjs';
 import { holdBody } from './request-body.mjs';
-import { traceRequest } from './trace.mjs';
+import { traceClosed, traceRequest } from './trace.mjs';
 import { hasBody, mayRetry, sendToBackend } from './upstream.mjs';
 import { relayUpgrade } from './websocket.mjs';
 
@@ -91,30 +97,38 @@ if (!env.RP_STATIC_DIR && !existsSync(settings.staticDir) && existsSync(starterS
   cpSync(starterStatic, settings.staticDir, { recursive: true });
 }
 
-async function handle(req, res, proto) {
+/**
+ * One request, steps 1–7 above. Each step that cannot apply to a request costs it one test; a
+ * request with no body goes straight on to forwardHeld. Not async: most answers need no waiting
+ * here, and each async function is a promise per request. Returns a promise when work goes on.
+ * @param {import('node:http').IncomingMessage & { expectsContinue?: boolean }} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {'http' | 'https'} proto
+ */
+function handle(req, res, proto) {
   const requestId = newRequestId();
   /** @type {import('./events.js').ProxyFields} what the request event will say (lab.observe) */
   const fields = { requestId, proto };
-  // This request's journey (trace.mjs). Traced before it is observed: the trace puts its answer
-  // into `fields` when the response closes, just before the request event is written.
+  // This request's journey (trace.mjs): its answer goes into `fields` when the response closes,
+  // just before the request event is written.
   const trace = traceRequest({ res, fields });
-  lab.observe(req, res, fields);
+  lab.observe(req, res, fields, traceClosed);
   res.setHeader('X-Request-Id', requestId);
-  const own = (status, message, headers = []) => sendOwn(req, res, status, message, { fields, headers });
 
   // A reverse proxy takes origin-form targets ("/path"); absolute URLs are for forward proxies.
-  if (!req.url.startsWith('/'))
-    return own(400, 'this is a reverse proxy: ask for a path such as /whoami, not a full URL');
+  const url = req.url ?? '';
+  if (!url.startsWith('/'))
+    return own(req, res, fields, 400, 'this is a reverse proxy: ask for a path such as /whoami, not a full URL');
   // "//%" reads as a URL with a host named "%": no backend could make sense of it either.
   // Only a target whose path begins with two slashes (a backslash counts as one) can be read as
   // "//host"; any other "/…" parses, so the URL parser is asked only about those.
-  const second = req.url[1];
+  const second = url[1];
   if ((second === '/' || second === '\\') && !requestUrl(req))
-    return own(400, `"${req.url}" is not a path this proxy understands`);
-  const query = req.url.indexOf('?');
-  const path = query === -1 ? req.url : req.url.slice(0, query);
+    return own(req, res, fields, 400, `"${url}" is not a path this proxy understands`);
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
 
-  if (path === '/proxy-status') return own(200, statusReport());
+  if (path === '/proxy-status') return own(req, res, fields, 200, statusReport());
   if (path.startsWith(settings.staticPrefix)) {
     fields.static = true;
     return serveStatic(req, res, {
@@ -127,25 +141,25 @@ async function handle(req, res, proto) {
     const verdict = limiter.take(clientAddress(req.socket));
     if (!verdict.allowed) {
       fields.rateLimited = true;
-      return own(429, `too many requests from you: try again in ${verdict.retryAfterSeconds} s`, [
+      return own(req, res, fields, 429, `too many requests from you: try again in ${verdict.retryAfterSeconds} s`, [
         ['Retry-After', String(verdict.retryAfterSeconds)],
       ]);
     }
   }
-  if (declaredTooLarge(req.headers, settings.maxBody)) {
+  const headers = req.headers;
+  if (headers['content-length'] !== undefined && declaredTooLarge(headers, settings.maxBody)) {
     fields.bodyLimit = 'content-length';
     discardBody(req, settings.maxBody * 8); // so the client reads the 413, not a reset
-    return own(413, `the body is larger than this proxy accepts (${settings.maxBody} bytes)`);
+    return own(req, res, fields, 413, `the body is larger than this proxy accepts (${settings.maxBody} bytes)`);
   }
 
   // The cache: GET and HEAD only; one entry per host and target. X-Cache: HIT (the stored copy),
   // MISS (no usable copy: a backend is asked), BYPASS (the request said not to use a stored copy);
-  // the same labels as the lab's forward proxy.
-  const cacheKey = `${req.headers.host ?? ''}${req.url}`;
+  // the same labels as the lab's forward proxy. (An empty cache has nothing to look up.)
   const cacheable = req.method === 'GET' || req.method === 'HEAD';
   if (cacheable) {
-    fields.cache = requestWantsFresh(req.headers) ? 'BYPASS' : 'MISS';
-    const hit = fields.cache === 'MISS' ? cache.lookup(cacheKey, req.headers) : undefined;
+    fields.cache = requestWantsFresh(headers) ? 'BYPASS' : 'MISS';
+    const hit = fields.cache === 'MISS' && cache.entries.size > 0 ? cache.lookup(cacheKey(req), headers) : undefined;
     if (hit) {
       fields.cache = 'HIT';
       /** @type {[string, string][]} */
@@ -154,28 +168,37 @@ async function handle(req, res, proto) {
     }
   }
 
-  return forward(req, res, { proto, requestId, fields, cacheKey, cacheable, trace });
+  if (hasBody(req)) return forward(req, res, { proto, requestId, fields, cacheable, trace });
+  return forwardHeld(req, res, { proto, requestId, fields, cacheable, body: undefined, trace });
 }
 
-async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable, trace }) {
-  const own = (status, message, extra = []) => sendOwn(req, res, status, message, { fields, headers: extra });
+/** The cache's key for a request: host and target. */
+function cacheKey(req) {
+  return `${req.headers.host ?? ''}${req.url}`;
+}
+
+/** A short answer of the proxy's own (respond.mjs, sendOwn). */
+function own(req, res, fields, status, message, headers = []) {
+  return sendOwn(req, res, status, message, { fields, headers });
+}
+
+/** A request with a body: held complete first (request-body.mjs), then forwarded. */
+async function forward(req, res, { proto, requestId, fields, cacheable, trace }) {
   let body;
-  if (hasBody(req)) {
-    if (req.expectsContinue) res.writeContinue(); // the limits above passed: invite the body
-    try {
-      body = await holdBody(req, { limit: settings.maxBody, dir: lab.runDir });
-    } catch (error) {
-      if (error.code === 'CLIENT_GONE') return; // the client left halfway through its upload
-      if (!(error instanceof BodyTooLargeError)) throw error; // (a full disk, say): 500
-      fields.bodyLimit = 'streamed';
-      return own(413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [
-        ['Connection', 'close'],
-      ]);
-    }
-    res.once('close', () => body.discard());
-  }
+  if (req.expectsContinue) res.writeContinue(); // the limits above passed: invite the body
   try {
-    return await forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own, trace });
+    body = await holdBody(req, { limit: settings.maxBody, dir: lab.runDir });
+  } catch (error) {
+    if (error.code === 'CLIENT_GONE') return; // the client left halfway through its upload
+    if (!(error instanceof BodyTooLargeError)) throw error; // (a full disk, say): 500
+    fields.bodyLimit = 'streamed';
+    return own(req, res, fields, 413, `the body grew larger than this proxy accepts (${settings.maxBody} bytes)`, [
+      ['Connection', 'close'],
+    ]);
+  }
+  res.once('close', () => body.discard());
+  try {
+    return await forwardHeld(req, res, { proto, requestId, fields, cacheable, body, trace });
   } catch (error) {
     body?.discard();
     throw error;
@@ -183,16 +206,16 @@ async function forward(req, res, { proto, requestId, fields, cacheKey, cacheable
 }
 
 /** Send a request whose body (if any) the proxy holds complete, retrying where that is safe. */
-async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cacheable, body, own, trace }) {
-  const headers = requestHeadersForBackend(req, { proto, requestId, bodySize: body?.size });
-  trace.passedOn(headerPairs(req.rawHeaders), headers);
+async function forwardHeld(req, res, { proto, requestId, fields, cacheable, body, trace }) {
+  const { headers, changes } = backendRequest(req, proto, requestId, body?.size);
+  trace.passedOnWith(changes);
   const tried = new Set();
 
   for (;;) {
     const backend = balancer.pick(tried);
     if (!backend) {
-      if (tried.size === 0) return own(503, 'no backend is up right now', [['Retry-After', '5']]);
-      return own(502, `every backend tried failed: ${[...tried].map((b) => b.name).join(', ')}`);
+      if (tried.size === 0) return own(req, res, fields, 503, 'no backend is up right now', [['Retry-After', '5']]);
+      return own(req, res, fields, 502, `every backend tried failed: ${[...tried].map((b) => b.name).join(', ')}`);
     }
     tried.add(backend);
     fields.backend = backend.name;
@@ -213,12 +236,12 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
       if (error.kind === 'client-gone') return;
       if (error.kind === 'timeout') {
         fields.error = error.message;
-        return own(504, `${backend.name} did not answer within ${settings.timeoutMs} ms`);
+        return own(req, res, fields, 504, `${backend.name} did not answer within ${settings.timeoutMs} ms`);
       }
       if (!error.stale && settings.healthChecks) health.reportFailure(backend, error.message);
       fields.error = error.message;
       if (mayRetry(req, error)) continue;
-      return own(502, `the backend ${backend.name} could not be reached: ${error.message}`);
+      return own(req, res, fields, 502, `the backend ${backend.name} could not be reached: ${error.message}`);
     }
 
     response[BACKEND] = backend;
@@ -237,7 +260,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheKey, cache
         storeLifetime(req.headers, response.statusCode, response.headers) > 0
       ) {
         // Keep a copy of the body as it streams past; stored once it has all arrived.
-        reply = recordInto(response, cache, cacheKey, req.headers, {
+        reply = recordInto(response, cache, cacheKey(req), req.headers, {
           status: response.statusCode,
           headers: response.headers,
           pairs,
@@ -328,15 +351,24 @@ function clientError(error, socket) {
 }
 
 function serve(server, proto) {
-  server.on('request', (req, res) => handle(req, res, proto).catch((error) => crashed(res, error)));
+  server.on('request', (req, res) => run(req, res, proto));
   // "Expect: 100-continue": decide about limits first, and only then invite the body.
   server.on('checkContinue', (req, res) => {
     req.expectsContinue = true;
-    handle(req, res, proto).catch((error) => crashed(res, error));
+    run(req, res, proto);
   });
   server.on('upgrade', (req, socket, head) => upgrade(req, socket, head, proto));
   server.on('clientError', clientError);
   return server;
+}
+
+/** handle(), with whatever it throws (now or later) answered with a 500 instead of a crash. */
+function run(req, res, proto) {
+  try {
+    handle(req, res, proto)?.catch((error) => crashed(res, error));
+  } catch (error) {
+    crashed(res, error);
+  }
 }
 
 function crashed(res, error) {

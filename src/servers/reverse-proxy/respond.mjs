@@ -17,7 +17,7 @@ import { reasonPhrase } from './reason-phrase.mjs';
  */
 export async function sendResponse(req, res, { status, pairs, body, fields }) {
   let headers = pairs;
-  const lower = lowerCaseFields(headers);
+  const lower = compressionFields(headers);
   let compressor = null;
 
   if (isCompressible({ status, method: req.method, headers: lower })) {
@@ -135,6 +135,39 @@ export function lowerCaseFields(pairs) {
   for (const [name, value] of pairs) {
     const key = name.toLowerCase();
     lower[key] = lower[key] === undefined ? value : `${lower[key]}, ${value}`;
+  }
+  return lower;
+}
+
+/**
+ * The five fields compression looks at (lowerCaseFields' values for them), read in one pass
+ * without an object of every field: this runs for every response.
+ * @param {[string, string][]} pairs
+ */
+function compressionFields(pairs) {
+  /** @type {Record<'content-encoding' | 'cache-control' | 'content-type' | 'content-length' | 'vary', string | undefined>} */
+  const lower = {
+    'content-encoding': undefined,
+    'cache-control': undefined,
+    'content-type': undefined,
+    'content-length': undefined,
+    vary: undefined,
+  };
+  for (const [name, value] of pairs) {
+    // The five names are 4, 12, 13, 14 and 16 characters long: other lengths are passed over.
+    const length = name.length;
+    if (length !== 4 && (length < 12 || length > 16 || length === 15)) continue;
+    const key = name.toLowerCase();
+    if (
+      key !== 'vary' &&
+      key !== 'content-type' &&
+      key !== 'cache-control' &&
+      key !== 'content-length' &&
+      key !== 'content-encoding'
+    )
+      continue;
+    const seen = lower[key];
+    lower[key] = seen === undefined ? value : `${seen}, ${value}`;
   }
   return lower;
 }

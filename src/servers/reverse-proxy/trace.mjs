@@ -15,25 +15,23 @@
 /**
  * Start tracing one request. `fields` are the request event's fields: at the end they say why the
  * proxy answered by itself (a static file, the rate limit, the body limit, the cache), and the
- * answer goes into them (`fields.trace`). Call this before lab.observe(req, res, fields): the
- * answer must be in the fields when the request event is written, and 'close' listeners run in
- * the order they were added.
+ * answer goes into them (`fields.trace`). With `res`, the trace ends when the response closes:
+ * pass traceClosed to lab.observe(req, res, fields, traceClosed), which calls it just before the
+ * request event is written (the answer must be in the fields by then; one 'close' listener per
+ * response instead of two).
  * @param {{ res?: import('node:http').ServerResponse, fields?: import('./events.js').ProxyFields }} options
  */
 export function traceRequest({ res, fields = {} }) {
   const trace = new ProxyTrace(fields);
-  if (res) {
-    res[TRACE] = trace;
-    res.on('close', responseClosed); // 'close' comes once: no need for once()'s wrapper
-  }
+  if (res) res[TRACE] = trace;
   return trace;
 }
 
 const TRACE = Symbol('trace');
 
-/** The answer went out, or the connection closed first. (One listener shared by every request:
+/** The answer went out, or the connection closed first. (One function shared by every request:
  * it finds its trace through the response.) @this {any} */
-function responseClosed() {
+export function traceClosed() {
   this[TRACE].done(this.headersSent ? this.statusCode : null);
 }
 
@@ -57,7 +55,18 @@ class ProxyTrace {
 
   /** The request headers as they came in and as they leave for the backend. */
   passedOn(before, after) {
-    this.phases.push({ hop: 'proxy', depth: 0, phase: 'passed-on', ms: this.ms(), ...headerChanges(before, after) });
+    this.passedOnWith(headerChanges(before, after));
+  }
+
+  /** The request was passed on with these changes to its headers (headerChanges' answer).
+   * @param {ReturnType<typeof headerChanges>} changes */
+  passedOnWith({ added, removed, changed }) {
+    /** @type {NonNullable<import('./events.js').ProxyFields['trace']>[number]} */
+    const phase = { hop: 'proxy', depth: 0, phase: 'passed-on', ms: this.ms() };
+    if (added) phase.added = added;
+    if (removed) phase.removed = removed;
+    if (changed) phase.changed = changed;
+    this.phases.push(phase);
   }
 
   /** The answer went out (status), or the exchange ended without one (null). The trace goes into
