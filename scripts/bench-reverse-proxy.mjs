@@ -24,9 +24,10 @@
 // On a machine shared with other work, req/s follows the CPU every process of a side spends per
 // request (proxy, backends, and the tutor reading the events), so those are printed as well; the
 // proxy's own CPU time per request is the figure to judge a change of the proxy by.
-// --bare adds two lines: ten-line Node proxies, round robin over the same backends, with no
-// features and no events, one on node:http's client (http.request + pipe), one on undici's Pools:
-// what plain proxying costs here.
+// --bare adds three lines: small Node proxies, round robin over the same backends, with no
+// features and no events, one on node:http's client (http.request + pipe), one on undici's Pools,
+// one on a minimal keep-alive client over node:net (the design of the lab proxy's own client,
+// upstream.mjs): what plain proxying costs here.
 import { execFile, spawn } from 'node:child_process';
 import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
@@ -214,7 +215,7 @@ async function measure(url, watch = {}) {
 }
 
 /** The floors for --bare: plain proxying, round robin over the same three backends, and nothing
- * else (no features, no events), once with node:http's client and once with undici's Pools. */
+ * else (no features, no events), with node:http's client, undici's Pools, and raw sockets. */
 const BARE = {
   'node:http': `import http from 'node:http';
 const backends = process.env.BACKEND_URLS.split(' ').map((url) => new URL(url));
@@ -252,6 +253,62 @@ const server = http.createServer((req, res) => {
     onResponseEnd() { res.end(); },
     onResponseError() { res.destroy(); },
   });
+});
+server.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+  'node:net': `import http from 'node:http';
+import net from 'node:net';
+// A minimal HTTP/1.1 keep-alive client over node:net: idle sockets per backend, the request head
+// in one write, the response head parsed from bytes, Content-Length bodies only (enough for /whoami).
+const backends = process.env.BACKEND_URLS.split(' ').map((url) => ({ url: new URL(url), idle: [] }));
+let next = 0;
+const HOP = /^(connection|keep-alive|transfer-encoding)$/i;
+function take(backend) {
+  const socket = backend.idle.pop();
+  if (socket) return socket;
+  const fresh = net.connect(Number(backend.url.port), backend.url.hostname);
+  fresh.setNoDelay(true);
+  fresh.on('data', onData);
+  fresh.on('error', () => fresh.destroy());
+  fresh.on('close', () => { const job = fresh.job; if (job) job.res.destroy(); const i = backend.idle.indexOf(fresh); if (i >= 0) backend.idle.splice(i, 1); });
+  fresh.backend = backend;
+  return fresh;
+}
+function onData(chunk) {
+  const job = this.job;
+  if (!job) return this.destroy();
+  let data = job.buffer ? Buffer.concat([job.buffer, chunk]) : chunk;
+  if (job.left === undefined) {
+    const end = data.indexOf('\\r\\n\\r\\n');
+    if (end === -1) { job.buffer = data; return; }
+    const lines = data.latin1Slice(0, end).split('\\r\\n');
+    const status = Number(lines[0].slice(9, 12));
+    const pairs = [];
+    let length = -1;
+    for (let i = 1; i < lines.length; i++) {
+      const colon = lines[i].indexOf(':');
+      const name = lines[i].slice(0, colon);
+      const value = lines[i].slice(colon + 1).trim();
+      if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(value);
+      if (!HOP.test(name)) pairs.push(name, value);
+    }
+    job.res.writeHead(status, pairs);
+    job.left = length;
+    data = data.subarray(end + 4);
+    job.buffer = null;
+  }
+  if (data.length > 0) { job.res.write(data); job.left -= data.length; }
+  if (job.left <= 0) { job.res.end(); this.job = null; this.backend.idle.push(this); }
+}
+const server = http.createServer((req, res) => {
+  const backend = backends[next++ % backends.length];
+  const socket = take(backend);
+  socket.job = { res, left: undefined, buffer: null };
+  let head = req.method + ' ' + req.url + ' HTTP/1.1\\r\\n';
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (!HOP.test(raw[i])) head += raw[i] + ': ' + raw[i + 1] + '\\r\\n';
+  socket.write(head + 'Connection: keep-alive\\r\\n\\r\\n');
+  req.resume();
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');
 `,

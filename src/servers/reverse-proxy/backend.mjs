@@ -146,7 +146,7 @@ server.on('upgrade', (req, socket) => {
   });
   acceptWebSocket(req, socket);
 });
-// Keep idle connections from the proxy longer than the proxy keeps them (see upstream.mjs).
+// Keep idle connections from the proxy longer than the proxy keeps them (see backend-connection.mjs).
 server.keepAliveTimeout = 10_000;
 lab.onShutdown(() => {
   server.close();

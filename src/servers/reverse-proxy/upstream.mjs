@@ -11,9 +11,13 @@
 //
 // A request body reaches this module already complete (request-body.mjs holds it at the proxy),
 // so every attempt sends the same bytes, with a Content-Length. Response bodies are not held: the
-// caller streams them to the client.
-import http from 'node:http';
-import { pipeline } from 'node:stream/promises';
+// caller streams them to the client. The HTTP/1.1 itself is written by hand, over plain sockets
+// kept open between requests (backend-connection.mjs, response-reader.mjs): the request head is one
+// string, the response is read from the bytes as they come. (WebSocket upgrades go through
+// node:http, websocket.mjs.)
+import { connectionTo } from './backend-connection.mjs';
+import { BackendResponse } from './backend-response.mjs';
+import { MalformedResponse } from './response-reader.mjs';
 
 /** Methods that mean the same thing when sent twice (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -23,16 +27,6 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRN
 
 /** Errors where the connection broke after the request may have gone out. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE']);
-
-/** One keep-alive connection pool to all backends: no TCP handshake per request. Small
- * requests go out at once (noDelay turns off Nagle's algorithm, which would hold them back). */
-export const backendAgent = new http.Agent({
-  keepAlive: true,
-  maxSockets: 256,
-  maxFreeSockets: 256,
-  timeout: 4000,
-  noDelay: true,
-});
 
 export class UpstreamError extends Error {
   /**
@@ -87,7 +81,7 @@ function sweep() {
     if (now < attempt.deadline) continue;
     waiting.delete(attempt);
     const { backend, timeoutMs } = attempt;
-    attempt.upstream.destroy(new UpstreamError('timeout', `${backend.name} sent no response within ${timeoutMs} ms`));
+    attempt.settle(new UpstreamError('timeout', `${backend.name} sent no response within ${timeoutMs} ms`));
   }
   if (waiting.size === 0 && sweeper) {
     clearInterval(sweeper);
@@ -95,52 +89,154 @@ function sweep() {
   }
 }
 
-/** One request on its way to one backend. Its state lives in fields, and the listeners below are
- * shared by all requests (they find their attempt through the emitter), so a request costs no
- * closures, only this object. */
+/** One request on its way to one backend: the exchange a backend connection carries. Its state
+ * lives in fields, and the listener below is shared by all requests (it finds its attempt through
+ * the client's response), so a request costs no closures, only this object. */
 class Attempt {
-  constructor(backend, timeoutMs, res, upstream, resolve, reject) {
+  constructor(method, backend, timeoutMs, res, resolve, reject) {
+    this.method = method;
     this.backend = backend;
     this.timeoutMs = timeoutMs;
     this.deadline = performance.now() + timeoutMs;
     this.res = res;
-    this.upstream = upstream;
     this.resolve = resolve;
     this.reject = reject;
-    this.answered = false;
+    /** The request head, and its body (held complete), for a second try on a fresh connection. */
+    this.head = '';
+    /** @type {import('./request-body.mjs').HeldBody | undefined} */
+    this.body = undefined;
+    /** @type {import('./backend-connection.mjs').BackendConnection | null} */
+    this.connection = null;
+    /** @type {BackendResponse | null} */
+    this.response = null;
+    this.settled = false;
+    this.retriedStale = false;
+  }
+
+  /** Write the request on a connection to the backend (an idle one if there is one). */
+  send() {
+    const connection = connectionTo(this.backend);
+    this.connection = connection;
+    const body = this.body;
+    if (!body || body.size === 0)
+      connection.send(this, this.head, this.head.endsWith(CHUNKED_HEAD_END) ? CHUNKED_EMPTY : EMPTY);
+    else if (body.place === 'memory') connection.send(this, this.head, Buffer.concat(body.chunks));
+    else {
+      connection.send(this, this.head, null);
+      const stream = body.stream();
+      stream.on('end', () => {
+        if (connection.exchange === this) connection.requestSent = true;
+      });
+      stream.on('error', (error) => connection.exchange === this && connection.fail(error));
+      stream.pipe(connection.socket, { end: false });
+    }
+  }
+
+  /** The response head arrived. */
+  onHead(head) {
+    waiting.delete(this);
+    this.settled = true;
+    this.response = new BackendResponse(head, this);
+    this.resolve(this.response);
+  }
+
+  /** A piece of the body: to the response stream; when its buffer is full, pause the backend. */
+  onBody(piece) {
+    if (!this.response?.push(piece)) this.connection?.socket.pause();
+  }
+
+  /** The body is complete (the connection is back in the idle list, or closed). */
+  onEnd() {
+    this.connection = null;
+    if (!this.response) return;
+    this.response.complete = true;
+    this.response.push(null);
+  }
+
+  /** The connection broke, or the backend's answer was not HTTP. */
+  onFail(error) {
+    this.connection = null;
+    // Mid-body: the relay cuts the client off. (A moment later: when the body broke in the same
+    // packet as the head, the proxy has not yet had the turn to start relaying.)
+    const response = this.response;
+    if (response) return void setImmediate(() => response.destroy(error));
+    waiting.delete(this);
+    if (this.res.destroyed) return this.settle(new UpstreamError('client-gone', 'the client hung up'));
+    // A keep-alive connection the backend had just closed says nothing about the backend: a
+    // request that may be sent twice gets one more try, on a fresh connection.
+    if (error.stale && !this.retriedStale && IDEMPOTENT.has(this.method)) {
+      this.retriedStale = true;
+      waiting.add(this);
+      return this.send();
+    }
+    const { backend } = this;
+    const malformed = error instanceof MalformedResponse;
+    const code = error.code ?? '';
+    const failure = new UpstreamError(
+      'connect',
+      malformed
+        ? `${backend.name} sent a malformed response: ${error.message}`
+        : `${backend.name}: ${code || error.message}`,
+      { sent: !NOT_SENT.has(code) },
+    );
+    failure.stale = error.stale === true;
+    failure.broken = failure.stale || BROKEN.has(code);
+    this.settle(failure);
+  }
+
+  /** Fail before any answer: drop the connection (the backend may still be working on it). */
+  settle(error) {
+    if (this.settled) return;
+    this.settled = true;
+    this.connection?.drop();
+    this.connection = null;
+    this.reject(error);
+  }
+
+  /** The response stream wants more of the body. */
+  resume() {
+    this.connection?.socket.resume();
+  }
+
+  /** Nobody wants the rest: the client went away. */
+  abort() {
+    this.connection?.drop();
+    this.connection = null;
+    if (this.response && !this.response.complete) this.response.destroy();
+    this.settle(new UpstreamError('client-gone', 'the client hung up'));
   }
 }
 const ATTEMPT = Symbol('attempt');
 
-/** The backend's response headers arrived. @this {any} */
-function onResponse(response) {
-  const attempt = this[ATTEMPT];
-  attempt.answered = true;
-  waiting.delete(attempt);
-  attempt.resolve(response);
-}
-
 /** The client hung up before the answer was complete: stop bothering the backend. @this {any} */
 function onClientClose() {
-  if (!this.writableFinished) this[ATTEMPT].upstream.destroy();
+  if (!this.writableFinished) this[ATTEMPT].abort();
 }
 
-/** @param {NodeJS.ErrnoException} error @this {any} */
-function onUpstreamError(error) {
-  const attempt = this[ATTEMPT];
-  waiting.delete(attempt);
-  if (attempt.answered) return; // errors after the headers are the body stream's business
-  const { res, backend, reject } = attempt;
-  if (res.destroyed) return reject(new UpstreamError('client-gone', 'the client hung up'));
-  if (error instanceof UpstreamError) return reject(error);
-  // A keep-alive socket the backend had just closed: not the backend's fault.
-  const stale = this.reusedSocket && error.code === 'ECONNRESET';
-  const failure = new UpstreamError('connect', `${backend.name}: ${error.code ?? error.message}`, {
-    sent: !NOT_SENT.has(error.code ?? ''),
-  });
-  failure.stale = stale;
-  failure.broken = stale || BROKEN.has(error.code ?? '');
-  reject(failure);
+// What node:http's client sent for a request without a body, kept so that backends see the same
+// bytes as before: nothing for the methods that rarely carry one, an empty chunked body for the
+// rest (POST, PATCH…: their head then says "Transfer-Encoding: chunked", see requestHead).
+const NO_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+const EMPTY = Buffer.alloc(0);
+const CHUNKED_EMPTY = Buffer.from('0\r\n\r\n');
+const CHUNKED_HEAD_END = 'Transfer-Encoding: chunked\r\n\r\n';
+
+/**
+ * The request line and header section, as one string (RFC 9112 §3, §5). The header values come
+ * from node:http's parser of the client's request (which refuses CR, LF and NUL in them) or from
+ * the proxy itself, so none can end a line early.
+ * @param {string} method @param {string} target @param {[string, string][]} headers
+ */
+export function requestHead(method, target, headers) {
+  let head = `${method} ${target} HTTP/1.1\r\n`;
+  let length = false;
+  for (const [name, value] of headers) {
+    head += `${name}: ${value}\r\n`;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
+  }
+  head += 'Connection: keep-alive\r\n';
+  if (!length && !NO_BODY.has(method)) head += 'Transfer-Encoding: chunked\r\n';
+  return `${head}\r\n`;
 }
 
 /**
@@ -150,32 +246,20 @@ function onUpstreamError(error) {
  *           body?: import('./request-body.mjs').HeldBody,
  *           res: import('node:http').ServerResponse }} options
  *           `res` is the client's response: if it closes early, the backend request is dropped
- * @returns {Promise<import('node:http').IncomingMessage>}
+ * @returns {Promise<BackendResponse>}
  */
 export function sendToBackend({ req, res, backend, headers, timeoutMs, body }) {
   return new Promise((resolve, reject) => {
-    const upstream = http.request({
-      host: backend.host,
-      port: backend.port,
-      method: req.method,
-      path: req.url,
-      headers: headers.flat(),
-      agent: backendAgent,
-    });
-    const attempt = new Attempt(backend, timeoutMs, res, upstream, resolve, reject);
-    upstream[ATTEMPT] = attempt;
+    const attempt = new Attempt(req.method, backend, timeoutMs, res, resolve, reject);
+    attempt.head = requestHead(req.method, req.url, headers);
+    attempt.body = body;
     res[ATTEMPT] = attempt; // a retry overwrites it: the client's response follows the latest attempt
     res.on('close', onClientClose); // 'close' comes once: no need for once()'s wrapper
-    upstream.on('response', onResponse);
-    upstream.on('error', onUpstreamError);
     waiting.add(attempt);
     if (!sweeper) {
       sweeper = setInterval(sweep, Math.min(SWEEP_MS, timeoutMs));
       sweeper.unref();
     }
-
-    if (!body || body.size === 0) upstream.end();
-    else if (body.place === 'memory') upstream.end(Buffer.concat(body.chunks));
-    else pipeline(body.stream(), upstream).catch(() => {}); // a failure shows as the 'error' above
+    attempt.send();
   });
 }
