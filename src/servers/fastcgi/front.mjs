@@ -15,6 +15,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { labServer, unparsableStatus } from '../lib/lab-server.mjs';
+import { lingerOnClose } from '../lib/linger.mjs';
 import { AppPool } from './app-pool.mjs';
 import { answerError, passRequest } from './gateway.mjs';
 import { cgiParams, decodePath, splitScript } from './params.mjs';
@@ -76,20 +77,30 @@ async function handle(req, res) {
   let contentLength = 0;
   if (declared !== undefined) {
     contentLength = Number(declared);
-    if (contentLength > maxBody)
+    if (contentLength > maxBody) {
+      refuseBody(req, res);
       return answerError(res, 413, `The body is ${contentLength} bytes; this front takes at most ${maxBody}.`);
+    }
     body = contentLength > 0 ? req : null;
   } else if (req.headers['transfer-encoding']) {
     body = await readWhole(req);
     if (req.socket.destroyed) return; // the client is gone: nobody to answer
     if (body === null) {
-      res.setHeader('Connection', 'close'); // the rest of the body is never read
+      refuseBody(req, res);
       return answerError(res, 413, `The body is over ${maxBody} bytes.`);
     }
     contentLength = body.length;
   }
   const params = cgiParams(req, { script, serverPort: port, hasBody: body !== null, contentLength });
   await passRequest({ req, res, pool, requestId: takeRequestId(), params, body, timeoutMs, log: console.log, fields });
+}
+
+// A body over maxBody is answered 413 and the connection closed, as nginx does: the rest of it is
+// never passed on. The client may still be sending it, so the close is a lingering one (see
+// lib/linger.mjs): closed at once, the connection would be reset and the 413 lost on the way.
+function refuseBody(req, res) {
+  res.setHeader('Connection', 'close');
+  lingerOnClose(req);
 }
 
 // A chunked body over maxBody is refused as soon as it grows past it, not at its end: a client

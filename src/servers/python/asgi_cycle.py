@@ -101,8 +101,10 @@ class HttpCycle:
     async def send(self, message):
         kind = message.get('type') if isinstance(message, dict) else None
         self.message_log.sent(message)
-        if self.disconnected:
-            return      # the client has gone: nothing to write to (the app learns it from receive())
+        if self.disconnected or (self.body_error and not self.head_sent):
+            # The client has gone, or its body was refused (a 413, which the server sends itself):
+            # the app learnt it from receive() as http.disconnect, and what it sends goes nowhere.
+            return
         if kind == 'http.response.start':
             self.start_response(message)
         elif kind == 'http.response.body':
@@ -210,7 +212,9 @@ class HttpCycle:
             if not self.body_error:
                 self.fail(500, text)
         else:
-            if self.status is None:
+            if self.body_error:
+                pass            # the server answers the refused body itself, below
+            elif self.status is None:
                 self.error = 'the app returned without sending http.response.start'
                 self.fail(500, self.error + ': every request needs a response')
             elif not self.complete:

@@ -6,13 +6,16 @@
 #
 # Nothing a client sends can stop the server: a malformed head gets 400/414/431/505, a body over
 # the limit 413, a client that starts a head and never finishes it 408 after a deadline, and an
-# idle kept-alive connection is closed after a few seconds.
+# idle kept-alive connection is closed after a few seconds. An answer that ends the connection
+# while the client may still be sending (a 413 in the middle of an upload) is followed by a
+# lingering close (RFC 9112 §9.6, gt_linger.py), so that the client gets to read it.
 import asyncio
 from collections import deque
 
 from asgi_body import ChunkedBody, LengthBody
 from asgi_cycle import ErrorCycle, HttpCycle
 from asgi_head import HttpError, check_partial, parse_head
+from gt_linger import LINGER_BYTES, LINGER_SECONDS
 
 MAX_PIPELINE = 16            # requests parsed ahead of the one being answered
 MAX_BUFFERED_BODY = 256 * 1024   # body bytes held for an app that has not asked for them yet
@@ -25,7 +28,7 @@ class HttpConnection(asyncio.Protocol):
         self.loop = server.loop
         self.transport = None
         self.buffer = bytearray()
-        self.state = 'head'          # head → body → head ...; or error, websocket, closed
+        self.state = 'head'          # head → body → head ...; or error, lingering, websocket, closed
         self.body = None             # the reader of the body being received (asgi_body.py)
         self.reading = None          # the cycle that body belongs to
         self.cycles = deque()        # parsed requests, answered in order (pipelining)
@@ -36,6 +39,7 @@ class HttpConnection(asyncio.Protocol):
         self.drained = None
         self.websocket = None
         self.closed = False
+        self.dropped = 0             # bytes read and dropped while lingering
 
     # -- the event loop calls these ---------------------------------------------------------
     def connection_made(self, transport):
@@ -52,6 +56,11 @@ class HttpConnection(asyncio.Protocol):
     def data_received(self, data):
         if self.websocket is not None:
             self.websocket.feed(data)
+            return
+        if self.state == 'lingering':
+            self.dropped += len(data)
+            if self.dropped > LINGER_BYTES:
+                self.close()        # a client that never stops sending does not keep the connection
             return
         if self.state in ('error', 'closed'):
             return
@@ -184,7 +193,7 @@ class HttpConnection(asyncio.Protocol):
                 await cycle.run()
                 self.cycles.popleft()
                 if not cycle.keep_alive:
-                    return self.close()
+                    return self.close_after_answer()
                 self.resume_reading()
         finally:
             self.task = None
@@ -205,6 +214,22 @@ class HttpConnection(asyncio.Protocol):
         if not self.closed and self.transport is not None:
             self.transport.close()
 
+    def close_after_answer(self):
+        """Close after an answer that ends the connection. When the client may still be sending (a
+        body refused or left unread, a request after this one), a plain close would make the kernel
+        answer its next bytes with a reset, and the answer could be lost with it. So: close our
+        sending side once the answer is out, read and drop what still comes, and close for good
+        when the client closes, after LINGER_SECONDS or after LINGER_BYTES (RFC 9112 §9.6)."""
+        if self.closed or self.transport is None:
+            return
+        if (self.state == 'head' and not self.buffer) or not self.transport.can_write_eof():
+            return self.close()     # between requests, nothing was on its way
+        self.state = 'lingering'
+        self.buffer.clear()
+        self.transport.write_eof()
+        self.set_deadline(LINGER_SECONDS)
+        self.resume_reading()
+
     # -- deadlines --------------------------------------------------------------------------
     def set_deadline(self, seconds):
         # A deadline, not a timer per request: the server sweeps every connection's deadline a few
@@ -217,6 +242,8 @@ class HttpConnection(asyncio.Protocol):
 
     def timed_out(self):
         self.deadline = None
+        if self.state == 'lingering':
+            return self.close()     # long enough: the client had its time to read the answer
         if self.cycles or self.websocket is not None or self.closed:
             return
         if self.buffer:

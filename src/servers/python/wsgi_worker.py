@@ -17,6 +17,7 @@ import traceback
 from urllib.parse import unquote_to_bytes
 
 from gt_lab import EventBatch
+from gt_linger import linger_close
 
 from wsgi_event import request_event, request_line
 from wsgi_explain import advice, explain
@@ -79,6 +80,7 @@ class Worker:
         self.poller.register(listener, select.POLLIN)
         self.conn_poller = select.poll()   # the current connection alone
         self.watched = None                # the connection those two watch, once it was waited for
+        self.unread = False                # the connection ends with the client maybe still sending
         self.turn_ends = 0.0               # when the current connection's turn is over at the latest
         self.turn_left = 0                 # requests left in it
         self.options = socket_options(config)
@@ -154,9 +156,14 @@ class Worker:
                 if len(ready) > 1 or ready[0][0] != self.listener_fd:
                     self._drain_wake_pipe()
                 continue
+            self.unread = False
             try:
                 self.serve_connection(conn, address)
             finally:
+                # The client may still be sending (a body we refused or did not read): a plain
+                # close would reset the connection under the answer we just gave (gt_linger.py).
+                if self.unread:
+                    linger_close(conn)
                 conn.close()
 
     def accept(self):
@@ -286,6 +293,7 @@ class Worker:
 
     def refuse(self, conn, conn_id, remote, error, head=b''):
         """A request we could not parse: the client gets 400/413/431, the tutor an event."""
+        self.unread = True
         try:
             error_response(conn, error.status, error.reason, f'{error.status} {error.reason}: {error.detail}\n')
         except OSError:
@@ -305,6 +313,7 @@ class Worker:
         if self.stopping:
             response.keep_alive = False      # the last request of a worker that is leaving
         mount, error, aborted, result, dropped, environ, observed = None, None, False, None, [], {}, None
+        body = None
         try:
             if request.body_length is not None and request.body_length > self.config.max_body:
                 raise HttpError(413, 'Content Too Large',
@@ -340,6 +349,10 @@ class Worker:
                     self.lab.log(f'[worker {self.pid}] close() raised:\n{traceback.format_exc()}')
                     error = error or explain(close_error) or f'close() raised {close_error!r}'
             self.scoreboard.set_idle(self.slot)
+        # Answered before the whole body came (a 413, or an app that did not read it all): the
+        # connection closes while the client may still be sending.
+        has_body = request.chunked or bool(request.body_length)
+        self.unread = has_body and not aborted and not response.keep_alive and not (body is not None and body.done)
         notes = environ.get(NOTES)
         if notes:
             for note in dict.fromkeys(notes):

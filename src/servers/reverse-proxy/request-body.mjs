@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { lingerOnClose } from '../lib/linger.mjs';
 import { BodyTooLargeError } from './body-limit.mjs';
 
 /** Bodies up to this size stay in memory; larger ones go to a file in the lab's run folder. */
@@ -124,12 +125,9 @@ export class HeldBody {
   }
 }
 
-/** Read and drop the rest of an upload, up to `maxBytes`; past that, cut the connection. */
+/** Read and drop the rest of an upload, up to `maxBytes`; past that, cut the connection. The 413
+ * closes the connection: it does so the lingering way (lib/linger.mjs), so that a client still
+ * sending is not reset before it could read the answer. */
 function dropTheRest(req, maxBytes) {
-  let dropped = 0;
-  req.on('data', (chunk) => {
-    dropped += chunk.length;
-    if (dropped > maxBytes) req.socket.destroy();
-  });
-  req.resume();
+  lingerOnClose(req, { bytes: maxBytes });
 }
