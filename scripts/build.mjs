@@ -3,6 +3,7 @@
 // programs copied as they are (learners open them, so they stay readable source).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,30 +88,6 @@ function emojiPatternOnDemand(source) {
   );
 }
 
-// `import { randomBytes } from 'node:crypto'` makes Node build the module's ES facade, which reads
-// every export, and reading `webcrypto` loads all of Web Crypto (5 ms at start-up, for a lock
-// file's random name). The bundle's own `require` (see the banner) gives the same functions
-// without touching those getters.
-const CRYPTO_GETTERS = ['webcrypto', 'subtle', 'getRandomValues'];
-const cryptoWithoutWebCrypto = {
-  name: 'crypto-without-webcrypto',
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
-      args.kind === 'import-statement' && args.namespace !== 'gt-crypto'
-        ? { path: 'node:crypto', namespace: 'gt-crypto' }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'gt-crypto' }, async () => {
-      const crypto = await import('node:crypto');
-      const names = Object.keys(crypto).filter((name) => name !== 'default' && !CRYPTO_GETTERS.includes(name));
-      return {
-        contents: `const crypto = require('node:crypto');\nexport default crypto;\nexport const { ${names.join(', ')} } = crypto;\nexport function getRandomValues(array) { return crypto.getRandomValues(array); }`,
-        loader: 'js',
-      };
-    });
-  },
-};
-
 const common = {
   bundle: true,
   platform: 'node',
@@ -142,13 +119,49 @@ const common = {
 await build({
   ...common,
   entryPoints: { cli: join(root, 'src/cli.ts') },
-  plugins: [yogaWithoutFetch, segmenterOnDemand, cryptoWithoutWebCrypto],
+  plugins: [yogaWithoutFetch, segmenterOnDemand],
   outdir: dist,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: true,
   minifySyntax: true,
 });
+
+// Node's built-in modules through the bundle's own `require` (see the banner), not `import`. An
+// imported built-in gets an ES module facade, which reads every one of its exports as it is made:
+// node:process's `report` loads the diagnostic report's code, node:crypto's `webcrypto` all of Web
+// Crypto (5 ms), node:buffer's `File` the File API; and each facade is one more module for Node's
+// loader to resolve, link and run. Required, a built-in's exports are read where they are used.
+// esbuild writes each import of a module it leaves out as an `import … from"…";` statement where
+// the importing module's code begins. Those of built-ins become `require` calls at the top of the
+// chunk (an ES module's imports are all loaded before its code runs: the same order); named
+// imports become destructured constants (a built-in's exports do not change, so a constant reads
+// what the live binding would). 15 interleaved runs … ms.
+const BUILTIN = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+const IMPORT =
+  /(?<=^|[;}\n])import\s*(?:(?:([\w$]+)|([\w$]+)?\s*,?\s*\{([^}]*)\}|\*\s*as\s+([\w$]+))\s*from\s*)?"([^"]+)";/g;
+function requireBuiltins(code, file) {
+  const required = [];
+  const rest = code.replace(IMPORT, (statement, only, withNamed, named, namespace, from) => {
+    if (!BUILTIN.has(from)) return statement;
+    const module = `require(${JSON.stringify(from)})`;
+    const whole = only ?? withNamed ?? namespace;
+    const names = named?.split(',').map((name) => name.trim().replace(/\s+as\s+/, ':'));
+    if (whole) required.push(`const ${whole}=${module};`);
+    if (names) required.push(`const{${names.join(',')}}=${module};`);
+    if (!whole && !names) required.push(`${module};`);
+    return '';
+  });
+  const left = /\bimport\s*[^("'`]*?from\s*"(node:[^"]+)"/.exec(rest);
+  if (left) throw new Error(`${file}: a built-in import the build could not turn into require: ${left[0]}`);
+  // The banner (first line) defines `require`.
+  const banner = rest.indexOf('\n') + 1;
+  return rest.slice(0, banner) + required.join('') + rest.slice(banner);
+}
+const chunks = (await readdir(join(dist, 'chunks'))).map((name) => join(dist, 'chunks', name));
+for (const file of [join(dist, 'cli.js'), ...chunks]) {
+  await writeFile(file, requireBuiltins(await readFile(file, 'utf8'), file));
+}
 
 // Lab servers and shared Python code: copied, not bundled.
 // Leave out tests and caches only: a lesson may well have files named like secure.test.pem.

@@ -3,6 +3,7 @@
 // open lesson, torn down when the learner leaves the lesson and before the process exits, however
 // it exits (q and Ctrl-C unmount the app; SIGTERM/SIGHUP go through the engine's shutdown guard).
 // Ink, React and the views are imported only after the catalog is loaded, on the TTY path.
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { usageError } from '../engine/errors.js';
 import { Progress } from '../engine/progress.js';
@@ -80,8 +81,12 @@ async function showApp(options: TuiOptions, progress: Progress, check: () => Pro
   // load and draw the first frames, code that runs a few times and is done; on two cores its
   // threads took the CPU from those frames. Off until 2 s after the first frame is up, then on for
   // the lab's events. 17 interleaved runs (chrt -f 1, load 11): first key answered 194 → 181 ms,
-  // CPU of all threads 252 → 217 ms; that includes node:assert and perf_hooks compiled without
-  // Node's code cache, as any flag set before they load makes them (see the semi-space flag).
+  // CPU of all threads 252 → 217 ms. Setting a flag makes Node compile the built-in modules it
+  // loads after it from source, 3× the time (see the semi-space flag below): the two that Ink and
+  // React load are loaded first, node:assert (signal-exit's) and perf_hooks (behind the global
+  // `performance` that React's scheduler reads): 5.5 → 2 ms.
+  createRequire(import.meta.url)('node:assert');
+  performance.now();
   setFlagsFromString('--no-turbofan');
   const { startApp } = await import('../ui/start.js');
   // Ink draws from where the cursor is: put it back at the top of the first frame, in one
