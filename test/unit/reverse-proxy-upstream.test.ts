@@ -7,7 +7,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Backend } from '../../src/servers/reverse-proxy/balancer.mjs';
 import { ChunkedDecoder, MalformedResponse, parseHead } from '../../src/servers/reverse-proxy/response-reader.mjs';
-import { mayRetry, requestHead, sendToBackend, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
+import { requestHead } from '../../src/servers/reverse-proxy/request-head.mjs';
+import { mayRetry, sendToBackend, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
 
 describe('parseHead: where the body ends', () => {
   const head = (text: string, method = 'GET') => parseHead(text, method);

@@ -68,9 +68,10 @@ export class BackendConnection {
   send(exchange, head, body) {
     this.exchange = exchange;
     this.requestSent = body !== null; // a streamed body says when it is done (upstream.mjs)
+    if (!body || body.length === 0) return void this.socket.write(head, 'latin1');
     this.socket.cork(); // head and body leave in one write
     this.socket.write(head, 'latin1');
-    if (body && body.length > 0) this.socket.write(body);
+    this.socket.write(body);
     this.socket.uncork();
   }
 

@@ -8,6 +8,9 @@
 //                                                     app that gets every request twice only
 //                                                     gets slower)
 //   no backend is up at all                          → 503 Service Unavailable (proxy.mjs)
+//   the answer is not HTTP (response-reader.mjs)     → 502, not retried
+//   a kept-alive connection the backend had closed   → the same backend again on a fresh
+//     just as the request went out ("stale")          connection, if the method is idempotent
 //
 // A request body reaches this module already complete (request-body.mjs holds it at the proxy),
 // so every attempt sends the same bytes, with a Content-Length. Response bodies are not held: the
@@ -17,6 +20,7 @@
 // node:http, websocket.mjs.)
 import { connectionTo } from './backend-connection.mjs';
 import { BackendResponse } from './backend-response.mjs';
+import { emptyBody, requestHead } from './request-head.mjs';
 import { MalformedResponse } from './response-reader.mjs';
 
 /** Methods that mean the same thing when sent twice (RFC 9110 §9.2.2). */
@@ -118,8 +122,7 @@ class Attempt {
     const connection = connectionTo(this.backend);
     this.connection = connection;
     const body = this.body;
-    if (!body || body.size === 0)
-      connection.send(this, this.head, this.head.endsWith(CHUNKED_HEAD_END) ? CHUNKED_EMPTY : EMPTY);
+    if (!body || body.size === 0) connection.send(this, this.head, emptyBody(this.head));
     else if (body.place === 'memory') connection.send(this, this.head, Buffer.concat(body.chunks));
     else {
       connection.send(this, this.head, null);
@@ -211,32 +214,6 @@ const ATTEMPT = Symbol('attempt');
 /** The client hung up before the answer was complete: stop bothering the backend. @this {any} */
 function onClientClose() {
   if (!this.writableFinished) this[ATTEMPT].abort();
-}
-
-// What node:http's client sent for a request without a body, kept so that backends see the same
-// bytes as before: nothing for the methods that rarely carry one, an empty chunked body for the
-// rest (POST, PATCH…: their head then says "Transfer-Encoding: chunked", see requestHead).
-const NO_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-const EMPTY = Buffer.alloc(0);
-const CHUNKED_EMPTY = Buffer.from('0\r\n\r\n');
-const CHUNKED_HEAD_END = 'Transfer-Encoding: chunked\r\n\r\n';
-
-/**
- * The request line and header section, as one string (RFC 9112 §3, §5). The header values come
- * from node:http's parser of the client's request (which refuses CR, LF and NUL in them) or from
- * the proxy itself, so none can end a line early.
- * @param {string} method @param {string} target @param {[string, string][]} headers
- */
-export function requestHead(method, target, headers) {
-  let head = `${method} ${target} HTTP/1.1\r\n`;
-  let length = false;
-  for (const [name, value] of headers) {
-    head += `${name}: ${value}\r\n`;
-    if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
-  }
-  head += 'Connection: keep-alive\r\n';
-  if (!length && !NO_BODY.has(method)) head += 'Transfer-Encoding: chunked\r\n';
-  return `${head}\r\n`;
 }
 
 /**
