@@ -3,10 +3,14 @@
 // and what each broken answer becomes. The backends here are raw TCP servers that send exactly
 // the bytes of each case, in the pieces a case needs.
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Backend } from '../../src/servers/reverse-proxy/balancer.mjs';
 import { ChunkedDecoder, MalformedResponse, parseHead } from '../../src/servers/reverse-proxy/response-reader.mjs';
+import { HeldBody } from '../../src/servers/reverse-proxy/request-body.mjs';
 import { requestHead } from '../../src/servers/reverse-proxy/request-head.mjs';
 import { mayRetry, sendToBackend, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
 
@@ -225,6 +229,46 @@ describe('sendToBackend over kept-alive connections', () => {
     const error = await send(app, 'POST').catch((e) => e);
     expect(error).toMatchObject({ kind: 'connect', stale: true, broken: true });
     expect(mayRetry({ method: 'POST' }, error)).toBe(false);
+  });
+
+  it('sends a body held in a file whole, after its head, and reuses the connection afterwards', async () => {
+    const body = new HeldBody();
+    const dir = mkdtempSync(join(tmpdir(), 'gt-upstream-'));
+    await body.toFile(dir, Buffer.alloc(200_000, 'x'));
+    await body.closeFile();
+    body.size = 200_000;
+    // A backend that reads each request's head and then its whole body, and says how much came.
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      let bytes = '';
+      socket.on('data', (data) => {
+        bytes += data.toString('latin1');
+        const end = bytes.indexOf('\r\n\r\n');
+        const length = Number(/Content-Length: (\d+)/.exec(bytes.slice(0, end))?.[1] ?? 0);
+        if (end === -1 || bytes.length < end + 4 + length) return;
+        socket.write(ok(length ? String(bytes.length - end - 4) : 'none'));
+        bytes = '';
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const app = new Backend('app-1', `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const response = await sendToBackend({
+      req: { method: 'POST', url: '/upload' },
+      res: clientResponse() as never,
+      backend: app,
+      headers: [['Content-Length', '200000']],
+      timeoutMs: 2000,
+      body,
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('200000');
+    body.discard();
+    rmSync(dir, { recursive: true, force: true });
+    expect(await send(app)).toMatchObject({ body: 'none' });
+    expect(connections).toBe(1);
   });
 
   it('gives up with a timeout when no head comes in time', async () => {

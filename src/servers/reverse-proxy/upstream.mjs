@@ -127,7 +127,11 @@ class Attempt {
     else {
       connection.send(this, this.head, null);
       const stream = body.stream();
+      // A connection dropped halfway (timeout, client gone) stops the file, or it stays open.
+      const stop = () => stream.destroy();
+      connection.socket.once('close', stop);
       stream.on('end', () => {
+        connection.socket.off('close', stop);
         if (connection.exchange === this) connection.requestSent = true;
       });
       stream.on('error', (error) => connection.exchange === this && connection.fail(error));
