@@ -88,6 +88,13 @@ async function showApp(options: TuiOptions, progress: Progress, check: () => Pro
   createRequire(import.meta.url)('node:assert');
   performance.now();
   setFlagsFromString('--no-turbofan');
+  // yoga's WebAssembly is compiled by Liftoff, V8's baseline compiler for it, as Ink loads, and a
+  // function is compiled again by TurboFan on another thread once it has run through V8's tiering
+  // budget (1.8 million, roughly bytes executed): the first frames' layouts spent it, and those
+  // compiles ran beside them, 25–35 ms of CPU on two cores. Ten times the budget keeps them for
+  // layout code that stays hot (read as yoga is instantiated, below). 40 interleaved runs (chrt -f
+  // 1, load 10–12): CPU of all threads at the first key's answer −35 ms, the main thread −2.
+  setFlagsFromString('--wasm-tiering-budget=18000000');
   const { startApp } = await import('../ui/start.js');
   // Ink draws from where the cursor is: put it back at the top of the first frame, in one
   // synchronized update with Ink's own frame so the switch does not flicker.
