@@ -145,7 +145,7 @@ function clientResponse() {
   return Object.assign(new EventEmitter(), { destroyed: false, writableFinished: false });
 }
 
-async function send(app: Backend, method = 'GET', timeoutMs = 2000) {
+async function send(app: Backend, method = 'GET', timeoutMs = 10_000) {
   const response = await sendToBackend({
     req: { method, url: '/x' },
     res: clientResponse() as never,
@@ -206,6 +206,7 @@ describe('sendToBackend over kept-alive connections', () => {
     const error = await send(app).catch((e) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error.message).toMatch(/app-1 sent a malformed response: the status line "HTTP\/1.1 OK 200"/);
+    expect(error.malformed).toBe(true);
     expect(mayRetry({ method: 'GET' }, error)).toBe(false);
   });
 
@@ -259,7 +260,7 @@ describe('sendToBackend over kept-alive connections', () => {
       res: clientResponse() as never,
       backend: app,
       headers: [['Content-Length', '200000']],
-      timeoutMs: 2000,
+      timeoutMs: 10_000,
       body,
     });
     const chunks: Buffer[] = [];

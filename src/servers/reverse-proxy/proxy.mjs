@@ -241,6 +241,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheable, body
       if (!error.stale && settings.healthChecks) health.reportFailure(backend, error.message);
       fields.error = error.message;
       if (mayRetry(req, error)) continue;
+      if (error.malformed) return own(req, res, fields, 502, error.message); // "app-1 sent a malformed response: …"
       return own(req, res, fields, 502, `the backend ${backend.name} could not be reached: ${error.message}`);
     }
 

@@ -46,6 +46,8 @@ export class UpstreamError extends Error {
     this.stale = false;
     /** The connection broke (reset, refused…): the backend may be down. */
     this.broken = false;
+    /** The backend answered, but not in HTTP this proxy can pass on (response-reader.mjs). */
+    this.malformed = false;
   }
 }
 
@@ -187,6 +189,7 @@ class Attempt {
       { sent: !NOT_SENT.has(code) },
     );
     failure.stale = error.stale === true;
+    failure.malformed = malformed;
     failure.broken = failure.stale || BROKEN.has(code);
     this.settle(failure);
   }
