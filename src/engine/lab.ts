@@ -11,7 +11,6 @@ import { LabChild, PortTakenError } from './child.js';
 import { cutWholeJourneys } from './journey.js';
 import { checkContext, solveContext } from './check-context.js';
 import { runCheck, type StepOutcome } from './checks.js';
-import { sharePairs } from './shared-pairs.js';
 import { claimRecord, removeRecord, removeRecordSync } from './control.js';
 import { LabControl } from './lab-control.js';
 import { cleanLeftovers, runDirPrefix } from './leftovers.js';
@@ -472,12 +471,6 @@ export class Lab implements LabHandle {
       (event.server !== undefined || event.seq !== undefined || event.time !== undefined || 'number' in event)
     )
       line = undefined;
-    // Pairs seen in earlier events are shared with them (shared-pairs.ts): less to copy.
-    const fields = raw as Record<string, unknown>;
-    if (fields.headers !== undefined) sharePairs(fields.headers);
-    if (fields.responseHeaders !== undefined) sharePairs(fields.responseHeaders);
-    if (fields.added !== undefined) sharePairs(fields.added);
-    if (fields.changed !== undefined) sharePairs(fields.changed);
     event.server = server;
     event.seq = ++this.seq;
     event.time = Date.now();
