@@ -82,7 +82,9 @@ async function handle(req, res) {
       return answerError(res, 413, `The body is ${contentLength} bytes; this front takes at most ${maxBody}.`);
     }
     body = contentLength > 0 ? req : null;
+    if (body) invite(req, res);
   } else if (req.headers['transfer-encoding']) {
+    invite(req, res);
     body = await readWhole(req);
     if (req.socket.destroyed) return; // the client is gone: nobody to answer
     if (body === null) {
@@ -93,6 +95,15 @@ async function handle(req, res) {
   }
   const params = cgiParams(req, { script, serverPort: port, hasBody: body !== null, contentLength });
   await passRequest({ req, res, pool, requestId: takeRequestId(), params, body, timeoutMs, log: console.log, fields });
+}
+
+// A client that sends `Expect: 100-continue` (curl does, for a body over 1 MiB) waits for
+// "100 Continue" before it sends the body (RFC 9110 §10.1.1). node:http would say it to every such
+// request at once; the front says it only once the body is one it takes, so a body over the limit
+// is refused before it leaves the client.
+const expectingContinue = new WeakSet();
+function invite(req, res) {
+  if (expectingContinue.delete(req)) res.writeContinue();
 }
 
 // A body over maxBody is answered 413 and the connection closed, as nginx does: the rest of it is
@@ -142,13 +153,18 @@ function showRecords(res) {
 }
 
 const server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 30000 });
-server.on('request', (req, res) =>
+/** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+const onRequest = (req, res) =>
   handle(req, res).catch((error) => {
     console.error(`front error: ${error.stack ?? error}`);
     if (!res.headersSent) answerError(res, 500, 'The front failed on this request (a bug in the lab).');
     else res.destroy();
-  }),
-);
+  });
+server.on('request', onRequest);
+server.on('checkContinue', (req, res) => {
+  expectingContinue.add(req);
+  onRequest(req, res);
+});
 server.on(
   'clientError',
   (/** @type {NodeJS.ErrnoException} */ error, /** @type {import('node:net').Socket} */ socket) => {
