@@ -210,10 +210,13 @@ describe('a client that never stops sending', () => {
     expectCut(await uploadThenRead(port(lab, 'fastcgi'), forever(chunked('/cgi-bin/run-handler.py', 0))));
   }, 30_000);
 
+  it('is cut by the forward proxy', async () => {
+    const lab = await oneServer('forward-proxy', 'proxy', {});
+    expectCut(await uploadThenRead(port(lab, 'proxy'), forever(announced('http://blocked.test/upload', 0))));
+  }, 30_000);
+
   // The CGI server keeps the connection after its 413, and node:http reads the rest of the body
   // and drops it, until the keep-alive timeout (5 s, plus node's own second) ends the connection.
-  // (The forward proxy's 403 and 407 keep it too, but there node:http reads a body announced
-  // with Content-Length on until the request deadline, a minute: bounded, and no worker waits.)
   it('is cut by the CGI server', async () => {
     const lab = await oneServer('cgi', 'cgi', {});
     const result = await uploadThenRead(port(lab, 'cgi'), {

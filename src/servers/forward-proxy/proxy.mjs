@@ -24,6 +24,7 @@ import http from 'node:http';
 import { writeInsideSync } from '../lib/safe-path.mjs';
 import { headerValue, pairs } from '../lib/headers.mjs';
 import { labHttpOptions, labServer, unparsableStatus } from '../lib/lab-server.mjs';
+import { lingerOnClose } from '../lib/linger.mjs';
 import { ResponseCache, storable, usable } from './cache.mjs';
 import { connectHandler, writeRawResponse } from './tunnel.mjs';
 import {
@@ -290,8 +291,21 @@ function proxyPage(res, status, code, lines) {
   res.setHeader('Via', `1.1 ${VIA}`);
   res.setHeader('X-Proxy-Error', code);
   res.setHeader('Cache-Control', 'no-store');
+  // Said before the request's body came (a 403 or a 407 to an upload): the proxy will not read
+  // on until the end of a body nobody wants, so this answer ends the connection, the lingering
+  // way (lib/linger.mjs): the client still sending gets to read it instead of a reset.
+  if (bodyStillComing(res.req)) {
+    res.setHeader('Connection', 'close');
+    lingerOnClose(res.req);
+  }
   res.writeHead(status);
   res.end(body);
+}
+
+/** @param {http.IncomingMessage} req */
+function bodyStillComing(req) {
+  const length = Number(req.headers['content-length'] ?? 0);
+  return !req.complete && (req.headers['transfer-encoding'] !== undefined || length > 0);
 }
 
 /** Copy [[name, value], ...] onto a response, keeping repeated fields (Set-Cookie) as a list. */
