@@ -132,10 +132,14 @@ class Attempt {
       // A connection dropped halfway (timeout, client gone) stops the file, or it stays open.
       const stop = () => stream.destroy();
       connection.socket.once('close', stop);
-      stream.on('end', () => {
-        connection.socket.off('close', stop);
-        if (connection.exchange === this) connection.requestSent = true;
+      // Sent once its last byte is handed to the socket (the file's 'end' may come later than
+      // the backend's answer: the read that finds the end of the file is one more trip).
+      let left = body.size;
+      stream.on('data', (chunk) => {
+        left -= chunk.length;
+        if (left === 0 && connection.exchange === this) connection.requestSent = true;
       });
+      stream.on('end', () => connection.socket.off('close', stop));
       stream.on('error', (error) => connection.exchange === this && connection.fail(error));
       stream.pipe(connection.socket, { end: false });
     }
