@@ -40,6 +40,17 @@ describe('parseHead: where the body ends', () => {
     expect(head('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: Close').keepAlive).toBe(false);
     expect(head('HTTP/1.0 200 OK\r\nContent-Length: 0').keepAlive).toBe(false);
     expect(head('HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive').keepAlive).toBe(true);
+    // HTTP/1.0 knows no Transfer-Encoding: after such a body the connection closes (RFC 9112 §6.1).
+    expect(head('HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive').keepAlive).toBe(false);
+  });
+
+  it('passes on a value with tabs, spaces and bytes above 0x7f (obs-text)', () => {
+    expect(head('HTTP/1.1 200 OK\r\nX-A: a\tb c\xe9\r\nContent-Length: 0').rawHeaders).toEqual([
+      'X-A',
+      'a\tb c\xe9',
+      'Content-Length',
+      '0',
+    ]);
   });
 
   it.each([
@@ -51,6 +62,13 @@ describe('parseHead: where the body ends', () => {
     ['Transfer-Encoding and Content-Length', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5'],
     ['two different lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6'],
     ['a length that is not a number', 'HTTP/1.1 200 OK\r\nContent-Length: -1'],
+    ['an empty Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: '],
+    [
+      'an empty Transfer-Encoding beside a Content-Length',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\nContent-Length: 5',
+    ],
+    ['a control character in a value (node:http would refuse to pass it on)', 'HTTP/1.1 200 OK\r\nX-A: a\x01b'],
+    ['DEL in a value', 'HTTP/1.1 200 OK\r\nX-A: a\x7fb'],
   ])('refuses %s', (_case, text) => {
     expect(() => head(text)).toThrow(MalformedResponse);
   });
@@ -219,6 +237,20 @@ describe('sendToBackend over kept-alive connections', () => {
     expect(await send(app)).toMatchObject({ body: 'fine' });
     expect(await send(app)).toMatchObject({ status: 200, body: 'fine' });
     expect(state.connections).toBe(2);
+  });
+
+  it('tries the GET again on a new connection, not on another idle one the backend may have closed too', async () => {
+    // Two connections served once each; then the backend closes every connection that has served.
+    const served = new WeakSet<Socket>();
+    const { state, app } = await backend((socket) => {
+      if (served.has(socket)) return void socket.destroy();
+      served.add(socket);
+      socket.write(ok('fine'));
+    });
+    await Promise.all([send(app), send(app)]);
+    expect(state.connections).toBe(2);
+    expect(await send(app)).toMatchObject({ status: 200, body: 'fine' });
+    expect(state.connections).toBe(3);
   });
 
   it('calls a POST on such a connection stale, and leaves it unretried (it may have been applied)', async () => {

@@ -22,7 +22,9 @@ export const LINGER_BYTES = 8 * 1024 * 1024;
 /**
  * The answer to `req` is given before its body was read: from now on the rest of the body is read
  * and dropped (up to `bytes`; past that the connection is cut), and if the answer closes the
- * connection, it closes the lingering way. Call it before ending the response.
+ * connection, it closes the lingering way. Call it before ending the response. Only that close
+ * is bounded in time: an answer that keeps the connection reads the body on at the client's pace
+ * (every caller here answers with `Connection: close`).
  * @param {import('node:http').IncomingMessage} req
  * @param {{ ms?: number, bytes?: number }} [limits]
  */

@@ -7,11 +7,13 @@
 //              and neither side said "Connection: close"
 //
 // A connection goes back only when the backend may safely get another request on it: the whole
-// response has been read (response-reader.mjs says where it ends), nothing extra came after it,
-// the whole request went out. Anything else, and it is closed. Idle connections are closed after
-// IDLE_MS: sooner than any lab backend closes them itself (5 s and more), so the proxy never writes
-// into a connection the backend is just closing, and an idle connection holds a sync WSGI worker
-// (which serves one connection at a time) only briefly.
+// response has been read (response-reader.mjs says where it ends), nothing extra came with its
+// last bytes, the whole request went out. Anything else, and it is closed. Idle connections are
+// closed after IDLE_MS, so that one holds a sync WSGI worker (which serves one connection at a
+// time) only briefly. A backend may still close an idle connection first (its own keep-alive
+// timeout; the lab's WSGI server hands a waiting client the worker after 50 ms): a request
+// written into one just as it closes fails before any answer came, and is tried again on a new
+// connection (`stale`, upstream.mjs).
 import net from 'node:net';
 import { ChunkedDecoder, endOfHead, MalformedResponse, parseHead } from './response-reader.mjs';
 
@@ -101,8 +103,9 @@ export class BackendConnection {
       if (this.exchange !== exchange) return; // the exchange was dropped meanwhile
     }
     if (this.chunks) {
-      const used = this.chunks.feed(bytes, (piece) => exchange.onBody(piece));
-      if (this.chunks.state === 'done') this.finish(used < bytes.length);
+      const chunks = this.chunks;
+      const used = chunks.feed(bytes, (piece) => exchange.onBody(piece));
+      if (chunks.state === 'done' && this.exchange === exchange) this.finish(used < bytes.length);
     } else if (this.left === -1) {
       if (bytes.length > 0) exchange.onBody(bytes); // until the backend closes
     } else {
@@ -198,7 +201,9 @@ function onData(chunk) {
   try {
     connection.read(chunk);
   } catch (error) {
-    if (!(error instanceof MalformedResponse)) throw error;
+    // A malformed answer is the backend's; anything else is a bug here, said in the log. Either
+    // way only this exchange fails (502): no backend's bytes may take the proxy down.
+    if (!(error instanceof MalformedResponse)) console.error(`reading ${connection.backend.name}'s answer:`, error);
     connection.fail(error);
   }
 }

@@ -37,8 +37,7 @@ export class Balancer {
     if (this.strategy === 'round-robin') return this.nextUp(exclude);
     const candidates = this.backends.filter((backend) => backend.state === 'up' && !exclude.has(backend));
     if (candidates.length === 0) return undefined;
-    if (this.strategy === 'least-conn') return this.leastConnections(candidates);
-    return this.roundRobin(candidates);
+    return this.leastConnections(candidates); // least-conn
   }
 
   /** Round robin without building a candidate list (every request asks): the first backend from

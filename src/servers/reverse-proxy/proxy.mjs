@@ -268,7 +268,12 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheable, body
         });
       }
     }
-    return sendResponse(req, res, { status: response.statusCode ?? 502, pairs, body: reply, fields });
+    try {
+      return sendResponse(req, res, { status: response.statusCode ?? 502, pairs, body: reply, fields });
+    } catch (error) {
+      response.destroy(); // unread, it would hold its connection (and the backend) for good
+      throw error;
+    }
   }
 }
 
@@ -375,6 +380,8 @@ function run(req, res, proto) {
 function crashed(res, error) {
   console.error(`proxy error: ${error.stack ?? error}`);
   if (!res.headersSent) {
+    // (Not with the headers set so far: a backend's Content-Length would not fit this body.)
+    for (const name of res.getHeaderNames()) if (name !== 'x-request-id') res.removeHeader(name);
     res.statusCode = 500;
     res.end('the proxy failed on this request\n');
   } else res.destroy();

@@ -9,7 +9,8 @@
 //
 // Both Transfer-Encoding and Content-Length, or two different lengths, could be read two ways,
 // and a proxy that reads one way while the next hop reads another lets an attacker hide a second
-// message in the first ("response splitting"): such a response is refused (502), not guessed at.
+// message in the first (smuggling, RFC 9112 §11.2): such a response is refused (502), not guessed
+// at.
 // An interim 1xx answer (100 Continue, 103 Early Hints) is skipped: the final one follows it.
 
 /** A response head larger than this is refused (node:http's default limit too). */
@@ -19,8 +20,9 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 // after the code is accepted, as node's parser does.
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9][0-9])(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 // field-line = field-name ":" OWS field-value OWS (RFC 9112 §5): a token, no space before the
-// colon, no CR, LF or NUL in the value, no obsolete line folding (a line starting with a space).
-const FIELD_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[\t ]*([^\0\r\n]*?)[\t ]*$/;
+// colon, a value of visible characters, spaces and tabs (field-vchar, RFC 9110 §5.5: no control
+// character), no obsolete line folding (a line starting with a space).
+const FIELD_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[\t ]*([\t\x20-\x7e\x80-\xff]*?)[\t ]*$/;
 const DIGITS = /^[0-9]+$/;
 const CRLF = Buffer.from('\r\n');
 const END_OF_HEAD = Buffer.from('\r\n\r\n');
@@ -47,8 +49,10 @@ export function parseHead(text, method) {
   const status = STATUS_LINE.exec(lines[0]);
   if (!status) throw new MalformedResponse(`the status line ${JSON.stringify(lines[0].slice(0, 80))} is not HTTP/1.x`);
   const rawHeaders = [];
-  let length = '';
-  let transferEncoding = '';
+  // Each field as it came (several lines joined by commas), undefined when absent: an empty
+  // Content-Length is there, and invalid, not missing.
+  let length;
+  let transferEncoding;
   let connection = '';
   for (let i = 1; i < lines.length; i++) {
     const field = FIELD_LINE.exec(lines[i]);
@@ -56,9 +60,9 @@ export function parseHead(text, method) {
     const [, name, value] = field;
     rawHeaders.push(name, value);
     const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
-    if (lower === 'content-length') length = length ? `${length},${value}` : value;
+    if (lower === 'content-length') length = length === undefined ? value : `${length},${value}`;
     else if (lower === 'transfer-encoding')
-      transferEncoding = transferEncoding ? `${transferEncoding},${value}` : value;
+      transferEncoding = transferEncoding === undefined ? value : `${transferEncoding},${value}`;
     else if (lower === 'connection') connection = connection ? `${connection},${value}` : value;
   }
   const statusCode = Number(status[2]);
@@ -68,11 +72,13 @@ export function parseHead(text, method) {
   let bodyLength = -1;
   let chunked = false;
   if (method === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304) bodyLength = 0;
-  else if (transferEncoding) {
-    if (length) throw new MalformedResponse('it has both Transfer-Encoding and Content-Length');
+  else if (transferEncoding !== undefined) {
+    if (length !== undefined) throw new MalformedResponse('it has both Transfer-Encoding and Content-Length');
     chunked = transferEncoding.toLowerCase().split(',').at(-1)?.trim() === 'chunked';
-    if (!chunked) keepAlive = false; // a body that ends when the connection does
-  } else if (length) {
+    // Not chunked: a body that ends when the connection does. From HTTP/1.0, whose framing knows
+    // no Transfer-Encoding, the connection closes after it either way (§6.1).
+    if (!chunked || httpVersion === '1.0') keepAlive = false;
+  } else if (length !== undefined) {
     const values = length.split(',').map((one) => one.trim());
     if (!values.every((one) => DIGITS.test(one) && one === values[0]))
       throw new MalformedResponse(`its Content-Length ${JSON.stringify(length)} is not one number`);

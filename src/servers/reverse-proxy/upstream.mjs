@@ -18,7 +18,7 @@
 // kept open between requests (backend-connection.mjs, response-reader.mjs): the request head is one
 // string, the response is read from the bytes as they come. (WebSocket upgrades go through
 // node:http, websocket.mjs.)
-import { connectionTo } from './backend-connection.mjs';
+import { BackendConnection, connectionTo } from './backend-connection.mjs';
 import { BackendResponse } from './backend-response.mjs';
 import { emptyBody, requestHead } from './request-head.mjs';
 import { MalformedResponse } from './response-reader.mjs';
@@ -119,9 +119,10 @@ class Attempt {
     this.retriedStale = false;
   }
 
-  /** Write the request on a connection to the backend (an idle one if there is one). */
+  /** Write the request on a connection to the backend: an idle one if there is one, but a new
+   * one for a second try after a stale one (the backend may have closed all its idle ones). */
   send() {
-    const connection = connectionTo(this.backend);
+    const connection = this.retriedStale ? new BackendConnection(this.backend) : connectionTo(this.backend);
     this.connection = connection;
     const body = this.body;
     if (!body || body.size === 0) connection.send(this, this.head, emptyBody(this.head));
@@ -172,7 +173,9 @@ class Attempt {
     // Mid-body: the relay cuts the client off. (A moment later: when the body broke in the same
     // packet as the head, the proxy has not yet had the turn to start relaying.)
     const response = this.response;
-    if (response) return void setImmediate(() => response.destroy(error));
+    // (Nobody may be reading it: then it ends without an error, which no one would catch.)
+    if (response)
+      return void setImmediate(() => response.destroy(response.listenerCount('error') > 0 ? error : undefined));
     waiting.delete(this);
     if (this.res.destroyed) return this.settle(new UpstreamError('client-gone', 'the client hung up'));
     // A keep-alive connection the backend had just closed says nothing about the backend: a
