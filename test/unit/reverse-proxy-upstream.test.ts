@@ -102,6 +102,7 @@ describe('ChunkedDecoder', () => {
     ['a size that is not hexadecimal', 'zz\r\n'],
     ['a chunk longer than its size', '2\r\nhello\r\n'],
     ['a bare LF', '2\nhi\r\n'],
+    ['trailer fields without end', `0\r\n${'X-T: 1234567890\r\n'.repeat(2000)}`],
   ])('refuses %s', (_case, text) => {
     expect(() => new ChunkedDecoder().feed(Buffer.from(text), () => {})).toThrow(MalformedResponse);
   });
@@ -251,6 +252,25 @@ describe('sendToBackend over kept-alive connections', () => {
     expect(state.connections).toBe(2);
     expect(await send(app)).toMatchObject({ status: 200, body: 'fine' });
     expect(state.connections).toBe(3);
+  });
+
+  it('cuts off a body that stops coming (the wait between two pieces has a deadline)', async () => {
+    const { app } = await backend((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
+    const response = await sendToBackend({
+      req: { method: 'GET', url: '/x' },
+      res: clientResponse() as never,
+      backend: app,
+      headers: [['Host', 'test']],
+      timeoutMs: 10_000,
+      bodyIdleMs: 300,
+    });
+    const chunks: Buffer[] = [];
+    const error = await (async () => {
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+    })().catch((e) => e);
+    expect(Buffer.concat(chunks).toString()).toBe('abc');
+    expect(error?.message).toMatch(/app-1 sent nothing more of its body for 0.3 s/);
+    expect(response.complete).toBeFalsy();
   });
 
   it('calls a POST on such a connection stale, and leaves it unretried (it may have been applied)', async () => {

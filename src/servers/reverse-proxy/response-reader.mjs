@@ -119,6 +119,8 @@ export class ChunkedDecoder {
     this.left = 0;
     /** The part of a size or trailer line that arrived so far. */
     this.line = '';
+    /** The trailer fields' bytes so far: as many as a head may have (MAX_HEAD_BYTES). */
+    this.trailerBytes = 0;
   }
 
   /**
@@ -162,7 +164,10 @@ export class ChunkedDecoder {
         if (line !== '') throw new MalformedResponse('a chunk is longer than its size said');
         this.state = 'size';
       } else if (this.state === 'size') this.sizeLine(line);
-      else if (line === '') this.state = 'done'; // the blank line after the trailer fields
+      else if (line === '')
+        this.state = 'done'; // the blank line after the trailer fields
+      else if ((this.trailerBytes += line.length + 2) > MAX_HEAD_BYTES)
+        throw new MalformedResponse(`its trailer fields are larger than ${MAX_HEAD_BYTES} bytes`);
     }
     return at;
   }

@@ -20,6 +20,7 @@
 // node:http, websocket.mjs.)
 import { BackendConnection, connectionTo } from './backend-connection.mjs';
 import { BackendResponse } from './backend-response.mjs';
+import { BODY_IDLE_MS, unwatchBody, watchBody } from './body-deadline.mjs';
 import { emptyBody, requestHead } from './request-head.mjs';
 import { MalformedResponse } from './response-reader.mjs';
 
@@ -99,7 +100,7 @@ function sweep() {
  * lives in fields, and the listener below is shared by all requests (it finds its attempt through
  * the client's response), so a request costs no closures, only this object. */
 class Attempt {
-  constructor(method, backend, timeoutMs, res, resolve, reject) {
+  constructor(method, backend, timeoutMs, res, resolve, reject, bodyIdleMs = BODY_IDLE_MS) {
     this.method = method;
     this.backend = backend;
     this.timeoutMs = timeoutMs;
@@ -117,6 +118,9 @@ class Attempt {
     this.response = null;
     this.settled = false;
     this.retriedStale = false;
+    /** The longest wait for the next piece of the body, and when the last one came (body-deadline.mjs). */
+    this.bodyIdleMs = bodyIdleMs;
+    this.lastRead = 0;
   }
 
   /** Write the request on a connection to the backend: an idle one if there is one, but a new
@@ -151,17 +155,20 @@ class Attempt {
     waiting.delete(this);
     this.settled = true;
     this.response = new BackendResponse(head, this);
+    if (head.bodyLength !== 0) watchBody(this);
     this.resolve(this.response);
   }
 
   /** A piece of the body: to the response stream; when its buffer is full, pause the backend. */
   onBody(piece) {
+    this.lastRead = performance.now();
     if (!this.response?.push(piece)) this.connection?.socket.pause();
   }
 
   /** The body is complete (the connection is back in the idle list, or closed). */
   onEnd() {
     this.connection = null;
+    unwatchBody(this);
     if (!this.response) return;
     this.response.complete = true;
     this.response.push(null);
@@ -170,6 +177,7 @@ class Attempt {
   /** The connection broke, or the backend's answer was not HTTP. */
   onFail(error) {
     this.connection = null;
+    unwatchBody(this);
     // Mid-body: the relay cuts the client off. (A moment later: when the body broke in the same
     // packet as the head, the proxy has not yet had the turn to start relaying.)
     const response = this.response;
@@ -217,6 +225,7 @@ class Attempt {
 
   /** Nobody wants the rest: the client went away. */
   abort() {
+    unwatchBody(this);
     this.connection?.drop();
     this.connection = null;
     if (this.response && !this.response.complete) this.response.destroy();
@@ -233,15 +242,15 @@ function onClientClose() {
 /**
  * Send `req` to `backend` with `headers` and the held `body`; resolves with the backend's response
  * (body unread).
- * @param {{ req, backend, headers: [string, string][], timeoutMs: number,
+ * @param {{ req, backend, headers: [string, string][], timeoutMs: number, bodyIdleMs?: number,
  *           body?: import('./request-body.mjs').HeldBody,
  *           res: import('node:http').ServerResponse }} options
  *           `res` is the client's response: if it closes early, the backend request is dropped
  * @returns {Promise<BackendResponse>}
  */
-export function sendToBackend({ req, res, backend, headers, timeoutMs, body }) {
+export function sendToBackend({ req, res, backend, headers, timeoutMs, body, bodyIdleMs }) {
   return new Promise((resolve, reject) => {
-    const attempt = new Attempt(req.method, backend, timeoutMs, res, resolve, reject);
+    const attempt = new Attempt(req.method, backend, timeoutMs, res, resolve, reject, bodyIdleMs);
     attempt.head = requestHead(req.method, req.url, headers);
     attempt.body = body;
     res[ATTEMPT] = attempt; // a retry overwrites it: the client's response follows the latest attempt
