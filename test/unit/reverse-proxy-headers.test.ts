@@ -14,7 +14,7 @@ import {
 } from '../../src/servers/reverse-proxy/forwarding.mjs';
 import { lowerCaseFields } from '../../src/servers/reverse-proxy/respond.mjs';
 import { headerChanges } from '../../src/servers/reverse-proxy/trace.mjs';
-import { mayRetry, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
+import { mayRetry, UpstreamError } from '../../src/servers/reverse-proxy/retry-rules.mjs';
 
 /** Just enough of an IncomingMessage for the header rules. */
 function request(raw: string[], remoteAddress = '127.0.0.1'): IncomingMessage {

@@ -12,7 +12,8 @@ import { Backend } from '../../src/servers/reverse-proxy/balancer.mjs';
 import { ChunkedDecoder, MalformedResponse, parseHead } from '../../src/servers/reverse-proxy/response-reader.mjs';
 import { HeldBody } from '../../src/servers/reverse-proxy/request-body.mjs';
 import { requestHead } from '../../src/servers/reverse-proxy/request-head.mjs';
-import { mayRetry, sendToBackend, UpstreamError } from '../../src/servers/reverse-proxy/upstream.mjs';
+import { mayRetry, UpstreamError } from '../../src/servers/reverse-proxy/retry-rules.mjs';
+import { sendToBackend } from '../../src/servers/reverse-proxy/upstream.mjs';
 
 describe('parseHead: where the body ends', () => {
   const head = (text: string, method = 'GET') => parseHead(text, method);

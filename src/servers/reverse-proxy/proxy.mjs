@@ -48,7 +48,8 @@ import { serveStatic } from './serve-static.mjs';
 import { loadCertificate } from './tls.mjs';
 import { holdBody } from './request-body.mjs';
 import { traceClosed, traceRequest } from './trace.mjs';
-import { hasBody, mayRetry, sendToBackend } from './upstream.mjs';
+import { mayRetry } from './retry-rules.mjs';
+import { hasBody, sendToBackend } from './upstream.mjs';
 import { relayUpgrade } from './websocket.mjs';
 
 /** @type {import('../lib/lab-server.mjs').LabServer<import('./events.js').ReverseProxyEvent>} */

@@ -11,6 +11,8 @@
 //   the answer is not HTTP (response-reader.mjs)     → 502, not retried
 //   a kept-alive connection the backend had closed   → the same backend again on a fresh
 //     just as the request went out ("stale")          connection, if the method is idempotent
+//   the body stopped coming for 60 s                 → the client is cut off (body-deadline.mjs)
+// (Whether a failure may go to another backend: retry-rules.mjs.)
 //
 // A request body reaches this module already complete (request-body.mjs holds it at the proxy),
 // so every attempt sends the same bytes, with a Content-Length. Response bodies are not held: the
@@ -23,51 +25,11 @@ import { BackendResponse } from './backend-response.mjs';
 import { BODY_IDLE_MS, unwatchBody, watchBody } from './body-deadline.mjs';
 import { emptyBody, requestHead } from './request-head.mjs';
 import { MalformedResponse } from './response-reader.mjs';
-
-/** Methods that mean the same thing when sent twice (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/** Errors of the connect phase: the backend never received a byte of the request. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
-
-/** Errors where the connection broke after the request may have gone out. */
-const BROKEN = new Set(['ECONNRESET', 'EPIPE']);
-
-export class UpstreamError extends Error {
-  /**
-   * @param {'connect' | 'timeout' | 'client-gone'} kind
-   * @param {string} message
-   * @param {{ sent?: boolean }} [options]  sent: the request may have reached the backend
-   */
-  constructor(kind, message, { sent = true } = {}) {
-    super(message);
-    this.kind = kind;
-    this.sent = sent;
-    /** A keep-alive socket the backend had already closed. */
-    this.stale = false;
-    /** The connection broke (reset, refused…): the backend may be down. */
-    this.broken = false;
-    /** The backend answered, but not in HTTP this proxy can pass on (response-reader.mjs). */
-    this.malformed = false;
-  }
-}
+import { BROKEN, IDEMPOTENT, NOT_SENT, UpstreamError } from './retry-rules.mjs';
 
 /** Whether the request has a body to send (Content-Length above 0, or chunked). */
 export function hasBody(req) {
   return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-}
-
-/**
- * Whether a failed attempt may be repeated on another backend. A request that was never sent
- * can go anywhere: nothing reached the backend, so this is its first trip, not a repeat (RFC
- * 9110 §9.2.2 forbids a proxy only to *retry* a non-idempotent request); one whose connection
- * broke after it may have been sent, only when its method is idempotent. (A backend
- * that answered with something that is not HTTP is not asked twice.) (nginx: proxy_next_upstream error, and its
- * non_idempotent flag for a POST that was already sent.)
- */
-export function mayRetry(req, error) {
-  if (error.kind !== 'connect') return false;
-  return !error.sent || (error.broken === true && IDEMPOTENT.has(req.method));
 }
 
 /**
