@@ -12,7 +12,7 @@ import {
   requestHeadersForBackend,
   responseHeadersForClient,
 } from '../../src/servers/reverse-proxy/forwarding.mjs';
-import { lowerCaseFields } from '../../src/servers/reverse-proxy/respond.mjs';
+import { compressionFields } from '../../src/servers/reverse-proxy/respond.mjs';
 import { headerChanges } from '../../src/servers/reverse-proxy/trace.mjs';
 import { mayRetry, UpstreamError } from '../../src/servers/reverse-proxy/retry-rules.mjs';
 
@@ -251,7 +251,7 @@ describe('isCompressible', () => {
     expect(weakenEtag('W/"x"')).toBe('W/"x"');
   });
   it('reads a Vary sent on two lines as one list, so adding Accept-Encoding keeps Origin (RFC 9110 §5.3)', () => {
-    const lower = lowerCaseFields([
+    const lower = compressionFields([
       ['vary', 'Origin'],
       ['Content-Type', 'application/json'],
       ['vary', 'Accept-Encoding'],

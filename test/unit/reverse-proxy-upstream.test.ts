@@ -165,14 +165,20 @@ function clientResponse() {
   return Object.assign(new EventEmitter(), { destroyed: false, writableFinished: false });
 }
 
-async function send(app: Backend, method = 'GET', timeoutMs = 10_000) {
-  const response = await sendToBackend({
+/** The backend's response to one request, its body unread. */
+function ask(app: Backend, { method = 'GET', timeoutMs = 10_000, bodyIdleMs = undefined as number | undefined } = {}) {
+  return sendToBackend({
     req: { method, url: '/x' },
     res: clientResponse() as never,
     backend: app,
     headers: [['Host', 'test']],
     timeoutMs,
+    bodyIdleMs,
   });
+}
+
+async function send(app: Backend, method = 'GET', timeoutMs = 10_000) {
+  const response = await ask(app, { method, timeoutMs });
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
   return { status: response.statusCode, body: Buffer.concat(chunks).toString(), complete: response.complete };
@@ -257,14 +263,7 @@ describe('sendToBackend over kept-alive connections', () => {
 
   it('cuts off a body that stops coming (the wait between two pieces has a deadline)', async () => {
     const { app } = await backend((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
-    const response = await sendToBackend({
-      req: { method: 'GET', url: '/x' },
-      res: clientResponse() as never,
-      backend: app,
-      headers: [['Host', 'test']],
-      timeoutMs: 10_000,
-      bodyIdleMs: 300,
-    });
+    const response = await ask(app, { bodyIdleMs: 300 });
     const chunks: Buffer[] = [];
     const error = await (async () => {
       for await (const chunk of response) chunks.push(chunk as Buffer);

@@ -30,12 +30,7 @@ export const LINGER_BYTES = 8 * 1024 * 1024;
  */
 export function lingerOnClose(req, { ms = LINGER_MS, bytes = LINGER_BYTES } = {}) {
   const socket = req.socket;
-  let dropped = 0;
-  req.on('data', (chunk) => {
-    dropped += chunk.length;
-    if (dropped > bytes) socket.destroy();
-  });
-  req.resume();
+  dropBody(req, bytes);
   const destroySoon = socket.destroySoon;
   socket.destroySoon = () => {
     // The whole body came: nothing is on its way, a plain close loses nothing.
@@ -47,4 +42,19 @@ export function lingerOnClose(req, { ms = LINGER_MS, bytes = LINGER_BYTES } = {}
     // The client closed its side too: it has stopped sending, and read (or dropped) the answer.
     socket.once('end', () => socket.destroy());
   };
+}
+
+/**
+ * Read and drop the rest of `req`'s body, up to `maxBytes`; past that the connection is cut:
+ * nobody gets to make a lab server read 10 GB.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {number} maxBytes
+ */
+export function dropBody(req, maxBytes) {
+  let dropped = 0;
+  req.on('data', (chunk) => {
+    dropped += chunk.length;
+    if (dropped > maxBytes) req.socket.destroy();
+  });
+  req.resume();
 }

@@ -5,6 +5,8 @@
 // announces nothing, so the proxy counts the bytes as it holds them (request-body.mjs) and refuses
 // once the count goes over the limit. Either way no backend receives any of a body it would refuse.
 
+import { dropBody } from '../lib/linger.mjs';
+
 /** True when the request says, in Content-Length, that its body is larger than `limit` bytes. */
 export function declaredTooLarge(headers, limit) {
   const declared = headers['content-length'];
@@ -29,9 +31,5 @@ export class BodyTooLargeError extends Error {
  * connection is cut: nobody gets to make the proxy read 10 GB.
  */
 export function discardBody(req, maxBytes) {
-  let dropped = 0;
-  req.on('data', (chunk) => {
-    dropped += chunk.length;
-    if (dropped > maxBytes) req.socket.destroy();
-  });
+  dropBody(req, maxBytes);
 }

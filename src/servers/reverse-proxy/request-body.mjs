@@ -45,7 +45,9 @@ export function holdBody(req, { limit, dir, memoryLimit = MEMORY_LIMIT, discardL
       held.size += chunk.length;
       if (held.size > limit) {
         req.off('data', onData);
-        dropTheRest(req, discardLimit);
+        // The 413 closes the connection: the lingering way (lib/linger.mjs), so that a client
+        // still sending is not reset before it could read the answer; the rest is read and dropped.
+        lingerOnClose(/** @type {import('node:http').IncomingMessage} */ (req), { bytes: discardLimit });
         fail(new BodyTooLargeError(limit));
         return;
       }
@@ -123,11 +125,4 @@ export class HeldBody {
       .catch(() => {})
       .finally(() => rm(path, { force: true }).catch(() => {}));
   }
-}
-
-/** Read and drop the rest of an upload, up to `maxBytes`; past that, cut the connection. The 413
- * closes the connection: it does so the lingering way (lib/linger.mjs), so that a client still
- * sending is not reset before it could read the answer. */
-function dropTheRest(req, maxBytes) {
-  lingerOnClose(req, { bytes: maxBytes });
 }

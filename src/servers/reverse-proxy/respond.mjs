@@ -122,29 +122,14 @@ function bodyBroke(res, fields, error) {
   res.destroy();
 }
 
-/** Header pairs as an object keyed by lower-case name (the last value wins), for quick checks. */
 /**
- * The fields by lower-case name. A field sent on several lines (two `Vary` lines: one from a CORS
- * layer, one from a compression layer) is one comma-separated list (RFC 9110 §5.3): keeping only
- * the last line would drop `Vary: Origin` when Accept-Encoding is added.
+ * The five fields compression looks at, by lower-case name, read in one pass without an object of
+ * every field (this runs for every response). A field sent on several lines (two `Vary` lines: one
+ * from a CORS layer, one from a compression layer) is one comma-separated list (RFC 9110 §5.3):
+ * keeping only the last line would drop `Vary: Origin` when Accept-Encoding is added.
  * @param {[string, string][]} pairs
  */
-export function lowerCaseFields(pairs) {
-  /** @type {Record<string, string>} */
-  const lower = {};
-  for (const [name, value] of pairs) {
-    const key = name.toLowerCase();
-    lower[key] = lower[key] === undefined ? value : `${lower[key]}, ${value}`;
-  }
-  return lower;
-}
-
-/**
- * The five fields compression looks at (lowerCaseFields' values for them), read in one pass
- * without an object of every field: this runs for every response.
- * @param {[string, string][]} pairs
- */
-function compressionFields(pairs) {
+export function compressionFields(pairs) {
   /** @type {Record<'content-encoding' | 'cache-control' | 'content-type' | 'content-length' | 'vary', string | undefined>} */
   const lower = {
     'content-encoding': undefined,
