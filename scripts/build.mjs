@@ -2,6 +2,7 @@
 // lesson.ts compiled to lesson.js beside its markdown and starter files, and the lab server
 // programs copied as they are (learners open them, so they stay readable source).
 import { build } from 'esbuild';
+import { frameCells } from './frame-cells.mjs';
 import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -119,7 +120,7 @@ const common = {
 await build({
   ...common,
   entryPoints: { cli: join(root, 'src/cli.ts') },
-  plugins: [yogaWithoutFetch, segmenterOnDemand],
+  plugins: [yogaWithoutFetch, segmenterOnDemand, frameCells],
   outdir: dist,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

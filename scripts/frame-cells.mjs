@@ -1,0 +1,82 @@
+// An esbuild plugin for the bundle (scripts/build.mjs): Ink's frames turned into text with less
+// work per cell, the same text out.
+//
+// Every frame Ink draws goes through its Output.get (ink/build/output.js): a grid of cells, one
+// object per column and row (100 × 30 = 3000 of them), the frame's text written into it character by
+// character, then each row joined back into a string by ansi-tokenize's styledCharsToString, which
+// asks diffAnsiCodes what changed between a cell's colours and the previous cell's: three Sets, two
+// filters and two arrays for every cell, though almost every cell has the colours of the one before
+// it. That was most of each frame's drawing time in the first frames, code running for the first
+// time (measured in the README, issue 14's fifth round). So:
+// - a cell whose colours are the previous cell's (the same array, or the same codes in the same
+//   order) adds no codes: diffAnsiCodes of equal styles is empty, so the answer is the same;
+// - the characters of a run of one colour share that run's array of codes (ansi-tokenize never
+//   changes an array of codes once made: each new code makes a new one), so the check above is
+//   mostly `===`;
+// - the grid's blank cells are one frozen cell, not 3000 new objects a frame (Output.get only ever
+//   replaces cells, never changes one).
+// A release of either package that words these differently is left as it is, and the build says
+// so: the frames are then as Ink draws them, only slower.
+
+import { readFile } from 'node:fs/promises';
+
+const STYLED_CHARS = /@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/;
+const OUTPUT = /ink[\\/]build[\\/]output\.js$/;
+
+const COPY_CODES = 'styles: [...codes],';
+const DIFF_EACH = 'ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';
+const RESET_AT_END = 'if (i === chars.length - 1) {';
+const SAME_STYLES = `
+function sameStyles(a, b) {
+    if (a === b) return true;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+        if (a[i].code !== b[i].code || a[i].endCode !== b[i].endCode) return false;
+    }
+    return true;
+}
+`;
+
+const BLANK_CELL = `row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });`;
+const SHARED_BLANK = `
+const blankCell = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
+`;
+
+/** Replaces each [from, to] in `source`, each found exactly once; undefined when one is not. */
+function replaceAll(source, pairs) {
+  let out = source;
+  for (const [from, to] of pairs) {
+    if (out.split(from).length !== 2) return undefined;
+    out = out.replace(from, () => to);
+  }
+  return out;
+}
+
+export const frameCells = {
+  name: 'frame-cells',
+  setup(build) {
+    build.onLoad({ filter: STYLED_CHARS }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = replaceAll(source, [
+        [COPY_CODES, 'styles: codes,'],
+        [DIFF_EACH, `if (!sameStyles(chars[i - 1].styles, char.styles)) ${DIFF_EACH}`],
+        [RESET_AT_END, 'if (i === chars.length - 1 && char.styles.length > 0) {'],
+      ]);
+      if (!contents)
+        return { contents: source, warnings: [{ text: `${args.path}: changed; cells compared as it does` }] };
+      return { contents: `${contents}${SAME_STYLES}` };
+    });
+    build.onLoad({ filter: OUTPUT }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = replaceAll(source, [[BLANK_CELL, 'row.push(blankCell);']]);
+      if (!contents)
+        return { contents: source, warnings: [{ text: `${args.path}: changed; blank cells made as it does` }] };
+      return { contents: `${contents}${SHARED_BLANK}` };
+    });
+  },
+};
