@@ -14,11 +14,19 @@
 //   changes an array of codes once made: each new code makes a new one), so the check above is
 //   mostly `===`;
 // - the grid's blank cells are one frozen cell, not 3000 new objects a frame (Output.get only ever
-//   replaces cells, never changes one).
+//   replaces cells, never changes one);
+// - a line made of one-column characters that stand alone (the table string-width-fast.mjs
+//   answers from) and SGR colour codes is cut into cells directly: its codes go through
+//   ansi-tokenize as before, each character becomes the cell tokenize and styledCharsFromTokens
+//   make of it (one code unit, not full width, the codes before it), without a grapheme
+//   segmenter, a token and a copied object per character. Any other line goes through
+//   ansi-tokenize as before.
 // A release of either package that words these differently is left as it is, and the build says
 // so: the frames are then as Ink draws them, only slower.
 
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const STYLED_CHARS = /@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/;
 const OUTPUT = /ink[\\/]build[\\/]output\.js$/;
@@ -43,8 +51,35 @@ const BLANK_CELL = `row.push({
                     fullWidth: false,
                     styles: [],
                 });`;
+const TOKENIZE_LINE = 'cached = styledCharsFromTokens(tokenize(line));';
 const SHARED_BLANK = `
 const blankCell = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
+`;
+// An SGR sequence as ansi-tokenize's parseSGRSequence reads one: ESC [, digits and semicolons, m.
+const NARROW_CELLS = `
+const sgrAt = /\\x1b\\[[0-9;]*m/y;
+function narrowStyledChars(line) {
+    const cells = [];
+    let codes = [];
+    for (let i = 0; i < line.length;) {
+        const code = line.charCodeAt(i);
+        if (code === 0x1b) {
+            sgrAt.lastIndex = i;
+            const sgr = sgrAt.exec(line);
+            if (!sgr) return undefined;
+            for (const token of tokenize(sgr[0])) codes = reduceAnsiCodesIncremental(codes, [token]);
+            i = sgrAt.lastIndex;
+        } else if (isNarrow(code)) {
+            cells.push({ type: 'char', value: line[i], fullWidth: false, styles: codes });
+            i++;
+        } else return undefined;
+    }
+    return cells;
+}
+`;
+const NARROW_TABLE = JSON.stringify(join(dirname(fileURLToPath(import.meta.url)), 'narrow-table.mjs'));
+const NARROW_IMPORTS = `import { reduceAnsiCodesIncremental } from '@alcalzone/ansi-tokenize';
+import { isNarrow } from ${NARROW_TABLE};
 `;
 
 /** Replaces each [from, to] in `source`, each found exactly once; undefined when one is not. */
@@ -73,10 +108,12 @@ export const frameCells = {
     });
     build.onLoad({ filter: OUTPUT }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const contents = replaceAll(source, [[BLANK_CELL, 'row.push(blankCell);']]);
-      if (!contents)
-        return { contents: source, warnings: [{ text: `${args.path}: changed; blank cells made as it does` }] };
-      return { contents: `${contents}${SHARED_BLANK}` };
+      const contents = replaceAll(source, [
+        [BLANK_CELL, 'row.push(blankCell);'],
+        [TOKENIZE_LINE, 'cached = narrowStyledChars(line) ?? styledCharsFromTokens(tokenize(line));'],
+      ]);
+      if (!contents) return { contents: source, warnings: [{ text: `${args.path}: changed; cells made as it does` }] };
+      return { contents: `${NARROW_IMPORTS}${contents}${SHARED_BLANK}${NARROW_CELLS}`, resolveDir: dirname(args.path) };
     });
   },
 };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { frameCells } from '../../scripts/frame-cells.mjs';
+import { NARROW } from '../../scripts/narrow-table.mjs';
 import { seeded } from '../fuzz/random.js';
 
 interface OutputClass {
@@ -81,7 +82,30 @@ const CODES = [
   '2;4;36',
   '22;39',
 ];
-const WORDS = ['lesson', ' ', '  ', 'a', 'proxy → origin', '✓', '◐', '漢字', '·', '─│', 'é', 'x\u0301', '👍'];
+// Words cut into cells directly (one-column characters) and ones that go through ansi-tokenize
+// (wide, combining, emoji, a tab, a link, an escape that is not a colour, a lone ESC).
+const WORDS = [
+  'lesson',
+  ' ',
+  '  ',
+  'a',
+  'proxy → origin',
+  '✓',
+  '◐',
+  '·',
+  '─│',
+  'é',
+  'Ω',
+  '€',
+  '漢字',
+  'x\u0301',
+  '👍',
+  '\t',
+  '\x1b]8;;https://example.org\x07link\x1b]8;;\x07',
+  '\x1b[2K',
+  '\x1b',
+  '\x1b[3',
+];
 
 function text(random: ReturnType<typeof seeded>): string {
   const lines: string[] = [];
@@ -113,6 +137,19 @@ describe('frames drawn by the bundle', () => {
         plain.styledCharsToString(plain.styledCharsFromTokens(plain.tokenize(line))),
       );
     }
+  });
+
+  it('cuts every one-column character into the same cell', () => {
+    let line = '';
+    for (const [first, last] of NARROW as [number, number][]) {
+      for (let code = first; code <= last; code++) line += String.fromCharCode(code);
+    }
+    const cells = (b: Bundle) => {
+      const output = new b.Output({ width: line.length, height: 1 });
+      output.write(0, 0, `\x1b[1;31m${line}\x1b[39m`, { transformers: [] });
+      return output.get();
+    };
+    expect(cells(fast)).toEqual(cells(plain));
   });
 
   it('draws the same frames', () => {
