@@ -24,10 +24,13 @@
 // On a machine shared with other work, req/s follows the CPU every process of a side spends per
 // request (proxy, backends, and the tutor reading the events), so those are printed as well; the
 // proxy's own CPU time per request is the figure to judge a change of the proxy by.
-// --bare adds three lines: small Node proxies, round robin over the same backends, with no
+// --bare adds four lines: small Node proxies, round robin over the same backends, with no
 // features and no events, one on node:http's client (http.request + pipe), one on undici's Pools,
 // one on a minimal keep-alive client over node:net (the design of the lab proxy's own client,
-// upstream.mjs): what plain proxying costs here.
+// upstream.mjs), all three behind node:http's server, and that node:net client behind a minimal
+// server over node:net too (no node:http at all): what plain proxying costs here, and what
+// node:http's server side costs of it. The proxies' system time (the kernel's share: system calls
+// and the loopback TCP they drive) is printed beside their CPU time.
 import { execFile, spawn } from 'node:child_process';
 import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
@@ -165,9 +168,14 @@ async function startNginx(backendPorts) {
 /** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 function cpuUs(pid) {
+  return userUs(pid) + systemUs(pid);
+}
+/** The user-space part of it, and the kernel's (system calls, and the loopback TCP they drive). */
+const userUs = (pid) => statField(pid, 11) * TICK_US;
+const systemUs = (pid) => statField(pid, 12) * TICK_US;
+function statField(pid, index) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[index]);
   } catch {
     return Number.NaN;
   }
@@ -195,6 +203,7 @@ function childrenOf(pid) {
  */
 async function measure(url, watch = {}) {
   const before = Object.fromEntries(Object.entries(watch).map(([k, pids]) => [k, pids.map(cpuUs)]));
+  const systemBefore = (watch.proxy ?? []).map(systemUs);
   const { stdout: out } = await promisify(execFile)(
     wrk,
     ['-t1', `-c${values.connections}`, `-d${values.duration}s`, '--latency', url],
@@ -211,6 +220,10 @@ async function measure(url, watch = {}) {
     const used = pids.map((pid, i) => cpuUs(pid) - before[k][i]).reduce((a, b) => a + b, 0);
     cpu[k] = used / requests;
   }
+  // The proxy's system time: the kernel's share of its CPU (the same system calls on either design).
+  if (watch.proxy)
+    cpu.proxySystem =
+      watch.proxy.map((pid, i) => systemUs(pid) - systemBefore[i]).reduce((a, b) => a + b, 0) / requests;
   return { rps, p99, cpu };
 }
 
@@ -312,6 +325,80 @@ const server = http.createServer((req, res) => {
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');
 `,
+  'node:net both sides': `import net from 'node:net';
+// The node:net client above behind a minimal HTTP/1.1 server over node:net (no node:http at all):
+// the request head parsed from bytes, the answer's head and body written in one call. GET without
+// a body only, one request at a time per connection (enough for wrk on /whoami).
+const backends = process.env.BACKEND_URLS.split(' ').map((url) => ({ url: new URL(url), idle: [] }));
+let next = 0;
+const HOP = /^(connection|keep-alive|transfer-encoding)$/i;
+function take(backend) {
+  const socket = backend.idle.pop();
+  if (socket) return socket;
+  const fresh = net.connect(Number(backend.url.port), backend.url.hostname);
+  fresh.setNoDelay(true);
+  fresh.on('data', onData);
+  fresh.on('error', () => fresh.destroy());
+  fresh.on('close', () => { const client = fresh.client; if (client) client.destroy(); const i = backend.idle.indexOf(fresh); if (i >= 0) backend.idle.splice(i, 1); });
+  fresh.backend = backend;
+  return fresh;
+}
+function onData(chunk) {
+  const client = this.client;
+  if (!client) return this.destroy();
+  let data = this.buffer ? Buffer.concat([this.buffer, chunk]) : chunk;
+  let out = '';
+  if (this.left === undefined) {
+    const end = data.indexOf('\\r\\n\\r\\n');
+    if (end === -1) { this.buffer = data; return; }
+    const lines = data.latin1Slice(0, end).split('\\r\\n');
+    out = lines[0] + '\\r\\n';
+    let length = -1;
+    for (let i = 1; i < lines.length; i++) {
+      const colon = lines[i].indexOf(':');
+      const name = lines[i].slice(0, colon);
+      const value = lines[i].slice(colon + 1).trim();
+      if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(value);
+      if (!HOP.test(name)) out += name + ': ' + value + '\\r\\n';
+    }
+    out += 'Connection: keep-alive\\r\\n\\r\\n';
+    this.left = length;
+    data = data.subarray(end + 4);
+    this.buffer = null;
+  }
+  this.left -= data.length;
+  if (out !== '') {
+    if (data.length > 0) { client.cork(); client.write(out, 'latin1'); client.write(data); client.uncork(); }
+    else client.write(out, 'latin1');
+  } else if (data.length > 0) client.write(data);
+  if (this.left <= 0) { this.client = null; this.left = undefined; this.backend.idle.push(this); client.busy = false; }
+}
+function onRequest(chunk) {
+  const data = this.buffer ? Buffer.concat([this.buffer, chunk]) : chunk;
+  const end = data.indexOf('\\r\\n\\r\\n');
+  if (end === -1) { this.buffer = data; return; }
+  this.buffer = null;
+  const lines = data.latin1Slice(0, end).split('\\r\\n');
+  const [method, target] = lines[0].split(' ');
+  let head = method + ' ' + target + ' HTTP/1.1\\r\\n';
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    const name = lines[i].slice(0, colon);
+    if (!HOP.test(name)) head += name + ': ' + lines[i].slice(colon + 1).trim() + '\\r\\n';
+  }
+  const backend = backends[next++ % backends.length];
+  const socket = take(backend);
+  socket.client = this;
+  this.busy = true;
+  socket.write(head + 'Connection: keep-alive\\r\\n\\r\\n', 'latin1');
+}
+const server = net.createServer((client) => {
+  client.setNoDelay(true);
+  client.on('data', onRequest);
+  client.on('error', () => client.destroy());
+});
+server.listen(Number(process.env.PORT), '127.0.0.1');
+`,
 };
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
@@ -362,6 +449,7 @@ const summary = (list) => ({
   rps: median(list.map((r) => r.rps)),
   p99: median(list.map((r) => r.p99)),
   proxyCpu: median(list.map((r) => r.cpu.proxy)),
+  proxySystem: median(list.map((r) => r.cpu.proxySystem)),
   backendCpu: median(list.map((r) => r.cpu.backends)),
   tutorCpu: median(list.map((r) => r.cpu.tutor)),
 });
@@ -378,7 +466,7 @@ console.log(
   `  backend alone (wrk straight to app-1): ${Math.round(direct.rps)} req/s, ${us(direct.cpu.backend)} CPU per request`,
 );
 console.log(
-  `  CPU per request (user+sys): lab proxy ${us(labSum.proxyCpu)}, nginx worker ${us(nginxSum.proxyCpu)}; backends behind lab ${us(labSum.backendCpu)}, behind nginx ${us(nginxSum.backendCpu)}; the tutor reading the events ${us(labSum.tutorCpu)} (lab) and ${us(nginxSum.tutorCpu)} (nginx: the backends' events only)`,
+  `  CPU per request (user+sys): lab proxy ${us(labSum.proxyCpu)} (system ${us(labSum.proxySystem)}), nginx worker ${us(nginxSum.proxyCpu)} (system ${us(nginxSum.proxySystem)}); backends behind lab ${us(labSum.backendCpu)}, behind nginx ${us(nginxSum.backendCpu)}; the tutor reading the events ${us(labSum.tutorCpu)} (lab) and ${us(nginxSum.tutorCpu)} (nginx: the backends' events only)`,
 );
 console.log(
   `reverse-proxy rps: lab ${Math.round(labSum.rps)} nginx ${Math.round(nginxSum.rps)} ratio ${fmt(labSum.rps / nginxSum.rps)}`,
@@ -389,7 +477,7 @@ console.log(
 for (const bare of bares) {
   const sum = summary(bare.results);
   console.log(
-    `reverse-proxy bare ${bare.name} proxy (round robin, nothing else): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request (backends behind it ${us(sum.backendCpu)})`,
+    `reverse-proxy bare ${bare.name} proxy (round robin, nothing else): rps ${Math.round(sum.rps)} ratio ${fmt(sum.rps / nginxSum.rps)}, p99 ${fmt(sum.p99)}ms, CPU ${us(sum.proxyCpu)} per request (system ${us(sum.proxySystem)}; backends behind it ${us(sum.backendCpu)})`,
   );
 }
 // Stop the lab first and wait for it (it reports its servers stopping on the pipe we drain).

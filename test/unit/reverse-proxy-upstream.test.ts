@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BackendResponse, WholeResponse } from '../../src/servers/reverse-proxy/backend-response.mjs';
 import { Backend } from '../../src/servers/reverse-proxy/balancer.mjs';
 import { ChunkedDecoder, MalformedResponse, parseHead } from '../../src/servers/reverse-proxy/response-reader.mjs';
 import { HeldBody } from '../../src/servers/reverse-proxy/request-body.mjs';
@@ -177,11 +178,18 @@ function ask(app: Backend, { method = 'GET', timeoutMs = 10_000, bodyIdleMs = un
   });
 }
 
-async function send(app: Backend, method = 'GET', timeoutMs = 10_000) {
-  const response = await ask(app, { method, timeoutMs });
+/** A response's whole body: the one that came with its head, or its stream read to the end. */
+async function bodyOf(response: Awaited<ReturnType<typeof ask>>) {
+  if (response instanceof WholeResponse) return response.whole;
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
-  return { status: response.statusCode, body: Buffer.concat(chunks).toString(), complete: response.complete };
+  return Buffer.concat(chunks);
+}
+
+async function send(app: Backend, method = 'GET', timeoutMs = 10_000) {
+  const response = await ask(app, { method, timeoutMs });
+  const body = await bodyOf(response);
+  return { status: response.statusCode, body: body.toString(), complete: response.complete };
 }
 
 const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
@@ -196,6 +204,37 @@ describe('sendToBackend over kept-alive connections', () => {
     expect(await send(app)).toEqual({ status: 200, body: 'abc', complete: true });
     expect(await send(app)).toEqual({ status: 200, body: 'abc', complete: true });
     expect(state.connections).toBe(1);
+  });
+
+  it('hands over a body that came whole with its head as one Buffer, and reuses the connection', async () => {
+    const { state, app } = await backend((socket) => socket.write(ok('hello', 'X-Served-By: app-1\r\n')));
+    const response = await ask(app);
+    expect(response).toBeInstanceOf(WholeResponse);
+    expect(response).toMatchObject({ statusCode: 200, complete: true });
+    expect(response.headers['x-served-by']).toBe('app-1');
+    expect((await bodyOf(response)).toString()).toBe('hello');
+    expect(await send(app)).toEqual({ status: 200, body: 'hello', complete: true });
+    expect(state.connections).toBe(1);
+  });
+
+  it('streams a body that comes after its head, and one sent in pieces', async () => {
+    const { state, app } = await backend((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc');
+      setTimeout(() => socket.write('def'), 5);
+    });
+    const response = await ask(app);
+    expect(response).toBeInstanceOf(BackendResponse);
+    expect((await bodyOf(response)).toString()).toBe('abcdef');
+    expect(response.complete).toBe(true);
+    expect(await send(app)).toEqual({ status: 200, body: 'abcdef', complete: true });
+    expect(state.connections).toBe(1);
+  });
+
+  it('does not reuse a connection whose whole answer came with bytes after it', async () => {
+    const { state, app } = await backend((socket) => socket.write(`${ok('one')}HTTP/1.1 200 OK\r\n`));
+    expect(await send(app)).toEqual({ status: 200, body: 'one', complete: true });
+    expect(await send(app)).toEqual({ status: 200, body: 'one', complete: true });
+    expect(state.connections).toBe(2);
   });
 
   it('reads no body after HEAD, 204 or 304 and goes on using the connection', async () => {
@@ -264,6 +303,7 @@ describe('sendToBackend over kept-alive connections', () => {
   it('cuts off a body that stops coming (the wait between two pieces has a deadline)', async () => {
     const { app } = await backend((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
     const response = await ask(app, { bodyIdleMs: 300 });
+    if (!(response instanceof BackendResponse)) throw new Error('a body still to come is a stream');
     const chunks: Buffer[] = [];
     const error = await (async () => {
       for await (const chunk of response) chunks.push(chunk as Buffer);
@@ -315,9 +355,7 @@ describe('sendToBackend over kept-alive connections', () => {
       timeoutMs: 10_000,
       body,
     });
-    const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
-    expect(Buffer.concat(chunks).toString()).toBe('200000');
+    expect((await bodyOf(response)).toString()).toBe('200000');
     body.discard();
     rmSync(dir, { recursive: true, force: true });
     expect(await send(app)).toMatchObject({ body: 'none' });

@@ -22,7 +22,7 @@ export const IDLE_MS = 2000;
 /**
  * What a connection tells the request it carries (upstream.mjs's Attempt).
  * @typedef {{ method: string,
- *   onHead(head: import('./response-reader.mjs').ResponseHead): void,
+ *   onHead(head: import('./response-reader.mjs').ResponseHead, whole?: Buffer): void,
  *   onBody(piece: Buffer): void, onEnd(): void, onFail(error: Error): void }} Exchange
  */
 
@@ -99,6 +99,14 @@ export class BackendConnection {
       this.head = head;
       this.left = head.chunked ? -1 : head.bodyLength;
       this.chunks = head.chunked ? new ChunkedDecoder() : null;
+      if (this.left >= 0 && bytes.length >= this.left) {
+        // The whole body came with the head (most answers): handed over with it, in one piece.
+        const length = this.left;
+        this.left = 0;
+        exchange.onHead(head, bytes.subarray(0, length));
+        if (this.exchange === exchange) this.finish(bytes.length > length);
+        return;
+      }
       exchange.onHead(head);
       if (this.exchange !== exchange) return; // the exchange was dropped meanwhile
     }

@@ -2,6 +2,10 @@
 // readable stream (what node:http's IncomingMessage offers, and all that the proxy uses of it).
 // The body flows with backpressure: when the client reads slowly and the stream's buffer is full,
 // the backend connection is paused, and resumed when the client has caught up.
+//
+// Most answers are small, and their whole body arrives in the same read as the head. Such a
+// response is a WholeResponse: the same fields, and the body as one Buffer (`whole`), passed on
+// in one write. A stream for it would cost a request more than the rest of relaying it (issue 14).
 import { Readable } from 'node:stream';
 
 /** Fields of which node:http keeps only the first copy in `headers` (a second one is an error of
@@ -27,6 +31,51 @@ const FIRST_ONLY = new Set([
   'user-agent',
 ]);
 
+/**
+ * The fields by lower-case name, as node:http's `headers`. Set-Cookie is a list: its values
+ * cannot be joined.
+ * @param {string[]} rawHeaders
+ */
+function byLowerCaseName(rawHeaders) {
+  /** @type {Record<string, any>} */
+  const byName = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    const value = rawHeaders[i + 1];
+    const seen = byName[name];
+    if (name === 'set-cookie') (byName[name] ??= []).push(value);
+    else if (seen === undefined) byName[name] = value;
+    else if (!FIRST_ONLY.has(name)) byName[name] = `${seen}, ${value}`;
+  }
+  return byName;
+}
+
+/** A response whose whole body came with its head: the connection is back in the idle list
+ * already, and nothing is left to read. */
+export class WholeResponse {
+  /**
+   * @param {import('./response-reader.mjs').ResponseHead} head
+   * @param {Buffer} body
+   */
+  constructor(head, body) {
+    this.statusCode = head.statusCode;
+    this.statusMessage = head.statusMessage;
+    this.httpVersion = head.httpVersion;
+    this.rawHeaders = head.rawHeaders;
+    this.complete = true;
+    /** The body, all of it. */
+    this.whole = body;
+    /** @type {Record<string, string | string[]> | null} */
+    this.byName = null;
+  }
+
+  /** As BackendResponse's. */
+  get headers() {
+    this.byName ??= byLowerCaseName(this.rawHeaders);
+    return this.byName;
+  }
+}
+
 export class BackendResponse extends Readable {
   /**
    * @param {import('./response-reader.mjs').ResponseHead} head
@@ -42,26 +91,17 @@ export class BackendResponse extends Readable {
     /** Whether the whole body arrived (the cache stores only complete ones). */
     this.complete = false;
     this.owner = owner;
+    /** Always null here: the body is this stream (see WholeResponse). @type {null} */
+    this.whole = null;
     /** @type {Record<string, string | string[]> | null} */
     this.byName = null;
   }
 
   /** The fields by lower-case name, as node:http's `headers` (made on first use: most responses
-   * are relayed without anyone asking). Set-Cookie is a list: its values cannot be joined. */
+   * are relayed without anyone asking). */
   get headers() {
-    if (this.byName) return this.byName;
-    /** @type {Record<string, any>} */
-    const byName = {};
-    for (let i = 0; i < this.rawHeaders.length; i += 2) {
-      const name = this.rawHeaders[i].toLowerCase();
-      const value = this.rawHeaders[i + 1];
-      const seen = byName[name];
-      if (name === 'set-cookie') (byName[name] ??= []).push(value);
-      else if (seen === undefined) byName[name] = value;
-      else if (!FIRST_ONLY.has(name)) byName[name] = `${seen}, ${value}`;
-    }
-    this.byName = byName;
-    return byName;
+    this.byName ??= byLowerCaseName(this.rawHeaders);
+    return this.byName;
   }
 
   /** The consumer wants more: let the backend connection flow again. */

@@ -3,8 +3,20 @@
 import { Transform } from 'node:stream';
 import { withoutHeader } from '../lib/headers.mjs';
 
-/** A stream that passes `source` through and stores the bytes in `cache` at the end. */
+/** A stream that passes `source` through and stores the bytes in `cache` at the end. A body that
+ * came whole (`source.whole`, backend-response.mjs) is stored at once, and given back as it is. */
 export function recordInto(source, cache, key, requestHeaders, { status, headers, pairs }) {
+  if (source.whole) {
+    if (source.whole.length <= cache.maxEntryBytes)
+      // (A copy: the piece may be part of a larger buffer the socket read into.)
+      cache.store(key, requestHeaders, {
+        status,
+        headers,
+        pairs: withoutHeader(pairs, 'x-cache'),
+        body: Buffer.from(source.whole),
+      });
+    return source.whole;
+  }
   const chunks = [];
   let size = 0;
   const recorder = new Transform({

@@ -31,6 +31,7 @@ import { pairs as headerPairs } from '../lib/headers.mjs';
 import { labHttpOptions, labServer, requestUrl, unparsableStatus } from '../lib/lab-server.mjs';
 import { Backend, Balancer } from './balancer.mjs';
 import { recordInto } from './cache-recorder.mjs';
+import { WholeResponse } from './backend-response.mjs';
 import { BodyTooLargeError, declaredTooLarge, discardBody } from './body-limit.mjs';
 import { ResponseCache, requestWantsFresh, storeLifetime } from './cache.mjs';
 import {
@@ -246,12 +247,21 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheable, body
       return own(req, res, fields, 502, `the backend ${backend.name} could not be reached: ${error.message}`);
     }
 
-    response[BACKEND] = backend;
-    response.on('close', backendDone);
+    // The body to pass on: the response stream, or the body that came whole with its head (the
+    // backend is done with this request then).
+    /** @type {import('node:stream').Readable | Buffer} */
+    let reply;
+    if (response instanceof WholeResponse) {
+      reply = response.whole;
+      backend.active--;
+    } else {
+      reply = response;
+      response[BACKEND] = backend;
+      response.on('close', backendDone);
+    }
     backend.served++;
     trace.relayed = true;
     const pairs = responseHeadersForClient(response.rawHeaders, { httpVersion: response.httpVersion });
-    let reply = response;
     if (cacheable) {
       pairs.push(['X-Cache', fields.cache]);
       // (Most answers say nothing about caching: then response.headers, an object node builds on
@@ -261,7 +271,8 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheable, body
         mentionsCaching(response.rawHeaders) &&
         storeLifetime(req.headers, response.statusCode, response.headers) > 0
       ) {
-        // Keep a copy of the body as it streams past; stored once it has all arrived.
+        // Keep a copy of the body as it streams past; stored once it has all arrived (at once when
+        // it came whole).
         reply = recordInto(response, cache, cacheKey(req), req.headers, {
           status: response.statusCode,
           headers: response.headers,
@@ -272,7 +283,7 @@ async function forwardHeld(req, res, { proto, requestId, fields, cacheable, body
     try {
       return sendResponse(req, res, { status: response.statusCode ?? 502, pairs, body: reply, fields });
     } catch (error) {
-      response.destroy(); // unread, it would hold its connection (and the backend) for good
+      if (!(response instanceof WholeResponse)) response.destroy(); // unread, it would hold its connection (and the backend) for good
       throw error;
     }
   }

@@ -21,7 +21,7 @@
 // string, the response is read from the bytes as they come. (WebSocket upgrades go through
 // node:http, websocket.mjs.)
 import { BackendConnection, connectionTo } from './backend-connection.mjs';
-import { BackendResponse } from './backend-response.mjs';
+import { BackendResponse, WholeResponse } from './backend-response.mjs';
 import { BODY_IDLE_MS, unwatchBody, watchBody } from './body-deadline.mjs';
 import { emptyBody, requestHead } from './request-head.mjs';
 import { MalformedResponse } from './response-reader.mjs';
@@ -112,10 +112,12 @@ class Attempt {
     }
   }
 
-  /** The response head arrived. */
-  onHead(head) {
+  /** The response head arrived, and with it, if `whole` is given, its whole body (the connection
+   * is done with this request: nothing more will come for it). */
+  onHead(head, whole = undefined) {
     waiting.delete(this);
     this.settled = true;
+    if (whole !== undefined) return this.resolve(new WholeResponse(head, whole));
     this.response = new BackendResponse(head, this);
     if (head.bodyLength !== 0) watchBody(this);
     this.resolve(this.response);
@@ -202,13 +204,13 @@ function onClientClose() {
 }
 
 /**
- * Send `req` to `backend` with `headers` and the held `body`; resolves with the backend's response
- * (body unread).
+ * Send `req` to `backend` with `headers` and the held `body`; resolves with the backend's response:
+ * its body unread (a BackendResponse, a stream), or all there (a WholeResponse, `whole`).
  * @param {{ req, backend, headers: [string, string][], timeoutMs: number, bodyIdleMs?: number,
  *           body?: import('./request-body.mjs').HeldBody,
  *           res: import('node:http').ServerResponse }} options
  *           `res` is the client's response: if it closes early, the backend request is dropped
- * @returns {Promise<BackendResponse>}
+ * @returns {Promise<BackendResponse | WholeResponse>}
  */
 export function sendToBackend({ req, res, backend, headers, timeoutMs, body, bodyIdleMs }) {
   return new Promise((resolve, reject) => {
