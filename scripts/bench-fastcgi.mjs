@@ -8,11 +8,15 @@
 // 2. Requests per second of the lab's FastCGI front against nginx's fastcgi_pass, both in front
 //    of the same lab app (2 Python processes), measured with wrk in alternating rounds; medians
 //    and the ratio lab / nginx (target: at least 0.5). nginx runs one worker, the front is one
-//    Node process: core for core.
+//    Node process: core for core. On a shared machine req/s follows the CPU each side spends per
+//    request, so the bench also prints it (user + system time from /proc before and after each
+//    round, per process): the front or nginx's worker, the app's processes behind it, and the
+//    tutor reading the lab's events (`lab --json`, which this script drains unread).
 //
 //   node scripts/bench-fastcgi.mjs [--rounds 3] [--seconds 3] [--connections 8] [--requests 30]
+//                                  [--no-latency]   (only the second number)
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '8' },
     requests: { type: 'string', default: '30' },
+    'no-latency': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -146,7 +151,33 @@ async function startNginx(nginx, appPort) {
   });
   children.push(child);
   await listening(port);
-  return `http://127.0.0.1:${port}`;
+  // nginx forks its worker after it listens: ask for it when measuring.
+  return { url: `http://127.0.0.1:${port}`, workers: () => childrenOf(child.pid) };
+}
+
+/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+function cpuUs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The pids whose parent is `pid` (nginx's worker under its master, the app's workers under its manager). */
+function childrenOf(pid) {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Milliseconds per request, one request at a time (after a few to warm up). */
@@ -163,12 +194,26 @@ async function latency(url) {
   return median(times);
 }
 
-async function wrkRps(wrk, url) {
+/**
+ * One wrk round: requests per second, and the CPU time per request (µs, user + system) of each
+ * group of processes in `watch` ({ front: [pid], app: [pids] }), read from /proc before and after.
+ * Asynchronous on purpose: this script keeps draining the lab's event pipe while wrk runs.
+ * @param {string} wrk @param {string} url @param {Record<string, number[]>} [watch]
+ */
+async function wrkRound(wrk, url, watch = {}) {
+  const before = Object.fromEntries(Object.entries(watch).map(([k, pids]) => [k, pids.map(cpuUs)]));
   const { stdout } = await execFileAsync(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, url]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1];
   if (errors) throw new Error(`${url}: ${errors} non-2xx answers under load`);
-  return rps;
+  if (/Socket errors/.test(stdout)) console.error(`warning: socket errors during the run against ${url}:\n${stdout}`);
+  /** @type {Record<string, number>} */
+  const cpu = {};
+  for (const [k, pids] of Object.entries(watch)) {
+    cpu[k] = pids.map((pid, i) => cpuUs(pid) - before[k][i]).reduce((a, b) => a + b, 0) / requests;
+  }
+  return { rps, cpu };
 }
 
 process.on('uncaughtException', async (error) => {
@@ -180,36 +225,52 @@ const servers = await startLab();
 const frontUrl = `${servers.fastcgi.url}/`;
 const cgiUrl = `${servers.cgi.url}/cgi-bin/run-handler.py`;
 
-const cgiMs = await latency(cgiUrl);
-const fastcgiMs = await latency(frontUrl);
-console.log(
-  `fastcgi latency: CGI ${cgiMs.toFixed(2)} ms, FastCGI ${fastcgiMs.toFixed(2)} ms per request ` +
-    `(median of ${sequential}, same handler), CGI/FastCGI ${(cgiMs / fastcgiMs).toFixed(1)}`,
-);
+if (!values['no-latency']) {
+  const cgiMs = await latency(cgiUrl);
+  const fastcgiMs = await latency(frontUrl);
+  console.log(
+    `fastcgi latency: CGI ${cgiMs.toFixed(2)} ms, FastCGI ${fastcgiMs.toFixed(2)} ms per request ` +
+      `(median of ${sequential}, same handler), CGI/FastCGI ${(cgiMs / fastcgiMs).toFixed(1)}`,
+  );
+}
 
 const wrk = which('wrk');
 const nginx = which('nginx');
 if (!wrk || !nginx) {
   console.log(`fastcgi rps: skipped, needs ${[!wrk && 'wrk', !nginx && 'nginx'].filter(Boolean).join(' and ')}`);
 } else {
-  const nginxUrl = `${await startNginx(nginx, new URL(servers.app.url).port)}/`;
-  await wrkRps(wrk, frontUrl); // warm both up once
-  await wrkRps(wrk, nginxUrl);
+  const nginxSide = await startNginx(nginx, new URL(servers.app.url).port);
+  const nginxUrl = `${nginxSide.url}/`;
+  const loadBefore = loadavg()[0];
+  await wrkRound(wrk, frontUrl); // warm both up once
+  await wrkRound(wrk, nginxUrl);
+  // The app's workers are the manager's children; ask each round (the pool may replace one).
+  const appPids = () => childrenOf(servers.app.pid);
+  const tutor = [labChild.pid];
   const lab = [];
   const reference = [];
   for (let round = 0; round < rounds; round++) {
-    lab.push(await wrkRps(wrk, frontUrl));
-    reference.push(await wrkRps(wrk, nginxUrl));
+    lab.push(await wrkRound(wrk, frontUrl, { web: [servers.fastcgi.pid], app: appPids(), tutor }));
+    reference.push(await wrkRound(wrk, nginxUrl, { web: nginxSide.workers(), app: appPids(), tutor }));
   }
-  const ratio = median(lab) / median(reference);
+  const rps = (list) => median(list.map((r) => r.rps));
+  const cpu = (list, k) => `${Math.round(median(list.map((r) => r.cpu[k])))} µs`;
+  const ratio = rps(lab) / rps(reference);
   console.log(
-    `fastcgi rps: lab front ${median(lab).toFixed(0)}, nginx fastcgi_pass ${median(reference).toFixed(0)}, ` +
+    `fastcgi rps: lab front ${rps(lab).toFixed(0)}, nginx fastcgi_pass ${rps(reference).toFixed(0)}, ` +
       `lab/nginx ${ratio.toFixed(2)} (target ≥ 0.5; wrk ${connections} connections, ${seconds} s × ${rounds} rounds, ` +
       'medians; the same lab app with 2 Python processes behind both)',
   );
+  console.log(
+    `  CPU per request (user+sys, medians): lab front ${cpu(lab, 'web')}, nginx worker ${cpu(reference, 'web')}; ` +
+      `the app's processes behind the front ${cpu(lab, 'app')}, behind nginx ${cpu(reference, 'app')}; ` +
+      `the tutor reading the events ${cpu(lab, 'tutor')} (front) and ${cpu(reference, 'tutor')} (nginx: the app's events only)`,
+  );
   // On a busy machine every process gets a slice of the cores, and the one that does less per
   // request (nginx, in C) wins by more: say how busy it was.
-  console.log(`  (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores during the run)`);
+  console.log(
+    `  (load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores during the run)`,
+  );
 }
 await stopLab();
 process.exit(0);

@@ -27,7 +27,8 @@ export class CgiHeaderReader {
   /** @param {Buffer} chunk @returns {CgiHead | { error: string } | null} */
   push(chunk) {
     if (this.done) return null;
-    this.#buffered = Buffer.concat([this.#buffered, chunk]);
+    // Nearly always the whole header block comes in the first STDOUT record: no copy then.
+    this.#buffered = this.#buffered.length ? Buffer.concat([this.#buffered, chunk]) : chunk;
     const text = this.#buffered.toString('latin1');
     const match = /\r?\n\r?\n/.exec(text);
     if (!match) {

@@ -26,6 +26,7 @@ import {
   TYPE,
   typeName,
 } from './record.mjs';
+import { encodeRequestStart } from './request-bytes.mjs';
 
 /** @typedef {import('./record.mjs').FcgiRecord} FcgiRecord */
 /** Sees every record sent ('out') or received ('in'). @typedef {(record: FcgiRecord, dir: 'out' | 'in') => void} OnRecord */
@@ -157,19 +158,29 @@ export class FcgiConnection {
     if (this.closed) return Promise.reject(new FcgiError('closed', this.closeReason));
     return new Promise((resolve, reject) => {
       this.#current = { requestId, resolve, reject, onStdout, onStderr };
-      // The first records go out together, in one TCP segment where they fit: the app wakes up
+      const whole = body === undefined || body === null || Buffer.isBuffer(body);
+      // The first records go out in one write, in one TCP segment where they fit: the app wakes up
       // once for the whole request instead of once per record.
-      this.socket.cork();
-      process.nextTick(() => this.socket.uncork());
-      this.#send(TYPE.BEGIN_REQUEST, requestId, beginRequestBody(ROLE.RESPONDER, keepConn ? KEEP_CONN : 0));
-      // Pairs are cut into records like any stream; then the empty record says "no more params".
-      this.#sendStream(TYPE.PARAMS, requestId, encodePairs(params));
-      this.#send(TYPE.PARAMS, requestId);
-      if (body === undefined || body === null || Buffer.isBuffer(body)) {
-        if (body?.length) this.#sendStream(TYPE.STDIN, requestId, body);
-        this.#send(TYPE.STDIN, requestId);
-        return;
+      const start = encodeRequestStart(requestId, params, {
+        flags: keepConn ? KEEP_CONN : 0,
+        body: whole ? body : null,
+        endStdin: whole,
+      });
+      if (start) {
+        for (const record of start.records) this.onRecord(record, 'out');
+        this.socket.write(start.bytes);
+      } else {
+        // PARAMS longer than one record (64 KiB of headers): record by record, in one segment.
+        this.socket.cork();
+        this.#send(TYPE.BEGIN_REQUEST, requestId, beginRequestBody(ROLE.RESPONDER, keepConn ? KEEP_CONN : 0));
+        // Pairs are cut into records like any stream; then the empty record says "no more params".
+        this.#sendStream(TYPE.PARAMS, requestId, encodePairs(params));
+        this.#send(TYPE.PARAMS, requestId);
+        if (whole && body?.length) this.#sendStream(TYPE.STDIN, requestId, body);
+        if (whole) this.#send(TYPE.STDIN, requestId);
+        this.socket.uncork();
       }
+      if (whole) return;
       // A stream: each chunk becomes STDIN records; a full socket pauses the sender (backpressure).
       body.on('data', (chunk) => {
         if (this.closed || this.#current?.requestId !== requestId) return;

@@ -231,7 +231,8 @@ export class RecordParser {
         requestId: b.readUInt16BE(2),
         contentLength,
         paddingLength,
-        content: Buffer.from(b.subarray(HEADER_LENGTH, HEADER_LENGTH + contentLength)),
+        // A view into the bytes that arrived, not a copy: nothing writes into them.
+        content: b.subarray(HEADER_LENGTH, HEADER_LENGTH + contentLength),
       });
       this.#buffer = b.subarray(total);
     }

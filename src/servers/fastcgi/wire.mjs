@@ -20,7 +20,8 @@ const PREVIEW = 60;
 /**
  * What a record says, without its raw bytes. `dir` is 'out' (sent by the web server) or 'in'.
  * (Its fields are declared in events.ts, wireRecord.)
- * @param {{ type: number, requestId: number, content: Buffer, contentLength?: number, paddingLength?: number }} record
+ * @param {{ type: number, requestId: number, content: Buffer, contentLength?: number, paddingLength?: number,
+ *           pairs?: [string, string][] }} record  `pairs`: the PARAMS content already read (request-bytes.mjs)
  * @param {'out' | 'in'} dir
  * @returns {WireRecord}
  */
@@ -54,8 +55,7 @@ export function describeRecord(record, dir) {
     case TYPE.PARAMS:
     case TYPE.GET_VALUES:
     case TYPE.GET_VALUES_RESULT: {
-      const { pairs } = decodePairs(content);
-      entry.pairs = pairs;
+      entry.pairs = record.pairs ?? decodePairs(content).pairs;
       break;
     }
     case TYPE.UNKNOWN_TYPE:

@@ -1,0 +1,115 @@
+// The records that open a Responder request, made as one buffer so the web server hands them to
+// the kernel in one write (and the app is woken once for the whole request):
+//
+//   BEGIN_REQUEST id (RESPONDER, flags) │ PARAMS id (the pairs) │ PARAMS id (empty: the end)
+//   │ STDIN id (the body, when it is known already) │ STDIN id (empty: the end)
+//
+// The bytes are exactly those record.mjs's encodeRecord, encodePairs and encodeStream make for
+// the same records, one after the other (a test checks it); only the copies are saved. Each record
+// is also described in `records` (its header fields and a view of its content, no copy), for the
+// wire view, with the PARAMS pairs as the app will read them, so nothing decodes them again.
+import { beginRequestBody, HEADER_LENGTH, MAX_CONTENT, ROLE, TYPE, VERSION } from './record.mjs';
+
+/** @typedef {import('./record.mjs').FcgiRecord & { pairs?: [string, string][] }} SentRecord */
+
+/** Anything outside latin1 (U+0100 and up) loses its high byte on the way: see readBack. */
+const WIDE = /[^\u0000-\u00ff]/;
+
+/**
+ * @param {number} requestId
+ * @param {[string, string][]} params
+ * @param {{ flags: number, body?: Buffer | null, endStdin?: boolean }} options
+ *   body: STDIN content to send now; endStdin: close the STDIN stream too (the body is complete)
+ * @returns {{ bytes: Buffer, records: SentRecord[] } | null}  null for pairs past one record
+ */
+export function encodeRequestStart(requestId, params, { flags, body = null, endStdin = true }) {
+  let pairsLength = 0;
+  for (const [name, value] of params) {
+    pairsLength += lengthSize(name.length) + lengthSize(value.length) + name.length + value.length;
+  }
+  // Pairs that need more than one record are cut where record.mjs's encodeStream cuts them: the
+  // simple way below only writes them whole, so a request that large takes that way instead.
+  if (pairsLength > MAX_CONTENT) return null;
+  const bodyLength = body?.length ?? 0;
+  // No pairs at all: no PARAMS record but the empty one that ends the stream.
+  let total = recordSize(8) + (pairsLength > 0 ? recordSize(pairsLength) : 0) + HEADER_LENGTH;
+  for (let offset = 0; offset < bodyLength; offset += MAX_CONTENT) {
+    total += recordSize(Math.min(MAX_CONTENT, bodyLength - offset));
+  }
+  if (endStdin) total += HEADER_LENGTH;
+  const bytes = Buffer.allocUnsafe(total);
+  /** @type {SentRecord[]} */
+  const records = [];
+  let at = 0;
+  /** Write a record header and note the record; returns where its content goes. */
+  const header = (/** @type {number} */ type, /** @type {number} */ length) => {
+    const padding = (8 - (length % 8)) % 8;
+    bytes[at] = VERSION;
+    bytes[at + 1] = type;
+    bytes.writeUInt16BE(requestId, at + 2);
+    bytes.writeUInt16BE(length, at + 4);
+    bytes[at + 6] = padding;
+    bytes[at + 7] = 0;
+    const start = at + HEADER_LENGTH;
+    bytes.fill(0, start + length, start + length + padding);
+    records.push({
+      type,
+      requestId,
+      contentLength: length,
+      paddingLength: padding,
+      content: bytes.subarray(start, start + length),
+    });
+    at = start + length + padding;
+    return start;
+  };
+  beginRequestBody(ROLE.RESPONDER, flags).copy(bytes, header(TYPE.BEGIN_REQUEST, 8));
+  if (pairsLength > 0) {
+    let p = header(TYPE.PARAMS, pairsLength);
+    for (const [name, value] of params) {
+      p = writeLength(bytes, p, name.length);
+      p = writeLength(bytes, p, value.length);
+      p += bytes.write(name, p, 'latin1');
+      p += bytes.write(value, p, 'latin1');
+    }
+    records[1].pairs = readBack(params);
+  }
+  header(TYPE.PARAMS, 0);
+  for (let offset = 0; offset < bodyLength; offset += MAX_CONTENT) {
+    const end = Math.min(bodyLength, offset + MAX_CONTENT);
+    /** @type {Buffer} */ (body).copy(bytes, header(TYPE.STDIN, end - offset), offset, end);
+  }
+  if (endStdin) header(TYPE.STDIN, 0);
+  return { bytes, records };
+}
+
+/** Header plus content plus padding to a multiple of 8. @param {number} length */
+function recordSize(length) {
+  return HEADER_LENGTH + length + ((8 - (length % 8)) % 8);
+}
+
+/** A pair length takes one byte below 128, else four. @param {number} length */
+function lengthSize(length) {
+  return length < 128 ? 1 : 4;
+}
+
+/** @param {Buffer} bytes @param {number} at @param {number} length */
+function writeLength(bytes, at, length) {
+  if (length < 128) {
+    bytes[at] = length;
+    return at + 1;
+  }
+  bytes.writeUInt32BE((length | 0x80000000) >>> 0, at);
+  return at + 4;
+}
+
+/**
+ * The pairs as the app reads them back from the bytes. Strings from node:http are latin1 already
+ * (one byte a character) and come back as they are; a character past U+00FF (a decoded path, say)
+ * was written as its low byte, so it comes back as that byte, as decodePairs would read it.
+ * @param {[string, string][]} params @returns {[string, string][]}
+ */
+function readBack(params) {
+  if (!params.some(([name, value]) => WIDE.test(name) || WIDE.test(value))) return params;
+  const latin1 = (/** @type {string} */ text) => Buffer.from(text, 'latin1').toString('latin1');
+  return params.map(([name, value]) => [latin1(name), latin1(value)]);
+}
