@@ -61,15 +61,27 @@ export function isTrace(event: LabEventBase): event is TraceEvent {
 
 /** The newest events of `list` from index `cut` on, less the trace events of any request some of
  * whose trace events are before `cut`: half a journey would show a hop that relayed an answer as
- * the one that gave it. For a list that keeps only its newest events (lab.ts, session.ts). */
+ * the one that gave it. For a list that keeps only its newest events (session.ts). */
 export function cutWholeJourneys<E extends LabEventBase>(list: readonly E[], cut: number): E[] {
-  const gone = new Set<string>();
+  const kept = list.slice();
+  trimWholeJourneys(kept, cut);
+  return kept;
+}
+
+/** cutWholeJourneys in place, in one pass without a copy: the lab trims its 5500 events to 5000
+ * this way every 500 events (slice, filter and push(...kept) had cost it about 1 µs an event). */
+export function trimWholeJourneys(list: LabEventBase[], cut: number): void {
+  let gone: Set<unknown> | undefined;
   for (let i = 0; i < cut; i++) {
     const event = list[i]!;
-    if (isTrace(event)) gone.add(event.requestId);
+    if (isTrace(event)) (gone ??= new Set()).add(event.requestId);
   }
-  const kept = list.slice(cut);
-  return gone.size === 0 ? kept : kept.filter((event) => !isTrace(event) || !gone.has(event.requestId));
+  let kept = 0;
+  for (let i = cut; i < list.length; i++) {
+    const event = list[i]!;
+    if (gone === undefined || !isTrace(event) || !gone.has(event.requestId)) list[kept++] = event;
+  }
+  list.length = kept;
 }
 
 const INBOUND = ['received', 'passed-on'];

@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventProblem, type Family } from '../servers/lib/event-schema.js';
 import { LabChild, PortTakenError } from './child.js';
-import { cutWholeJourneys } from './journey.js';
+import { trimWholeJourneys } from './journey.js';
+import {
+  carriedEvent,
+  carriedPhases,
+  EventChange,
+  fileAs,
+  KeptEvent,
+  plainPhase,
+  type RawEvent,
+} from './kept-event.js';
 import { checkContext, solveContext } from './check-context.js';
 import { runCheck, type StepOutcome } from './checks.js';
 import { claimRecord, removeRecord, removeRecordSync } from './control.js';
@@ -28,7 +37,6 @@ import type {
   LabEvent,
   LabHandle,
   LoadedLesson,
-  RequestEvent,
   ServerSnapshot,
   ServerSpec,
   SolveContext,
@@ -75,7 +83,10 @@ export class Lab implements LabHandle {
   readonly secrets: Record<string, string>;
   readonly lessonWorkspace: string;
   private readonly members = new Map<string, Member>();
-  private readonly eventList: LabEvent[] = [];
+  /** The events kept, oldest first: objects, or lines not read yet (kept-event.ts). */
+  private readonly eventList: (LabEvent | KeptEvent)[] = [];
+  /** Some of eventList may be lines not made into objects yet. */
+  private lines = false;
   private readonly listeners = new Set<(change: LabChange) => void>();
   private readonly marks = new Map<string, number>();
   /** What was wrong with the last fd-3 lines the servers wrote that were not their events. */
@@ -295,7 +306,7 @@ export class Lab implements LabHandle {
   }
 
   events(): readonly LabEvent[] {
-    return this.eventList;
+    return this.made();
   }
 
   logs(server: string): string[] {
@@ -342,7 +353,10 @@ export class Lab implements LabHandle {
   /** The events since `stepId` began (since the lab started, for a step never begun). */
   eventsSince(stepId: string): LabEvent[] {
     const since = this.marks.get(stepId) ?? 0;
-    return this.eventList.filter((event) => event.seq > since);
+    const list = this.eventList;
+    let from = list.length;
+    while (from > 0 && list[from - 1]!.seq > since) from--;
+    return this.made(from).slice(from);
   }
 
   /** Base URL of a server, or of one of its extra ports ('https' ports get https). */
@@ -453,56 +467,65 @@ export class Lab implements LabHandle {
   }
 
   /** Keep an event the server's family accepted (child.ts checked it), or one of the lab's own;
-   * `family` is the server's, for the trace events its request event may carry. */
-  private record(
-    server: string,
-    raw: { event: string } & Record<string, unknown>,
-    line?: string,
-    family?: Family,
-  ): void {
+   * `line` is the fd-3 line it came in as, `family` the server's, for the trace events its
+   * request event may carry. An event is kept as its line (kept-event.ts) unless a listener
+   * asks for the object while it is handed out. */
+  private record(server: string, raw: RawEvent, line?: string, family?: Family): void {
     if (raw.event === 'ready') return;
-    // The parsed line is the tutor's own (LabChild made it and passes it here only): the fields
-    // are added to it in place. Copying it with {...raw} cost about 20 µs an event.
-    const event = raw as unknown as LabEvent;
     // The line is the event's JSON but for the fields set here: a line that sets one of them
-    // itself is not passed on (lab --json then writes the event out in full).
+    // itself is kept as the object (lab --json then writes the event out in full).
     if (
       line !== undefined &&
-      (event.server !== undefined || event.seq !== undefined || event.time !== undefined || 'number' in event)
+      (raw.server !== undefined || raw.seq !== undefined || raw.time !== undefined || 'number' in raw)
     )
       line = undefined;
-    event.server = server;
-    event.seq = ++this.seq;
-    event.time = Date.now();
-    if (event.event === 'request' && (event as RequestEvent).healthCheck !== true)
-      (event as RequestEvent).number = ++this.requestCount;
-    this.eventList.push(event);
-    if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS) {
-      const kept = cutWholeJourneys(this.eventList, this.eventList.length - MAX_EVENTS);
-      this.eventList.length = 0;
-      this.eventList.push(...kept);
-    }
+    // The parsed line is the tutor's own (LabChild made it and passes it here only): the fields
+    // are added to it in place. Copying it with {...raw} cost about 20 µs an event.
+    const number = raw.event === 'request' && raw.healthCheck !== true ? ++this.requestCount : undefined;
+    const event = fileAs(raw, server, ++this.seq, Date.now(), number);
     // A hop may carry its trace events in its request event (carriedTrace in
     // src/servers/lib/trace-events.ts): they are taken off the request and filed as the trace
     // events they stand for, so journeys and checks see the same events either way.
     // (Set to undefined rather than deleted: `delete` would turn the event into a slow dictionary
     // object for every later reader; an undefined field is left out of JSON and of the views.)
-    const carried = raw.event === 'request' ? (event as { trace?: unknown }).trace : undefined;
-    if (carried !== undefined) (event as { trace?: unknown }).trace = undefined;
-    this.notify(line === undefined ? { type: 'event', event } : { type: 'event', event, line });
+    const carried = raw.event === 'request' ? raw.trace : undefined;
+    if (carried !== undefined) raw.trace = undefined;
+    if (line === undefined) this.hand(event);
+    else this.hand(KeptEvent.own(event, line));
     if (carried !== undefined && family)
-      this.fileCarried(server, family, (event as { requestId?: unknown }).requestId, carried);
+      this.fileCarried(server, family, (event as { requestId?: unknown }).requestId, carried, line);
+  }
+
+  /** Keep an event and tell the listeners; a kept line stays a line unless one of them read it. */
+  private hand(kept: KeptEvent | LabEvent): void {
+    this.eventList.push(kept);
+    if (this.eventList.length >= MAX_EVENTS + TRIM_EVENTS)
+      trimWholeJourneys(this.eventList, this.eventList.length - MAX_EVENTS);
+    this.notify(new EventChange(kept));
+    if (!(kept instanceof KeptEvent)) return;
+    const made = kept.settle();
+    if (made === undefined) this.lines = true;
+    else {
+      // Kept as the object its listener holds (it is at the end, unless a listener filed more).
+      const at = this.eventList.lastIndexOf(kept);
+      if (at >= 0) this.eventList[at] = made;
+    }
   }
 
   /** A request event's carried trace events, filed one by one, each checked as a `trace` event of
    * the server's family (a family that declares none has its carried ones dropped, as any line of
-   * an event it does not declare is): the `event` and `requestId` are the tutor's to set. */
-  private fileCarried(server: string, family: Family, requestId: unknown, carried: unknown): void {
-    const phases = Array.isArray(carried) ? carried : [carried];
-    for (const phase of phases) {
-      // The tutor's fields first, as a trace line has them, and again after the phase's own.
-      const traced: { event: string } & Record<string, unknown> = { event: 'trace', requestId };
-      Object.assign(traced, typeof phase === 'object' ? phase : { phase }, { event: 'trace', requestId });
+   * an event it does not declare is): the `event` and `requestId` are the tutor's to set. One that
+   * surely fits (plainPhase) is kept as its request's line and the item's place in it. */
+  private fileCarried(server: string, family: Family, requestId: unknown, carried: unknown, line?: string): void {
+    const phases = carriedPhases(carried);
+    const decl = Object.hasOwn(family, 'trace') ? family.trace : undefined;
+    for (let i = 0; i < phases.length; i++) {
+      const phase = phases[i];
+      if (line !== undefined && plainPhase(decl, requestId, phase)) {
+        this.hand(KeptEvent.carried(requestId as string, phase, server, ++this.seq, Date.now(), line, i));
+        continue;
+      }
+      const traced = carriedEvent(requestId, phase);
       const problem = eventProblem(family, traced);
       if (problem === undefined) this.record(server, traced);
       else {
@@ -511,6 +534,19 @@ export class Lab implements LabHandle {
         this.drop(server, message);
       }
     }
+  }
+
+  /** The kept events from `from` on as objects, made from their lines where they are not yet. */
+  private made(from = 0): LabEvent[] {
+    const list = this.eventList;
+    if (this.lines) {
+      for (let i = from; i < list.length; i++) {
+        const kept = list[i]!;
+        if (kept instanceof KeptEvent) list[i] = kept.value();
+      }
+      if (from === 0) this.lines = false;
+    }
+    return list as LabEvent[];
   }
 
   private setState(member: Member, state: ServerSnapshot['state'], reason?: string): void {

@@ -263,9 +263,9 @@ export interface LoadedLesson extends LessonDefinition {
 
 /** Something that changed in a running lab, for views and the probe watcher. */
 export type LabChange =
-  /** `line`: the fd-3 line a server's event came in as (the event is that JSON plus the lab's
-   * `server`, `seq` and `time`, which the line has none of); none for the lab's own events. */
-  | { type: 'event'; event: LabEvent; line?: string }
+  /** `json`: the event as `lab --json` prints it (JSON.stringify of it, but that a request event
+   * keeps the `trace` its line carried). The lab makes each only when it is read (kept-event.ts). */
+  | { type: 'event'; readonly event: LabEvent; readonly json?: string }
   | { type: 'server'; server: ServerSnapshot }
   | { type: 'log'; server: string; line: string }
   /** A server wrote a line on fd 3 that is not one of its declared events; it was dropped. */

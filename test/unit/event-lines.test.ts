@@ -2,7 +2,7 @@
 // came in as (asReceived): both stand in for slower code and must say the same.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { asReceived } from '../../src/commands/lab.js';
+import { asReceived } from '../../src/engine/kept-event.js';
 import { readLines } from '../../src/engine/event-lines.js';
 import type { LabEvent } from '../../src/engine/types.js';
 
