@@ -29,8 +29,9 @@ class EventWriter:
         threading.Thread(target=self._run, name='gt-events', daemon=True).start()
 
     def add(self, event):
-        """`event` is a dict, or a function that makes one: a request's event is built here, in
-        this thread, which can run while the loop's thread waits in the kernel (sending, polling)."""
+        """`event` is a dict, or the bytes of its line already encoded (a request's event: see
+        asgi_event.py). The loop's thread encodes it, not this one: two threads share one
+        interpreter lock, and each hand-over of that lock costs more than the encoding saved."""
         self.queue.append(event)
         if not self.pending.is_set():
             self.pending.set()
@@ -40,7 +41,7 @@ class EventWriter:
             lines = []
             while self.queue:
                 event = self.queue.popleft()
-                lines.append(gt_lab.encode(event() if callable(event) else event))
+                lines.append(event if isinstance(event, bytes) else gt_lab.encode(event))
             if lines:
                 self.lab.write_lines(b''.join(lines))
 
@@ -88,20 +89,23 @@ def scope_summary(scope):
 class MessageLog:
     """What the app got from receive() and gave to send() during one HTTP request, in order: the
     journey view lists them. Each message is its type and a gist of its keys (sizes, not bytes);
-    after the first MAX, they are only counted (a long stream would fill the event)."""
+    after the first MAX, they are only counted (a long stream would fill the event). Kept as
+    tuples, (direction, type, ((name, value), ...)), which fields() and json() turn into the
+    event's form: an app sends the same messages request after request, so json() remembers the
+    text of a list it has seen (asgi_event.py writes it)."""
 
     MAX = 40
 
     def __init__(self):
-        self.messages = []
+        self.entries = []
         self.dropped = 0
 
     def received(self, message):
         if message.get('type') == 'http.request':
-            self.note('receive', message, body=size(message.get('body', b'')),
-                      more_body=repr(bool(message.get('more_body', False))))
+            self.note('receive', message, (('body', size(message.get('body', b''))),
+                                           ('more_body', 'True' if message.get('more_body') else 'False')))
         else:
-            self.note('receive', message)
+            self.note('receive', message, ())
         return message
 
     def sent(self, message):
@@ -110,25 +114,46 @@ class MessageLog:
         kind = message.get('type')
         if kind == 'http.response.start':
             headers = message.get('headers', [])
-            self.note('send', message, status=repr(message.get('status'))[:20],
-                      headers=f'<{len(headers) if isinstance(headers, (list, tuple)) else "?"} pairs>')
+            count = len(headers) if isinstance(headers, (list, tuple)) else '?'
+            self.note('send', message, (('status', repr(message.get('status'))[:20]),
+                                        ('headers', f'<{count} pairs>')))
         elif kind == 'http.response.body':
-            self.note('send', message, body=size(message.get('body', b'')),
-                      more_body=repr(bool(message.get('more_body', False))))
+            self.note('send', message, (('body', size(message.get('body', b''))),
+                                        ('more_body', 'True' if message.get('more_body') else 'False')))
         else:
-            self.note('send', message)
+            self.note('send', message, ())
 
-    def note(self, direction, message, **gist):
-        if len(self.messages) >= self.MAX:
+    def note(self, direction, message, gist):
+        if len(self.entries) >= self.MAX:
             self.dropped += 1
             return
-        entry = {'dir': direction, 'type': str(message.get('type'))[:60]}
-        if gist:
-            entry['fields'] = [[name, value] for name, value in gist.items()]
-        self.messages.append(entry)
+        self.entries.append((direction, str(message.get('type'))[:60], gist))
+
+    def messages(self):
+        """The entries as the event has them: {"dir", "type", "fields": [[name, value], ...]}."""
+        out = []
+        for direction, kind, gist in self.entries:
+            entry = {'dir': direction, 'type': kind}
+            if gist:
+                entry['fields'] = [[name, value] for name, value in gist]
+            out.append(entry)
+        return out
 
     def fields(self):
-        return {'messages': self.messages, **({'messagesDropped': self.dropped} if self.dropped else {})}
+        return {'messages': self.messages(), **({'messagesDropped': self.dropped} if self.dropped else {})}
+
+    def json(self):
+        """messages() as JSON text (gt_lab's encoding), remembered for lists seen before."""
+        key = tuple(self.entries)
+        text = _known_messages.get(key)
+        if text is None:
+            if len(_known_messages) >= 64:
+                _known_messages.clear()
+            text = _known_messages[key] = gt_lab.encode(self.messages())[:-1].decode()
+        return text
+
+
+_known_messages = {}     # tuple of MessageLog entries → their JSON
 
 
 def size(body):

@@ -22,6 +22,7 @@ from email.utils import formatdate
 
 import gt_lab
 from asgi_cycle import AppProblem, HttpCycle
+from asgi_event import http_event_line
 from asgi_http import HttpConnection
 from asgi_lifespan import Lifespan
 from asgi_loader import AppFile
@@ -133,7 +134,11 @@ class AsgiServer:
             cycle.stalled_ms += self.watchdog.ongoing(cycle)
         cycle.ended = time.time()
         cycle.stalled_at_end = cycle.stalled_ms      # later stall reports must not count twice
-        self.events.add(lambda: http_event(cycle))
+        try:
+            line = http_event_line(cycle)           # the common case, written by hand (asgi_event.py)
+        except Exception:       # an app that put odd things in its scope (bytes for a path, say)
+            line = None
+        self.events.add(line or http_event(cycle))
 
     def record_refused(self, conn, error, data, head):
         self.events.add(refused_event(conn, error, data, head))
