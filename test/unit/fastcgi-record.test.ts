@@ -17,7 +17,7 @@ import {
   TYPE,
   typeName,
 } from '../../src/servers/fastcgi/record.mjs';
-import { CgiHeaderReader } from '../../src/servers/fastcgi/cgi-response.mjs';
+import { CgiHeaderReader, parseHeaderBlock } from '../../src/servers/fastcgi/cgi-response.mjs';
 
 describe('records', () => {
   it('an 8-byte header: version 1, type, request id and content length big-endian, padding to 8', () => {
@@ -170,5 +170,35 @@ describe('CGI response headers on STDOUT', () => {
     expect(never.push(Buffer.from('just text'))).toBeNull();
     expect(never.end()?.error).toMatch(/no empty line/);
     expect(new CgiHeaderReader().end()?.error).toMatch(/nothing on STDOUT/);
+  });
+
+  it('ends the header block where /\r?\n\r?\n/ first matches, in any mix of LF and CRLF and any cut', () => {
+    // The reader looks for the empty line in the bytes; the regular expression on the text is the
+    // rule it keeps. Random output of header-ish bytes, fed in random cuts.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const bytes = Buffer.from(Array.from({ length: 1 + next(40) }, () => 'ab:\r\n'.charCodeAt(next(5))));
+      const reader = new CgiHeaderReader();
+      for (let at = 0; at < bytes.length; ) {
+        const cut = Math.min(bytes.length, at + 1 + next(8));
+        const result = reader.push(bytes.subarray(at, cut));
+        at = cut;
+        // What the regular expression finds in everything pushed so far.
+        const text = bytes.toString('latin1', 0, cut);
+        const match = /\r?\n\r?\n/.exec(text);
+        if (!match) {
+          expect(result).toBeNull();
+          continue;
+        }
+        const expected = parseHeaderBlock(text.slice(0, match.index));
+        if ('error' in expected) expect(result).toEqual(expected);
+        else expect(result).toEqual({ ...expected, rest: bytes.subarray(match.index + match[0].length, cut) });
+        break;
+      }
+    }
   });
 });

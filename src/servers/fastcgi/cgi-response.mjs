@@ -29,9 +29,8 @@ export class CgiHeaderReader {
     if (this.done) return null;
     // Nearly always the whole header block comes in the first STDOUT record: no copy then.
     this.#buffered = this.#buffered.length ? Buffer.concat([this.#buffered, chunk]) : chunk;
-    const text = this.#buffered.toString('latin1');
-    const match = /\r?\n\r?\n/.exec(text);
-    if (!match) {
+    const end = headEnd(this.#buffered);
+    if (!end) {
       if (this.#buffered.length > MAX_HEADER_BYTES) {
         this.done = true;
         return { error: `the app wrote ${this.#buffered.length} bytes without the empty line that ends the headers` };
@@ -39,8 +38,8 @@ export class CgiHeaderReader {
       return null;
     }
     this.done = true;
-    const rest = this.#buffered.subarray(match.index + match[0].length);
-    const head = parseHeaderBlock(text.slice(0, match.index));
+    const rest = this.#buffered.subarray(end.body);
+    const head = parseHeaderBlock(this.#buffered.toString('latin1', 0, end.head));
     return 'error' in head ? head : { ...head, rest };
   }
 
@@ -54,6 +53,21 @@ export class CgiHeaderReader {
           error: `the app's output has no empty line after its headers: ${JSON.stringify(this.#buffered.toString('latin1', 0, 80))}`,
         };
   }
+}
+
+/**
+ * Where the header block ends: the first line break followed by an empty line (LF or CRLF, as
+ * /\r?\n\r?\n/ finds it), found in the bytes, so a body that came along is never turned into text.
+ * `head` is where the empty line's break starts, `body` where the body starts; null if not yet.
+ * @param {Buffer} bytes @returns {{ head: number, body: number } | null}
+ */
+function headEnd(bytes) {
+  for (let lf = bytes.indexOf(10); lf !== -1; lf = bytes.indexOf(10, lf + 1)) {
+    const head = lf > 0 && bytes[lf - 1] === 13 ? lf - 1 : lf;
+    if (bytes[lf + 1] === 10) return { head, body: lf + 2 };
+    if (bytes[lf + 1] === 13 && bytes[lf + 2] === 10) return { head, body: lf + 3 };
+  }
+  return null;
 }
 
 /**

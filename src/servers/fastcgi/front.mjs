@@ -59,14 +59,22 @@ function takeRequestId() {
 /** The last requests as records, for GET /_records. */
 const recent = [];
 const RECENT = 5;
+/** Where a response keeps its request's event fields, for remember() below. */
+const FIELDS = Symbol('event fields');
+
+/** A response closed: keep its request for /_records. One function for every request, called
+ * by lab.observe just before the request's event is written (no listener of its own per request).
+ * @this {http.ServerResponse} */
+function remember() {
+  const fields = /** @type {any} */ (this)[FIELDS];
+  recent.push({ method: this.req.method, target: this.req.url, status: this.statusCode, fields });
+  if (recent.length > RECENT) recent.shift();
+}
 
 async function handle(req, res) {
   if (req.url === '/_records' || req.url.startsWith('/_records?')) return showRecords(res);
-  const fields = lab.observe(req, res, {});
-  res.on('close', () => {
-    recent.push({ method: req.method, target: req.url, status: res.statusCode, fields });
-    if (recent.length > RECENT) recent.shift();
-  });
+  const fields = lab.observe(req, res, {}, remember);
+  /** @type {any} */ (res)[FIELDS] = fields;
   const script = splitScript(decodePath(req.url), options['document-root']);
   if (!script) return answerError(res, 404, `No script under the document root matches ${req.url}.`);
 

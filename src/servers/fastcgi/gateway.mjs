@@ -70,7 +70,7 @@ export async function passRequest({
   });
 
   try {
-    connection = await pool.acquire();
+    connection = pool.takeIdle() ?? (await pool.acquire());
   } catch (error) {
     const status = error.kind === 'busy' ? 503 : 502;
     fields.error = error.message;
