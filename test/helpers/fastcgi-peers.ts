@@ -1,6 +1,6 @@
 // Real FastCGI apps as peers in tests: fcgiwrap (runs CGI scripts) and php-fpm (a pool of PHP
 // processes), each our child in the foreground on a free loopback port with its own settings,
-// ready when its port accepts a connection, and stopped with the test.
+// ready when its port accepts a connection, and stopped with the test (its whole process group).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -36,7 +36,9 @@ export class Peer {
 
   static async start(name: string, file: string, args: (port: number) => string[]): Promise<Peer> {
     const port = await freePort();
-    const child = spawn(file, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A process group of its own, stopped whole: fcgiwrap -c 2 forks two workers and, sent
+    // SIGTERM, exits without them (they stayed, listening, after every test run).
+    const child = spawn(file, args(port), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     let gone = false;
@@ -54,7 +56,11 @@ export class Peer {
   }
 
   async stop(): Promise<void> {
-    this.child.kill('SIGTERM');
+    try {
+      process.kill(-this.child.pid!, 'SIGTERM');
+    } catch {
+      // the group is gone already
+    }
     await this.exited;
   }
 }
