@@ -16,13 +16,14 @@
 //   asgi rps: lab 9800 uvicorn 4100 ratio 2.39 (target >= 1.5; wrk, 8 connections, median of 5×3s, …)
 //   asgi cpu per request: lab 80 µs (+ the tutor 30 µs) uvicorn 115 µs ratio 1.44 (…)
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { cpuUs } from './proc-stats.mjs';
 
 const execFileAsync = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -150,15 +151,8 @@ async function wrk(url) {
   return { rps: Number(rate[1]), requests: Number(total[1]) };
 }
 
-/** CPU seconds a process itself has used (user + system), from /proc; NaN where there is none. */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return Number.NaN;
-  }
-}
+/** CPU seconds a process itself has used (user + system); NaN where there is none. */
+const cpuSeconds = (pid) => cpuUs(pid) / 1e6;
 
 /** Requests per second, and µs of CPU per request of each process in `pids`. */
 async function measure(url, pids) {

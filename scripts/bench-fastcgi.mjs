@@ -16,7 +16,7 @@
 //   node scripts/bench-fastcgi.mjs [--rounds 3] [--seconds 3] [--connections 8] [--requests 30]
 //                                  [--no-latency]   (only the second number)
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { nginxConf } from './nginx-conf.mjs';
+import { childrenOf, cpuUs } from './proc-stats.mjs';
 
 const execFileAsync = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -153,31 +154,6 @@ async function startNginx(nginx, appPort) {
   await listening(port);
   // nginx forks its worker after it listens: ask for it when measuring.
   return { url: `http://127.0.0.1:${port}`, workers: () => childrenOf(child.pid) };
-}
-
-/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
-const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
-function cpuUs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** The pids whose parent is `pid` (nginx's worker under its master, the app's workers under its manager). */
-function childrenOf(pid) {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 /** Milliseconds per request, one request at a time (after a few to warm up). */

@@ -34,7 +34,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { nginxConf } from './nginx-conf.mjs';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,6 +42,7 @@ import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { childrenOf, cpuUs, systemUs } from './proc-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/gateway-tutor.js');
@@ -163,36 +164,6 @@ async function startNginx(backendPorts) {
   await listening(port);
   // nginx forks its worker after it listens: ask for it when measuring.
   return { port, workers: () => childrenOf(child.pid) };
-}
-
-/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
-const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
-function cpuUs(pid) {
-  return userUs(pid) + systemUs(pid);
-}
-/** The user-space part of it, and the kernel's (system calls, and the loopback TCP they drive). */
-const userUs = (pid) => statField(pid, 11) * TICK_US;
-const systemUs = (pid) => statField(pid, 12) * TICK_US;
-function statField(pid, index) {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[index]);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** The pids whose parent is `pid` (nginx's worker under its master). */
-function childrenOf(pid) {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 /**

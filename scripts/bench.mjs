@@ -2,11 +2,12 @@
 // check answering), then each lesson's own benchmark against its real peer, measured in the same
 // run. Numbers, not guesses; the tests never assert on time.
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { childrenOf } from './proc-stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'gateway-tutor.js');
@@ -188,16 +189,6 @@ const rssMb = (pid) => {
     return Number.NaN;
   }
 };
-const childrenOf = (pid) =>
-  readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
-      } catch {
-        return false;
-      }
-    });
 if (existsSync('/proc/self/status')) {
   const tutorRss = rssMb(child.pid);
   const servers = childrenOf(child.pid).map((pid) => ({

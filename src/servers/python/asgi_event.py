@@ -10,9 +10,7 @@
 from json.encoder import encode_basestring_ascii as quote   # json's own (C) string quoting
 
 from wsgi_event import ms      # repr(round(seconds * 1000, 2)) at a third of the price (see there)
-
-_known = {}          # tuple of (name, value) byte pairs → their JSON, for pairs()
-MAX_KNOWN = 64       # lists; a few per client and app, and each may be long (32 KiB of headers)
+from wsgi_event import pairs as str_pairs
 
 
 def http_event_line(cycle):
@@ -63,16 +61,10 @@ def number(value):
 
 
 def pairs(headers):
-    """[(name, value), ...] of bytes as JSON text: [["name","value"],...], latin-1 keeping every
-    byte. A client sends the same headers request after request, and an app answers with the
-    same ones (but Date, once a second): the JSON of a list seen before is remembered."""
-    if not headers:
-        return '[]'
-    key = tuple(headers)
-    text = _known.get(key)
-    if text is None:
-        if len(_known) >= MAX_KNOWN:
-            _known.clear()               # ever new headers (a cookie, a date...): start afresh
-        text = _known[key] = '[' + ','.join([f'[{quote(name.decode("latin-1"))},{quote(value.decode("latin-1"))}]'
-                                             for name, value in headers]) + ']'
-    return text
+    """[(name, value), ...] of bytes as JSON text, latin-1 keeping every byte (remembered as
+    wsgi_event.pairs remembers them)."""
+    return str_pairs(headers, latin1)
+
+
+def latin1(data):
+    return data.decode('latin-1')

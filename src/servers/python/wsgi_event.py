@@ -53,15 +53,18 @@ def ms(seconds):
     return text + '0' if text.endswith('.') else text      # '1.50' → '1.5', '2.00' → '2.0'
 
 
-def pairs(headers):
+def pairs(headers, as_text=None):
     """[(name, value), ...] as JSON: [["name","value"],...]. A client sends the same headers
     request after request, and an app answers with the same ones (but Date, once a second):
-    the JSON of a list seen before is remembered, which costs less than quoting it again."""
+    the JSON of a list seen before is remembered, which costs less than quoting it again.
+    `as_text` turns a name or value into str first (the ASGI server's are bytes)."""
     key = tuple(headers)
     text = _known_json.get(key)
     if text is None:
         if len(_known_json) >= MAX_KNOWN:
             _known_json.clear()               # ever new headers (a Date, a cookie...): start afresh
+        if as_text is not None:
+            headers = [(as_text(name), as_text(value)) for name, value in headers]
         text = _known_json[key] = '[' + ','.join([f'[{quote(name)},{quote(value)}]'
                                                   for name, value in headers]) + ']'
     return text
