@@ -172,7 +172,7 @@ async function latency(url) {
 
 /**
  * One wrk round: requests per second, and the CPU time per request (µs, user + system) of each
- * group of processes in `watch` ({ front: [pid], app: [pids] }), read from /proc before and after.
+ * group of processes in `watch` ({ web: [pid], app: [pids] }), read from /proc before and after.
  * Asynchronous on purpose: this script keeps draining the lab's event pipe while wrk runs.
  * @param {string} wrk @param {string} url @param {Record<string, number[]>} [watch]
  */

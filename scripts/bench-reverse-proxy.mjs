@@ -191,7 +191,7 @@ async function measure(url, watch = {}) {
     const used = pids.map((pid, i) => cpuUs(pid) - before[k][i]).reduce((a, b) => a + b, 0);
     cpu[k] = used / requests;
   }
-  // The proxy's system time: the kernel's share of its CPU (the same system calls on either design).
+  // The proxy's system time: the kernel's share of its CPU.
   if (watch.proxy)
     cpu.proxySystem =
       watch.proxy.map((pid, i) => systemUs(pid) - systemBefore[i]).reduce((a, b) => a + b, 0) / requests;

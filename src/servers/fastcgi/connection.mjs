@@ -170,7 +170,7 @@ export class FcgiConnection {
         for (const record of start.records) this.onRecord(record, 'out');
         this.socket.write(start.bytes);
       } else {
-        // PARAMS longer than one record (64 KiB of headers): record by record, in one segment.
+        // PARAMS longer than one record (64 KiB of headers): record by record, in one corked write.
         this.socket.cork();
         this.#send(TYPE.BEGIN_REQUEST, requestId, beginRequestBody(ROLE.RESPONDER, keepConn ? KEEP_CONN : 0));
         // Pairs are cut into records like any stream; then the empty record says "no more params".

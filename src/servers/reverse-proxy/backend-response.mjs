@@ -5,7 +5,7 @@
 //
 // Most answers are small, and their whole body arrives in the same read as the head. Such a
 // response is a WholeResponse: the same fields, and the body as one Buffer (`whole`), passed on
-// in one write. A stream for it would cost a request more than the rest of relaying it (issue 14).
+// in one write. A stream for it cost about 26 of the proxy's 164 µs a request (README, issue 14).
 import { Readable } from 'node:stream';
 
 /** Fields of which node:http keeps only the first copy in `headers` (a second one is an error of

@@ -1,7 +1,7 @@
 // Sending a response to the client: from a backend, from the cache, or from a static file.
 //
 // All three go through here, so compression works the same for each. The body is a stream (or a
-// Buffer from the cache), moved with backpressure: when the client reads slowly, the proxy stops
+// Buffer: from the cache, or a backend's answer that came whole), moved with backpressure: when the client reads slowly, the proxy stops
 // reading from the backend instead of piling the body up in memory.
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -45,7 +45,7 @@ export async function sendResponse(req, res, { status, pairs, body, fields }) {
   }
 
   if (Buffer.isBuffer(body)) {
-    // From the cache or the proxy itself: all in memory already.
+    // From the cache, the proxy itself or a backend's whole answer: all in memory already.
     fields.plainBytes = body.length;
     if (!compressor) return void res.end(body);
     body = Readable.from([body]);

@@ -16,7 +16,7 @@
 //
 // A request body reaches this module already complete (request-body.mjs holds it at the proxy),
 // so every attempt sends the same bytes, with a Content-Length. Response bodies are not held: the
-// caller streams them to the client. The HTTP/1.1 itself is written by hand, over plain sockets
+// caller streams them to the client, or gets one whole when it came with the head (WholeResponse). The HTTP/1.1 itself is written by hand, over plain sockets
 // kept open between requests (backend-connection.mjs, response-reader.mjs): the request head is one
 // string, the response is read from the bytes as they come. (WebSocket upgrades go through
 // node:http, websocket.mjs.)
