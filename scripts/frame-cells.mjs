@@ -29,7 +29,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const STYLED_CHARS = /@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/;
-const OUTPUT = /ink[\\/]build[\\/]output\.js$/;
+const OUTPUT = /[\\/]ink[\\/]build[\\/]output\.js$/;
 
 const COPY_CODES = 'styles: [...codes],';
 const DIFF_EACH = 'ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';

@@ -66,9 +66,16 @@ export class AppPool {
    * always): no promise to wait on. Else null, and acquire() opens one or waits. @returns {FcgiConnection | null} */
   takeIdle() {
     if (this.#inUse >= this.limit) return null;
+    const connection = this.#popIdle();
+    if (connection) this.#inUse++;
+    return connection;
+  }
+
+  /** The most recently idle connection that is still open (closed ones are dropped on the way),
+   * marked reused; null when there is none. @returns {FcgiConnection | null} */
+  #popIdle() {
     for (let connection = this.#idle.pop(); connection; connection = this.#idle.pop()) {
       if (!connection.closed) {
-        this.#inUse++;
         connection.reused = true;
         return connection;
       }
@@ -90,12 +97,8 @@ export class AppPool {
       });
     } else this.#inUse++;
     // The slot is ours (a waiter is handed the slot of the request that finished).
-    for (let connection = this.#idle.pop(); connection; connection = this.#idle.pop()) {
-      if (!connection.closed) {
-        connection.reused = true;
-        return connection;
-      }
-    }
+    const idle = this.#popIdle();
+    if (idle) return idle;
     try {
       const connection = await openConnection(this.address);
       connection.id = ++this.#connections;
