@@ -198,6 +198,24 @@ async function measure(url, watch = {}) {
   return { rps, p99, cpu };
 }
 
+// The keep-alive client both node:net floors use: idle sockets per backend, round robin; a
+// backend socket that closes takes down the client side it was serving (a job's response, or
+// the client socket).
+const NET_POOL = `const backends = process.env.BACKEND_URLS.split(' ').map((url) => ({ url: new URL(url), idle: [] }));
+let next = 0;
+const HOP = /^(connection|keep-alive|transfer-encoding)$/i;
+function take(backend) {
+  const socket = backend.idle.pop();
+  if (socket) return socket;
+  const fresh = net.connect(Number(backend.url.port), backend.url.hostname);
+  fresh.setNoDelay(true);
+  fresh.on('data', onData);
+  fresh.on('error', () => fresh.destroy());
+  fresh.on('close', () => { const peer = fresh.job?.res ?? fresh.client; if (peer) peer.destroy(); const i = backend.idle.indexOf(fresh); if (i >= 0) backend.idle.splice(i, 1); });
+  fresh.backend = backend;
+  return fresh;
+}`;
+
 /** The floors for --bare: plain proxying, round robin over the same three backends, and nothing
  * else (no features, no events), with node:http's client, undici's Pools, and raw sockets. */
 const BARE = {
@@ -244,20 +262,7 @@ server.listen(Number(process.env.PORT), '127.0.0.1');
 import net from 'node:net';
 // A minimal HTTP/1.1 keep-alive client over node:net: idle sockets per backend, the request head
 // in one write, the response head parsed from bytes, Content-Length bodies only (enough for /whoami).
-const backends = process.env.BACKEND_URLS.split(' ').map((url) => ({ url: new URL(url), idle: [] }));
-let next = 0;
-const HOP = /^(connection|keep-alive|transfer-encoding)$/i;
-function take(backend) {
-  const socket = backend.idle.pop();
-  if (socket) return socket;
-  const fresh = net.connect(Number(backend.url.port), backend.url.hostname);
-  fresh.setNoDelay(true);
-  fresh.on('data', onData);
-  fresh.on('error', () => fresh.destroy());
-  fresh.on('close', () => { const job = fresh.job; if (job) job.res.destroy(); const i = backend.idle.indexOf(fresh); if (i >= 0) backend.idle.splice(i, 1); });
-  fresh.backend = backend;
-  return fresh;
-}
+${NET_POOL}
 function onData(chunk) {
   const job = this.job;
   if (!job) return this.destroy();
@@ -300,20 +305,7 @@ server.listen(Number(process.env.PORT), '127.0.0.1');
 // The node:net client above behind a minimal HTTP/1.1 server over node:net (no node:http at all):
 // the request head parsed from bytes, the answer's head and body written in one call. GET without
 // a body only, one request at a time per connection (enough for wrk on /whoami).
-const backends = process.env.BACKEND_URLS.split(' ').map((url) => ({ url: new URL(url), idle: [] }));
-let next = 0;
-const HOP = /^(connection|keep-alive|transfer-encoding)$/i;
-function take(backend) {
-  const socket = backend.idle.pop();
-  if (socket) return socket;
-  const fresh = net.connect(Number(backend.url.port), backend.url.hostname);
-  fresh.setNoDelay(true);
-  fresh.on('data', onData);
-  fresh.on('error', () => fresh.destroy());
-  fresh.on('close', () => { const client = fresh.client; if (client) client.destroy(); const i = backend.idle.indexOf(fresh); if (i >= 0) backend.idle.splice(i, 1); });
-  fresh.backend = backend;
-  return fresh;
-}
+${NET_POOL}
 function onData(chunk) {
   const client = this.client;
   if (!client) return this.destroy();
