@@ -54,4 +54,15 @@ describe('AppPool.takeIdle', () => {
     expect(pool.takeIdle()).toBeNull();
     pool.closeAll();
   });
+
+  it('acquire({ fresh: true }) opens a new connection even when one is idle', async () => {
+    const pool = new AppPool(address, { limit: 2 });
+    const kept = await pool.acquire();
+    pool.release(kept, true);
+    const fresh = await pool.acquire({ fresh: true });
+    expect(fresh).not.toBe(kept);
+    expect(fresh.reused).toBe(false);
+    pool.release(fresh, false);
+    pool.closeAll();
+  });
 });

@@ -83,8 +83,14 @@ export class AppPool {
     return null;
   }
 
-  /** A connection for one request: an idle one, a new one, or (all slots busy) wait for one. @returns {Promise<FcgiConnection>} */
-  async acquire() {
+  /**
+   * A connection for one request: an idle one, a new one, or (all slots busy) wait for one.
+   * `fresh`: always a new one. A request sent again because a kept connection turned out closed
+   * asks for that: the app that closed one idle connection (it restarted, or it closes idle ones
+   * after a while) has likely closed the others too, and the retry is the request's last try.
+   * @param {{ fresh?: boolean }} [options] @returns {Promise<FcgiConnection>}
+   */
+  async acquire({ fresh = false } = {}) {
     if (this.#inUse >= this.limit) {
       await new Promise((resolve, reject) => {
         /** @type {{ resolve: () => void, timer?: NodeJS.Timeout }} */
@@ -97,7 +103,7 @@ export class AppPool {
       });
     } else this.#inUse++;
     // The slot is ours (a waiter is handed the slot of the request that finished).
-    const idle = this.#popIdle();
+    const idle = fresh ? null : this.#popIdle();
     if (idle) return idle;
     try {
       const connection = await openConnection(this.address);

@@ -70,7 +70,8 @@ export async function passRequest({
   });
 
   try {
-    connection = pool.takeIdle() ?? (await pool.acquire());
+    // A retry never takes another kept connection: it may be just as stale as the one that failed.
+    connection = retried ? await pool.acquire({ fresh: true }) : (pool.takeIdle() ?? (await pool.acquire()));
   } catch (error) {
     const status = error.kind === 'busy' ? 503 : 502;
     fields.error = error.message;
@@ -85,7 +86,7 @@ export async function passRequest({
   connection.onRecord = keep;
   // A kept-alive connection may have been closed by the app a moment ago (its process was killed,
   // or it closed an idle connection): if it fails before a single record came back, a request
-  // without a body is safe to send again, once, on a fresh connection.
+  // without a body is safe to send again, once, on a newly opened connection (not another idle one).
   const retryable = !retried && connection.reused && body === null && (req.method === 'GET' || req.method === 'HEAD');
 
   const reader = new CgiHeaderReader();
