@@ -92,7 +92,8 @@ export async function fcgi(argv: string[]): Promise<number> {
     }
     const body = values.data === undefined ? null : await readBody(values.data);
     const method = values.request ?? (body ? 'POST' : 'GET');
-    const params = requestParams(target, method, body, values.header ?? [], values.param ?? []);
+    const { decodePath } = await import('../servers/fastcgi/params.mjs');
+    const params = requestParams(target, method, body, values.header ?? [], values.param ?? [], decodePath);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const end = await connection.request({
@@ -142,16 +143,24 @@ async function readBody(data: string): Promise<Buffer> {
   return readFile(data.slice(1));
 }
 
-/** The CGI variables of one request, as a web server would send them in PARAMS. */
+/**
+ * The CGI variables of one request, as a web server would send them in PARAMS. PARAMS are bytes:
+ * every string here is a byte string (one character a byte), so what was typed (text, UTF-8 on
+ * the wire) is turned into its UTF-8 bytes first, and the path is percent-decoded into bytes, as
+ * nginx decodes its $uri: "/caf%C3%A9" and "/café" both reach the app as 2f 63 61 66 c3 a9.
+ */
 export function requestParams(
   target: string,
   method: string,
   body: Buffer | null,
   headers: string[],
   extra: string[],
+  decodePath: (url: string) => string | { error: string },
 ): [string, string][] {
-  const question = target.indexOf('?');
-  const path = question < 0 ? target : target.slice(0, question);
+  const targetBytes = utf8Bytes(target);
+  const question = targetBytes.indexOf('?');
+  const path = decodePath(targetBytes);
+  if (typeof path !== 'string') throw usageError(`${path.error}`, 'Example: gateway-tutor fcgi ADDR /caf%C3%A9');
   const params: [string, string][] = [
     ['GATEWAY_INTERFACE', 'CGI/1.1'],
     ['SERVER_SOFTWARE', `gateway-tutor fcgi/${version}`],
@@ -160,17 +169,17 @@ export function requestParams(
     ['SERVER_PORT', '80'],
     ['REMOTE_ADDR', '127.0.0.1'],
     ['REQUEST_METHOD', method.toUpperCase()],
-    ['REQUEST_URI', target],
+    ['REQUEST_URI', targetBytes],
     ['SCRIPT_NAME', ''],
-    ['PATH_INFO', safeDecode(path)],
-    ['QUERY_STRING', question < 0 ? '' : target.slice(question + 1)],
+    ['PATH_INFO', path],
+    ['QUERY_STRING', question < 0 ? '' : targetBytes.slice(question + 1)],
   ];
   if (body) params.push(['CONTENT_LENGTH', String(body.length)]);
   for (const header of headers) {
     const colon = header.indexOf(':');
     if (colon <= 0) throw usageError(`-H "${header}" is not NAME:VALUE.`, 'Example: -H "Accept: text/plain"');
-    const name = header.slice(0, colon).trim();
-    const value = header.slice(colon + 1).trim();
+    const name = utf8Bytes(header.slice(0, colon).trim());
+    const value = utf8Bytes(header.slice(colon + 1).trim());
     const lower = name.toLowerCase();
     if (lower === 'content-type') params.push(['CONTENT_TYPE', value]);
     else if (lower !== 'content-length') params.push([`HTTP_${name.toUpperCase().replaceAll('-', '_')}`, value]);
@@ -182,18 +191,16 @@ export function requestParams(
     const equals = pair.indexOf('=');
     if (equals <= 0)
       throw usageError(`-p "${pair}" is not NAME=VALUE.`, 'Example: -p SCRIPT_FILENAME=/srv/www/index.php');
-    const name = pair.slice(0, equals);
+    const name = utf8Bytes(pair.slice(0, equals));
+    const value = utf8Bytes(pair.slice(equals + 1));
     const existing = params.find(([n]) => n === name);
-    if (existing) existing[1] = pair.slice(equals + 1);
-    else params.push([name, pair.slice(equals + 1)]);
+    if (existing) existing[1] = value;
+    else params.push([name, value]);
   }
   return params;
 }
 
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
+/** Typed text as the byte string of its UTF-8 bytes ("é" → "\u00c3\u00a9"). */
+function utf8Bytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }

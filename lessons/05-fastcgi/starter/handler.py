@@ -11,7 +11,9 @@ served = 0   # lives as long as the process: a CGI script would start from 0 eve
 
 def handle(params, body):
     """params: the request's PARAMS, the CGI variables (REQUEST_METHOD, PATH_INFO, QUERY_STRING,
-    CONTENT_LENGTH, HTTP_USER_AGENT...), as a dict of str.
+    CONTENT_LENGTH, HTTP_USER_AGENT...), as a dict of str. PARAMS are bytes; each str holds them
+    one character a byte (latin-1), so /caf%C3%A9, which arrives as the UTF-8 bytes of /café,
+    reads '/cafÃ©' here: params['PATH_INFO'].encode('latin-1').decode('utf-8') gives '/café'.
     body: the request body, bytes (it came in STDIN records).
     Return what a CGI program would print: header lines, an empty line, then the body.
     (You may also print() it, as a CGI script does, and return nothing.)"""

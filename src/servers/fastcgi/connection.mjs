@@ -157,15 +157,17 @@ export class FcgiConnection {
   request({ requestId, params, body, keepConn = true, onStdout = () => {}, onStderr = () => {} }) {
     if (this.closed) return Promise.reject(new FcgiError('closed', this.closeReason));
     return new Promise((resolve, reject) => {
-      this.#current = { requestId, resolve, reject, onStdout, onStderr };
       const whole = body === undefined || body === null || Buffer.isBuffer(body);
       // The first records go out in one write, in one TCP segment where they fit: the app wakes up
-      // once for the whole request instead of once per record.
+      // once for the whole request instead of once per record. (Pairs that are not byte strings
+      // throw here, before the connection takes the request: it stays free for the next one.)
       const start = encodeRequestStart(requestId, params, {
         flags: keepConn ? KEEP_CONN : 0,
         body: whole ? body : null,
         endStdin: whole,
       });
+      const pairs = start ? null : encodePairs(params);
+      this.#current = { requestId, resolve, reject, onStdout, onStderr };
       if (start) {
         for (const record of start.records) this.onRecord(record, 'out');
         this.socket.write(start.bytes);
@@ -174,7 +176,7 @@ export class FcgiConnection {
         this.socket.cork();
         this.#send(TYPE.BEGIN_REQUEST, requestId, beginRequestBody(ROLE.RESPONDER, keepConn ? KEEP_CONN : 0));
         // Pairs are cut into records like any stream; then the empty record says "no more params".
-        this.#sendStream(TYPE.PARAMS, requestId, encodePairs(params));
+        this.#sendStream(TYPE.PARAMS, requestId, /** @type {Buffer} */ (pairs));
         this.#send(TYPE.PARAMS, requestId);
         if (whole && body?.length) this.#sendStream(TYPE.STDIN, requestId, body);
         if (whole) this.#send(TYPE.STDIN, requestId);

@@ -75,7 +75,9 @@ async function handle(req, res) {
   if (req.url === '/_records' || req.url.startsWith('/_records?')) return showRecords(res);
   const fields = lab.observe(req, res, {}, remember);
   /** @type {any} */ (res)[FIELDS] = fields;
-  const script = splitScript(decodePath(req.url), options['document-root']);
+  const path = decodePath(req.url);
+  if (typeof path !== 'string') return answerError(res, 400, path.error);
+  const script = splitScript(path, options['document-root']);
   if (!script) return answerError(res, 404, `No script under the document root matches ${req.url}.`);
 
   // FastCGI sends PARAMS (with CONTENT_LENGTH) before STDIN. A body of known length streams

@@ -23,26 +23,36 @@ const LEFT_OUT = new Set([
  * ("/hello.sh/extra" → "/hello.sh" + "/extra"), the way nginx's fastcgi_split_path_info does.
  * Without one, the whole app lives at "/": SCRIPT_NAME is empty and the path is PATH_INFO.
  * Returns null when no file under the root matches (the front answers 404).
+ *
+ * `path` is a byte string (decodePath), and so is everything returned: SCRIPT_FILENAME and
+ * DOCUMENT_ROOT carry the file name's bytes as the file system has them (UTF-8 here), as nginx's
+ * do. Only where a path touches the disk does it become a Buffer of those same bytes.
  */
 export function splitScript(/** @type {string} */ path, /** @type {string | undefined} */ documentRoot) {
   if (!documentRoot) return { scriptName: '', pathInfo: path };
-  const root = realpathSync(documentRoot);
+  const root = realBytes(documentRoot);
   const segments = path.split('/').filter(Boolean);
   for (let i = 1; i <= segments.length; i++) {
     const scriptName = `/${segments.slice(0, i).join('/')}`;
     let real;
     try {
-      real = realpathSync(join(root, scriptName));
+      real = realBytes(Buffer.from(join(root, scriptName), 'latin1'));
     } catch {
       return null;
     }
     // No path escapes the document root: "..", symlinks and all are resolved first.
     if (real !== root && !real.startsWith(root + sep)) return null;
-    if (statSync(real).isFile()) {
+    if (statSync(Buffer.from(real, 'latin1')).isFile()) {
       return { scriptName, pathInfo: path.slice(scriptName.length), filename: real, documentRoot: root };
     }
   }
   return null;
+}
+
+/** The real path (symlinks resolved) as a byte string: its bytes, one character each. (The
+ * native realpath: the JavaScript one reads a Buffer path as UTF-8 text and loses other bytes.) */
+function realBytes(/** @type {string | Buffer} */ path) {
+  return realpathSync.native(path, { encoding: 'buffer' }).toString('latin1');
 }
 
 /**
@@ -94,12 +104,32 @@ export function cgiParams(req, { script, serverPort, hasBody, contentLength }) {
   return params;
 }
 
-/** Decode a path for PATH_INFO ("/a%20b" → "/a b"); an undecodable path stays as it came. */
-export function decodePath(/** @type {string} */ url) {
-  const path = url.split('?')[0] ?? '/';
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
+/**
+ * The path of a request target, percent-decoded into bytes, the way nginx decodes its $uri (the
+ * PATH_INFO and SCRIPT_NAME it sends): "/caf%C3%A9" → the bytes 2f 63 61 66 c3 a9, whatever
+ * they mean. The result is a byte string (one character a byte, U+0000–U+00FF), which PARAMS
+ * carry unchanged; "é" (U+00E9, one byte e9) would be the wrong bytes. A target is ASCII
+ * (RFC 3986; node:http refuses any other byte in it), so only %XX makes bytes past 7f.
+ * Like nginx, a "%" without two hex digits after it, or a %00 (a NUL byte no C string, file
+ * name or environment variable can hold), is refused: `{ error }`, for a 400.
+ * @param {string} url @returns {string | { error: string }}
+ */
+export function decodePath(url) {
+  const question = url.indexOf('?');
+  const path = question < 0 ? url : url.slice(0, question);
+  let percent = path.indexOf('%');
+  if (percent < 0) return path;
+  let decoded = '';
+  let from = 0;
+  for (; percent >= 0; percent = path.indexOf('%', from)) {
+    const hex = path.slice(percent + 1, percent + 3);
+    if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
+      return { error: `The path has "%${hex}": a "%" must be followed by two hex digits (write "%" itself as %25).` };
+    }
+    const byte = Number.parseInt(hex, 16);
+    if (byte === 0) return { error: 'The path has %00, a NUL byte, which no file name or CGI variable can hold.' };
+    decoded += path.slice(from, percent) + String.fromCharCode(byte);
+    from = percent + 3;
   }
+  return decoded + path.slice(from);
 }

@@ -41,6 +41,8 @@ export const KEEP_CONN = 1;
 export const PROTOCOL_STATUS = { REQUEST_COMPLETE: 0, CANT_MPX_CONN: 1, OVERLOADED: 2, UNKNOWN_ROLE: 3 };
 const PROTOCOL_STATUS_NAMES = Object.fromEntries(Object.entries(PROTOCOL_STATUS).map(([n, v]) => [v, n]));
 /** The three variables a GET_VALUES query may ask about (FastCGI 1.0, §4.1). */
+const WIDE = /[^\u0000-\u00ff]/;
+
 export const MANAGEMENT_NAMES = ['FCGI_MAX_CONNS', 'FCGI_MAX_REQS', 'FCGI_MPXS_CONNS'];
 
 /** "PARAMS", or "type 42" for a type FastCGI 1.0 does not define. @param {number} type */
@@ -98,13 +100,22 @@ function encodeLength(length) {
   return bytes;
 }
 
+/** Why a pair was refused: FastCGI pairs are bytes, and a string here stands for bytes. */
+export const notByteString =
+  'a FastCGI name or value must be a byte string (one character a byte, U+0000-U+00FF): ' +
+  "text becomes one with Buffer.from(text, 'utf8').toString('latin1')";
+
 /**
  * Name-value pairs (PARAMS, GET_VALUES, GET_VALUES_RESULT): lengths first, then the bytes.
+ * Names and values are byte strings, each character one byte (as node:http gives header values,
+ * and decodePairs gives them back). A character past U+00FF is no byte: a TypeError, rather
+ * than the wrong bytes ("é" as UTF-8 is the two characters "\u00c3\u00a9" here, not "\u00e9").
  * @param {[string, string][]} pairs
  */
 export function encodePairs(pairs) {
   const parts = [];
   for (const [name, value] of pairs) {
+    if (WIDE.test(name) || WIDE.test(value)) throw new TypeError(`${notByteString} (${JSON.stringify(name)})`);
     const n = Buffer.from(name, 'latin1');
     const v = Buffer.from(value, 'latin1');
     parts.push(encodeLength(n.length), encodeLength(v.length), n, v);

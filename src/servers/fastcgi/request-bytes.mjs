@@ -8,11 +8,11 @@
 // the same records, one after the other (a test checks it); only the copies are saved. Each record
 // is also described in `records` (its header fields and a view of its content, no copy), for the
 // wire view, with the PARAMS pairs as the app will read them, so nothing decodes them again.
-import { beginRequestBody, HEADER_LENGTH, MAX_CONTENT, ROLE, TYPE, VERSION } from './record.mjs';
+import { beginRequestBody, HEADER_LENGTH, MAX_CONTENT, notByteString, ROLE, TYPE, VERSION } from './record.mjs';
 
 /** @typedef {import('./record.mjs').FcgiRecord & { pairs?: [string, string][] }} SentRecord */
 
-/** Anything outside latin1 (U+0100 and up) loses its high byte on the way: see readBack. */
+/** A character past U+00FF is no byte: such a pair is a bug in whoever made it (see record.mjs). */
 const WIDE = /[^\u0000-\u00ff]/;
 
 /**
@@ -65,8 +65,9 @@ export function encodeRequestStart(requestId, params, { flags, body = null, endS
   };
   beginRequestBody(ROLE.RESPONDER, flags).copy(bytes, header(TYPE.BEGIN_REQUEST, 8));
   if (pairsLength > 0) {
+    if (WIDE.test(pairsText)) throw notBytes(params);
     bytes.write(pairsText, header(TYPE.PARAMS, pairsLength), 'latin1');
-    records[1].pairs = WIDE.test(pairsText) ? readBack(params) : params;
+    records[1].pairs = params;
   }
   header(TYPE.PARAMS, 0);
   for (let offset = 0; offset < bodyLength; offset += MAX_CONTENT) {
@@ -89,13 +90,8 @@ function lengthChars(length) {
   return String.fromCharCode(0x80 | (length >>> 24), (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
 }
 
-/**
- * The pairs as the app reads them back from the bytes. Strings from node:http are latin1 already
- * (one byte a character) and come back as they are; a character past U+00FF (a decoded path, say)
- * was written as its low byte, so it comes back as that byte, as decodePairs would read it.
- * @param {[string, string][]} params @returns {[string, string][]}
- */
-function readBack(params) {
-  const latin1 = (/** @type {string} */ text) => Buffer.from(text, 'latin1').toString('latin1');
-  return params.map(([name, value]) => [latin1(name), latin1(value)]);
+/** The error for pairs that are not byte strings, naming the first such pair. @param {[string, string][]} params */
+function notBytes(params) {
+  const [name] = params.find(([n, v]) => WIDE.test(n) || WIDE.test(v)) ?? ['?'];
+  return new TypeError(`${notByteString} (${JSON.stringify(name)})`);
 }

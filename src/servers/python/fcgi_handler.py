@@ -5,7 +5,8 @@
 # A handler is one function, as close to a CGI program as a function can be:
 #
 #     def handle(params, body):
-#         # params: the request's PARAMS (CGI variables) as a dict of str; body: bytes (STDIN)
+#         # params: the request's PARAMS (CGI variables) as a dict of str, one character a byte
+#         # (latin-1: PARAMS are bytes); body: bytes (STDIN)
 #         return 'Content-Type: text/plain\r\n\r\nHello\n'     # or print() it, as a CGI script would
 #
 # What it returns (or prints) is a CGI response, and it travels back as STDOUT records; what it
