@@ -1,6 +1,9 @@
 // Real FastCGI apps as peers in tests: fcgiwrap (runs CGI scripts) and php-fpm (a pool of PHP
 // processes), each our child in the foreground on a free loopback port with its own settings,
 // ready when its port accepts a connection, and stopped with the test (its whole process group).
+// A peer runs in a process group of its own, so Ctrl-C at the terminal does not reach it: if this
+// process ends before stop() (vitest interrupted, a worker killed or crashed), the exit hooks
+// below kill every group still running, and a peer that fails to start has its group killed too.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -23,6 +26,41 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** Process groups (their leaders' pids) of peers started and not stopped yet. */
+const running = new Set<number>();
+let hooked = false;
+
+/** SIGKILL every group still running: called as this process ends, when there is no time left to
+ * wait for a gentler stop. Synchronous, as an 'exit' listener must be. */
+function killRunning(): void {
+  for (const group of running) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  }
+  running.clear();
+}
+
+/** Installed once, at the first peer. A vitest worker (a forked process) ends by process.exit
+ * (the 'exit' event), by a signal (vitest's SIGTERM to a worker, the terminal's SIGINT to the
+ * whole foreground group, SIGHUP when the terminal closes), or loses its parent (IPC
+ * 'disconnect'). For a signal, the groups are killed and the signal sent again: the listener is
+ * gone by then (`once`), so the process ends the way it would have without it. */
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', killRunning);
+  process.on('disconnect', killRunning);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killRunning();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 export class Peer {
   private constructor(
     private readonly child: ChildProcess,
@@ -32,6 +70,11 @@ export class Peer {
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** The pid of the peer's first process, which leads its process group. */
+  get pid(): number {
+    return this.child.pid!;
   }
 
   static async start(name: string, file: string, args: (port: number) => string[]): Promise<Peer> {
@@ -48,10 +91,29 @@ export class Peer {
         resolve();
       }),
     );
-    await waitFor(async () => {
-      if (gone) throw new Error(`${name} exited before listening: ${stderr}`);
-      return accepts(port);
-    }, `${name} listening on ${port}`);
+    const group = child.pid;
+    if (group === undefined) {
+      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+      throw new Error(`${name} did not start: ${error.message}`);
+    }
+    hookExit();
+    running.add(group);
+    try {
+      await waitFor(async () => {
+        if (gone) throw new Error(`${name} exited before listening: ${stderr}`);
+        return accepts(port);
+      }, `${name} listening on ${port}`);
+    } catch (error) {
+      // What it forked before failing (workers, a daemonized copy) is in its group: all of it goes.
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+      await exited;
+      running.delete(group);
+      throw error;
+    }
     return new Peer(child, port, exited);
   }
 
@@ -62,6 +124,7 @@ export class Peer {
       // the group is gone already
     }
     await this.exited;
+    running.delete(this.child.pid!);
   }
 }
 

@@ -1,0 +1,119 @@
+// No FastCGI peer outlives the process that started it. fastcgi-peers.ts starts fcgiwrap and
+// php-fpm in process groups of their own (out of reach of the terminal's Ctrl-C); if the test
+// process ends before stop() — vitest interrupted (SIGINT), a worker killed (SIGTERM), the
+// terminal closed (SIGHUP), process.exit, an uncaught exception — its exit hooks kill every group.
+//
+// The helper is bundled (esbuild) into a plain Node script that plays the test file: it starts
+// both peers, prints their group ids, and then ends one of those ways. Every process of every
+// group (real pids, read from /proc) must be gone after it. A peer that fails to start has its
+// group killed too (checked here, in this process).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/env.js';
+import { fcgiwrapPath, Peer, phpFpmPath } from '../helpers/fastcgi-peers.js';
+import { alive, survivors } from '../helpers/processes.js';
+
+const HELPER = resolve(import.meta.dirname, '../helpers/fastcgi-peers.ts');
+
+const PLAYER = `import { fcgiwrapPath, phpFpmPath, startFcgiwrap, startPhpFpm } from './peers.mjs';
+const peers = [];
+if (fcgiwrapPath) peers.push(await startFcgiwrap());
+if (phpFpmPath) peers.push(await startPhpFpm());
+process.stdout.write(JSON.stringify(peers.map((peer) => peer.pid)) + '\\n');
+const how = process.argv[2];
+if (how === 'exit') process.exit(3);
+if (how === 'throw') throw new Error('the test file broke');
+setInterval(() => {}, 1000); // waits for its signal
+`;
+
+/** Every process whose process group is one of `groups`, from /proc. */
+function members(groups: number[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (groups.includes(pgrp)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** The first line the player prints: its peers' group ids. */
+function groupsOf(child: ChildProcess): Promise<number[]> {
+  return new Promise((done, fail) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) done(JSON.parse(out.slice(0, out.indexOf('\n'))));
+    });
+    child.once('exit', () => fail(new Error(`the player ended before its peers were up: ${err}`)));
+  });
+}
+
+describe.skipIf(!fcgiwrapPath && !phpFpmPath)('FastCGI peers end with the process that started them', () => {
+  let player: string;
+
+  beforeAll(async () => {
+    const dir = tempDir('fcgi-peers-exit');
+    await build({
+      entryPoints: [HELPER],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: join(dir, 'peers.mjs'),
+      logLevel: 'silent',
+    });
+    player = join(dir, 'player.mjs');
+    writeFileSync(player, PLAYER);
+  });
+
+  it.each([
+    ['SIGTERM', { signal: 'SIGTERM' }],
+    ['SIGINT', { signal: 'SIGINT' }],
+    ['SIGHUP', { signal: 'SIGHUP' }],
+    ['exit', { code: 3 }],
+    ['throw', { code: 1 }],
+  ] as const)('%s: every process of every peer is gone', async (how, ending) => {
+    const child = spawn(process.execPath, [player, how], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.once('exit', (code, signal) => done({ code, signal })),
+    );
+    const groups = await groupsOf(child);
+    const pids = members(groups);
+    try {
+      // fcgiwrap -c 2 and php-fpm with two children: three processes each.
+      expect(pids.length).toBeGreaterThanOrEqual(3 * groups.length);
+      if ('signal' in ending) child.kill(ending.signal);
+      // It ends as it would have without the hooks: by that signal, or with its exit code.
+      expect(await ended).toEqual(
+        'signal' in ending ? { code: null, signal: ending.signal } : { code: ending.code, signal: null },
+      );
+      expect(await survivors(pids)).toEqual([]);
+    } finally {
+      for (const group of groups) if (alive(group)) process.kill(-group, 'SIGKILL');
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a peer that exits before listening has its whole group killed (what it forked too)', async () => {
+    const file = join(tempDir('fcgi-peers-fail'), 'background.pid');
+    const start = Peer.start('a failing peer', '/bin/sh', () => ['-c', `sleep 300 & echo $! > ${file}; exit 3`]);
+    await expect(start).rejects.toThrow(/a failing peer exited before listening/);
+    const background = Number(readFileSync(file, 'utf8'));
+    try {
+      expect(await survivors([background])).toEqual([]);
+    } finally {
+      if (alive(background)) process.kill(background, 'SIGKILL');
+    }
+  });
+});
