@@ -6,7 +6,7 @@ import { frameCells } from './frame-cells.mjs';
 import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -168,7 +168,10 @@ for (const file of [join(dist, 'cli.js'), ...chunks]) {
 
 // Lab servers and shared Python code: copied, not bundled.
 // Leave out tests and caches only: a lesson may well have files named like secure.test.pem.
-const skip = (src) => !/(__pycache__|\/tests?(\/|$)|\.test\.(ts|tsx|mjs|js)$|\/test_[^/]*\.py$)/.test(src);
+// Judged by the path inside the repository: a checkout that itself lies in a folder named tests
+// (~/tests/gateway-tutor) would otherwise copy nothing.
+const skip = (src) =>
+  !/(__pycache__|\/tests?(\/|$)|\.test\.(ts|tsx|mjs|js)$|\/test_[^/]*\.py$)/.test(`/${relative(root, src)}`);
 // The servers' TypeScript (events.ts declarations, .d.mts types) is for the type checker and is
 // bundled into the tutor where it runs; only what a server runs is copied.
 const serverFile = (src) => skip(src) && !/\.(d\.mts|ts)$/.test(src);
