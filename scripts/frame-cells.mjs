@@ -21,8 +21,11 @@
 //   make of it (one code unit, not full width, the codes before it), without a grapheme
 //   segmenter, a token and a copied object per character. Any other line goes through
 //   ansi-tokenize as before.
-// A release of either package that words these differently is left as it is, and the build says
-// so: the frames are then as Ink draws them, only slower.
+// A release of either package that words these differently, or moves these files, fails the build
+// (the frames would still be right, only slower, and nothing else would say so): update the
+// patterns here (test/unit/frame-cells.test.ts compares the frames with Ink's own), or take the
+// plugin out of build.mjs. test/unit/frame-cells-build.test.ts checks that it fails, and
+// test/cli/frame-cells-dist.test.ts that dist/ draws this way.
 
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -92,9 +95,20 @@ function replaceAll(source, pairs) {
   return out;
 }
 
+const FILES = {
+  styledChars: '@alcalzone/ansi-tokenize/build/styledChars.js',
+  output: 'ink/build/output.js',
+};
+
 export const frameCells = {
   name: 'frame-cells',
   setup(build) {
+    // How many times each file was bundled with its changes made: once each, or the build fails.
+    const patched = { styledChars: 0, output: 0 };
+    build.onStart(() => {
+      patched.styledChars = 0;
+      patched.output = 0;
+    });
     build.onLoad({ filter: STYLED_CHARS }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       const contents = replaceAll(source, [
@@ -102,8 +116,8 @@ export const frameCells = {
         [DIFF_EACH, `if (!sameStyles(chars[i - 1].styles, char.styles)) ${DIFF_EACH}`],
         [RESET_AT_END, 'if (i === chars.length - 1 && char.styles.length > 0) {'],
       ]);
-      if (!contents)
-        return { contents: source, warnings: [{ text: `${args.path}: changed; cells compared as it does` }] };
+      if (!contents) return { contents: source, errors: [changed(args.path, 'cells would be compared as it does')] };
+      patched.styledChars++;
       return { contents: `${contents}${SAME_STYLES}` };
     });
     build.onLoad({ filter: OUTPUT }, async (args) => {
@@ -112,8 +126,30 @@ export const frameCells = {
         [BLANK_CELL, 'row.push(blankCell);'],
         [TOKENIZE_LINE, 'cached = narrowStyledChars(line) ?? styledCharsFromTokens(tokenize(line));'],
       ]);
-      if (!contents) return { contents: source, warnings: [{ text: `${args.path}: changed; cells made as it does` }] };
+      if (!contents) return { contents: source, errors: [changed(args.path, 'cells would be made as it does')] };
+      patched.output++;
       return { contents: `${NARROW_IMPORTS}${contents}${SHARED_BLANK}${NARROW_CELLS}`, resolveDir: dirname(args.path) };
+    });
+    build.onEnd((result) => {
+      if (result.errors.length > 0) return;
+      const wrong = Object.entries(patched).filter(([, times]) => times !== 1);
+      return {
+        errors: wrong.map(([file, times]) => ({
+          text:
+            `frame-cells: ${FILES[file]} was changed ${times} times in this bundle, not once. ` +
+            'Expected Ink to bundle it from node_modules; has its path changed? Update the patterns in ' +
+            'scripts/frame-cells.mjs, or take the plugin out of scripts/build.mjs.',
+        })),
+      };
     });
   },
 };
+
+function changed(path, otherwise) {
+  return {
+    text:
+      `frame-cells: ${path} is not worded as this plugin expects (a new release?), so ${otherwise}: ` +
+      'the same frames, only slower. Update the patterns in scripts/frame-cells.mjs ' +
+      '(test/unit/frame-cells.test.ts compares the frames), or take the plugin out of scripts/build.mjs.',
+  };
+}
