@@ -5,6 +5,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePath, splitScript } from '../../src/servers/fastcgi/params.mjs';
+import { formatRecord, readable } from '../../src/servers/fastcgi/wire.mjs';
 import { tempDir } from '../helpers/env.js';
 
 /** The byte string of some bytes: one character a byte. */
@@ -69,5 +70,28 @@ describe('splitScript with a document root', () => {
   it('finds nothing for a folder or a path out of the root', () => {
     expect(splitScript('/dir', root)).toBeNull();
     expect(splitScript(decodePath('/%2e%2e/%2e%2e/etc/passwd') as string, root)).toBeNull();
+  });
+});
+
+describe('the wire view shows the bytes readably (the events keep them as they are)', () => {
+  it.each([
+    ['/plain', '/plain'],
+    [bytes('/café'), '/café'], // UTF-8: the text it encodes
+    [bytes('/caf', [0xc3]), '/caf\\xc3'], // not UTF-8: the byte
+    [bytes([0xc3, 0xa9], 't', [0xe9]), '\\xc3\\xa9t\\xe9'],
+    ['a\tb', 'a\\x09b'],
+  ])('%j → %s', (value, shown) => {
+    expect(readable(value)).toBe(shown);
+  });
+
+  it('a PARAMS record of /caf%C3%A9 reads PATH_INFO=/café', () => {
+    const entry = {
+      dir: 'out',
+      type: 'PARAMS',
+      requestId: 1,
+      contentLength: 17,
+      pairs: [['PATH_INFO', decodePath('/caf%C3%A9') as string]] as [string, string][],
+    };
+    expect(formatRecord(entry).at(-1)?.trim()).toBe('PATH_INFO=/café');
   });
 });

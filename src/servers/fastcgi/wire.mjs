@@ -76,8 +76,25 @@ export function formatRecord(entry, { pairs = true } = {}) {
   const padding = entry.paddingLength ? ` +${entry.paddingLength} pad` : '';
   const head = `${arrow} ${entry.type.padEnd(17)} id ${String(entry.requestId).padEnd(5)} ${`${entry.contentLength} bytes${padding}`.padEnd(17)}`;
   const lines = [`${head} ${gist(entry)}`.trimEnd()];
-  if (pairs && entry.pairs) for (const [name, value] of entry.pairs) lines.push(`      ${name}=${value}`);
+  if (pairs && entry.pairs)
+    for (const [name, value] of entry.pairs) lines.push(`      ${readable(name)}=${readable(value)}`);
   return lines;
+}
+
+/**
+ * A name or value (a byte string: one character a byte) as a reader should see it: bytes that
+ * are UTF-8 as the text they encode ("/caf%C3%A9" sends c3 a9: "/café", not "/cafÃ©"), any
+ * other byte past 7f, and control bytes, as \xNN. Display only: the events keep the bytes.
+ * @param {string} bytes @returns {string}
+ */
+export function readable(bytes) {
+  if (!/[^\x20-\x7e]/.test(bytes)) return bytes;
+  const raw = Buffer.from(bytes, 'latin1');
+  const text = raw.toString('utf8');
+  const utf8 = Buffer.byteLength(text) === raw.length && Buffer.from(text).equals(raw);
+  return (utf8 ? text : bytes).replace(utf8 ? /[\x00-\x1f\x7f]/g : /[\x00-\x1f\x7f-\xff]/g, (c) => {
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }
 
 /** @param {WireRecord} entry */
