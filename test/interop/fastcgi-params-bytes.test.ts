@@ -112,7 +112,10 @@ describe.skipIf(!nginxPath)('PARAMS bytes: the lab front and nginx, to the same 
 
   it('a percent-encoded path reaches the app as the same bytes (its UTF-8, not latin-1)', async () => {
     const names = ['SCRIPT_NAME', 'PATH_INFO', 'REQUEST_URI', 'QUERY_STRING', 'HTTP_X_NAME'];
-    for (const target of ['/caf%C3%A9', '/caf%C3%A9/x%C3%A9y%20z?q=%C3%A9', '/caf%C3', '/a%2Fb', '/caf%25C3']) {
+    const targets = ['/caf%C3%A9', '/caf%C3%A9/x%C3%A9y%20z?q=%C3%A9', '/caf%C3', '/a%2Fb', '/caf%25C3'];
+    // Normalized alike: merged slashes, "." and ".." resolved (encoded ones too).
+    targets.push('/a//b/./c/', '/caf%C3%A9/%2e%2e/x', '/a/b/..', '/a%2F..%2Fb?x=/../');
+    for (const target of targets) {
       const ours = await get(frontPort(plain), target);
       const theirs = await get(nginxPlain.port, target);
       expect([ours.status, theirs.status], target).toEqual([200, 200]);
@@ -137,8 +140,8 @@ describe.skipIf(!nginxPath)('PARAMS bytes: the lab front and nginx, to the same 
     expect(params.PATH_INFO).toBe(hex('/xéy'));
   });
 
-  it('a "%" without two hex digits, and %00, are answered 400 by both, and never reach the app', async () => {
-    const refused = ['/caf%ZZ', '/caf%00x', '/caf%4'];
+  it('a "%" without two hex digits, %00, and ".." above the root: 400 from both, never at the app', async () => {
+    const refused = ['/caf%ZZ', '/caf%00x', '/caf%4', '/..', '/a/%2e%2e/../etc/passwd'];
     for (const target of refused) {
       expect((await get(nginxPlain.port, target)).status, `nginx ${target}`).toBe(400);
       expect((await get(frontPort(plain), target)).status, `front ${target}`).toBe(400);

@@ -4,6 +4,7 @@
 //   `gateway-tutor fcgi` gets from fcgiwrap and php-fpm the same answers as libfcgi's cgi-fcgi.
 // Each part is skipped when its peer is not installed (.ci/run installs them all).
 import { execFile, spawn } from 'node:child_process';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -78,10 +79,18 @@ describe.skipIf(!fcgiwrapPath)('the lab front through fcgiwrap, running the less
     expect(await response.text()).toMatch(/POST with a body of 7 bytes \(CONTENT_LENGTH=7\):\na=b&c=d/);
   });
 
-  it('answers 404 for a path that names no file under the document root, and for one outside it', async () => {
+  it('answers 404 for a path that names no file under the document root, 400 for one above it', async () => {
     expect((await fetch(`${url}/cgi-bin/nothing.py`)).status).toBe(404);
     expect((await fetch(`${url}/empty`)).status).toBe(404);
+    // fetch resolves "%2e%2e" itself (WHATWG URL) and asks for /etc/passwd under the root: 404.
     expect((await fetch(`${url}/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
+    // Sent as it is, ".." above "/" is answered 400, as nginx answers it.
+    const status = await new Promise((resolve, reject) =>
+      get({ host: '127.0.0.1', port: new URL(url).port, path: '/%2e%2e/%2e%2e/etc/passwd' }, (res) =>
+        resolve(res.resume().statusCode),
+      ).on('error', reject),
+    );
+    expect(status).toBe(400);
   });
 });
 

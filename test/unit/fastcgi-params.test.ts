@@ -1,7 +1,7 @@
 // The front's path handling (params.mjs): the path is percent-decoded into bytes, as nginx decodes
 // its $uri, and those bytes are what PARAMS carry and what the file system is asked for. (What
 // nginx really sends for the same requests is compared in test/interop/fastcgi-params-bytes.)
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePath, splitScript } from '../../src/servers/fastcgi/params.mjs';
@@ -21,6 +21,13 @@ describe('decodePath', () => {
     ['/caf%25C3', '/caf%C3'],
     ['/caf%C3', bytes('/caf', [0xc3])], // not UTF-8: still the byte that was sent, as nginx sends it
     ['/plain/path?x=%ZZ', '/plain/path'], // the query is QUERY_STRING's business, left as it came
+    // Normalized after decoding, as nginx's $uri is: merged slashes, "." and ".." resolved.
+    ['/a//b/', '/a/b/'],
+    ['/a/./b/../c', '/a/c'],
+    ['/a/b/..', '/a/'],
+    ['/caf%C3%A9/%2e%2e/x', '/x'],
+    ['/a%2F..%2Fb', '/b'],
+    ['/a/.../.hidden', '/a/.../.hidden'],
   ])('%s → its bytes', (target, expected) => {
     expect(decodePath(target)).toBe(expected);
   });
@@ -36,6 +43,8 @@ describe('decodePath', () => {
     ['/caf%', /"%".*two hex digits/],
     ['/caf%4', /"%4".*two hex digits/],
     ['/a%00b', /%00, a NUL byte/],
+    ['/..', /goes above "\/"/],
+    ['/a/%2e%2e/../etc/passwd', /goes above "\/"/],
   ])('refuses %s (nginx answers 400 to it too)', (target, message) => {
     expect(decodePath(target)).toEqual({ error: expect.stringMatching(message) });
   });
@@ -67,9 +76,11 @@ describe('splitScript with a document root', () => {
     });
   });
 
-  it('finds nothing for a folder or a path out of the root', () => {
+  it('finds nothing for a folder, nor out of the root (by "..", or by a symlink)', () => {
     expect(splitScript('/dir', root)).toBeNull();
-    expect(splitScript(decodePath('/%2e%2e/%2e%2e/etc/passwd') as string, root)).toBeNull();
+    expect(splitScript('/../etc/passwd', root)).toBeNull(); // decodePath refuses it first; this holds anyway
+    symlinkSync('/etc', join(root, 'out'));
+    expect(splitScript('/out/passwd', root)).toBeNull();
   });
 });
 

@@ -105,31 +105,57 @@ export function cgiParams(req, { script, serverPort, hasBody, contentLength }) {
 }
 
 /**
- * The path of a request target, percent-decoded into bytes, the way nginx decodes its $uri (the
- * PATH_INFO and SCRIPT_NAME it sends): "/caf%C3%A9" → the bytes 2f 63 61 66 c3 a9, whatever
- * they mean. The result is a byte string (one character a byte, U+0000–U+00FF), which PARAMS
- * carry unchanged; "é" (U+00E9, one byte e9) would be the wrong bytes. A target is ASCII
- * (RFC 3986; node:http refuses any other byte in it), so only %XX makes bytes past 7f.
- * Like nginx, a "%" without two hex digits after it, or a %00 (a NUL byte no C string, file
- * name or environment variable can hold), is refused: `{ error }`, for a 400.
+ * The path of a request target as nginx makes its $uri (the PATH_INFO and SCRIPT_NAME it sends):
+ * percent-decoded into bytes, then normalized. "/caf%C3%A9" → the bytes 2f 63 61 66 c3 a9, whatever
+ * they mean: a byte string (one character a byte, U+0000–U+00FF), which PARAMS carry unchanged
+ * ("é", U+00E9, would be the one wrong byte e9). A target is ASCII (RFC 3986; node:http refuses
+ * any other byte in it), so only %XX makes bytes past 7f. Then, as nginx does, "//" becomes "/",
+ * and "." and ".." segments are resolved (RFC 3986 §5.2.4), encoded ones too: no "../" reaches an
+ * app that opens files by PATH_INFO.
+ * Refused, for a 400 (nginx answers 400 to each): a "%" without two hex digits, %00 (a NUL byte
+ * no C string, file name or environment variable can hold), and a ".." above the root.
  * @param {string} url @returns {string | { error: string }}
  */
 export function decodePath(url) {
   const question = url.indexOf('?');
-  const path = question < 0 ? url : url.slice(0, question);
+  let path = question < 0 ? url : url.slice(0, question);
   let percent = path.indexOf('%');
-  if (percent < 0) return path;
-  let decoded = '';
-  let from = 0;
-  for (; percent >= 0; percent = path.indexOf('%', from)) {
-    const hex = path.slice(percent + 1, percent + 3);
-    if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
-      return { error: `The path has "%${hex}": a "%" must be followed by two hex digits (write "%" itself as %25).` };
+  if (percent >= 0) {
+    let decoded = '';
+    let from = 0;
+    for (; percent >= 0; percent = path.indexOf('%', from)) {
+      const hex = path.slice(percent + 1, percent + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
+        return { error: `The path has "%${hex}": a "%" must be followed by two hex digits (write "%" itself as %25).` };
+      }
+      const byte = Number.parseInt(hex, 16);
+      if (byte === 0) return { error: 'The path has %00, a NUL byte, which no file name or CGI variable can hold.' };
+      decoded += path.slice(from, percent) + String.fromCharCode(byte);
+      from = percent + 3;
     }
-    const byte = Number.parseInt(hex, 16);
-    if (byte === 0) return { error: 'The path has %00, a NUL byte, which no file name or CGI variable can hold.' };
-    decoded += path.slice(from, percent) + String.fromCharCode(byte);
-    from = percent + 3;
+    path = decoded + path.slice(from);
   }
-  return decoded + path.slice(from);
+  if (!path.startsWith('/') || !(path.includes('//') || path.includes('/.'))) return path;
+  return normalize(path);
+}
+
+/** "//" → "/", "/./" → "/", "/a/../" → "/"; a last "." or ".." segment leaves a "/" at the end
+ * ("/a/b/.." → "/a/"), as nginx leaves it. @param {string} path @returns {string | { error: string }} */
+function normalize(path) {
+  const segments = path.split('/');
+  /** @type {string[]} */
+  const kept = [];
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i];
+    const last = i === segments.length - 1;
+    if (segment === '..') {
+      if (kept.length === 0) return { error: 'The path goes above "/" with "..": there is nothing there.' };
+      kept.pop();
+    } else if (segment !== '' && segment !== '.') {
+      kept.push(segment);
+      continue;
+    }
+    if (last) kept.push('');
+  }
+  return `/${kept.join('/')}`;
 }
