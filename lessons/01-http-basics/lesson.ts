@@ -1,7 +1,7 @@
 // Lesson 1: HTTP with curl. The origin server reports every request it sees; each check below
 // looks only at those reports, so a step passes because the lab saw the request, not because the
 // learner said so.
-import { fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
+import { describeRequest, fail, header, pass, sawRequests } from '../../src/engine/check-helpers.js';
 import { defineLesson, type RequestEvent } from '../../src/engine/types.js';
 import { originEvents } from '../../src/servers/http/events.js';
 
@@ -134,16 +134,26 @@ export default defineLesson({
       commands: ['curl -i {{origin.url}}/status/418'],
       hints: ['Run the command: with -i, the status line is the first line curl prints.'],
       check: async (ctx) => {
-        const asked = ctx.requests('origin').filter((r) => /^\/status\/\d{3}\b/.test(r.target));
-        const last = asked.at(-1);
+        const asked = ctx.requests('origin').filter((r) => /^\/status\/\d+(?:\?|$)/.test(r.target));
+        // Only a code the origin could really answer with shows a status line carrying it: 1xx are
+        // not final answers and 600+ are no status codes, so those get the origin's 400 instead.
+        const answered = asked.filter((r) => r.status === Number(/\d+/.exec(r.target)![0]));
+        const last = answered.at(-1);
         if (last)
           return pass(
             `The origin answered ${last.target} with ${last.status}: the code in the status line is the one you asked for.`,
           );
+        const refused = asked.at(-1);
+        if (refused)
+          return fail({
+            message: `The origin answered ${refused.target} with ${refused.status ?? 'nothing'}, not with the code you asked for: a final status is a code from 200 to 599 (1xx codes only announce that more is coming).`,
+            saw: describeRequest(refused),
+            expected: 'GET /status/418, or any other code from 200 to 599',
+          });
         return fail({
           message: 'The origin has not seen a request for /status/CODE yet.',
           saw: sawRequests(ctx.requests('origin')),
-          expected: 'GET /status/418 (run the command shown), or any other code',
+          expected: 'GET /status/418 (run the command shown), or any other code from 200 to 599',
         });
       },
     },
