@@ -87,7 +87,7 @@ export default defineLesson({
             ? 'The origin has not seen a request for /headers yet.'
             : extra.length
               ? `Your request to /headers carried ${extra.map(([n]) => n).join(', ')}, but not X-Learner.`
-              : 'Your request to /headers carried only the headers curl adds by itself.',
+              : 'Your request to /headers carried only the headers curl adds by itself. (curl drops an -H without a ":" and says nothing: write -H \'X-Learner: hello\'.)',
           saw: last ? `headers ${headerNames(last)}` : sawRequests(ctx.requests('origin')),
           expected: "a request to /headers with an X-Learner header: curl -H 'X-Learner: hello' …/headers",
         });
