@@ -105,8 +105,13 @@ export default defineLesson({
       ],
       check: async (ctx) => {
         const asked = ctx.requests('origin').some((r) => r.target.startsWith('/secret'));
-        // Hex digits: "3FA9C07B" is the same token as "3fa9c07b".
-        if (ctx.answer && ctx.answer.toLowerCase() === ctx.secrets.token?.toLowerCase())
+        // Hex digits: "3FA9C07B" is the same token as "3fa9c07b". A learner who pastes the whole
+        // header line ("X-Secret-Token: 3fa9c07b") has found it too.
+        const given = (ctx.answer ?? '')
+          .trim()
+          .replace(/^x-secret-token\s*:\s*/i, '')
+          .toLowerCase();
+        if (given && given === ctx.secrets.token?.toLowerCase())
           return pass("That is this lab run's token: you read it from a response header.");
         if (!asked)
           return fail({
