@@ -182,11 +182,13 @@ export default defineLesson({
             `The origin received a ${json.method} whose body it could read as JSON, because you said so in Content-Type.`,
           );
         const last = echoed.at(-1);
-        if (!last && posts.length) {
-          const elsewhere = posts.at(-1)!;
+        // The newest POST is the one the learner is looking at: a typo in its path ("/ech") is
+        // what to talk about, not an older POST to /echo.
+        const latest = posts.at(-1);
+        if (latest && latest !== last) {
           return fail({
-            message: `Your POST went to ${elsewhere.target}, which answered ${elsewhere.status}; the origin reads bodies at /echo.`,
-            saw: `POST ${elsewhere.target}`,
+            message: `Your last ${latest.method} went to ${latest.target}, which answered ${latest.status}; the origin reads bodies at /echo.`,
+            saw: `${latest.method} ${latest.target}`,
             expected: 'a POST to /echo',
           });
         }
