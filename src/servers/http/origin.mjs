@@ -43,7 +43,12 @@ function route(req, res, url, body, report) {
     report.body = body.toString('utf8').slice(0, 2000);
     report.contentType = req.headers['content-type'] ?? null;
   }
-  if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+  if (url.pathname === '/') {
+    // "/" exists, so another method is 405 with Allow (RFC 9110 §15.5.6), not "nothing here".
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return send(res, 405, { error: `${req.method} is not allowed at /; to send a body, POST to /echo` });
+    }
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     return res.end('Hello from the origin server.\nTry /headers, /status/404, /secret, or POST to /echo.\n');
   }
