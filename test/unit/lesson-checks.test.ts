@@ -53,6 +53,30 @@ describe('http-basics', () => {
     expect((await check('find-token', asked, '3fa9c07c')).status).toBe('fail');
   });
 
+  it('find-token: the whole header line, pasted, is the token too', async () => {
+    const asked = [request('origin', { target: '/secret' })];
+    expect((await check('find-token', asked, 'X-Secret-Token: 3fa9c07b')).status).toBe('pass');
+  });
+
+  it('status-line: a code the origin refused (1xx, 600+) does not pass as "the code you asked for"', async () => {
+    const refused = request('origin', { target: '/status/100', status: 400 });
+    expect(await check('status-line', [refused])).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('200 to 599'),
+    });
+    const teapot = request('origin', { target: '/status/418', status: 418 });
+    expect((await check('status-line', [refused, teapot])).status).toBe('pass');
+  });
+
+  it('post-json: a newest POST to a mistyped path is the one the failure talks about', async () => {
+    const form = request('origin', { method: 'POST', target: '/echo', json: false });
+    const typo = request('origin', { method: 'POST', target: '/ech', status: 404 });
+    expect(await check('post-json', [form, typo])).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('/ech,'),
+    });
+  });
+
   it('post-json: a PUT with a JSON body counts, as the step offers it', async () => {
     const put = request('origin', { method: 'PUT', target: '/echo', json: true });
     expect((await check('post-json', [put])).status).toBe('pass');
