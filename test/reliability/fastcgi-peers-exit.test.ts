@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env.js';
 import { fcgiwrapPath, Peer, phpFpmPath } from '../helpers/fastcgi-peers.js';
-import { alive, survivors } from '../helpers/processes.js';
+import { alive, survivors, waitFor } from '../helpers/processes.js';
 
 const HELPER = resolve(import.meta.dirname, '../helpers/fastcgi-peers.ts');
 
@@ -23,10 +23,13 @@ const peers = [];
 if (fcgiwrapPath) peers.push(await startFcgiwrap());
 if (phpFpmPath) peers.push(await startPhpFpm());
 process.stdout.write(JSON.stringify(peers.map((peer) => peer.pid)) + '\\n');
-const how = process.argv[2];
-if (how === 'exit') process.exit(3);
-if (how === 'throw') throw new Error('the test file broke');
-setInterval(() => {}, 1000); // waits for its signal
+// The test has counted every process of the peers when it writes a line: then this ends.
+process.stdin.once('data', () => {
+  const how = process.argv[2];
+  if (how === 'exit') process.exit(3);
+  if (how === 'throw') throw new Error('the test file broke');
+  // else: wait for the test's signal (stdin keeps this process running)
+});
 `;
 
 /** Every process whose process group is one of `groups`, from /proc. */
@@ -84,16 +87,20 @@ describe.skipIf(!fcgiwrapPath && !phpFpmPath)('FastCGI peers end with the proces
     ['exit', { code: 3 }],
     ['throw', { code: 1 }],
   ] as const)('%s: every process of every peer is gone', async (how, ending) => {
-    const child = spawn(process.execPath, [player, how], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [player, how], { stdio: ['pipe', 'pipe', 'pipe'] });
     const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
       child.once('exit', (code, signal) => done({ code, signal })),
     );
     const groups = await groupsOf(child);
-    const pids = members(groups);
     try {
-      // fcgiwrap -c 2 and php-fpm with two children: three processes each.
-      expect(pids.length).toBeGreaterThanOrEqual(3 * groups.length);
+      // fcgiwrap -c 2 and php-fpm with two children: three processes each, once they have forked
+      // (a peer listens, and so counts as started, before its workers are all there).
+      const pids = await waitFor(() => {
+        const found = members(groups);
+        return found.length >= 3 * groups.length ? found : null;
+      }, "every peer's workers");
       if ('signal' in ending) child.kill(ending.signal);
+      else child.stdin!.write('go\n');
       // It ends as it would have without the hooks: by that signal, or with its exit code.
       expect(await ended).toEqual(
         'signal' in ending ? { code: null, signal: ending.signal } : { code: ending.code, signal: null },
