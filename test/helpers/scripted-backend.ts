@@ -13,11 +13,12 @@
 //   silent    nothing at all (until the proxy closes)
 //   reset     the connection destroyed at once, no answer
 //   malformed a status line that is not HTTP
-//   `cache` adds Cache-Control: public, max-age=60.
+//   `cache` adds Cache-Control: public, max-age=60. A HEAD request gets the head alone.
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 
 export interface SeenRequest {
+  method: string;
   path: string;
   /** Which of the backend's connections carried it (numbered from 1). */
   connection: number;
@@ -89,24 +90,25 @@ export class ScriptedBackend {
       pending = Buffer.concat([pending, chunk]);
       // One request at a time, GETs without a body: each ends at its blank line.
       for (let end = pending.indexOf('\r\n\r\n'); end !== -1; end = pending.indexOf('\r\n\r\n')) {
-        const path = pending.toString('latin1', 0, end).split(' ')[1] ?? '/';
+        const [method = 'GET', path = '/'] = pending.toString('latin1', 0, end).split(' ');
         pending = pending.subarray(end + 4);
-        this.seen.push({ path, connection });
-        answer(socket, path, later);
+        this.seen.push({ method, path, connection });
+        answer(socket, method, path, later);
       }
     });
   }
 }
 
-function answer(socket: Socket, path: string, later: (ms: number, then: () => void) => void): void {
+function answer(socket: Socket, method: string, path: string, later: (ms: number, then: () => void) => void): void {
   const kind = path.split('/')[1] ?? '';
-  const body = bodyFor(path);
+  const full = bodyFor(path);
+  const body = method === 'HEAD' ? Buffer.alloc(0) : full;
   const cache = new URL(path, 'http://backend').searchParams.has('cache')
     ? 'Cache-Control: public, max-age=60\r\n'
     : '';
   const head = (framing: string) =>
     Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n${cache}${framing}\r\n\r\n`, 'latin1');
-  const sized = head(`Content-Length: ${body.length}`);
+  const sized = head(`Content-Length: ${full.length}`);
   const chunked = head('Transfer-Encoding: chunked');
   const chunk = (bytes: Buffer) => Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
   const half = body.subarray(0, body.length >> 1);

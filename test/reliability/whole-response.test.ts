@@ -19,10 +19,15 @@ interface Answer {
   complete: boolean;
 }
 
-/** GET `path` from the proxy, on a connection of its own; `abortWhen` may cut it off. */
-function get(base: string, path: string, abortWhen?: (request: http.ClientRequest) => void): Promise<Answer> {
+/** GET (or `method`) `path` from the proxy, on a connection of its own; `abortWhen` may cut it off. */
+function get(
+  base: string,
+  path: string,
+  abortWhen?: (request: http.ClientRequest) => void,
+  method = 'GET',
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = http.get(`${base}${path}`, { agent: false, timeout: 10_000 }, (response) => {
+    const request = http.request(`${base}${path}`, { method, agent: false, timeout: 10_000 }, (response) => {
       const chunks: Buffer[] = [];
       const done = (complete: boolean) =>
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), complete });
@@ -36,6 +41,7 @@ function get(base: string, path: string, abortWhen?: (request: http.ClientReques
       abortWhen ? resolve({ status: 0, headers: {}, body: Buffer.alloc(0), complete: false }) : reject(error),
     );
     abortWhen?.(request);
+    request.end();
   });
 }
 
@@ -67,7 +73,10 @@ describe('backend.active after answers of every kind (least-conn)', () => {
   let lab: ReverseProxyLab;
   beforeAll(async () => {
     backends = await Promise.all([1, 2, 3].map(() => ScriptedBackend.start()));
-    lab = await ReverseProxyLab.start({ apps: 0, proxyEnv: scripted(backends, { RP_BALANCE: 'least-conn' }) });
+    lab = await ReverseProxyLab.start({
+      apps: 0,
+      proxyEnv: scripted(backends, { RP_BALANCE: 'least-conn', RP_TIMEOUT_MS: '400' }),
+    });
   });
   afterAll(async () => {
     await lab?.teardown();
@@ -110,7 +119,7 @@ describe('backend.active after answers of every kind (least-conn)', () => {
     await waitFor(allIdle, 'every backend idle after the hanging client left');
   });
 
-  it('goes back to 0 on every backend after whole, streamed, cut-off and failed answers', async () => {
+  it('goes back to 0 on every backend after whole, streamed, cut-off, failed and timed-out answers', async () => {
     const kinds = [
       'whole',
       'whole',
@@ -143,7 +152,14 @@ describe('backend.active after answers of every kind (least-conn)', () => {
           ).then(() => request.destroy());
         }),
       );
+      // One the backend never answers (504 after RP_TIMEOUT_MS), and a HEAD (a whole answer with
+      // no body).
+      const timedOut = get(lab.url, `/silent/t${round}`);
+      const head = get(lab.url, `/whole/h${round}?size=5000`, undefined, 'HEAD');
       const answers = await Promise.all(requests);
+      expect((await timedOut).status).toBe(504);
+      expect((await head).status).toBe(200);
+      expect((await head).headers['content-length']).toBe('5000');
       // What each client saw: whole and streamed answers complete and intact; the rest not.
       kinds.forEach((kind, i) => {
         const answer = answers[i] as Answer;
