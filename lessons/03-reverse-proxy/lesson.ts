@@ -142,19 +142,32 @@ export default defineLesson({
             expected: 'a stopped app, noticed by the proxy (a health event "down")',
           });
         }
-        const dead = String(down.backend);
-        const after = ctx.requests('proxy').filter((r) => r.seq > down.seq && typeof r.backend === 'string');
-        const ok = after.filter((r) => r.status === 200);
+        // Only requests answered while the backend was out count: between a "down" event and the
+        // next "up" for the same backend. Requests sent after it came back prove nothing.
+        const windows = healthEvents(ctx)
+          .filter((e) => e.state === 'down')
+          .map((d) => {
+            const upAgain = healthEvents(ctx).find((e) => e.backend === d.backend && e.state === 'up' && e.seq > d.seq);
+            const during = ctx
+              .requests('proxy')
+              .filter((r) => r.seq > d.seq && (!upAgain || r.seq < upAgain.seq) && typeof r.backend === 'string');
+            return { down: d, upAgain, during, ok: during.filter((r) => r.status === 200) };
+          });
+        const best = windows.reduce((a, b) => (b.ok.length > a.ok.length ? b : a));
+        const dead = String(best.down.backend);
+        const { during: after, ok } = best;
         if (ok.length < 3) {
           return fail({
-            message: `The proxy marked ${dead} down, but answered only ${ok.length} request${ok.length === 1 ? '' : 's'} with 200 since.`,
+            message: `The proxy marked ${dead} down, but answered only ${ok.length} request${ok.length === 1 ? '' : 's'} with 200 while it was down${best.upAgain ? `; ${dead} is back in rotation now, so requests from here on do not count` : ''}.`,
             saw: after.length
               ? after
                   .slice(-6)
                   .map((r) => r.status)
                   .join(' ')
-              : 'no requests after it went down',
-            expected: 'at least three requests through the proxy answered 200 while it is down',
+              : `no requests while ${dead} was down`,
+            expected: best.upAgain
+              ? `requests through the proxy while an app is stopped: stop ${dead} again ({{tutor}} ctl reverse-proxy stop ${dead}), then send the six requests before starting it`
+              : 'at least three requests through the proxy answered 200 while it is down',
           });
         }
         const back = ctx.servers.find((s) => s.name === dead)?.state === 'up';
@@ -165,9 +178,9 @@ export default defineLesson({
             expected: `${dead} running again ({{tutor}} ctl reverse-proxy start ${dead})`,
           });
         }
-        const seenUp = healthEvents(ctx).some((e) => e.backend === dead && e.state === 'up' && e.seq > down.seq);
+        const seenUp = healthEvents(ctx).some((e) => e.backend === dead && e.state === 'up' && e.seq > best.down.seq);
         return pass(
-          `${dead} went down (${String(down.via)} detection), ${ok.length} requests still got 200 from ${names(ok.map((r) => r.backend))}, and ${dead} is running again` +
+          `${dead} went down (${String(best.down.via)} detection), ${ok.length} requests still got 200 from ${names(ok.map((r) => r.backend))}, and ${dead} is running again` +
             (seenUp
               ? ': the health checks already put it back in rotation.'
               : ': the next health check puts it back in rotation.'),

@@ -115,6 +115,34 @@ describe('reverse-proxy', () => {
     expect(result.message).not.toMatch(/streaming|did not have to read/);
     expect(result.message).toMatch(/no app received/i);
   });
+
+  it('failover: requests sent after the stopped app came back do not count as "the site stayed up"', async () => {
+    let seq = 10_000;
+    const health = (backend: string, state: string) =>
+      ({ seq: ++seq, time: 0, server: 'proxy', event: 'health', backend, state, via: 'active' }) as LabEvent;
+    const whoami = (backend: string) => request('proxy', { seq: ++seq, target: '/whoami', backend });
+    const apps = ['app-1', 'app-2', 'app-3'].map((name) => ({ name, state: 'up' }));
+    const failover = reverseProxy.steps.find((s) => s.id === 'failover')!.check!;
+    const run = (events: LabEvent[]) => failover({ ...context(events), servers: apps } as unknown as CheckContext);
+    const late = await run([
+      health('app-2', 'down'),
+      health('app-2', 'up'),
+      whoami('app-1'),
+      whoami('app-2'),
+      whoami('app-3'),
+    ]);
+    expect(late).toMatchObject({ status: 'fail', message: expect.stringContaining('back in rotation') });
+    const inTime = await run([
+      health('app-2', 'down'),
+      whoami('app-1'),
+      whoami('app-3'),
+      whoami('app-1'),
+      health('app-2', 'up'),
+      whoami('app-2'),
+    ]);
+    expect(inTime).toMatchObject({ status: 'pass' });
+    expect(inTime.message).toContain('from app-1, app-3,');
+  });
 });
 
 describe('wsgi', () => {
