@@ -198,7 +198,9 @@ export default defineLesson({
         'Look for X-Request-Id, in the JSON or in the response headers above it.',
       ],
       check: async (ctx) => {
-        const answer = (ctx.answer ?? '').trim().toLowerCase();
+        // A pasted header line ("X-Request-Id: 3f9c…") or JSON line counts: the id is its hex run.
+        const typed = (ctx.answer ?? '').trim().toLowerCase();
+        const answer = /\b[0-9a-f]{16}\b/.exec(typed)?.[0] ?? typed;
         const seenByApps = appRequests(ctx).filter((r) => typeof r.requestId === 'string');
         const match = seenByApps.find((r) => r.requestId === answer);
         if (match)

@@ -116,6 +116,13 @@ describe('reverse-proxy', () => {
     expect(result.message).toMatch(/no app received/i);
   });
 
+  it('request-id: a pasted header line or JSON line is the id too', async () => {
+    const seen = [request('app-1', { target: '/headers', requestId: '1b38ae50468f275d' })];
+    expect((await check('request-id', seen, 'X-Request-Id: 1B38AE50468F275D')).status).toBe('pass');
+    expect((await check('request-id', seen, '"X-Request-Id": "1b38ae50468f275d",')).status).toBe('pass');
+    expect((await check('request-id', seen, 'X-Request-Id: 1b38ae50468f275e')).status).toBe('fail');
+  });
+
   it('failover: requests sent after the stopped app came back do not count as "the site stayed up"', async () => {
     let seq = 10_000;
     const health = (backend: string, state: string) =>
