@@ -12,12 +12,18 @@ export interface ResolvedProgram {
   problem?: string;
 }
 
-/** V8 flags for Node lab servers. Node 20 lets a process's young generation grow to 16 MB per
- * semi-space, and a lab server under a learner's load test keeps what it grew: about 96 MB RSS
- * after 5 s of wrk on the reverse proxy, 80 MB with 2 MB semi-spaces, at the same requests/s and
- * CPU per request (measured side by side; README, Performance). An idle server is unchanged
- * (45 MB, most of it the node binary's shared pages). */
-export const NODE_FLAGS = ['--max-semi-space-size=2'];
+/** V8 flags for Node lab servers.
+ * - `--max-semi-space-size=2`: Node 20 lets a process's young generation grow to 16 MB per
+ *   semi-space, and a lab server under a learner's load test keeps what it grew: about 96 MB RSS
+ *   after 5 s of wrk on the reverse proxy, 80 MB with 2 MB semi-spaces, at the same requests/s
+ *   and CPU per request (measured side by side; README, Performance). An idle server is
+ *   unchanged (45 MB, most of it the node binary's shared pages).
+ * - `--single-threaded-gc`: a lab under load has every core busy (the load tool, the proxy, its
+ *   backends, the tutor), and a server collects its young generation about a hundred times a
+ *   second. V8 does each collection with helper threads, and waking them (a futex and a context
+ *   switch on the other core, every time) cost more than the work they shared: the reverse proxy
+ *   spent 8–9 µs less CPU a request without them (README, Performance, issue 14). */
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--single-threaded-gc'];
 
 export function resolvePath(path: string, lessonDir: string): string {
   if (path.startsWith('@servers/')) return join(serversDir, path.slice('@servers/'.length));
