@@ -139,15 +139,18 @@ export default defineLesson({
           return pass(`Yes: this run's proxy signs itself "${expected}" in Via.`, details);
         }
         if (!proxied || !direct) {
-          const missing = !proxied
-            ? `curl -sS -x ${ctx.url('proxy')} http://news.test/whoami (through the proxy)`
-            : `curl -sS ${ctx.url('news')}/whoami (directly, without the proxy)`;
+          const missing = [
+            direct ? undefined : `curl -sS ${ctx.url('news')}/whoami (directly, without the proxy)`,
+            proxied ? undefined : `curl -sS -x ${ctx.url('proxy')} http://news.test/whoami (through the proxy)`,
+          ]
+            .filter((command) => command !== undefined)
+            .join(' and ');
           return fail({
             message:
               given === expected
                 ? 'That is the name, but this step is the comparison: news.test has not seen both requests yet.'
                 : ctx.answer
-                  ? `That is not the name, and news.test has not seen a request ${!proxied ? 'through the proxy' : 'directly'} yet.`
+                  ? `That is not the name, and news.test has not seen a request ${!proxied && !direct ? 'for /whoami' : !proxied ? 'through the proxy' : 'directly'} yet.`
                   : 'Type the name the proxy wrote in Via.',
             saw: `answer "${ctx.answer ?? ''}"; news.test saw ${sawRequests(whoami)}`,
             expected: `both /whoami requests, so you can compare them; still missing: ${missing}`,
