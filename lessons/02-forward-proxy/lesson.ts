@@ -307,8 +307,13 @@ export default defineLesson({
         );
         if (!admitted) {
           const wrong = staff.filter((r) => r.auth === 'wrong').length;
+          // -u instead of -U: curl sent the credentials to the site (Authorization), not to the proxy.
+          const last = staff.at(-1);
+          const forSite = last?.auth === 'missing' && header(last.headers, 'authorization') !== undefined;
           return fail({
-            message: `The proxy answered 407${wrong ? `, and ${wrong} attempt${wrong === 1 ? ' had' : 's had'} wrong credentials` : ''}; no request with the right ones has come through since.`,
+            message: forSite
+              ? 'Your last request carried Authorization, the header for the site (curl -u), but no Proxy-Authorization, so the proxy asked again with 407. Give the proxy its credentials with -U (--proxy-user).'
+              : `The proxy answered 407${wrong ? `, and ${wrong} attempt${wrong === 1 ? ' had' : 's had'} wrong credentials` : ''}; no request with the right ones has come through since.`,
             saw: sawProxied(staff),
             expected: 'the same request again with -U learner:opensesame, answered by news.test',
           });

@@ -99,6 +99,26 @@ describe('forward-proxy', () => {
     expect(await check('who-asked', [direct, proxied], 'proxy-ab12cd34')).toMatchObject({ status: 'pass' });
   });
 
+  it('credentials: -u (Authorization, for the site) instead of -U is named as such', async () => {
+    const bare = request('proxy', {
+      door: 'auth',
+      status: 407,
+      auth: 'missing',
+      responseHeaders: [['Proxy-Authenticate', 'Basic realm="x"']],
+    });
+    const forSite = request('proxy', {
+      door: 'auth',
+      status: 407,
+      auth: 'missing',
+      headers: [['Authorization', 'Basic bGVhcm5lcjpvcGVuc2VzYW1l']],
+      responseHeaders: [['Proxy-Authenticate', 'Basic realm="x"']],
+    });
+    expect(await check('credentials', [bare, forSite])).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('-U'),
+    });
+  });
+
   it('tunnel: the code compares without regard to case', async () => {
     const tunnel = request('proxy', { method: 'CONNECT', target: 'secure.test:443', tunnel: true });
     expect((await check('tunnel', [tunnel], 'C0DE5678')).status).toBe('pass');
