@@ -15,7 +15,7 @@ import {
 
 export const forwardProxyEvents = family(
   requestEvent({
-    /** Which door of the proxy the request came in by ('open' or 'staff'). */
+    /** Which door of the proxy the request came in by ('main', or 'auth' for the port that wants credentials). */
     door: string,
     /** Proxy-Authorization on the staff door: 'ok', or why not. */
     auth: optional(literal('ok', 'missing', 'wrong')),
