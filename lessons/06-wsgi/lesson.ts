@@ -314,18 +314,24 @@ export default defineLesson({
             expected: 'curl -H "X-Shell-Pid: $$" …/environ (or any header of your own)',
           });
         }
-        const names = [...new Set(own.map(([name]) => name))].join(', ');
+        // Headers the server left out of environ cannot be the answer: name the others.
+        const kept = own.filter(([, , dropped]) => !dropped);
+        const names = [...new Set((kept.length ? kept : own).map(([name]) => name))].join(', ');
         const matching = own.filter(([name, , dropped]) => !dropped && environKey(name) === key);
         if (!key || matching.length === 0) {
           const dropped = own.find(([name, , wasDropped]) => wasDropped && environKey(name) === key);
+          // "X-Shell-Pid=4242": the header's own name, not the key environ files it under.
+          const asSent = own.find(([name]) => answer.toLowerCase().startsWith(name.toLowerCase()));
           return fail({
             message: dropped
               ? `${dropped[0]} has a "_" in its name, so the server left it out of environ: send it with "-" instead.`
               : key
                 ? `${key} is not where your header went.`
-                : 'Your answer names no environ key.',
+                : asSent
+                  ? `${asSent[0]} is the header's name on the wire; environ files it under another key.`
+                  : 'Your answer names no environ key.',
             saw: answer || 'an empty answer',
-            expected: `the environ key of ${names} and its value, like HTTP_…=1234`,
+            expected: `the environ key of your header (${names}) and its value, like HTTP_…=1234`,
           });
         }
         const values = [...new Set(matching.map(([, v]) => v))];
