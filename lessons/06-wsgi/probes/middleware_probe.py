@@ -57,10 +57,25 @@ class Recorder:
         return lambda data: None
 
 
+def simple(env, start):
+    """The smallest well-behaved WSGI app. (Not `start(...) or [b'x']`: start_response returns
+    write(), which is truthy, so that app would answer with a function instead of a body.)"""
+    start('200 OK', list(HEADERS))
+    return [b'x']
+
+
+def run(result):
+    """Iterate and close a result as a server does: a middleware written as a generator calls
+    nothing, not even the inner app, until it is iterated."""
+    try:
+        return b''.join(result)
+    finally:
+        close(result)
+
+
 def header_test(add_header, environ):
     recorder = Recorder()
-    result = add_header(lambda env, start: start('200 OK', list(HEADERS)) or [b'x'])(environ, recorder)
-    close(result)
+    run(add_header(simple)(environ, recorder))
     headers = recorder.calls[-1][1] if recorder.calls else []
     return {'header': next((v for n, v in headers if n.lower() == 'x-middleware'), None)}
 
@@ -75,7 +90,7 @@ def exc_info_test(add_header, environ):
             start('500 Internal Server Error', list(HEADERS), sys.exc_info())
         return [b'error page']
     recorder = Recorder()
-    close(add_header(failing)(environ, recorder))
+    run(add_header(failing)(environ, recorder))
     if len(recorder.calls) < 2:
         return {'excInfo': 'not-called'}
     return {'excInfo': 'kept' if recorder.calls[1][2] is not None else 'dropped'}

@@ -88,10 +88,16 @@ class MiddlewareProbeTest(unittest.TestCase):
         report = self.report(COLLAPSES)
         self.assertEqual((report['sameIterable'], report['streamed'], report['closed']), (False, False, False))
         self.assertTrue(report['bodyIntact'])
+        # Only for the body: its header and exc_info are right, and the probe's own test apps
+        # must not make it fail (a test app whose body was start_response's write()).
+        self.assertEqual((report['header'], report['excInfo']), ('wsgi-tutor', 'kept'))
+        self.assertNotIn('headerError', report)
 
     def test_a_generator_that_streams_and_closes_is_fine(self):
         report = self.report(GENERATOR_WITH_CLOSE)
         self.assertEqual((report['sameIterable'], report['streamed'], report['closed']), (False, True, True))
+        # A generator calls the inner app only when iterated: the probe iterates, as a server does.
+        self.assertEqual((report['header'], report['excInfo']), ('wsgi-tutor', 'kept'))
 
     def test_no_add_header_at_all(self):
         self.assertEqual(self.report(APP), {'found': False})
