@@ -78,9 +78,23 @@ export function parseEnvironAnswer(answer: string): { key: string | undefined; v
 }
 
 /** When the server answered 500, its body starts with the explanation (or the traceback). */
-function serverExplanation(response: Fetched): string[] {
+export function serverExplanation(response: Pick<Fetched, 'status' | 'body'>): string[] {
   if (response.status !== 500) return [];
-  const [first = ''] = response.body.split('\n\nTraceback');
+  const body = response.body.trim();
+  // A plain exception in the app: the body is the bare traceback, whose first lines are the
+  // server's own frames. What the learner needs is the last line (the exception) and where in
+  // their file it was raised: the last frame, with its line of code.
+  if (body.startsWith('Traceback')) {
+    const lines = body.split('\n');
+    const exception = lines.at(-1)!.trim();
+    const frame = lines.map((line) => /^\s*File "/.test(line)).lastIndexOf(true);
+    const where = frame >= 0 ? /File "([^"]*)", line (\d+)/.exec(lines[frame]!) : null;
+    const code = frame >= 0 ? lines[frame + 1]?.trim() : undefined;
+    return [
+      where ? `${exception}, at ${where[1]!.split('/').at(-1)} line ${where[2]}${code ? `: ${code}` : ''}` : exception,
+    ];
+  }
+  const [first = ''] = body.split('\n\nTraceback');
   return first.trim().split('\n').slice(0, 6);
 }
 
