@@ -155,7 +155,20 @@ async function helloProblem(ctx: Ctx) {
     try {
       parsed = JSON.parse(response.body);
     } catch {
-      return fail({ message: `GET ${path} is not valid JSON.`, saw: quote(response), expected: `{"hello": "${who}"}` });
+      // A Content-Length smaller than the body: the server sends no more than declared (PEP 3333),
+      // so the JSON arrives cut off. Say so, or the learner hunts for a bug in json.dumps.
+      const declared = response.headers.get('content-length');
+      const cut = declared !== null && Number(declared) === Buffer.byteLength(response.body);
+      return fail({
+        message: `GET ${path} is not valid JSON.`,
+        saw: quote(response),
+        expected: `{"hello": "${who}"}`,
+        details: cut
+          ? [
+              `Your Content-Length says ${declared} bytes, and a server sends no more than that: if the body is longer, the rest is cut off. Compute it from the encoded body: ("Content-Length", str(len(body))).`,
+            ]
+          : undefined,
+      });
     }
     const ok =
       typeof parsed === 'object' &&
