@@ -202,6 +202,17 @@ interface ProbeReport {
   bodyError?: string;
 }
 
+/** The probe's report, or undefined when it could not be had (the check then says less). */
+async function probeReport(ctx: Ctx): Promise<ProbeReport | undefined> {
+  const answer = await get(ctx, '/_check/middleware');
+  if (!answer.ok) return undefined;
+  try {
+    return JSON.parse(answer.response.body) as ProbeReport;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Does add_header keep exc_info and hand back the inner iterable? Returns the failure, or null. */
 async function middlewareProblem(ctx: Ctx) {
   const answer = await get(ctx, '/_check/middleware');
@@ -435,6 +446,17 @@ export default defineLesson({
             });
           }
           const value = response.headers.get('x-middleware');
+          if (value === null) {
+            // add_header may be written and right, only never applied to the app the server runs.
+            const report = await probeReport(ctx);
+            if (report?.found && report.header === 'wsgi-tutor') {
+              return fail({
+                message: `GET ${path} came back without X-Middleware, though your add_header adds it: the server still calls the app without the wrapper.`,
+                saw: quote(response),
+                expected: 'app = add_header(app) at the end of app.py, after def app',
+              });
+            }
+          }
           if (value !== 'wsgi-tutor') {
             return fail({
               message: `GET ${path} came back ${value === null ? 'without X-Middleware' : `with X-Middleware: ${value}`}.`,
