@@ -5,7 +5,7 @@ import httpBasics from '../../lessons/01-http-basics/lesson.js';
 import forwardProxy from '../../lessons/02-forward-proxy/lesson.js';
 import reverseProxy from '../../lessons/03-reverse-proxy/lesson.js';
 import cgi from '../../lessons/04-cgi/lesson.js';
-import wsgi from '../../lessons/06-wsgi/lesson.js';
+import wsgi, { serverExplanation } from '../../lessons/06-wsgi/lesson.js';
 import type { CheckContext, LabEvent, LessonDefinition } from '../../src/engine/types.js';
 import { contextFrom, fakeRequest } from '../helpers/fake-context.js';
 
@@ -182,6 +182,20 @@ describe('wsgi', () => {
     expect(await check('two-rounds', sequential, '4')).toMatchObject({ status: 'fail' });
     const together = [slow(1, 0), slow(2, 0), slow(1, 1000), slow(2, 1000)];
     expect(await check('two-rounds', together, '2.0')).toMatchObject({ status: 'pass' });
+  });
+
+  it("a 500 that is a bare traceback is explained by its exception and the app's line, not the server's frames", () => {
+    const body = [
+      'Traceback (most recent call last):',
+      '  File "/x/dist/servers/python/wsgi_worker.py", line 326, in handle',
+      '    result = app(environ, response.start_response)',
+      '  File "/ws/wsgi/app.py", line 39, in app',
+      "    name = parse_qs(environ['QUERY_STRING'])['name'][0]",
+      "KeyError: 'name'",
+    ].join('\n');
+    expect(serverExplanation({ status: 500, body })).toEqual([
+      "KeyError: 'name', at app.py line 39: name = parse_qs(environ['QUERY_STRING'])['name'][0]",
+    ]);
   });
 
   it('environ-header: any header of your own, with its value', async () => {
