@@ -66,15 +66,23 @@ export async function get(ctx: WsgiContext, path: string): Promise<Answer> {
       declared !== undefined
         ? `status ${status}, Content-Length ${declared}, then the connection closed after ${received} bytes`
         : `status ${status}, then the connection closed after ${received} bytes of the body`;
+    // With a Content-Length, a short body is most often a wrong length. Without one the server was
+    // framing the body itself (chunked) and stopped: the app failed while the body was being sent,
+    // after the status and headers had gone (Gunicorn does this for a body item that is not bytes).
     return {
       ok: false,
       problem: fail({
         message: `GET ${path} started a response that never finished.`,
         saw: said ?? wire,
-        expected: 'a complete response: a Content-Length equal to the number of bytes in the body',
+        expected:
+          declared !== undefined
+            ? 'a complete response: a Content-Length equal to the number of bytes in the body'
+            : 'a complete response: a body iterable that yields only bytes, to its end',
         details: [
           ...(said ? [`On the wire: ${wire}.`] : []),
-          'Compute the length from the encoded body: body = ....encode("utf-8"); ("Content-Length", str(len(body))), or leave Content-Length out and let the server frame the body.',
+          declared !== undefined
+            ? 'Compute the length from the encoded body: body = ....encode("utf-8"); ("Content-Length", str(len(body))), or leave Content-Length out and let the server frame the body.'
+            : 'The status and headers had gone out when your app failed on the body: a str instead of bytes (return [body.encode("utf-8")]), or an exception while iterating it. The traceback is in the lab log.',
         ],
       }),
     };
