@@ -73,6 +73,14 @@ export function answerNumbers(answer: string): { value: number; unit?: 'ms' | 's
   return found;
 }
 
+/** The requests/s and the p95 of an answer. In order ("12.5 850ms"), unless the units tell them
+ * apart: "p95 300ms, 37 requests/s" gives its p95 first, and the number with a time unit is it. */
+export function rateThenLatency(numbers: ReturnType<typeof answerNumbers>): typeof numbers {
+  const timed = numbers.find((n) => n.unit);
+  const plain = numbers.find((n) => !n.unit);
+  return timed && plain ? [plain, timed] : numbers;
+}
+
 /** Is a number bench printed within a range of what the lab measured? The range leans one way:
  * bench sees each answer a little after the server finished it, so its latencies are longer and
  * its rate lower than the lab's, and more so on a busy machine where the load generator itself
@@ -161,7 +169,7 @@ export default defineLesson({
             expected: 'a run of the shown command, then its numbers as your answer',
           });
         }
-        const [rps, p95] = answerNumbers(ctx.answer ?? '');
+        const [rps, p95] = rateThenLatency(answerNumbers(ctx.answer ?? ''));
         const p95Ms = p95 && (p95.unit === 's' ? p95.value * 1000 : p95.value);
         const measured = `${run.requestsPerSecond.toFixed(1)} requests/s, p95 ${Math.round(run.p95)} ms`;
         if (!rps || p95Ms === undefined) {
