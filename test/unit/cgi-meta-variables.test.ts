@@ -2,6 +2,7 @@
 // RFC 3875 §4.1: which are always set, which only sometimes, and which headers never pass.
 import { describe, expect, it } from 'vitest';
 import { type CgiRequestInfo, metaVariables, scriptPath, searchWords } from '../../src/servers/cgi/meta-variables.mjs';
+import { command } from '../../src/servers/cgi/run-script.mjs';
 
 function request(overrides: Partial<CgiRequestInfo> = {}): CgiRequestInfo {
   return {
@@ -114,7 +115,7 @@ describe('metaVariables', () => {
     expect(env.HTTP_ACCEPT).toBe('text/html, text/plain');
   });
 
-  it('gives a UTF-8 header value to the script as the same bytes', () => {
+  it('gives header values to the script as the same bytes, UTF-8 or not', () => {
     // node hands header values over as latin-1 text: "Zoë" arrives as "ZoÃ«"
     const wire = Buffer.from('Zoë', 'utf8').toString('latin1');
     const { env } = metaVariables(
@@ -125,9 +126,22 @@ describe('metaVariables', () => {
         ],
       }),
     );
-    expect(env.HTTP_X_NAME).toBe('Zoë');
-    // bytes that are not UTF-8 are left as they came
+    // the environment holds the bytes as they came, one character a byte
+    expect(env.HTTP_X_NAME).toBe(wire);
     expect(env.HTTP_X_LATIN).toBe('\xe9t\xe9');
+    // and so does the script's: UTF-8 bytes as text Node writes as UTF-8, others through sh
+    const run = command('/srv/cgi-bin/env.sh', { HTTP_X_NAME: wire, HTTP_X_LATIN: '\xe9t\xe9' }, []);
+    expect(run.program).toBe('/bin/sh');
+    expect(run.env).toMatchObject({
+      HTTP_X_NAME: 'Zoë',
+      GT_RAW_NAMES: 'HTTP_X_LATIN',
+      GT_RAW_HTTP_X_LATIN: '\\0351\\0164\\0351',
+    });
+    expect(run.env).not.toHaveProperty('HTTP_X_LATIN');
+    expect(command('/srv/cgi-bin/env.sh', { HTTP_X_NAME: wire }, [])).toMatchObject({
+      program: '/srv/cgi-bin/env.sh',
+      env: { HTTP_X_NAME: 'Zoë' },
+    });
   });
 
   it('takes SERVER_NAME from the Host header, with IPv6 brackets kept, and has a fallback', () => {

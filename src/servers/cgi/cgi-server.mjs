@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { pairs } from '../lib/headers.mjs';
 import { labHttpOptions, labServer, unparsableStatus } from '../lib/lab-server.mjs';
 import { realPathInside } from '../lib/safe-path.mjs';
+import { readPath } from './find-script.mjs';
 import { runCgi } from './gateway.mjs';
 import { listScripts } from './list-scripts.mjs';
 import { killAll } from './run-script.mjs';
@@ -105,19 +106,24 @@ async function handle(req, res, report) {
 /** One request target: a script, one of the server's own pages, or a 404. */
 async function serve(req, res, report, request) {
   const [rawPath = '/'] = request.target.split('?');
-  if (rawPath === '/' && (request.method === 'GET' || request.method === 'HEAD')) return sendIndex(res);
-  if (rawPath === '/resident') {
+  // Decoded and normalized before anything is matched, as Apache does: /cgi-bin/../resident is
+  // /resident, and /cgi-bin/%2e%2e/x never reaches cgi-bin (find-script.mjs says how).
+  const read = readPath(rawPath);
+  if (!read.ok) return fail(res, report, read.status, read.reason);
+  const path = read.path;
+  if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) return sendIndex(res);
+  if (path === '/resident') {
     report.response = 'resident';
     report.pid = process.pid;
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     return res.end(`Hello from process ${process.pid}\n`);
   }
-  if (!(rawPath === config.prefix || rawPath.startsWith(`${config.prefix}/`))) {
+  if (!(path === config.prefix || path.startsWith(`${config.prefix}/`))) {
     return fail(res, report, 404, `${rawPath} is not under ${config.prefix}/, where the scripts are`);
   }
   const root = await realPathInside(config.cgiBin);
   if (!root.ok) return fail(res, report, 500, `the folder ${config.cgiBin} does not exist`);
-  return runCgi({ req, res, report, request, root: root.path, config, fail });
+  return runCgi({ req, res, report, request, path, root: root.path, config, fail });
 }
 
 /** The request body, as the script will get it: streamed when its length is known; gathered

@@ -31,14 +31,13 @@ let runningScripts = 0;
  * Run the script a request names and answer with what it printed. Resolves `{ localRedirect }`
  * when the script asked the server to serve another path instead.
  * @param {{ req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse,
- *   report: Report, request: CgiRequest, root: string, config: GatewayConfig,
+ *   report: Report, request: CgiRequest, path: string, root: string, config: GatewayConfig,
  *   fail: (res: import('node:http').ServerResponse, report: Report, status: number, reason: string) => void }} job
  * @returns {Promise<{ localRedirect: string } | void>}
  */
-export async function runCgi({ req, res, report, request, root, config, fail }) {
-  const [rawPath = '/', ...rest] = request.target.split('?');
-  const queryString = rest.join('?');
-  const found = await findScript(root, config.prefix, rawPath);
+export async function runCgi({ req, res, report, request, path, root, config, fail }) {
+  const queryString = request.target.split('?').slice(1).join('?');
+  const found = await findScript(root, config.prefix, path);
   if (!found.ok) return fail(res, report, found.status, found.reason);
   report.script = found.script;
   if (runningScripts >= config.maxScripts) {
@@ -66,11 +65,14 @@ export async function runCgi({ req, res, report, request, root, config, fail }) 
     remotePort: req.socket.remotePort,
     localPort: req.socket.localPort,
     scriptFile: found.file,
-    documentRoot: config.documentRoot,
+    documentRoot: Buffer.from(config.documentRoot, 'utf8').toString('latin1'),
     software: config.software,
     path: PATH,
   });
-  report.env = env;
+  // For people and checks: the variables as text (bytes that are not UTF-8 show as U+FFFD).
+  report.env = Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, Buffer.from(value, 'latin1').toString('utf8')]),
+  );
   for (const note of leftOut) console.log(`not passed to ${found.script}: ${note}`);
 
   const started = await startScript({

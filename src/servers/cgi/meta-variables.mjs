@@ -35,22 +35,24 @@ const LEFT_OUT = new Map([
  * @property {string} method
  * @property {string} httpVersion "1.1"
  * @property {[string, string][]} headers in wire order
- * @property {string} scriptName decoded URL path of the script: /cgi-bin/env.sh
- * @property {string} pathInfo decoded rest of the path, or ""
+ * @property {string} scriptName URL path of the script, percent-decoded bytes: /cgi-bin/env.sh
+ * @property {string} pathInfo the rest of the path, percent-decoded bytes, or ""
  * @property {string} queryString as in the URL (still %-encoded), or ""
  * @property {string} requestUri the request target as the client sent it
  * @property {number | null} contentLength bytes of body, or null when there is none
  * @property {string | undefined} remoteAddress
  * @property {number | undefined} remotePort
  * @property {number | undefined} localPort
- * @property {string} scriptFile the file that runs
- * @property {string} documentRoot where PATH_INFO is mapped to make PATH_TRANSLATED
+ * @property {string} scriptFile the file that runs, its name's bytes
+ * @property {string} documentRoot where PATH_INFO is mapped to make PATH_TRANSLATED, its bytes
  * @property {string} software SERVER_SOFTWARE
  * @property {string} path the PATH for the script
  */
 
 /**
- * Build the environment of one CGI request.
+ * Build the environment of one CGI request. Every value is a byte string, one character a byte
+ * (as node:http hands over header values, as readPath decodes the path): the environment holds
+ * bytes, and the script gets these very bytes (run-script.mjs writes them), as under Apache.
  * @param {CgiRequestInfo} request
  * @returns {{ env: Record<string, string>, leftOut: string[] }} leftOut: headers not passed, with why
  */
@@ -82,7 +84,7 @@ export function metaVariables(request) {
   // Set "if and only if the request is accompanied by a message-body" (§4.1.2).
   if (request.contentLength !== null) env.CONTENT_LENGTH = String(request.contentLength);
   const contentType = headerValue(request.headers, 'content-type');
-  if (contentType !== undefined) env.CONTENT_TYPE = envText(contentType);
+  if (contentType !== undefined) env.CONTENT_TYPE = contentType;
   // This server authenticates nobody, so AUTH_TYPE, REMOTE_USER and REMOTE_IDENT stay unset.
 
   // Not in RFC 3875, but set by Apache and nginx alike, and read by many scripts (and php-cgi).
@@ -107,23 +109,10 @@ export function metaVariables(request) {
     }
     const key = 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
     // Repeated headers become one variable "having the same semantics": a comma-separated list.
-    const text = envText(value);
-    joined.set(key, joined.has(key) ? `${joined.get(key)}, ${text}` : text);
+    joined.set(key, joined.has(key) ? `${joined.get(key)}, ${value}` : value);
   }
   for (const [key, value] of joined) env[key] = value;
   return { env, leftOut };
-}
-
-/**
- * Header values reach us as latin-1 text, one character per byte. The environment is written
- * as UTF-8, so a value that was UTF-8 on the wire (Zoë) is turned back into that text, and the
- * script sees the very bytes the client sent, as it would under Apache. Other bytes stay as they are.
- */
-/** @param {string} value */
-function envText(value) {
-  const bytes = Buffer.from(value, 'latin1');
-  const text = bytes.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
 }
 
 /** SERVER_NAME comes from the Host header the client sent (the name it asked for), without the

@@ -10,8 +10,63 @@ import { createInterface } from 'node:readline';
 const running = new Set();
 
 /**
+ * Node writes every environment string and file name as UTF-8 text, but the environment holds
+ * bytes: PATH_INFO for /a%C3 is the lone byte c3, which no string Node writes as UTF-8 can give.
+ * When a value (or the file name) is not UTF-8, /bin/sh sets it: it gets each such value as
+ * octal escapes in GT_RAW_<NAME>, turns them into the bytes with printf %b (the "x" keeps a
+ * last newline from being cut), enters the script's folder and execs it: the same process, pid.
+ * (Only a failure to exec then shows up differently: as sh's exit code 126/127 and its message.)
+ */
+const SET_BYTES_AND_EXEC = [
+  'for name in $GT_RAW_NAMES; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's ${...}, not a template
+  '  eval "value=\\$GT_RAW_$name"; value=$(printf "%bx" "$value"); export "$name=${value%x}"; unset "GT_RAW_$name"',
+  'done',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's ${...}, not a template
+  'file=$(printf "%bx" "$GT_RAW_FILE"); file=${file%x}; unset GT_RAW_NAMES GT_RAW_FILE',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's ${...}, not a template
+  'cd "${file%/*}" && exec "$file" "$@"',
+].join('\n');
+
+/** A byte string (one character a byte) as Node will write it: UTF-8 text, when its bytes are UTF-8. */
+function asText(/** @type {string} */ byteString) {
+  const bytes = Buffer.from(byteString, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+}
+
+/** Every byte as a \0NNN escape, which sh's printf %b turns back into that byte. */
+const octal = (/** @type {string} */ byteString) =>
+  [...Buffer.from(byteString, 'latin1')].map((byte) => `\\0${byte.toString(8).padStart(3, '0')}`).join('');
+
+/**
+ * How to start `file` with `env`, both byte strings: directly when all of it is UTF-8 (nearly
+ * always), else through SET_BYTES_AND_EXEC.
+ * @param {string} file @param {Record<string, string>} env @param {string[]} args
+ */
+export function command(file, env, args) {
+  /** @type {Record<string, string>} */
+  const textEnv = {};
+  const raw = [];
+  for (const [name, value] of Object.entries(env)) {
+    const text = asText(value);
+    if (text === undefined) raw.push(name);
+    else textEnv[name] = text;
+  }
+  const textFile = asText(file);
+  if (raw.length === 0 && textFile !== undefined) {
+    return { program: textFile, args, env: textEnv, cwd: dirname(textFile) };
+  }
+  for (const name of raw) textEnv[`GT_RAW_${name}`] = octal(env[name]);
+  textEnv.GT_RAW_NAMES = raw.join(' ');
+  textEnv.GT_RAW_FILE = octal(file);
+  return { program: '/bin/sh', args: ['-c', SET_BYTES_AND_EXEC, 'cgi-script', ...args], env: textEnv, cwd: '/' };
+}
+
+/**
  * Start `file`. Resolves once the process exists (with `child`), or with the reason it could not
- * start (a missing interpreter, a file the kernel will not execute).
+ * start (a missing interpreter, a file the kernel will not execute). `file` and the values of
+ * `env` are byte strings: the script gets exactly those bytes.
  * @param {{ file: string, env: Record<string, string>, args?: string[],
  *   onStderrLine?: (line: string, pid: number | undefined) => void }} options
  * @returns {Promise<{ ok: true, child: import('node:child_process').ChildProcessWithoutNullStreams, started: number }
@@ -22,7 +77,13 @@ export function startScript({ file, env, args = [], onStderrLine }) {
     // detached: the script leads a process group of its own, so a timeout can stop it together
     // with anything it started (a `sleep` in a shell script), by signalling the group.
     // cwd: "the directory containing the script" (RFC 3875 §7.2).
-    const child = spawn(file, args, { cwd: dirname(file), env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const run = command(file, env, args);
+    const child = spawn(run.program, run.args, {
+      cwd: run.cwd,
+      env: run.env,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const started = performance.now();
     child.once('error', async (error) => resolve({ ok: false, reason: await whyNotStarted(file, error) }));
     child.once('spawn', () => {
@@ -60,7 +121,7 @@ export function killAll() {
 async function whyNotStarted(file, error) {
   let first = '';
   try {
-    const head = await readFile(file, { encoding: 'latin1' }).then((text) => text.slice(0, 300));
+    const head = await readFile(Buffer.from(file, 'latin1'), { encoding: 'latin1' }).then((text) => text.slice(0, 300));
     first = head.split('\n')[0] ?? '';
   } catch {
     /* say what we can */
