@@ -1,28 +1,49 @@
 // What the lifecycle lesson's checks read: the journeys (src/engine/journey.ts) of the requests
 // seen in the current step, put together from the trace events of the proxy, the gateway server
 // (ASGI or WSGI) and the app's middleware.
-import { type HopPassage, type Journey, journeyOf, tracedRequestIds } from '../../src/engine/journey.js';
+import { type HopPassage, type Journey, journeyOf, requestIdOf, tracedRequestIds } from '../../src/engine/journey.js';
 import type { CheckContext } from '../../src/engine/types.js';
 import { GATEWAY_HOPS } from './gateways.js';
 
+/** A journey with the request line the proxy got (from its request event, once it is out). */
+export type LabJourney = Journey & { method?: string; target?: string };
+
 /** Every journey that began in this step, oldest first. */
-export function journeys(ctx: CheckContext): Journey[] {
+export function journeys(ctx: CheckContext): LabJourney[] {
+  const lines = new Map(ctx.requests('proxy').map((r) => [requestIdOf(r), r] as const));
   return tracedRequestIds(ctx.events)
     .map((id) => journeyOf(ctx.events, id))
-    .filter((journey): journey is Journey => journey !== undefined && journey.hops[0]?.hop === 'proxy');
+    .filter((journey): journey is Journey => journey !== undefined && journey.hops[0]?.hop === 'proxy')
+    .map((journey) => {
+      const line = lines.get(journey.requestId);
+      return line ? { ...journey, method: line.method, target: line.target } : journey;
+    });
+}
+
+/** The journeys of `method target` (query string aside) that the handler answered with `status`. */
+export function answeredByHandler(list: LabJourney[], method: string, path: string, status: number): LabJourney[] {
+  return list.filter(
+    (j) =>
+      j.method === method &&
+      j.target?.split('?')[0] === path &&
+      j.answeredBy?.hop === 'handler' &&
+      j.answeredBy.status === status &&
+      j.hops[0]?.answer === 'relayed',
+  );
 }
 
 export function reached(journey: Journey, hop: string): boolean {
   return journey.hops.some((h) => h.hop === hop);
 }
 
-/** "proxy → asgi → logging → auth (401)": where a journey went, in a line. */
-export function route(journey: Journey): string {
+/** "GET /api/notes: proxy → asgi → logging → auth (auth answered 401)": where a journey went. */
+export function route(journey: LabJourney): string {
   const last = journey.answeredBy;
-  return `${journey.hops.map((h) => h.hop).join(' → ')}${last ? ` (${last.hop} answered ${last.status ?? 'nothing'})` : ''}`;
+  const line = journey.method ? `${journey.method} ${journey.target}: ` : '';
+  return `${line}${journey.hops.map((h) => h.hop).join(' → ')}${last ? ` (${last.hop} answered ${last.status ?? 'nothing'})` : ''}`;
 }
 
-export function routes(list: Journey[], count = 3): string {
+export function routes(list: LabJourney[], count = 3): string {
   if (list.length === 0) return 'no request through the proxy in this step';
   return list.slice(-count).map(route).join('; ');
 }

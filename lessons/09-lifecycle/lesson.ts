@@ -9,7 +9,7 @@ import { fail, header, pass } from '../../src/engine/check-helpers.js';
 import { defineLesson, labServers } from '../../src/engine/types.js';
 import { reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
 import { gatewayKind, gatewaySpec } from './gateways.js';
-import { earlyAt, gatewayHop, journeys, reached, routes } from './journey-checks.js';
+import { answeredByHandler, earlyAt, gatewayHop, journeys, reached, routes } from './journey-checks.js';
 import { websocketCheck } from './websocket-check.js';
 
 const GATEWAY = gatewayKind();
@@ -56,13 +56,15 @@ export default defineLesson({
       commands: [NOTES, TRACE],
       check: async (ctx) => {
         const all = journeys(ctx);
-        const whole = all.filter((j) => reached(j, 'handler') && gatewayHop(j) !== undefined);
-        const done = whole.filter((j) => j.hops[0]?.answer === 'relayed');
+        // The notes themselves: a mistyped path also crosses every hop, but comes back 404.
+        const done = answeredByHandler(all, 'GET', '/api/notes', 200).filter((j) => gatewayHop(j) !== undefined);
         if (done.length === 0) {
           return fail({
-            message: 'No request has gone all the way to the handler and back in this step yet.',
+            message: all.some((j) => reached(j, 'handler'))
+              ? 'A request reached the handler, but it was not GET /api/notes answered 200: check the path.'
+              : 'No request has gone all the way to the handler and back in this step yet.',
             saw: routes(all),
-            expected: 'GET /api/notes with the reader token, through the proxy',
+            expected: 'GET /api/notes with the reader token, through the proxy, answered 200 by the handler',
           });
         }
         const journey = done.at(-1)!;
@@ -83,13 +85,15 @@ export default defineLesson({
         'Compare the times "here", not "in all": the outer hops include the inner ones.',
       ],
       check: async (ctx) => {
-        const done = journeys(ctx).filter((j) => reached(j, 'handler') && j.hops[0]?.answer === 'relayed');
-        const journey = done.at(-1);
+        // Only GET /api/notes is slowed where the step says; another path would judge another journey.
+        const all = journeys(ctx);
+        const journey = answeredByHandler(all, 'GET', '/api/notes', 200).at(-1);
         if (!journey?.slowest) {
           return fail({
-            message: 'No whole journey to judge in this step yet: send the request again, then trace it.',
-            saw: routes(journeys(ctx)),
-            expected: 'GET /api/notes with the reader token, through the proxy',
+            message:
+              'No whole journey of GET /api/notes to judge in this step yet: send the request again, then trace it.',
+            saw: routes(all),
+            expected: 'GET /api/notes with the reader token, through the proxy, answered 200 by the handler',
           });
         }
         const given = (ctx.answer ?? '').trim().toLowerCase();
@@ -99,7 +103,7 @@ export default defineLesson({
           return fail({
             message:
               named.length === 1
-                ? `${named[0]!.hop} was not the slowest hop of request ${journey.requestId}.`
+                ? `${named[0]!.hop} was not the slowest hop of request ${journey.requestId} (the newest GET /api/notes).`
                 : 'Name one hop, as the trace calls it.',
             saw: ctx.answer || 'no answer',
             expected: `one of ${journey.hops.map((h) => h.hop).join(', ')}: the one with the most time of its own`,
