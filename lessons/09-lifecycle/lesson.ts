@@ -161,17 +161,27 @@ export default defineLesson({
       hints: ['A preflight is OPTIONS with both Origin and Access-Control-Request-Method.'],
       check: async (ctx) => {
         const all = journeys(ctx);
-        const preflights = earlyAt(all, 'cors', 204);
+        const answered = earlyAt(all, 'cors', 204);
+        // CORS answers every preflight with 204; only one from an allowed Origin gets
+        // Access-Control-Allow-Origin, and without it the browser refuses the real request.
+        const allowOf = (id: string) =>
+          header(ctx.requests('proxy').find((r) => r.requestId === id)?.responseHeaders, 'access-control-allow-origin');
+        const preflights = answered.filter((j) => allowOf(j.requestId) !== undefined);
         if (preflights.length === 0) {
+          const origin = answered.length
+            ? header(ctx.requests('proxy').find((r) => r.requestId === answered.at(-1)!.requestId)?.headers, 'origin')
+            : undefined;
           return fail({
-            message: 'No preflight was answered by the CORS middleware in this step yet.',
+            message: answered.length
+              ? `CORS answered the preflight from Origin ${origin ?? '(none)'} with 204 but no Access-Control-Allow-Origin: that origin is not allowed, so a browser would refuse the request.`
+              : 'No preflight was answered by the CORS middleware in this step yet.',
             saw: routes(all),
-            expected: 'OPTIONS /api/notes with Origin and Access-Control-Request-Method',
+            expected: 'OPTIONS /api/notes with Origin: https://notes.example and Access-Control-Request-Method',
           });
         }
         const journey = preflights.at(-1)!;
         return pass(
-          `The CORS middleware answered 204 at hop ${journey.answeredBy!.depth}; ` +
+          `The CORS middleware answered 204 at hop ${journey.answeredBy!.depth}, with Access-Control-Allow-Origin: ${allowOf(journey.requestId)}; ` +
             `${reached(journey, 'auth') ? 'authentication saw it' : 'authentication and the handler never saw it'}.`,
         );
       },
