@@ -81,6 +81,17 @@ export function rateThenLatency(numbers: ReturnType<typeof answerNumbers>): type
   return timed && plain ? [plain, timed] : numbers;
 }
 
+/** The ratio in an answer: "1.9", "×1.9", "2x" or "x2" (an x glued to the digits would hide them
+ * from answerNumbers), or the division itself, "19.4/9.8". */
+export function ratioIn(answer: string): { value: number } | undefined {
+  const division = /^\s*(\d+(?:[.,]\d+)?)\s*\/\s*(\d+(?:[.,]\d+)?)\s*$/.exec(answer);
+  if (division) {
+    const [top, bottom] = [division[1]!, division[2]!].map((n) => Number(n.replace(',', '.')));
+    return bottom ? { value: Math.round((top! / bottom!) * 100) / 100 } : undefined;
+  }
+  return answerNumbers(answer.replace(/(\d)\s*[x×]/gi, '$1 ').replace(/[x×]\s*(\d)/gi, ' $1'))[0];
+}
+
 /** Is a number bench printed within a range of what the lab measured? The range leans one way:
  * bench sees each answer a little after the server finished it, so its latencies are longer and
  * its rate lower than the lab's, and more so on a busy machine where the load generator itself
@@ -224,7 +235,7 @@ export default defineLesson({
           });
         }
         const ratio = two.requestsPerSecond / one.requestsPerSecond;
-        const [given] = answerNumbers(ctx.answer ?? '');
+        const given = ratioIn(ctx.answer ?? '');
         const lab =
           `sync-1 ${one.requestsPerSecond.toFixed(1)} → sync-2 ${two.requestsPerSecond.toFixed(1)} requests/s ` +
           `(×${ratio.toFixed(2)}), p95 ${Math.round(one.p95)} → ${Math.round(two.p95)} ms`;

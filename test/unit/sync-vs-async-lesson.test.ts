@@ -2,7 +2,7 @@
 // bench run (X-Bench-Run, X-Bench-Sent, start and end): each check judges the run the lab saw,
 // fails on a run that put no real load on the server, and on an answer that is not that run's.
 import { describe, expect, it } from 'vitest';
-import lesson, { answerNumbers, inRange, P95_RANGE } from '../../lessons/08-sync-vs-async/lesson.js';
+import lesson, { answerNumbers, inRange, P95_RANGE, ratioIn } from '../../lessons/08-sync-vs-async/lesson.js';
 import { maxOverlap, measureRun } from '../../lessons/08-sync-vs-async/runs.js';
 import type { CheckContext, LabEvent, LabEventOf } from '../../src/engine/types.js';
 import type { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
@@ -98,6 +98,15 @@ describe('measuring a run from the lab side', () => {
     // requests/s: the lab saw 40; bench's own rate may be lower, not higher
     expect(inRange(32, 40, 0.75, 1.1)).toBe(true);
     expect(inRange(48, 40, 0.75, 1.1)).toBe(false);
+  });
+
+  it('reads a ratio however it is written: 2x, x2, ×1.9, or the division itself', () => {
+    expect(ratioIn('2x')).toEqual({ value: 2 });
+    expect(ratioIn('x1.9')).toEqual({ value: 1.9 });
+    expect(ratioIn('×1.9 faster')).toEqual({ value: 1.9 });
+    expect(ratioIn('19.4/9.8')).toEqual({ value: 1.98 });
+    expect(ratioIn('about 2')).toEqual({ value: 2 });
+    expect(ratioIn('twice')).toBeUndefined();
   });
 
   it('reads the numbers of an answer, with units, and not the 95 of "p95"', () => {
