@@ -108,7 +108,13 @@ export const asgiEvents = family(
     websocket: optional(boolean),
     /** The line of the app the loop was stuck on: "app.py line 12: time.sleep(1)". */
     where: optional(string),
+    /** Of durationMs, the loop thread's CPU time: near it, the app computed; near 0, it waited in
+     * a blocking call. Absent where the system does not tell a thread's CPU time. */
+    cpuMs: optional(number),
   }),
+  /** The loop could not run for durationMs, through no doing of the app: its thread got no CPU
+   * (a busy machine) or the process was stopped. Never counted as a stall. */
+  event('starved', { durationMs: number }),
   /** The server's and the app's middleware's part of a request's journey (lib/trace-events.ts). */
   traceEvent,
 );

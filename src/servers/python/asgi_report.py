@@ -1,6 +1,7 @@
 # What the ASGI lab server tells the tutor (JSON events on fd 3, declared in asgi-events.ts): one
 # `request` event per HTTP request (with a summary of the scope the app got), `websocket` and
-# `websocket-message` events, `lifespan`, `reload` and `stall`. Bytes become latin-1 text here, so
+# `websocket-message` events, `lifespan`, `reload`, `stall` and
+# `starved` (asgi_server.py writes those two). Bytes become latin-1 text here, so
 # every byte survives the trip into JSON.
 import threading
 import time

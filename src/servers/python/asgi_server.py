@@ -154,10 +154,14 @@ class AsgiServer:
     def record_ws_message(self, session, direction, kind, data, code):
         self.events.add(message_event(session.conn.conn, session.scope['path'], direction, kind, data, code))
 
-    def record_stall(self, duration_ms, owner, where):
-        """The watchdog saw the loop blocked; owner is the request (or WebSocket) that blocked it."""
+    def record_stall(self, duration_ms, owner, where, cpu_ms=None, seen=True):
+        """The watchdog saw the app block the loop; owner is the request (or WebSocket) that did;
+        cpu_ms, when known, how much of that time the loop's thread computed; seen is False when
+        the watchdog could not look at the loop's stack meanwhile (asgi_watchdog.py says why)."""
         event = {'event': 'stall', 'durationMs': duration_ms}
-        who = 'something outside any request (start-up, lifespan, a background task)'
+        who = ('something outside any request (start-up, lifespan, a background task)' if seen else
+               "code the watchdog could not look at (a long call into C holds Python's interpreter lock, "
+               'which the watchdog needs to look; or the busy machine kept the watchdog from running)')
         if owner is not None:
             owner.stalled_ms += duration_ms
             info = owner.stall_info()       # conn, method, target, websocket
@@ -165,10 +169,21 @@ class AsgiServer:
             who = f'{info["method"]} {info["target"]}'
         if where:
             event['where'] = where
+        how = ''
+        if cpu_ms is not None:
+            event['cpuMs'] = cpu_ms
+            how = (f' (computing: {cpu_ms} ms of CPU)' if cpu_ms * 2 >= duration_ms
+                   else f' (waiting, not computing: {cpu_ms} ms of CPU; a blocking call)')
         self.events.add(event)
-        self.log(f'event loop blocked for {duration_ms} ms by {who}' + (f' at {where}' if where else '') +
+        self.log(f'event loop blocked for {duration_ms} ms by {who}' + (f' at {where}' if where else '') + how +
                  ': nothing else ran meanwhile')
 
+    def record_starved(self, duration_ms):
+        """The loop could not run, but not because of anything it ran: the watchdog found its
+        thread waiting for a CPU, or the whole process stopped."""
+        self.events.add({'event': 'starved', 'durationMs': duration_ms})
+        self.log(f'event loop got no CPU for {duration_ms} ms: the machine was busy, or the process was paused. '
+                 'That time is not the app\'s doing: nothing it ran blocked the loop then')
 
 async def serve(lab, config, listener):
     loop = asyncio.get_running_loop()
@@ -176,7 +191,8 @@ async def serve(lab, config, listener):
     await server.reload(first=True)
     tcp = await loop.create_server(lambda: HttpConnection(server), sock=listener)
     server.watchdog = Watchdog(loop, config.workspace, server.record_stall,
-             [HttpCycle.call_app.__code__, WebSocketSession.call_app.__code__])
+                               [HttpCycle.call_app.__code__, WebSocketSession.call_app.__code__],
+                               starved=server.record_starved)
     watcher = loop.create_task(server.watch_file())
     sweeper = loop.create_task(server.sweep())
 

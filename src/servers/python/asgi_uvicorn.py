@@ -200,7 +200,7 @@ class LabApp:
         self.core = core = AsgiServer(self.lab, self.config, loop)
         await core.reload(first=True)
         core.watchdog = Watchdog(loop, self.config.workspace, core.record_stall,
-                                 [Recorder.call_app.__code__])
+                                 [Recorder.call_app.__code__], starved=core.record_starved)
         watcher = loop.create_task(core.watch_file())
         await send({'type': 'lifespan.startup.complete'})
         await receive()                                   # lifespan.shutdown

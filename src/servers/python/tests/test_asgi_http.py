@@ -269,7 +269,7 @@ class AsgiHttpTest(unittest.TestCase):
         stall = self.server.wait_event(lambda e: e['event'] == 'stall' and e.get('target') == '/block')
         self.assertGreaterEqual(stall['durationMs'], 250)
         self.assertIn('time.sleep(0.4)', stall['where'])
-        self.assertTrue(any('event loop blocked' in line for line in self.server.log))
+        wait_for(lambda: any('event loop blocked' in line for line in self.server.log), 10, 'the stall in the log')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,47 @@
+# How a thread spent its time, read from another thread: for the watchdog (asgi_watchdog.py), which
+# must tell an event loop that was blocked (its thread computing, or waiting in a blocking call)
+# from one that was starved (its thread ready to run, but given no CPU by the operating system).
+#
+# The CPU time comes from the thread's CPU clock (pthread_getcpuclockid: Linux and most Unixes),
+# exact to the moment even while the thread runs. The time spent ready but not running comes from
+# Linux's /proc/self/task/TID/schedstat (its second figure: nanoseconds waiting on a run queue);
+# Linux adds a wait to it when the wait ends, so a wait still going on is not in it yet. Where
+# either is missing, it reads as 0.
+import os
+import time
+
+
+def thread_clock(native_id, ident):
+    """A function returning (seconds on a CPU, seconds waiting for one) so far for one thread.
+    `native_id` is threading.get_native_id() of that thread, `ident` its threading.get_ident().
+    The function's `known` says which of the two this system tells: a set of 'cpu' and 'wait'."""
+    path = f'/proc/self/task/{native_id}/schedstat'
+    try:
+        ran, _ = schedstat(path)
+        if ran == 0:            # "0 0 0": the kernel keeps no such figures
+            path = None
+    except (OSError, ValueError):
+        path = None
+    try:
+        clock = time.pthread_getcpuclockid(ident)
+        time.clock_gettime(clock)
+    except (AttributeError, OSError):
+        clock = None
+
+    def read():
+        if path is None:
+            return (time.clock_gettime(clock) if clock is not None else 0.0), 0.0
+        ran, waited = schedstat(path)
+        return (time.clock_gettime(clock) if clock is not None else ran), waited
+    read.known = {*(['cpu'] if clock is not None or path else []), *(['wait'] if path else [])}
+    return read
+
+
+def schedstat(path):
+    """(seconds on a CPU, seconds on a run queue) from a schedstat file: "ns ns timeslices"."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        ran, waited = os.read(fd, 100).split()[:2]
+    finally:
+        os.close(fd)
+    return int(ran) / 1e9, int(waited) / 1e9
