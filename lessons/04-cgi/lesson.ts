@@ -92,7 +92,8 @@ export default defineLesson({
             expected: 'a request to /cgi-bin/env.sh (run the command shown)',
           });
         }
-        const given = /(\d{1,5})\s*$/.exec(ctx.answer ?? '')?.[1];
+        // The last number typed: "37866", "REMOTE_PORT=37866", "37866." or "port 37866, I think".
+        const given = /\b(\d{1,5})\b(?!.*\d)/s.exec(ctx.answer ?? '')?.[1];
         if (!given || !ports.includes(given)) {
           return fail({
             message: given

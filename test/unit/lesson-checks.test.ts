@@ -230,6 +230,16 @@ describe('cgi', () => {
   const timed = (durations: number[], fields: Record<string, unknown>) =>
     durations.map((durationMs) => request('cgi', { target: '/x', durationMs, ...fields }));
 
+  it('meta-variables: the port may end a sentence or follow REMOTE_PORT=', async () => {
+    const env = request('cgi', { target: '/cgi-bin/env.sh', script: 'env.sh', env: { REMOTE_PORT: '37866' } });
+    for (const answer of ['37866', 'REMOTE_PORT=37866', '37866.', 'port 37866, I think'])
+      expect((await check('meta-variables', [env], answer)).status, answer).toBe('pass');
+    expect(await check('meta-variables', [env], '37867.')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('REMOTE_PORT=37867'),
+    });
+  });
+
   it('process-cost: the difference of the averages, with room for a busy machine', async () => {
     // A quiet machine: 3 ms per process, every request within a tenth of a millisecond
     const quiet = [
