@@ -23,13 +23,27 @@ export function websocketCheck(gateway: GatewayKind): (ctx: LifecycleLab) => Pro
     : (ctx) => asgiCheck(ctx as unknown as AsgiLab);
 }
 
+/** The newest handshake at the proxy was answered 502: the app behind it is not running (the
+ * timeouts step stops it, and a learner may not have started it again). */
+function appGone(ctx: LifecycleLab | AsgiLab | WsgiLab): boolean {
+  const handshakes = (ctx as LifecycleLab)
+    .requests('proxy')
+    .filter((r) => header(r.headers, 'upgrade')?.toLowerCase() === 'websocket');
+  return handshakes.at(-1)?.status === 502;
+}
+
+const APP_GONE =
+  'The proxy answered the handshake 502: it could not reach the app. Is it still stopped from the last step? ' +
+  'Start it with {{tutor}} ctl lifecycle start app, then try again.';
+
 async function asgiCheck(ctx: AsgiLab): Promise<CheckResult> {
-  const upgrades = ctx.requests('proxy').filter((r) => r.upgrade?.toLowerCase() === 'websocket' && r.status === 101);
+  const handshakes = ctx.requests('proxy').filter((r) => header(r.headers, 'upgrade')?.toLowerCase() === 'websocket');
+  const upgrades = handshakes.filter((r) => r.upgrade?.toLowerCase() === 'websocket' && r.status === 101);
   const sessions = ctx.eventsOf('app', 'websocket').filter((s) => s.accepted && s.messagesIn > 0);
   if (upgrades.length === 0 || sessions.length === 0) {
     return fail({
-      message: 'No WebSocket has gone through the proxy to the app in this step yet.',
-      saw: `${upgrades.length} upgrade(s) at the proxy, ${sessions.length} session(s) with a message at the app`,
+      message: appGone(ctx) ? APP_GONE : 'No WebSocket has gone through the proxy to the app in this step yet.',
+      saw: `${handshakes.length} handshake(s) at the proxy (${handshakes.map((r) => r.status ?? 'no answer').join(', ') || 'none'}), ${upgrades.length} of them answered 101; ${sessions.length} session(s) with a message at the app`,
       expected: 'ws://…/ws through the proxy: 101 Switching Protocols, then a message',
     });
   }
@@ -55,7 +69,9 @@ async function wsgiCheck(ctx: WsgiLab): Promise<CheckResult> {
       message:
         asked.length === 0
           ? 'No WebSocket handshake has come to the proxy in this step yet.'
-          : 'No handshake has gone through the proxy to the WSGI server and back in this step yet.',
+          : appGone(ctx)
+            ? APP_GONE
+            : 'No handshake has gone through the proxy to the WSGI server and back in this step yet.',
       saw: `${asked.length} handshake(s) at the proxy (${asked.map((r) => r.status ?? 'no answer').join(', ') || 'none'}), ${atGateway.length} at the WSGI server`,
       expected: 'ws://…/ws through the proxy: the WSGI server gets it as an ordinary GET and answers it over HTTP',
     });
