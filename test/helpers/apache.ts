@@ -1,13 +1,14 @@
 // Apache httpd as a real peer in tests: the reference CGI host. Started in the foreground as our
 // child, with its own minimal config in a temporary folder (mod_cgid, one ScriptAlias, a loopback
-// port), and stopped with the test. Readiness is its port accepting a connection.
-import { spawn, type ChildProcess } from 'node:child_process';
+// port), and stopped with the test. Readiness is its port accepting a connection. httpd, its
+// children and the cgid daemon are a process group of their own that dies with this process
+// (peer-groups.ts).
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './env.js';
 import { freePort, which } from './nginx.js';
-import { waitFor } from './processes.js';
+import { PeerProcess } from './peer-groups.js';
 
 const MODULES = '/usr/lib/apache2/modules';
 
@@ -30,11 +31,15 @@ function accepts(port: number): Promise<boolean> {
 
 export class Apache {
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly process: PeerProcess,
     readonly port: number,
     readonly dir: string,
-    private readonly exited: Promise<void>,
   ) {}
+
+  /** The parent httpd's pid, which leads the process group. */
+  get pid(): number {
+    return this.process.pid;
+  }
 
   /** Serve `cgiBin` under /cgi-bin/ with mod_cgid; `documentRoot` is the site's root. */
   static async start(apache: string, { cgiBin, documentRoot }: { cgiBin: string; documentRoot: string }) {
@@ -64,20 +69,16 @@ export class Apache {
       '',
     ].join('\n');
     writeFileSync(join(dir, 'httpd.conf'), conf);
-    const child = spawn(apache, ['-d', dir, '-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C' },
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let gone = false;
-    void exited.then(() => (gone = true));
-    await waitFor(async () => {
-      if (gone) throw new Error(`apache2 exited before listening: ${stderr}`);
-      return accepts(port);
-    }, `apache2 listening on ${port}`);
-    return new Apache(child, port, dir, exited);
+    const peer = await PeerProcess.spawn(
+      'apache2',
+      apache,
+      ['-d', dir, '-f', join(dir, 'httpd.conf'), '-DFOREGROUND'],
+      {
+        env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C' },
+      },
+    );
+    await peer.until(() => accepts(port), `listening on ${port}`);
+    return new Apache(peer, port, dir);
   }
 
   get url(): string {
@@ -85,8 +86,7 @@ export class Apache {
   }
 
   /** SIGTERM stops httpd and its children (the cgid daemon included); wait for the parent. */
-  async stop(): Promise<void> {
-    this.child.kill('SIGTERM');
-    await this.exited;
+  stop(): Promise<void> {
+    return this.process.stop();
   }
 }

@@ -1,16 +1,13 @@
 // Real FastCGI apps as peers in tests: fcgiwrap (runs CGI scripts) and php-fpm (a pool of PHP
 // processes), each our child in the foreground on a free loopback port with its own settings,
 // ready when its port accepts a connection, and stopped with the test (its whole process group).
-// A peer runs in a process group of its own, so Ctrl-C at the terminal does not reach it: if this
-// process ends before stop() (vitest interrupted, a worker killed or crashed), the exit hooks
-// below kill every group still running, and a peer that fails to start has its group killed too.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Each runs in a process group of its own that dies with this process (peer-groups.ts).
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './env.js';
 import { freePort, which } from './nginx.js';
-import { waitFor } from './processes.js';
+import { PeerProcess } from './peer-groups.js';
 
 export const fcgiwrapPath = which('fcgiwrap');
 export const phpFpmPath = which('php-fpm8.2') ?? which('php-fpm');
@@ -26,46 +23,10 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Process groups (their leaders' pids) of peers started and not stopped yet. */
-const running = new Set<number>();
-let hooked = false;
-
-/** SIGKILL every group still running: called as this process ends, when there is no time left to
- * wait for a gentler stop. Synchronous, as an 'exit' listener must be. */
-function killRunning(): void {
-  for (const group of running) {
-    try {
-      process.kill(-group, 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
-  }
-  running.clear();
-}
-
-/** Installed once, at the first peer. A vitest worker (a forked process) ends by process.exit
- * (the 'exit' event), by a signal (vitest's SIGTERM to a worker, the terminal's SIGINT to the
- * whole foreground group, SIGHUP when the terminal closes), or loses its parent (IPC
- * 'disconnect'). For a signal, the groups are killed and the signal sent again: the listener is
- * gone by then (`once`), so the process ends the way it would have without it. */
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', killRunning);
-  process.on('disconnect', killRunning);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killRunning();
-      process.kill(process.pid, signal);
-    });
-  }
-}
-
 export class Peer {
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly process: PeerProcess,
     readonly port: number,
-    private readonly exited: Promise<void>,
   ) {}
 
   get address(): string {
@@ -74,57 +35,19 @@ export class Peer {
 
   /** The pid of the peer's first process, which leads its process group. */
   get pid(): number {
-    return this.child.pid!;
+    return this.process.pid;
   }
 
   static async start(name: string, file: string, args: (port: number) => string[]): Promise<Peer> {
     const port = await freePort();
-    // A process group of its own, stopped whole: fcgiwrap -c 2 forks two workers and, sent
-    // SIGTERM, exits without them (they stayed, listening, after every test run).
-    const child = spawn(file, args(port), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    let gone = false;
-    const exited = new Promise<void>((resolve) =>
-      child.once('exit', () => {
-        gone = true;
-        resolve();
-      }),
-    );
-    const group = child.pid;
-    if (group === undefined) {
-      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
-      throw new Error(`${name} did not start: ${error.message}`);
-    }
-    hookExit();
-    running.add(group);
-    try {
-      await waitFor(async () => {
-        if (gone) throw new Error(`${name} exited before listening: ${stderr}`);
-        return accepts(port);
-      }, `${name} listening on ${port}`);
-    } catch (error) {
-      // What it forked before failing (workers, a daemonized copy) is in its group: all of it goes.
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // the group is gone already
-      }
-      await exited;
-      running.delete(group);
-      throw error;
-    }
-    return new Peer(child, port, exited);
+    const peer = await PeerProcess.spawn(name, file, args(port));
+    await peer.until(() => accepts(port), `listening on ${port}`);
+    return new Peer(peer, port);
   }
 
-  async stop(): Promise<void> {
-    try {
-      process.kill(-this.child.pid!, 'SIGTERM');
-    } catch {
-      // the group is gone already
-    }
-    await this.exited;
-    running.delete(this.child.pid!);
+  /** SIGTERM to the whole group: fcgiwrap -c 2, sent SIGTERM, exits without its workers. */
+  stop(): Promise<void> {
+    return this.process.stop();
   }
 }
 

@@ -1,12 +1,13 @@
 // nginx as a real peer in tests: run in the foreground (`daemon off`) as our child, with a
 // temporary prefix and config on a loopback port, and stopped with the test. Readiness is its
-// port accepting a connection, since nginx writes no ready line.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// port accepting a connection, since nginx writes no ready line. Master and workers are a process
+// group of their own that dies with this process (peer-groups.ts).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './env.js';
-import { waitFor } from './processes.js';
+import { PeerProcess } from './peer-groups.js';
 import { nginxConf } from '../../scripts/nginx-conf.mjs';
 
 /** Path of a program on PATH (or in /usr/sbin, where Debian puts nginx), or undefined. */
@@ -45,11 +46,15 @@ function accepts(port: number): Promise<boolean> {
 
 export class Nginx {
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly process: PeerProcess,
     readonly port: number,
     readonly prefix: string,
-    private readonly exited: Promise<void>,
   ) {}
+
+  /** The master's pid, which leads the process group of master and workers. */
+  get pid(): number {
+    return this.process.pid;
+  }
 
   /** Start nginx with `locations` (the inside of a server block) listening on a free port. */
   static async start(nginx: string, { upstream, locations }: { upstream: string; locations: string }): Promise<Nginx> {
@@ -58,28 +63,17 @@ export class Nginx {
     const port = await freePort();
     const conf = nginxConf({ prefix, port, upstream, locations });
     writeFileSync(join(prefix, 'nginx.conf'), conf);
-    const child = spawn(nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let gone = false;
-    void exited.then(() => (gone = true));
-    await waitFor(async () => {
-      if (gone) throw new Error(`nginx exited before listening: ${stderr}`);
-      return accepts(port);
-    }, `nginx listening on ${port}`);
-    return new Nginx(child, port, prefix, exited);
+    const peer = await PeerProcess.spawn('nginx', nginx, ['-p', prefix, '-c', join(prefix, 'nginx.conf')]);
+    await peer.until(() => accepts(port), `listening on ${port}`);
+    return new Nginx(peer, port, prefix);
   }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** SIGTERM is nginx's fast stop; wait until master and worker are gone. */
-  async stop(): Promise<void> {
-    this.child.kill('SIGTERM');
-    await this.exited;
+  /** SIGTERM is nginx's fast stop; wait until the master is gone (it waits for its worker). */
+  stop(): Promise<void> {
+    return this.process.stop();
   }
 }

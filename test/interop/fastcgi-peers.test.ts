@@ -3,7 +3,7 @@
 //   nginx's fastcgi_pass serves through the lab's FastCGI app;
 //   `gateway-tutor fcgi` gets from fcgiwrap and php-fpm the same answers as libfcgi's cgi-fcgi.
 // Each part is skipped when its peer is not installed (.ci/run installs them all).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import {
   startPhpFpm,
 } from '../helpers/fastcgi-peers.js';
 import { Nginx, which } from '../helpers/nginx.js';
+import { PeerProcess } from '../helpers/peer-groups.js';
 import { waitFor } from '../helpers/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -212,10 +213,10 @@ describe.skipIf(!cgiFcgiPath || !(fcgiwrapPath || phpFpmPath))(
 
     it.skipIf(!fcgiwrapPath)('over a Unix socket too', async () => {
       const socketPath = join(tempDir('fcgi-unix'), 'fcgiwrap.sock');
-      const child = spawn(fcgiwrapPath!, ['-s', `unix:${socketPath}`], { stdio: 'ignore' });
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // A group of its own that dies with this process, as every peer's (peer-groups.ts)
+      const fcgiwrap = await PeerProcess.spawn('fcgiwrap', fcgiwrapPath!, ['-s', `unix:${socketPath}`]);
       try {
-        await waitFor(
+        await fcgiwrap.until(
           () =>
             new Promise<boolean>((resolve) => {
               const socket = connect(socketPath, () => {
@@ -224,13 +225,12 @@ describe.skipIf(!cgiFcgiPath || !(fcgiwrapPath || phpFpmPath))(
               });
               socket.on('error', () => resolve(false));
             }),
-          'fcgiwrap listening on its Unix socket',
+          'listening on its Unix socket',
         );
         const script = join(root, 'cgi-bin', 'run-handler.py');
         expect(await ours(socketPath, '/?name=Unix', script)).toMatch(/Hello, Unix!/);
       } finally {
-        child.kill('SIGTERM');
-        await exited;
+        await fcgiwrap.stop();
       }
     });
 
