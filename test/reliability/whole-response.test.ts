@@ -176,6 +176,18 @@ describe('backend.active after answers of every kind (least-conn)', () => {
     expect(list.reduce((sum, backend) => sum + backend.served, 0)).toBeGreaterThan(0);
   });
 
+  it('frees the backend of a cacheable streamed answer whose client left mid-body', async () => {
+    // Given an answer the cache would keep (it is copied as it streams past), which hangs after
+    // its first bytes, and a client that leaves once those arrived
+    const path = '/hang/kept-left?size=6000&cache';
+    const answer = await get(lab.url, path, (request) =>
+      request.on('response', (response) => response.once('data', () => request.destroy())),
+    );
+    expect(answer.complete).toBe(false);
+    // Then the proxy lets go of the backend's answer too: no backend stays busy
+    await waitFor(allIdle, 'every backend idle after the client of a cacheable answer left');
+  });
+
   it('shares the next requests evenly: no backend is left looking busy', async () => {
     const before = (await status(lab.url)).backends;
     for (let i = 0; i < 30; i++) expect((await get(lab.url, `/whole/even-${i}`)).status).toBe(200);

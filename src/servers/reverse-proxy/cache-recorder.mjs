@@ -35,5 +35,11 @@ export function recordInto(source, cache, key, requestHeaders, { status, headers
     },
   });
   source.on('error', (error) => recorder.destroy(error));
+  // The client went away (respond.mjs destroys the stream it was reading): the backend's answer
+  // goes too, even one that had all arrived and waited to be read, so its connection and its
+  // place in the backend's count of requests in flight are given back.
+  recorder.on('close', () => {
+    if (!source.readableEnded) source.destroy();
+  });
   return source.pipe(recorder);
 }
