@@ -6,12 +6,20 @@ import type { AsgiEvent } from '../../src/servers/python/asgi-events.js';
 import { fetchStreamed, type Got, wsExchange } from './asgi-client.js';
 
 type Stall = LabEvent & Extract<AsgiEvent, { event: 'stall' }>;
+type Starved = LabEvent & Extract<AsgiEvent, { event: 'starved' }>;
 
 const REPORTS = 5;
 const REPORT_SECONDS = 0.5;
 
 function stallsSince(ctx: CheckContext, seq: number): Stall[] {
   return ctx.events.filter((e): e is Stall => e.server === 'asgi' && e.event === 'stall' && e.seq > seq);
+}
+
+/** Milliseconds the loop got no CPU (a busy machine, a paused process) since `seq`: not a stall. */
+function starvedSince(ctx: CheckContext, seq: number): number {
+  return ctx.events
+    .filter((e): e is Starved => e.server === 'asgi' && e.event === 'starved' && e.seq > seq)
+    .reduce((sum, e) => sum + e.durationMs, 0);
 }
 
 function lastSeq(ctx: CheckContext): number {
@@ -60,6 +68,16 @@ export async function blockingCheck(ctx: CheckContext): Promise<CheckResult> {
   if (took > expected * 2.4) {
     await settle(ctx, () => blocked().length >= REPORTS - 1);
     const stalls = blocked();
+    const starved = starvedSince(ctx, before);
+    if (!stalls.length && starved > 0) {
+      // Slow, but not blocked by the app: the server says its loop could not get a CPU.
+      return fail({
+        message: `${REPORTS} requests to /report took ${(took / 1000).toFixed(2)} s, but the server saw no stall by /report: its event loop got no CPU for ${starved} ms (a busy machine, or a paused process).`,
+        saw: `no stall by /report; ${starved} ms without CPU`,
+        expected: `all ${REPORTS} within about ${REPORT_SECONDS} s, the time of one`,
+        details: ['This says nothing about app.py. Save it again to run the check again when the machine is quieter.'],
+      });
+    }
     const where = stalls.find((s) => s.where)?.where;
     return fail({
       message: `${REPORTS} requests to /report sent together took ${(took / 1000).toFixed(2)} s: they were answered one after another.`,

@@ -1,11 +1,14 @@
 // Checks that must judge their step (issue 9): fed with lab events like the ones the servers
 // report, each passes on what the step asks for and fails on what only looks like it.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import httpBasics from '../../lessons/01-http-basics/lesson.js';
 import forwardProxy from '../../lessons/02-forward-proxy/lesson.js';
 import reverseProxy from '../../lessons/03-reverse-proxy/lesson.js';
 import cgi from '../../lessons/04-cgi/lesson.js';
 import wsgi, { serverExplanation } from '../../lessons/06-wsgi/lesson.js';
+import { blockingCheck } from '../../lessons/07-asgi/edit-checks.js';
 import type { CheckContext, LabEvent, LessonDefinition } from '../../src/engine/types.js';
 import { contextFrom, fakeRequest } from '../helpers/fake-context.js';
 
@@ -265,4 +268,45 @@ describe('cgi', () => {
     expect((await check('process-cost', busy, '-2')).status).toBe('pass');
     expect((await check('process-cost', busy, '500')).status).toBe('fail');
   });
+});
+
+describe('asgi', () => {
+  /** A stand-in for the lab's /report that answers every request after `ms`, and reports
+   * `starvedMs` of a loop without CPU (the watchdog's starved event) when the first one comes. */
+  async function slowReport(ms: number, starvedMs: number) {
+    const events: LabEvent[] = [];
+    let seq = 0;
+    const server = createServer((_req, res) => {
+      if (starvedMs && !events.length) {
+        events.push({
+          seq: ++seq,
+          time: Date.now(),
+          server: 'asgi',
+          event: 'starved',
+          durationMs: starvedMs,
+        } as LabEvent);
+      }
+      setTimeout(() => res.end('report ready\n'), ms);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      return await blockingCheck(contextFrom(events, { url: () => url }));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it('blocking: slow answers with no stall but a starved loop blame the machine, not app.py', async () => {
+    expect(await slowReport(1300, 900)).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('the server saw no stall by /report'),
+      details: [expect.stringContaining('nothing about app.py')],
+    });
+    expect(await slowReport(1300, 0)).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('they were answered one after another'),
+    });
+  }, 15_000);
 });
