@@ -49,7 +49,7 @@ export async function checkCost(ctx: CheckContext): Promise<CheckResult> {
   const measured = `the lab measured ${mean(cgi).toFixed(2)} ms per hello.sh request and ${mean(resident).toFixed(2)} ms per /resident request`;
   if (!Number.isFinite(given) || given < low || given > high) {
     return fail({
-      message: 'That is not what a process costs here.',
+      message: Number.isFinite(given) ? 'That is not what a process costs here.' : 'Your answer has no number in it.',
       saw: ctx.answer || 'no answer',
       expected: `the difference of the two averages, in milliseconds: ${measured}, so between ${low.toFixed(1)} and ${high.toFixed(1)} ms`,
     });

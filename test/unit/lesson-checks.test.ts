@@ -243,6 +243,17 @@ describe('cgi', () => {
     });
   });
 
+  it('process-cost: an answer with no number is told so, not that the number is wrong', async () => {
+    const events = [
+      ...timed(Array(20).fill(1.2), { script: 'hello.sh' }),
+      ...timed(Array(20).fill(0.7), { response: 'resident' }),
+    ];
+    expect(await check('process-cost', events, 'x')).toMatchObject({ message: 'Your answer has no number in it.' });
+    expect(await check('process-cost', events, '40')).toMatchObject({
+      message: 'That is not what a process costs here.',
+    });
+  });
+
   it('process-cost: the difference of the averages, with room for a busy machine', async () => {
     // A quiet machine: 3 ms per process, every request within a tenth of a millisecond
     const quiet = [
