@@ -122,11 +122,18 @@ export default defineLesson({
             expected: `a request such as curl -s "${ctx.url('fastcgi')}/?name=wire"`,
           });
         }
-        const given = Number(/\d+/.exec(ctx.answer ?? '')?.[0]);
-        const match = requests.find((r) => r.requestId === given);
+        // Any number typed may be the id ('7 records, id 940'); exactly one of them must be one.
+        const numbers = new Set((ctx.answer ?? '').match(/\d+/g)?.map(Number) ?? []);
+        const matches = requests.filter((r) => numbers.has(r.requestId as number));
+        const ids = new Set(matches.map((r) => r.requestId));
+        const match = ids.size === 1 ? matches.at(-1) : undefined;
+        const given = match?.requestId;
         if (!match) {
           return fail({
-            message: 'That is not the request id of a request you made in this step.',
+            message:
+              ids.size > 1
+                ? 'Give one request id: your answer names the ids of several requests.'
+                : 'That is not the request id of a request you made in this step.',
             saw: ctx.answer ? ctx.answer : 'no answer',
             expected: `one of the ids the front gave this step's requests (${requests.length} so far); read it in the wire view`,
           });
