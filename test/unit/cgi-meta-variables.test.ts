@@ -138,6 +138,10 @@ describe('metaVariables', () => {
       GT_RAW_HTTP_X_LATIN: '\\0351\\0164\\0351',
     });
     expect(run.env).not.toHaveProperty('HTTP_X_LATIN');
+    // a name sh would read as code never reaches its eval (none comes from metaVariables)
+    const odd = command('/srv/cgi-bin/env.sh', { 'X|$(id)': '\xe9', HTTP_X_LATIN: '\xe9' }, []);
+    expect(odd.env.GT_RAW_NAMES).toBe('HTTP_X_LATIN');
+    expect(JSON.stringify(odd.env)).not.toContain('id)');
     expect(command('/srv/cgi-bin/env.sh', { HTTP_X_NAME: wire }, [])).toMatchObject({
       program: '/srv/cgi-bin/env.sh',
       env: { HTTP_X_NAME: 'Zoë' },

@@ -50,8 +50,10 @@ export function command(file, env, args) {
   const raw = [];
   for (const [name, value] of Object.entries(env)) {
     const text = asText(value);
-    if (text === undefined) raw.push(name);
-    else textEnv[name] = text;
+    if (text !== undefined) textEnv[name] = text;
+    // sh evaluates the names of GT_RAW_NAMES (eval): only plain names may get there. Every
+    // meta-variable's name is one (meta-variables.mjs leaves out headers whose names are not).
+    else if (/^[A-Z][A-Z0-9_]*$/.test(name)) raw.push(name);
   }
   const textFile = asText(file);
   if (raw.length === 0 && textFile !== undefined) {
