@@ -144,6 +144,23 @@ describe('lesson view', () => {
     await app.waitFor('✓ Passed: That is this run’s token.');
   });
 
+  it('a number typed after a wrong answer, without a first, stops no lab server', async () => {
+    const app = renderApp(lessons(), {
+      judge: (_s, _e, answer) => ({ status: 'fail', message: `"${answer}" is not the token.`, details: [] }),
+    });
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n', 'n');
+    await app.waitFor('Find the token');
+    await app.press('a', ...'4499', KEY.enter);
+    await app.waitFor('✗ Not yet: "4499" is not the token.');
+    // The field closed on Enter; the learner types the next guess straight away
+    await app.press(...'10998');
+    await app.press('l', KEY.escape);
+    expect(app.labs[0]!.calls.filter((c) => /^(stop|start) /.test(c))).toEqual([]);
+    expect(app.lastFrame()).toMatch(/● origin/);
+  });
+
   it('shows where an edit step’s file is, and stops a server on a drill key', async () => {
     const app = renderApp(lessons());
     await app.press(KEY.enter);

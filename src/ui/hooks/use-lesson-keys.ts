@@ -156,7 +156,9 @@ export function useLessonKeys({
     if (input === 'h') return session.showHint();
     if (input === 'l' || key.tab) return setMode('log');
     if (input === 'a' && step.kind === 'answer') return setMode('answer');
-    if (/^[1-9]$/.test(input)) {
+    // Only on a drill, where the lab panel shows [1]…[9]: elsewhere a learner retyping a number
+    // for an answer (without pressing a first) would stop and start lab servers unseen.
+    if (/^[1-9]$/.test(input) && step.kind === 'drill') {
       const server = servers[Number(input) - 1];
       if (server)
         void session
