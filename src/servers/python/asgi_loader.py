@@ -23,21 +23,38 @@ class AppFile:
         self.workspace = os.path.realpath(workspace)
         self.path = os.path.join(self.workspace, *module_name.split('.')) + '.py'
         self.stamp = None
+        self.watched = [self.path]
         self.app = None
         self.problem = None
 
     def _stamp(self):
-        try:
-            info = os.stat(self.path)
-            return (info.st_mtime_ns, info.st_size)
-        except OSError:
-            return None
+        """The files a save to which means "load again": app.py and every other .py file beside it
+        (the lifecycle app imports middleware.py and tracing.py; an edit there counts too, as it
+        does for the WSGI server). Listed at load time, so a request costs a few stat calls."""
+        stamps = []
+        for path in self.watched:
+            try:
+                info = os.stat(path)
+                stamps.append((path, info.st_mtime_ns, info.st_size))
+            except OSError:
+                stamps.append((path, None, None))
+        return stamps
 
     def changed(self):
         return self._stamp() != self.stamp
 
+    def changed_files(self):
+        """The names of the watched files whose stamp changed since the last load."""
+        before = {path: stamp for path, *stamp in self.stamp or []}
+        return sorted(os.path.basename(path) for path, *stamp in self._stamp() if before.get(path) != stamp)
+
     def load(self):
         """Import (again). Sets .app, or .problem (an AppProblem) when it cannot be served."""
+        try:
+            names = sorted(name for name in os.listdir(self.workspace) if name.endswith('.py'))
+        except OSError:
+            names = []
+        self.watched = sorted({self.path, *(os.path.join(self.workspace, name) for name in names)})
         self.stamp = self._stamp()
         self.app, self.problem = None, None
         for name, module in list(sys.modules.items()):     # forget the learner's modules

@@ -64,7 +64,7 @@ class AsgiServer:
 
     # -- the app ----------------------------------------------------------------------------
     async def get_app(self):
-        """The app to call for a request: loaded again first if app.py changed."""
+        """The app to call for a request: loaded again first if app.py (or a .py file beside it) changed."""
         if self.app_file.changed():
             await self.reload()
         if self.app_file.problem:
@@ -85,6 +85,7 @@ class AsgiServer:
                 self.report_lifespan('shutdown', outcome, message)
                 self.lifespan.cancel()
                 self.lifespan = None
+            changed = ', '.join(self.app_file.changed_files()) or 'app.py'
             self.app_file.load()
             problem = self.app_file.problem
             self.events.add({'event': 'reload', 'app': self.config.app, 'first': first,
@@ -94,7 +95,7 @@ class AsgiServer:
                 self.state = {}
                 return
             if not first:
-                self.log(f'reloaded {self.config.app} (app.py changed)')
+                self.log(f'reloaded {self.config.app} ({changed} changed)')
             self.lifespan = Lifespan(self.app_file.app, self.loop)
             outcome, message = await self.lifespan.startup()
             self.report_lifespan('startup', outcome, message)

@@ -58,6 +58,24 @@ class AsgiAppTest(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_a_save_to_a_module_beside_app_py_reloads_it(self):
+        # The lifecycle app imports middleware.py: an edit there must reach the next request.
+        app = ('import words\n\nasync def app(scope, receive, send):\n'
+               '    if scope["type"] != "http": return\n'
+               '    await send({"type": "http.response.start", "status": 200, "headers": []})\n'
+               '    await send({"type": "http.response.body", "body": words.WORD.encode()})\n')
+        server = asgi_server(app, files={'words.py': 'WORD = "one"\n'})
+        try:
+            self.assertEqual(split_response(server.get('/'))[2], b'one')
+            path = os.path.join(server.workspace, 'words.py')
+            before = os.stat(path).st_mtime_ns
+            server.write_app('WORD = "two"\n', name='words.py')
+            os.utime(path, ns=(before + 10**9, before + 10**9))
+            self.assertEqual(split_response(server.get('/'))[2], b'two')
+            wait_for(lambda: any('(words.py changed)' in line for line in server.log))
+        finally:
+            server.stop()
+
     def test_startup_failed_is_reported_and_explained(self):
         server = asgi_server(FAILING_STARTUP)
         try:
