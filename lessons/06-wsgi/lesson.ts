@@ -83,11 +83,13 @@ export function serverExplanation(response: Pick<Fetched, 'status' | 'body'>): s
   const body = response.body.trim();
   // A plain exception in the app: the body is the bare traceback, whose first lines are the
   // server's own frames. What the learner needs is the last line (the exception) and where in
-  // their file it was raised: the last frame, with its line of code.
+  // their file it was raised: the last frame in app.py, with its line of code.
   if (body.startsWith('Traceback')) {
     const lines = body.split('\n');
     const exception = lines.at(-1)!.trim();
-    const frame = lines.map((line) => /^\s*File "/.test(line)).lastIndexOf(true);
+    // The learner's own file first (an error inside json or urllib is their call's fault).
+    const inApp = lines.map((line) => /^\s*File ".*\/app\.py"/.test(line)).lastIndexOf(true);
+    const frame = inApp >= 0 ? inApp : lines.map((line) => /^\s*File "/.test(line)).lastIndexOf(true);
     const where = frame >= 0 ? /File "([^"]*)", line (\d+)/.exec(lines[frame]!) : null;
     const code = frame >= 0 ? lines[frame + 1]?.trim() : undefined;
     return [
