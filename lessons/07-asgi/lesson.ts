@@ -85,12 +85,17 @@ export default defineLesson({
           });
         }
         const ports = seen.map((r) => Number(r.scope?.client?.[1]));
-        const given = Number(/\d+/.exec(ctx.answer ?? '')?.[0]);
+        // The last number: "48940", "127.0.0.1:48940" and '["127.0.0.1", 48940]' all name the port.
+        const given = Number((ctx.answer ?? '').match(/\d+/g)?.at(-1));
         if (!ports.includes(given)) {
+          const serverPort = ctx.port('asgi');
           return fail({
-            message: "That is not a port the server saw in scope['client'].",
+            message:
+              given === serverPort
+                ? `${given} is the server's own port, in scope['server']: where curl connected to, not from.`
+                : "That is not a port the server saw in scope['client'].",
             saw: ctx.answer || 'no answer',
-            expected: `the second item of "client" in the JSON (the lab saw ${ports.length > 1 ? 'ports' : 'port'} ${ports.slice(-3).join(', ')})`,
+            expected: 'the second item of "client" in the JSON of a /scope answer (a new one for each curl run)',
           });
         }
         const last = seen.at(-1)!.scope!;
