@@ -1,7 +1,7 @@
 // The edit checks of lesson 7: each calls the learner's app as a client would and judges what
 // came back, quoting the server's own reports (a stall, an error) when the app went wrong.
 import { fail, pass } from '../../src/engine/check-helpers.js';
-import type { CheckContext, CheckResult, LabEvent } from '../../src/engine/types.js';
+import type { CheckContext, CheckResult, LabEvent, RequestEvent } from '../../src/engine/types.js';
 import type { AsgiEvent } from '../../src/servers/python/asgi-events.js';
 import { fetchStreamed, type Got, wsExchange } from './asgi-client.js';
 
@@ -32,20 +32,53 @@ async function settle(ctx: CheckContext, done: () => boolean, ms = 600): Promise
   while (!done() && Date.now() < deadline && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, 25));
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.slice(0, 160) ?? '';
+/** A 500's traceback in one line: the exception, and the line of app.py that led to it (the last
+ * frame in app.py: an error raised inside asyncio or json is still the app's call's fault). */
+function traceSummary(text: string): string {
+  const lines = text.trim().split('\n');
+  const exception = lines.at(-1)?.trim().slice(0, 160) ?? '';
+  const frame = lines.map((line) => /^\s*File ".*\/app\.py", line \d+/.test(line)).lastIndexOf(true);
+  if (frame < 0) return exception;
+  const line = /line (\d+)/.exec(lines[frame]!)![1];
+  const code = lines[frame + 1]?.trim();
+  return `${exception}, at app.py line ${line}${code ? `: ${code.slice(0, 100)}` : ''}`;
 }
 
-/** A non-200 answer, quoted with the server's explanation (its last traceback line). */
-function badAnswer(what: string, got: Got, expected = '200, as before your edit'): CheckResult | null {
-  if (!got.ok) return fail({ message: `${what}: ${got.why}.`, saw: got.why, expected: 'a complete 200 response' });
+/** What the server reported as the error of the latest request to `path` since `seq`, if any. */
+async function serverError(ctx: CheckContext, path: string, seq: number): Promise<string | undefined> {
+  const reported = () =>
+    (ctx.requests('asgi') as (RequestEvent & { error?: string })[]).filter(
+      (r) => r.seq > seq && r.target.split('?')[0] === path,
+    );
+  await settle(ctx, () => reported().length > 0); // the event follows the end of the response
+  return reported().at(-1)?.error;
+}
+
+/** A non-200 answer, quoted with the server's explanation (its last traceback line). A response
+ * that broke off is quoted with what the server said about it (say, the app returned while
+ * "more_body" was still True). */
+async function badAnswer(
+  ctx: CheckContext,
+  seq: number,
+  what: string,
+  got: Got,
+  expected = '200, as before your edit',
+): Promise<CheckResult | null> {
+  if (!got.ok) {
+    const said = await serverError(ctx, what.replace(/^GET /, '').split('?')[0]!, seq);
+    return fail({
+      message: `${what}: ${got.why}.`,
+      saw: said ? `the server said: ${said}` : got.why,
+      expected: 'a complete 200 response',
+    });
+  }
   if (got.response.status !== 200) {
     return fail({
       message:
         got.response.status === 404
           ? `${what} answered 404: app.py has no such route yet.`
           : `${what} answered ${got.response.status}.`,
-      saw: firstLine(got.response.body),
+      saw: traceSummary(got.response.body),
       expected,
       details: got.response.status === 500 ? ['The lab log shows the whole traceback.'] : undefined,
     });
@@ -60,7 +93,7 @@ export async function blockingCheck(ctx: CheckContext): Promise<CheckResult> {
   const answers = await Promise.all(Array.from({ length: REPORTS }, () => fetchStreamed(url, ctx.signal, 8000)));
   const took = performance.now() - started;
   for (const got of answers) {
-    const problem = badAnswer('GET /report', got);
+    const problem = await badAnswer(ctx, before, 'GET /report', got);
     if (problem) return problem;
   }
   const expected = REPORT_SECONDS * 1000;
@@ -108,8 +141,9 @@ export async function blockingCheck(ctx: CheckContext): Promise<CheckResult> {
 export async function countdownCheck(ctx: CheckContext): Promise<CheckResult> {
   const from = 3 + Math.floor(Math.random() * 3);
   const path = `/countdown?from=${from}`;
+  const before = lastSeq(ctx);
   const got = await fetchStreamed(`${ctx.url('asgi')}${path}`, ctx.signal, 6000);
-  const problem = badAnswer(`GET ${path}`, got, '200 and a stream of text/event-stream events');
+  const problem = await badAnswer(ctx, before, `GET ${path}`, got, '200 and a stream of text/event-stream events');
   if (problem) return problem;
   if (!got.ok) return problem!;
   const { response } = got;
