@@ -182,6 +182,18 @@ export async function countdownCheck(ctx: CheckContext): Promise<CheckResult> {
       expected: 'one body event per event ("more_body": True), with await asyncio.sleep(0.2) between them',
     });
   }
+  // Spread out by time.sleep() looks the same from the client, but it froze every other
+  // connection for each pause: the mistake of the step before, made again.
+  await settle(ctx, () => false, 150); // a stall is reported at the next heartbeat
+  const stalls = stallsSince(ctx, before).filter((s) => s.target?.startsWith('/countdown'));
+  if (stalls.length) {
+    const where = stalls.find((s) => s.where)?.where;
+    return fail({
+      message: `GET ${path} sent the right events at the right pace, but its pauses blocked the event loop: no other connection was served meanwhile.`,
+      saw: `the server reported the loop blocked ${stalls.length} time${stalls.length === 1 ? '' : 's'} by GET /countdown${where ? `, at ${where}` : ''}`,
+      expected: 'await asyncio.sleep(0.2) between events, not time.sleep(0.2)',
+    });
+  }
   return pass(
     `${from} … 1, liftoff: ${wanted.length} events spread over ${(spread / 1000).toFixed(2)} s in one response, ` +
       'each on its way as soon as it was sent.',
