@@ -7,6 +7,7 @@ import { fetchStreamed, type Got, wsExchange } from './asgi-client.js';
 
 type Stall = LabEvent & Extract<AsgiEvent, { event: 'stall' }>;
 type Starved = LabEvent & Extract<AsgiEvent, { event: 'starved' }>;
+type WsSession = LabEvent & Extract<AsgiEvent, { event: 'websocket' }>;
 
 const REPORTS = 5;
 const REPORT_SECONDS = 0.5;
@@ -203,11 +204,20 @@ export async function countdownCheck(ctx: CheckContext): Promise<CheckResult> {
 export async function upperCheck(ctx: CheckContext): Promise<CheckResult> {
   const word = `quiet words ${Math.floor(Math.random() * 900 + 100)}`;
   const url = `ws://127.0.0.1:${ctx.port('asgi')}/echo`;
+  const before = lastSeq(ctx);
   const got = await wsExchange(url, word);
   if (!got.ok) {
+    // The server's record of the session says why it closed (an exception in the app, with its line).
+    const session = () =>
+      ctx.events.filter(
+        (e): e is WsSession =>
+          e.server === 'asgi' && e.event === 'websocket' && e.seq > before && (e as WsSession).path === '/echo',
+      );
+    await settle(ctx, () => session().length > 0);
+    const error = session().at(-1)?.error;
     return fail({
       message: `A WebSocket to /echo did not answer: ${got.why}.`,
-      saw: got.why,
+      saw: error ? `the server said: ${traceSummary(error)}` : got.why,
       expected: `"${word.toUpperCase()}" back`,
     });
   }
@@ -216,6 +226,14 @@ export async function upperCheck(ctx: CheckContext): Promise<CheckResult> {
       message: `/echo answered "${got.reply}" to "${word}".`,
       saw: got.binary ? `a binary message: ${got.reply}` : got.reply,
       expected: word.toUpperCase(),
+    });
+  }
+  // The right letters in a binary frame: a client reading text (a browser's event.data) gets a Blob.
+  if (got.binary) {
+    return fail({
+      message: `/echo answered "${word}" in upper case, but as a binary message: a text message deserves a text answer.`,
+      saw: `a binary message: ${got.reply}`,
+      expected: `a text message: {"type": "websocket.send", "text": text.upper()}`,
     });
   }
   return pass(`"${word}" came back as "${got.reply}": one receive(), one send(), per message, on an open connection.`);
