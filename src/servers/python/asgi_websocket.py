@@ -185,10 +185,15 @@ class WebSocketSession:
         text, data = message.get('text'), message.get('bytes')
         if (text is None) == (data is None):
             raise TypeError('websocket.send carries exactly one of "text" (str) or "bytes" (bytes)')
+        # Say which value was wrong ("text": text.upper without the call), not a len() deep inside.
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f'websocket.send "text" must be a str, got {type(text).__name__}: {text!r:.60}')
+        if data is not None and not isinstance(data, (bytes, bytearray)):
+            raise TypeError(f'websocket.send "bytes" must be bytes, got {type(data).__name__}: {data!r:.60}')
         if self.state != 'open':
             return                    # the connection is closing or gone: nothing to send to
         if text is not None:
-            payload, opcode = str(text).encode('utf-8'), TEXT
+            payload, opcode = text.encode('utf-8'), TEXT
         else:
             payload, opcode = bytes(data), BINARY
         self.messages_out += 1
