@@ -71,6 +71,12 @@ async function badAnswer(
       message: `${what}: ${got.why}.`,
       saw: said ? `the server said: ${said}` : got.why,
       expected: 'a complete 200 response',
+      details:
+        !said && got.why.startsWith('the response broke off')
+          ? [
+              'A response ends with the body event that leaves "more_body" out (or False). An app that returns before sending it leaves the response unfinished, and the server can only cut the connection (Uvicorn logs "ASGI callable returned without completing response").',
+            ]
+          : undefined,
     });
   }
   if (got.response.status !== 200) {
