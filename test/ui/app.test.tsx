@@ -154,9 +154,10 @@ describe('lesson view', () => {
     await app.waitFor('Find the token');
     await app.press('a', ...'4499', KEY.enter);
     await app.waitFor('✗ Not yet: "4499" is not the token.');
-    // The field closed on Enter; the learner types the next guess straight away
+    // The learner types the next guess straight away: the field is still open, and takes it
     await app.press(...'10998');
-    await app.press('l', KEY.escape);
+    await app.waitFor('answer › 449910998');
+    await app.press(KEY.escape, 'l', KEY.escape);
     expect(app.labs[0]!.calls.filter((c) => /^(stop|start) /.test(c))).toEqual([]);
     expect(app.lastFrame()).toMatch(/● origin/);
   });

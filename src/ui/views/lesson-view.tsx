@@ -238,8 +238,13 @@ export function LessonView({
     },
     onSubmit: (value) => {
       if (value.trim() === '') return;
-      setMode('step');
-      void session.check(value.trim());
+      // The field stays open until the answer passes: after a wrong one the learner types the
+      // next try at once, and a stray q or digit must not quit or stop a server meanwhile.
+      const asked = step.id;
+      void session.check(value.trim()).then((result) => {
+        if (result?.status === 'pass' && modeNow.current === 'answer' && session.snapshot().step.id === asked)
+          setMode('step');
+      });
     },
     onCancel: () => setMode('step'),
   });
