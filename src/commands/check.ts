@@ -38,18 +38,24 @@ export async function check(values: CliValues, args: string[]): Promise<number> 
           : paint.yellow('! error');
     process.stdout.write(`${mark}  ${lesson.id} / ${outcome.step}: ${title}\n${outcome.message}\n`);
     for (const detail of outcome.details) process.stdout.write(`  ${detail}\n`);
-    if (outcome.status === 'pass') process.stdout.write(paint.dim(`${await whatNext(lesson, workspace)}\n`));
+    if (outcome.status === 'pass')
+      process.stdout.write(paint.dim(`${await whatNext(lesson, workspace, outcome.step)}\n`));
   }
   if (outcome.missing?.length) return EXIT.missing;
   if (outcome.progressError) return EXIT.workspace; // passed, but not written down: say so
   return outcome.status === 'pass' ? EXIT.ok : EXIT.failed;
 }
 
-/** After a pass: the first step still open (the lab recorded the pass before answering), or that
- * the lesson is done. Never "the last step" while steps are open. */
-export async function whatNext(lesson: LoadedLesson, workspace: string): Promise<string> {
+/** After a pass: the first step still open after the one just passed, else the first open one
+ * before it (the lab recorded the pass before answering), or that the lesson is done. Never "the
+ * last step" while steps are open, and not step 1 (a read step, "got it" only in the TUI) when
+ * the learner is on step 4. */
+export async function whatNext(lesson: LoadedLesson, workspace: string, passed?: string): Promise<string> {
   const progress = await Progress.open(workspace);
-  const open = lesson.steps.findIndex((s) => !progress.isPassed(lesson.id, s.id));
+  const isOpen = (s: { id: string }) => !progress.isPassed(lesson.id, s.id);
+  const from = lesson.steps.findIndex((s) => s.id === passed) + 1;
+  const later = lesson.steps.findIndex((s, i) => i >= from && isOpen(s));
+  const open = later >= 0 ? later : lesson.steps.findIndex(isOpen);
   const tutor = tutorCommand(workspace);
   if (open < 0) return `Every step of ${lesson.id} has passed: the lesson is done. \`${tutor} list\` shows the others.`;
   const step = lesson.steps[open]!;
