@@ -417,6 +417,7 @@ export default defineLesson({
       commands: ['curl -s --cacert {{workspace}}/lab-ca.pem {{proxy.https-url}}/headers'],
       hints: [
         'The proxy has a second port for HTTPS; the CA file lab-ca.pem is in your workspace folder.',
+        'The URL must start with https://: plain http:// to port {{proxy.https}} gets no answer at all (curl exits with 52, "Empty reply from server"), and the lab records nothing.',
         'Look for X-Forwarded-Proto in what the backend received.',
       ],
       check: async (ctx) => {
