@@ -17,11 +17,12 @@ def thread_clock(native_id, ident):
     The function's `known` says which of the two this system tells: a set of 'cpu' and 'wait'."""
     path = f'/proc/self/task/{native_id}/schedstat'
     try:
-        ran, _ = schedstat(path)
-        if ran == 0:            # "0 0 0": the kernel keeps no such figures
-            path = None
+        fd = os.open(path, os.O_RDONLY)     # kept open: read again from offset 0 each time
+        if schedstat(fd)[0] == 0:           # "0 0 0": the kernel keeps no such figures
+            os.close(fd)
+            fd = None
     except (OSError, ValueError):
-        path = None
+        fd = None
     try:
         clock = time.pthread_getcpuclockid(ident)
         time.clock_gettime(clock)
@@ -29,19 +30,15 @@ def thread_clock(native_id, ident):
         clock = None
 
     def read():
-        if path is None:
+        if fd is None:
             return (time.clock_gettime(clock) if clock is not None else 0.0), 0.0
-        ran, waited = schedstat(path)
+        ran, waited = schedstat(fd)
         return (time.clock_gettime(clock) if clock is not None else ran), waited
-    read.known = {*(['cpu'] if clock is not None or path else []), *(['wait'] if path else [])}
+    read.known = {*(['cpu'] if clock is not None or fd is not None else []), *(['wait'] if fd is not None else [])}
     return read
 
 
-def schedstat(path):
+def schedstat(fd):
     """(seconds on a CPU, seconds on a run queue) from a schedstat file: "ns ns timeslices"."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        ran, waited = os.read(fd, 100).split()[:2]
-    finally:
-        os.close(fd)
+    ran, waited = os.pread(fd, 100, 0).split()[:2]
     return int(ran) / 1e9, int(waited) / 1e9
