@@ -64,18 +64,19 @@ class Watchdog:
         """(loop's CPU s, loop's run-queue wait s, watcher's run-queue wait s) so far."""
         return (*self.loop_clock(), self.watcher_clock()[1] if self.watcher_clock else 0.0)
 
-    def account(self, look):
+    def account(self, seen=None):
         """Books the time since the last accounting: how much of it the heartbeat was overdue,
         and of that how much the loop was blocked and how much starved (see the top of this file).
-        A wait on the run queue that is still going on is booked when it ends, so each look's
-        figures are a first guess; verdict() corrects them with the whole stall's. Returns now."""
-        # Reading the clocks lets go of the interpreter lock (file reads), and the loop may run
-        # meanwhile, even a long call into C: so the clocks first, then the time, then the stack,
-        # with nothing in between that lets go of the lock. The stack is then where the loop was
-        # when the watcher got the lock back: just after such a call, on the line that made it.
+        `seen` is the watcher's look at the loop's stack (stack()), if it took one. A wait on the
+        run queue that is still going on is booked when it ends, so each look's figures are a
+        first guess; verdict() corrects them with the whole stall's. Returns now."""
+        before = time.monotonic()
         clocks = self.read_clocks()
         now = time.monotonic()
-        seen = self.stack() if look and now - self.expected > LOOK else None
+        if seen is not None and now - before > LOOK / 5:
+            # Reading the clocks let go of the interpreter lock, and the loop held it a while
+            # (a long call into C, say): the stack is where it is now, just after that call.
+            seen = self.stack()
         cpu, waited, watcher_waited = (new - old for new, old in zip(clocks, self.clocks))
         watcher_late = max(0.0, now - max(self.accounted, self.watcher_due))
         stopped = max(0.0, watcher_late - watcher_waited - cpu - waited)
@@ -125,11 +126,16 @@ class Watchdog:
         stalls, starved = [], 0.0
         with self.lock:
             if now - self.expected > THRESHOLD:
-                now = self.account(look=False)      # the time since the watcher last looked
+                now = self.account()                # the time since the watcher last looked
                 shares, blocked, starved = self.verdict(now)
                 if blocked > THRESHOLD:
                     # Crumbs (the loop between two blocking calls) are not stalls of their own.
                     stalls = [share for share in shares if share[2] >= THRESHOLD / 2] or shares[:1]
+            else:
+                # The books start again from here. The loop reads the clocks, not the watcher:
+                # each file read of the watcher's would make the busy loop hand it the
+                # interpreter lock, and wait for it back (a quarter of its pace, measured).
+                self.clocks, self.accounted = self.read_clocks(), now
             self.samples, self.pending, self.starved = [], [0.0, 0.0], 0.0
             self.expected = now + INTERVAL
         cpu_known = 'cpu' in self.loop_clock.known
@@ -146,9 +152,14 @@ class Watchdog:
             self.clocks = self.read_clocks()
         while True:
             time.sleep(LOOK)
-            with self.lock:
-                self.account(look=True)
-                self.watcher_due = time.monotonic() + LOOK
+            # Only while the heartbeat is overdue: the stack first, before anything lets go of
+            # the interpreter lock, so that it is where the loop was when the watcher got it back
+            # (just after a long call into C that held it: on the line that made the call).
+            if time.monotonic() - self.expected > LOOK:
+                seen = self.stack()
+                with self.lock:
+                    self.account(seen)
+            self.watcher_due = time.monotonic() + LOOK
 
     def ongoing(self, owner):
         """Milliseconds `owner` has blocked the loop in a stall not reported yet (a request that
@@ -158,7 +169,7 @@ class Watchdog:
         if time.monotonic() - self.expected <= THRESHOLD or not any(s[0] is owner for s in self.samples[:]):
             return 0
         with self.lock:
-            now = self.account(look=False)
+            now = self.account()
             shares, blocked, _ = self.verdict(now)
         if blocked <= THRESHOLD:
             return 0
