@@ -125,9 +125,9 @@ async function helloProblem(ctx: Ctx) {
     if (response.status === 500) {
       return fail({
         message: `GET ${path} made your app fail, so the server answered 500.`,
-        saw: explanation.join(' ') || quote(response),
+        saw: explanation[0] ?? quote(response),
         expected: `200 OK with {"hello": "${who}"}`,
-        details: explanation,
+        details: explanation.length > 1 ? explanation.slice(1) : undefined,
       });
     }
     if (response.status !== 200) {
@@ -442,9 +442,9 @@ export default defineLesson({
           if (response.status !== status) {
             return fail({
               message: `GET ${path} answered ${response.status}; your middleware should not change the status.`,
-              saw: explanation.join(' ') || quote(response),
+              saw: explanation[0] ?? quote(response),
               expected: `${status}, as the app alone answers`,
-              details: explanation,
+              details: explanation.length > 1 ? explanation.slice(1) : undefined,
             });
           }
           const value = response.headers.get('x-middleware');
