@@ -132,7 +132,9 @@ function closeUp(hop: HopPassage): string {
           : 'no time reported yet';
   const what =
     hop.answer === 'early'
-      ? `answered ${hop.status ?? '—'} itself, without passing the request on: ${(hop.why ?? '').replace(`${hop.status}: `, '')}`
+      ? // A 504 or 502 is answered early too, but after the request went on (trace-events.ts).
+        `${hop.passedOn ? 'passed the request on, then answered' : 'answered'} ${hop.status ?? '—'} itself` +
+        `${hop.passedOn ? ', with nothing usable back' : ', without passing the request on'}: ${(hop.why ?? '').replace(`${hop.status}: `, '')}`
       : hop.answer === 'itself'
         ? `answered ${hop.status ?? '—'} itself`
         : hop.answer === 'relayed'

@@ -88,6 +88,21 @@ describe('the journey view', () => {
     expect(frame).toContain('auth runs inside app: what app saw is at asgi.');
   });
 
+  it('says a 504 was answered after the proxy passed the request on, not without passing it on', () => {
+    // Given the proxy passed a request on and gave up waiting for the app (504)
+    const slow = [
+      trace('proxy', 'proxy', 0, 'passed-on', 1),
+      trace('app', 'asgi', 1, 'received', 0),
+      trace('proxy', 'proxy', 0, 'answered-early', 2000, { status: 504, why: '504: app too slow' }),
+    ];
+    const request = fakeRequest('proxy', { target: '/api/slow', status: 504, requestId: 'r7' });
+    // When its journey is drawn with the proxy chosen
+    const { frame } = draw([...slow, request], request);
+    // Then the close-up says it passed the request on before answering itself
+    expect(frame).toContain('passed the request on, then answered 504 itself');
+    expect(frame).not.toContain('without passing the request on');
+  });
+
   it("shows a CGI script's environment sorted, folded when long and whole when unfolded", () => {
     // Given a CGI request with no trace id: one hop, the CGI server
     const env = Object.fromEntries(
