@@ -222,11 +222,22 @@ export default defineLesson({
         const talked = done.filter((s) => s.accepted && s.messagesIn > 0 && s.messagesOut > 0);
         const last = talked.at(-1);
         if (!last) {
+          // A WebSocket to another path (a typo: /ech) is refused by the starter app before accept: 403.
+          const elsewhere = ctx.events
+            .filter((e): e is WsSession => e.server === 'asgi' && e.event === 'websocket')
+            .filter((s) => s.path !== '/echo')
+            .at(-1);
           return fail({
             message: done.length
               ? 'A WebSocket to /echo opened and closed, but no message went both ways.'
-              : 'The server has not seen a finished WebSocket conversation on /echo in this step.',
-            saw: done.length ? `${done.at(-1)!.messagesIn} in, ${done.at(-1)!.messagesOut} out` : 'no WebSocket yet',
+              : elsewhere
+                ? `Your WebSocket went to ${elsewhere.path}${elsewhere.accepted ? '' : ', where the app closed it before accepting (the server answered 403)'}; the echo is at /echo.`
+                : 'The server has not seen a finished WebSocket conversation on /echo in this step.',
+            saw: done.length
+              ? `${done.at(-1)!.messagesIn} in, ${done.at(-1)!.messagesOut} out`
+              : elsewhere
+                ? `a WebSocket to ${elsewhere.path}`
+                : 'no WebSocket yet',
             expected: 'a message sent and one received (echo hello | … ws …)',
           });
         }
