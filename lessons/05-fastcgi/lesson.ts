@@ -200,10 +200,9 @@ export default defineLesson({
             expected: 'an app process killed (kill PID)',
           });
         }
-        // The request that found the pid was answered by the victim; a later one by another process.
-        const byVictim = frontRequests(ctx).filter((r) => r.pid === death.pid);
-        const since = byVictim.at(-1)?.seq ?? 0;
-        const after = frontRequests(ctx).filter((r) => r.seq > since && r.status === 200 && r.pid !== death.pid);
+        // A request answered after the death (seq counts every event of the lab in order): one
+        // answered before it, by the other worker, says nothing about the pool healing.
+        const after = frontRequests(ctx).filter((r) => r.seq > death.seq && r.status === 200 && r.pid !== death.pid);
         if (after.length === 0) {
           return fail({
             message: `Process ${death.pid} died (${death.how ?? 'exited'}) and the manager started ${death.replacement ?? 'a new one'}; now make a request.`,
