@@ -48,6 +48,7 @@ class AsgiServer:
         self.reload_lock = asyncio.Lock()
         self.date_cache = (0, b'')
         self.watchdog = None
+        self.looked_this_turn = False   # get_app looked at app.py in this turn of the loop
 
     def next_conn(self):
         self.conn_count += 1
@@ -64,9 +65,15 @@ class AsgiServer:
 
     # -- the app ----------------------------------------------------------------------------
     async def get_app(self):
-        """The app to call for a request: loaded again first if app.py (or a .py file beside it) changed."""
-        if self.app_file.changed():
-            await self.reload()
+        """The app to call for a request: loaded again first if app.py (or a .py file beside it) changed.
+        The files are looked at (a stat call each) once per turn of the loop, not once per request:
+        a request sent after a save reaches the loop after it, so the look made in its turn, which
+        comes after the loop found the request, sees the save."""
+        if not self.looked_this_turn:
+            self.looked_this_turn = True
+            self.loop.call_soon(self.look_again)
+            if self.app_file.changed():
+                await self.reload()
         if self.app_file.problem:
             raise self.app_file.problem
         if self.lifespan is not None and self.lifespan.problem:
@@ -75,6 +82,9 @@ class AsgiServer:
                              f'The app reported that its start-up failed: {problem}\n'
                              'It gets no requests until app.py is fixed and saved.')
         return self.app_file.app
+
+    def look_again(self):
+        self.looked_this_turn = False
 
     async def reload(self, first=False):
         async with self.reload_lock:
