@@ -200,9 +200,13 @@ export default defineLesson({
             expected: 'an app process killed (kill PID)',
           });
         }
-        // A request answered after the death (seq counts every event of the lab in order): one
-        // answered before it, by the other worker, says nothing about the pool healing.
-        const after = frontRequests(ctx).filter((r) => r.seq > death.seq && r.status === 200 && r.pid !== death.pid);
+        // A request after the death. The request that found the pid was answered by the victim, and
+        // the next one may be reported before the manager reports the death: after the victim's last
+        // answer, then. A victim that answered nothing in this step (its pid found with ps): after
+        // the death's report, as a request answered earlier by the other worker proves nothing.
+        const byVictim = frontRequests(ctx).filter((r) => r.pid === death.pid);
+        const since = byVictim.at(-1)?.seq ?? death.seq;
+        const after = frontRequests(ctx).filter((r) => r.seq > since && r.status === 200 && r.pid !== death.pid);
         if (after.length === 0) {
           return fail({
             message: `Process ${death.pid} died (${death.how ?? 'exited'}) and the manager started ${death.replacement ?? 'a new one'}; now make a request.`,
