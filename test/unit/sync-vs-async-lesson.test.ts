@@ -56,6 +56,12 @@ const check = (id: string, events: LabEvent[], answer?: string) =>
   lesson.steps.find((s) => s.id === id)!.check!(context(events, answer));
 
 describe('measuring a run from the lab side', () => {
+  it("counts one connection's next request, sent a moment before the server noted its end, as the same slot", () => {
+    // One connection: the server notes `end` 1 ms after bench has already read and sent again
+    const timed = [0, 101, 202].map((sent) => ({ sent, start: sent, end: sent + 102 }));
+    expect(measureRun('sync-1', 'x', timed).inFlight).toBe(1);
+  });
+
   it('finds how many requests overlapped, at the client and at the server', () => {
     expect(maxOverlap([])).toBe(0);
     expect(
