@@ -302,9 +302,11 @@ export default defineLesson({
           return pass(`The proxy answered /slow from its cache: X-Cache: HIT, and no backend was asked${timing}.`);
         }
         return fail({
-          message: slows.length
-            ? 'Every /slow went to a backend so far.'
-            : 'The proxy has not seen a request for /slow yet.',
+          message: !slows.length
+            ? 'The proxy has not seen a request for /slow yet.'
+            : slows.every((r) => r.cache === 'BYPASS')
+              ? 'Every /slow asked for a fresh answer (X-Cache: BYPASS, from Cache-Control: no-cache or max-age=0), so the proxy asked an app each time. Ask twice without that header.'
+              : 'Every /slow went to a backend so far.',
           saw: slows.length
             ? `X-Cache ${slows.map((r) => r.cache ?? '-').join(', ')}`
             : sawRequests(ctx.requests('proxy')),

@@ -139,6 +139,16 @@ describe('reverse-proxy', () => {
     expect(result.message).toMatch(/no app received/i);
   });
 
+  it('cache: /slow asked only with no-cache is told that the header kept it from the cache', async () => {
+    const bypass = () => request('proxy', { target: '/slow', cache: 'BYPASS', backend: 'app-1' });
+    expect(await check('cache', [bypass(), bypass()])).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('without that header'),
+    });
+    const hit = request('proxy', { target: '/slow', cache: 'HIT' });
+    expect((await check('cache', [bypass(), hit])).status).toBe('pass');
+  });
+
   it('request-id: a pasted header line or JSON line is the id too', async () => {
     const seen = [request('app-1', { target: '/headers', requestId: '1b38ae50468f275d' })];
     expect((await check('request-id', seen, 'X-Request-Id: 1B38AE50468F275D')).status).toBe('pass');
