@@ -40,7 +40,12 @@ export function reached(journey: Journey, hop: string): boolean {
 export function route(journey: LabJourney): string {
   const last = journey.answeredBy;
   const line = journey.method ? `${journey.method} ${journey.target}: ` : '';
-  return `${line}${journey.hops.map((h) => h.hop).join(' → ')}${last ? ` (${last.hop} answered ${last.status ?? 'nothing'})` : ''}`;
+  const hops = journey.hops.map((h) => h.hop).join(' → ');
+  // The hops behind the proxy report a moment after it: a check run at once may see only the proxy.
+  // (A journey left incomplete for good, its app stopped mid-request, is shown as it is.)
+  const fresh = Date.now() - (journey.events.at(-1)?.time ?? 0) < 3000;
+  if (!journey.complete && fresh) return `${line}${hops} … (not every hop has reported yet: check again in a moment)`;
+  return `${line}${hops}${last ? ` (${last.hop} answered ${last.status ?? 'nothing'})` : ''}`;
 }
 
 export function routes(list: LabJourney[], count = 3): string {
