@@ -6,7 +6,6 @@
 // same, only slower; this is what notices. The probe (test/fixtures/frame-probe.mjs) draws with
 // dist/'s own Ink in a process of its own and counts what drawing read.
 import { spawnSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Box, render, Text } from 'ink';
@@ -14,6 +13,7 @@ import { createElement } from 'react';
 import stripAnsi from 'strip-ansi';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/engine/paths.js';
+import { fakeTerminal } from '../fixtures/fake-terminal.mjs';
 
 const chunks = join(packageRoot, 'dist', 'chunks');
 const probe = join(packageRoot, 'test', 'fixtures', 'frame-probe.mjs');
@@ -44,17 +44,7 @@ function draw(texts: string[]): Probed[] {
 /** The same element drawn by Ink as published (node_modules, no plugin): the frame to match. */
 function inksOwn(text: string): string {
   const frames: string[] = [];
-  const stdout = Object.assign(new EventEmitter(), { columns: 40, rows: 10, write: (f: string) => frames.push(f) });
-  const stdin = Object.assign(new EventEmitter(), {
-    isTTY: false,
-    setEncoding() {},
-    setRawMode() {},
-    resume() {},
-    pause() {},
-    ref() {},
-    unref() {},
-    read: () => null,
-  });
+  const { stdout, stdin } = fakeTerminal(frames);
   const app = render(createElement(Box, { borderStyle: 'single' }, createElement(Text, { color: 'green' }, text)), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
