@@ -15,8 +15,10 @@
 # quite innocently. So each look also books the time since the last one (asgi_thread_clock.py):
 #   - the loop's thread ran on a CPU: it was busy (in the app, or a library it called): blocked;
 #   - it waited on a run queue, ready but not running: starved, not the app's doing;
-#   - the watcher itself woke late, and neither its own wait for a CPU nor the loop holding the
-#     interpreter lock (the loop's CPU time) explains it: the whole process was stopped: starved;
+#   - the watcher itself woke late, and neither its own wait for a CPU nor a thread of the
+#     process holding the interpreter lock (the process's CPU time: the loop's, or another
+#     thread's, such as asyncio.to_thread running sum() of a huge range, which blocks the loop
+#     as surely) explains it: the whole process was stopped: starved;
 #   - the rest, the thread asleep of its own accord (time.sleep, a blocking read): blocked.
 # Only blocked time is a stall of the app's making; starved time is reported as what it is.
 import linecache
@@ -61,8 +63,9 @@ class Watchdog:
         threading.Thread(target=self.watch, name='gt-watchdog', daemon=True).start()
 
     def read_clocks(self):
-        """(loop's CPU s, loop's run-queue wait s, watcher's run-queue wait s) so far."""
-        return (*self.loop_clock(), self.watcher_clock()[1] if self.watcher_clock else 0.0)
+        """(loop's CPU s, loop's run-queue wait s, watcher's run-queue wait s, process CPU s) so far."""
+        return (*self.loop_clock(), self.watcher_clock()[1] if self.watcher_clock else 0.0,
+                time.process_time())
 
     def account(self, seen=None):
         """Books the time since the last accounting: how much of it the heartbeat was overdue,
@@ -77,9 +80,9 @@ class Watchdog:
             # Reading the clocks let go of the interpreter lock, and the loop held it a while
             # (a long call into C, say): the stack is where it is now, just after that call.
             seen = self.stack()
-        cpu, waited, watcher_waited = (new - old for new, old in zip(clocks, self.clocks))
+        cpu, waited, watcher_waited, process_cpu = (new - old for new, old in zip(clocks, self.clocks))
         watcher_late = max(0.0, now - max(self.accounted, self.watcher_due))
-        stopped = max(0.0, watcher_late - watcher_waited - cpu - waited)
+        stopped = max(0.0, watcher_late - watcher_waited - max(cpu, process_cpu) - waited)
         overdue = max(0.0, now - max(self.accounted, self.expected))
         self.accounted, self.clocks = now, clocks
         if overdue == 0:

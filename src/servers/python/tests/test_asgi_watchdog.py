@@ -49,6 +49,9 @@ async def app(scope, receive, send):
         crunch_python(PYTHON_STEPS)
     elif path == '/crunch-c':
         crunch_c(C_STEPS)
+    elif path == '/thread-c':
+        # In another thread, but one C call holds the interpreter lock: the loop cannot run.
+        await asyncio.to_thread(crunch_c, C_STEPS)
     elif path == '/steady':
         # Ordinary async work: a little computing, then an await, for a second.
         open(scope['query_string'].decode(), 'w').write('started')
@@ -128,6 +131,16 @@ class WatchdogTest(unittest.TestCase):
         else:
             self.assertNotIn('where', stall)
             self.logged('could not look at')
+
+    def test_a_thread_of_the_app_holding_the_interpreter_lock_blocks_the_loop_not_starves_it(self):
+        # asyncio.to_thread does not help CPU-bound work: the thread holds the interpreter lock and
+        # the loop waits for it. The process was computing all along: blocked, not starved.
+        before = self.last_seq()
+        self.assertEqual(self.server.get('/thread-c')[:15], b'HTTP/1.1 200 OK')
+        stall = self.server.wait_event(lambda e: e['seq'] > before and e['event'] == 'stall',
+                                       what='a stall while /thread-c computed')
+        self.assertGreaterEqual(stall['durationMs'], 200)
+        self.assertEqual([e for e in self.since(before, 'starved') if e['durationMs'] >= 200], [])
 
     def test_a_stopped_process_is_starved_not_blocked_by_the_app(self):
         before = self.last_seq()
