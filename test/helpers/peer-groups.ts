@@ -99,7 +99,10 @@ export class PeerProcess {
   /** Stop the whole group with `signal` (each peer's graceful or fast stop) and wait for the leader. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     signalGroup(this.pid, signal);
+    // A peer that does not leave within 5 s of its stop signal is killed, group and all.
+    const kill = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), 5_000);
     await this.exited;
+    clearTimeout(kill);
     running.delete(this.pid);
   }
 }

@@ -162,6 +162,23 @@ describe('lesson view', () => {
     expect(app.lastFrame()).toMatch(/● origin/);
   });
 
+  it('keeps the field open after a wrong answer typed ahead in one chunk (a paste)', async () => {
+    const app = renderApp(lessons(), {
+      judge: (_s, _e, answer) => ({ status: 'fail', message: `"${answer}" is not the token.`, details: [] }),
+    });
+    await app.press(KEY.enter);
+    await app.waitFor('step 1/5');
+    await app.press('n', 'n');
+    await app.waitFor('Find the token');
+    // The key that opens the field, the answer and Enter arrive together
+    await app.press(`a4499${KEY.enter}`);
+    await app.waitFor('✗ Not yet: "4499" is not the token.');
+    await app.press('1', '0');
+    await app.waitFor('answer › 449910');
+    await app.press(KEY.escape);
+    expect(app.labs[0]!.calls.filter((c) => /^(stop|start) /.test(c))).toEqual([]);
+  });
+
   it('shows where an edit step’s file is, and stops a server on a drill key', async () => {
     const app = renderApp(lessons());
     await app.press(KEY.enter);

@@ -91,6 +91,8 @@ describe('the wire view shows the bytes readably (the events keep them as they a
     [bytes('/caf', [0xc3]), '/caf\\xc3'], // not UTF-8: the byte
     [bytes([0xc3, 0xa9], 't', [0xe9]), '\\xc3\\xa9t\\xe9'],
     ['a\tb', 'a\\x09b'],
+    [bytes('a', [0xc2, 0x9b], '2J'), 'a\\x9b2J'], // C1: CSI alone starts a terminal escape
+    [bytes('x', [0xe2, 0x80, 0xae], 'y'), 'x\\u202ey'], // a right-to-left override
   ])('%j → %s', (value, shown) => {
     expect(readable(value)).toBe(shown);
   });

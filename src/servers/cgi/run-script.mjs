@@ -24,8 +24,9 @@ const SET_BYTES_AND_EXEC = [
   'done',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's ${...}, not a template
   'file=$(printf "%bx" "$GT_RAW_FILE"); file=${file%x}; unset GT_RAW_NAMES GT_RAW_FILE',
+  // (cd makes sh export PWD and OLDPWD: gone again, so the environment is the request's alone.)
   // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's ${...}, not a template
-  'cd "${file%/*}" && exec "$file" "$@"',
+  'cd "${file%/*}" && unset PWD OLDPWD && exec "$file" "$@"',
 ].join('\n');
 
 /** A byte string (one character a byte) as Node will write it: UTF-8 text, when its bytes are UTF-8. */

@@ -92,9 +92,15 @@ export function readable(bytes) {
   const raw = Buffer.from(bytes, 'latin1');
   const text = raw.toString('utf8');
   const utf8 = Buffer.byteLength(text) === raw.length && Buffer.from(text).equals(raw);
-  return (utf8 ? text : bytes).replace(utf8 ? /[\x00-\x1f\x7f]/g : /[\x00-\x1f\x7f-\xff]/g, (c) => {
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+  // Control characters are escaped, C1 (80-9f: 9b alone starts a terminal escape sequence) and
+  // the bidirectional overrides and isolates too, so a request cannot redraw the learner's screen.
+  return (utf8 ? text : bytes).replace(
+    utf8 ? /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g : /[\x00-\x1f\x7f-\xff]/g,
+    (c) => {
+      const code = c.charCodeAt(0);
+      return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;
+    },
+  );
 }
 
 /** @param {WireRecord} entry */

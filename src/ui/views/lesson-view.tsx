@@ -225,6 +225,18 @@ export function LessonView({
       ),
   };
 
+  /** An answer typed in the field, or typed ahead with the key that opened it (a paste). The field
+   * stays open until the answer passes: after a wrong one the learner types the next try at once,
+   * and a stray q or digit must not quit or stop a server meanwhile. */
+  const submitAnswer = (value: string) => {
+    if (value.trim() === '') return;
+    const asked = step.id;
+    void session.check(value.trim()).then((result) => {
+      if (result?.status === 'pass' && modeNow.current === 'answer' && session.snapshot().step.id === asked)
+        setMode('step');
+    });
+  };
+
   // The answer field listens first; a key it takes is not a lesson key too.
   useTextField({
     value: answer.value,
@@ -236,16 +248,7 @@ export function LessonView({
     onTaken: () => {
       taken.current = true;
     },
-    onSubmit: (value) => {
-      if (value.trim() === '') return;
-      // The field stays open until the answer passes: after a wrong one the learner types the
-      // next try at once, and a stray q or digit must not quit or stop a server meanwhile.
-      const asked = step.id;
-      void session.check(value.trim()).then((result) => {
-        if (result?.status === 'pass' && modeNow.current === 'answer' && session.snapshot().step.id === asked)
-          setMode('step');
-      });
-    },
+    onSubmit: submitAnswer,
     onCancel: () => setMode('step'),
   });
   useLessonKeys({
@@ -258,12 +261,7 @@ export function LessonView({
       taken.current = false;
       return was;
     },
-    typeAhead: (text) =>
-      replay(text, answer.current(), answer.dispatch, (value) => {
-        if (value.trim() === '') return;
-        setMode('step');
-        void session.check(value.trim());
-      }),
+    typeAhead: (text) => replay(text, answer.current(), answer.dispatch, submitAnswer),
     isActive,
     onBack,
     onQuit,
