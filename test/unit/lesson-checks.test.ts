@@ -293,21 +293,23 @@ describe('cgi', () => {
 
 describe('asgi', () => {
   /** A stand-in for the lab's /report that answers every request after `ms`, and reports
-   * `starvedMs` of a loop without CPU (the watchdog's starved event) when the first one comes. */
-  async function slowReport(ms: number, starvedMs: number) {
+   * `starvedMs` of a loop without CPU (the watchdog's starved event) when the first one comes;
+   * `stall` adds a stall the watcher could not look at (no target), and each answered request's
+   * event says it blocked the loop `stalledMs`. */
+  async function slowReport(ms: number, starvedMs: number, { stall = false, stalledMs = 0 } = {}) {
     const events: LabEvent[] = [];
     let seq = 0;
+    const add = (fields: Record<string, unknown>) =>
+      events.push({ seq: ++seq, time: Date.now(), server: 'asgi', ...fields } as unknown as LabEvent);
     const server = createServer((_req, res) => {
-      if (starvedMs && !events.length) {
-        events.push({
-          seq: ++seq,
-          time: Date.now(),
-          server: 'asgi',
-          event: 'starved',
-          durationMs: starvedMs,
-        } as LabEvent);
+      if (!events.length) {
+        if (starvedMs) add({ event: 'starved', durationMs: starvedMs });
+        if (stall) add({ event: 'stall', durationMs: 600 });
       }
-      setTimeout(() => res.end('report ready\n'), ms);
+      setTimeout(() => {
+        res.end('report ready\n');
+        add({ event: 'request', target: '/report', method: 'GET', status: 200, stalledMs });
+      }, ms);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -318,6 +320,22 @@ describe('asgi', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   }
+
+  it('blocking: quick answers pass only when no request blocked the loop (read from their events)', async () => {
+    expect(await slowReport(50, 0)).toMatchObject({ status: 'pass' });
+    expect(await slowReport(50, 0, { stalledMs: 300 })).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('still blocked by /report'),
+      saw: '300 ms',
+    });
+  }, 15_000);
+
+  it('blocking: a stall nobody could name is not put down to a busy machine', async () => {
+    expect(await slowReport(1300, 900, { stall: true })).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('they were answered one after another'),
+    });
+  }, 15_000);
 
   it('blocking: slow answers with no stall but a starved loop blame the machine, not app.py', async () => {
     expect(await slowReport(1300, 900)).toMatchObject({
