@@ -7,6 +7,7 @@ import httpBasics from '../../lessons/01-http-basics/lesson.js';
 import forwardProxy from '../../lessons/02-forward-proxy/lesson.js';
 import reverseProxy from '../../lessons/03-reverse-proxy/lesson.js';
 import cgi from '../../lessons/04-cgi/lesson.js';
+import fastcgi from '../../lessons/05-fastcgi/lesson.js';
 import wsgi, { serverExplanation } from '../../lessons/06-wsgi/lesson.js';
 import { blockingCheck } from '../../lessons/07-asgi/edit-checks.js';
 import type { CheckContext, LabEvent, LessonDefinition } from '../../src/engine/types.js';
@@ -348,4 +349,37 @@ describe('asgi', () => {
       message: expect.stringContaining('they were answered one after another'),
     });
   }, 15_000);
+});
+
+describe('fastcgi', () => {
+  const check = checker(fastcgi);
+  const front = (pid: number, time: number) => request('fastcgi', { pid, time });
+  const died = (pid: number, time: number) =>
+    ({
+      seq: 0,
+      time,
+      server: 'app',
+      event: 'worker',
+      state: 'exited',
+      pid,
+      how: 'killed (SIGTERM)',
+    }) as unknown as LabEvent;
+  const inOrder = (events: LabEvent[]) => events.map((e, i) => ({ ...e, seq: i + 1 }) as LabEvent);
+
+  it('kill-worker: a request answered by the other worker before the kill is not "the next one"', async () => {
+    // curl (A), curl (B), then kill A, seconds later: B's answer came before the death
+    expect(await check('kill-worker', inOrder([front(101, 1000), front(102, 2000), died(101, 9000)]))).toMatchObject({
+      status: 'fail',
+    });
+    // and the next request after it passes
+    expect(
+      await check('kill-worker', inOrder([front(101, 1000), front(102, 2000), died(101, 9000), front(103, 9500)])),
+    ).toMatchObject({ status: 'pass' });
+  });
+
+  it('kill-worker: the next request may be reported before the manager reports the death', async () => {
+    expect(await check('kill-worker', inOrder([front(101, 1000), front(102, 9000), died(101, 9040)]))).toMatchObject({
+      status: 'pass',
+    });
+  });
 });
