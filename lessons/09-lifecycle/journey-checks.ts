@@ -20,6 +20,22 @@ export function journeys(ctx: CheckContext): LabJourney[] {
     });
 }
 
+/** How recently a journey's last hop reported for it to count as still coming in. */
+const FRESH_MS = 3000;
+
+/** journeys(), once every journey still coming in is complete (the hops behind the proxy report a
+ * moment after it: a check run straight after curl would see only the proxy), or after `ms`. A
+ * journey left incomplete for good (its app stopped mid-request) only costs that wait. */
+export async function settledJourneys(ctx: CheckContext, ms = 1000): Promise<LabJourney[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const list = journeys(ctx);
+    const coming = list.some((j) => !j.complete && Date.now() - (j.events.at(-1)?.time ?? 0) < FRESH_MS);
+    if (!coming || Date.now() >= deadline || ctx.signal.aborted) return list;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** The journeys of `method target` (query string aside) that the handler answered with `status`. */
 export function answeredByHandler(list: LabJourney[], method: string, path: string, status: number): LabJourney[] {
   return list.filter(
@@ -43,7 +59,7 @@ export function route(journey: LabJourney): string {
   const hops = journey.hops.map((h) => h.hop).join(' → ');
   // The hops behind the proxy report a moment after it: a check run at once may see only the proxy.
   // (A journey left incomplete for good, its app stopped mid-request, is shown as it is.)
-  const fresh = Date.now() - (journey.events.at(-1)?.time ?? 0) < 3000;
+  const fresh = Date.now() - (journey.events.at(-1)?.time ?? 0) < FRESH_MS;
   if (!journey.complete && fresh) return `${line}${hops} … (not every hop has reported yet: check again in a moment)`;
   return `${line}${hops}${last ? ` (${last.hop} answered ${last.status ?? 'nothing'})` : ''}`;
 }

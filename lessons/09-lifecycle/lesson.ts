@@ -9,7 +9,7 @@ import { fail, header, pass } from '../../src/engine/check-helpers.js';
 import { defineLesson, labServers } from '../../src/engine/types.js';
 import { reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
 import { gatewayKind, gatewaySpec } from './gateways.js';
-import { answeredByHandler, earlyAt, gatewayHop, journeys, reached, routes } from './journey-checks.js';
+import { answeredByHandler, earlyAt, gatewayHop, settledJourneys, reached, routes } from './journey-checks.js';
 import { websocketCheck } from './websocket-check.js';
 
 const GATEWAY = gatewayKind();
@@ -55,7 +55,7 @@ export default defineLesson({
       text: 'steps/follow.md',
       commands: [NOTES, TRACE],
       check: async (ctx) => {
-        const all = journeys(ctx);
+        const all = await settledJourneys(ctx);
         // The notes themselves: a mistyped path also crosses every hop, but comes back 404.
         const done = answeredByHandler(all, 'GET', '/api/notes', 200).filter((j) => gatewayHop(j) !== undefined);
         if (done.length === 0) {
@@ -86,7 +86,7 @@ export default defineLesson({
       ],
       check: async (ctx) => {
         // Only GET /api/notes is slowed where the step says; another path would judge another journey.
-        const all = journeys(ctx);
+        const all = await settledJourneys(ctx);
         const journey = answeredByHandler(all, 'GET', '/api/notes', 200).at(-1);
         if (!journey?.slowest) {
           return fail({
@@ -131,7 +131,7 @@ export default defineLesson({
         'Each response carries its X-Request-Id: add that id to the trace command ({{tutor}} trace lifecycle REQUEST-ID) to see that request.',
       ],
       check: async (ctx) => {
-        const all = journeys(ctx);
+        const all = await settledJourneys(ctx);
         const unauthorized = earlyAt(all, 'auth', 401).filter((j) => !reached(j, 'handler'));
         const forbidden = earlyAt(all, 'authz', 403).filter((j) => !reached(j, 'handler'));
         if (unauthorized.length === 0 || forbidden.length === 0) {
@@ -160,7 +160,7 @@ export default defineLesson({
       commands: [PREFLIGHT],
       hints: ['A preflight is OPTIONS with both Origin and Access-Control-Request-Method.'],
       check: async (ctx) => {
-        const all = journeys(ctx);
+        const all = await settledJourneys(ctx);
         const answered = earlyAt(all, 'cors', 204);
         // CORS answers every preflight with 204; only one from an allowed Origin gets
         // Access-Control-Allow-Origin, and without it the browser refuses the real request.
@@ -193,7 +193,7 @@ export default defineLesson({
       text: 'steps/static.md',
       commands: [STATIC],
       check: async (ctx) => {
-        const all = journeys(ctx);
+        const all = await settledJourneys(ctx);
         const files = all.filter((j) => j.answeredBy?.hop === 'proxy' && j.answeredBy.why?.startsWith('static'));
         const served = files.filter((j) => j.hops.length === 1 && j.answeredBy?.status === 200);
         if (served.length === 0) {
@@ -222,7 +222,7 @@ export default defineLesson({
       ],
       timeoutMs: 15000,
       check: async (ctx) => {
-        const all = journeys(ctx);
+        const all = await settledJourneys(ctx);
         const slow = earlyAt(all, 'proxy', 504);
         const down = earlyAt(all, 'proxy', 502);
         if (slow.length === 0 || down.length === 0) {

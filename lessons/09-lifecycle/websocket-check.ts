@@ -8,7 +8,7 @@ import type { asgiEvents } from '../../src/servers/python/asgi-events.js';
 import type { wsgiEvents } from '../../src/servers/python/wsgi-events.js';
 import type { reverseProxyEvents } from '../../src/servers/reverse-proxy/events.js';
 import type { GatewayKind } from './gateways.js';
-import { gatewayHop, journeys } from './journey-checks.js';
+import { gatewayHop, settledJourneys } from './journey-checks.js';
 
 /** The lab's check context: the app server's events are the ASGI or the WSGI family. */
 type LifecycleLab = CheckContext<{ proxy: typeof reverseProxyEvents; app: typeof asgiEvents | typeof wsgiEvents }>;
@@ -57,7 +57,7 @@ async function wsgiCheck(ctx: WsgiLab): Promise<CheckResult> {
   // Handshakes the client sent to the proxy, and what became of each one behind it.
   const asked = ctx.requests('proxy').filter((r) => header(r.headers, 'upgrade')?.toLowerCase() === 'websocket');
   const atGateway = ctx.requests('app').filter((r) => header(r.headers, 'upgrade')?.toLowerCase() === 'websocket');
-  const byId = new Map(journeys(ctx).map((j) => [j.requestId, j]));
+  const byId = new Map((await settledJourneys(ctx)).map((j) => [j.requestId, j]));
   const answered = asked.filter((r) => {
     const journey = r.requestId ? byId.get(r.requestId) : undefined;
     const hop = journey && gatewayHop(journey);
