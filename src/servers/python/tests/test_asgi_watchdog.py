@@ -36,8 +36,10 @@ def calibrate(crunch, seconds):
             return int(n * seconds / took)
         n *= 4
 
-PYTHON_STEPS = calibrate(crunch_python, 0.4)
-C_STEPS = calibrate(crunch_c, 0.4)
+# 0.7 s of CPU each: on a busy machine (the whole suite on two cores) the loop also waits for a
+# CPU in the middle, which is not blamed, and what is blamed must still pass 250 ms.
+PYTHON_STEPS = calibrate(crunch_python, 0.7)
+C_STEPS = calibrate(crunch_c, 0.7)
 
 async def app(scope, receive, send):
     if scope['type'] != 'http':
@@ -109,7 +111,7 @@ class WatchdogTest(unittest.TestCase):
 
     def test_a_cpu_bound_loop_is_blamed_with_its_line_and_its_cpu(self):
         stall = self.stall_of('/crunch')
-        # 0.4 s of CPU: on a busy machine the loop may also have waited for a CPU (not blamed).
+        # 0.7 s of CPU: on a busy machine the loop may also have waited for a CPU (not blamed).
         self.assertGreaterEqual(stall['durationMs'], 250)
         self.assertIn('for i in range(n): total += i', stall['where'])
         self.assertGreaterEqual(stall['cpuMs'], stall['durationMs'] / 2)
