@@ -1,5 +1,6 @@
 // A check context made from a list of events, for unit tests of a lesson's checks: each check
 // gets exactly what the engine would give it had the lab seen these events.
+import type { TraceEvent } from '../../src/engine/journey.js';
 import type { CheckContext, LabEvent, RequestEvent } from '../../src/engine/types.js';
 
 export function contextFrom(
@@ -46,4 +47,27 @@ export function fakeRequest(server: string, fields: Partial<RequestEvent> & Reco
     responseHeaders: [],
     ...fields,
   } as RequestEvent;
+}
+
+/** A trace event of request r1 (`fields` may set seq, time, requestId and the rest). */
+export function fakeTrace(
+  server: string,
+  hop: string,
+  depth: number,
+  phase: TraceEvent['phase'],
+  ms: number,
+  fields: Record<string, unknown> = {},
+): TraceEvent {
+  return {
+    event: 'trace',
+    server,
+    seq: ++fakeSeq,
+    time: 0,
+    requestId: 'r1',
+    hop,
+    depth,
+    phase,
+    ms,
+    ...fields,
+  } as TraceEvent;
 }

@@ -144,7 +144,8 @@ describe('lesson view', () => {
     await app.waitFor('✓ Passed: That is this run’s token.');
   });
 
-  it('a number typed after a wrong answer, without a first, stops no lab server', async () => {
+  /** The app at the token step (an answer step), with every answer judged wrong. */
+  async function atTokenStep() {
     const app = renderApp(lessons(), {
       judge: (_s, _e, answer) => ({ status: 'fail', message: `"${answer}" is not the token.`, details: [] }),
     });
@@ -152,6 +153,11 @@ describe('lesson view', () => {
     await app.waitFor('step 1/5');
     await app.press('n', 'n');
     await app.waitFor('Find the token');
+    return app;
+  }
+
+  it('a number typed after a wrong answer, without a first, stops no lab server', async () => {
+    const app = await atTokenStep();
     await app.press('a', ...'4499', KEY.enter);
     await app.waitFor('✗ Not yet: "4499" is not the token.');
     // The learner types the next guess straight away: the field is still open, and takes it
@@ -163,13 +169,7 @@ describe('lesson view', () => {
   });
 
   it('keeps the field open after a wrong answer typed ahead in one chunk (a paste)', async () => {
-    const app = renderApp(lessons(), {
-      judge: (_s, _e, answer) => ({ status: 'fail', message: `"${answer}" is not the token.`, details: [] }),
-    });
-    await app.press(KEY.enter);
-    await app.waitFor('step 1/5');
-    await app.press('n', 'n');
-    await app.waitFor('Find the token');
+    const app = await atTokenStep();
     // The key that opens the field, the answer and Enter arrive together
     await app.press(`a4499${KEY.enter}`);
     await app.waitFor('✗ Not yet: "4499" is not the token.');

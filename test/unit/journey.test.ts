@@ -5,22 +5,11 @@ import { cutWholeJourneys, journeyOf, requestIdOf, type TraceEvent } from '../..
 import { journeyText } from '../../src/engine/journey-text.js';
 import { hopSections } from '../../src/engine/journey-sections.js';
 import { requestJourney } from '../../src/engine/request-journey.js';
-import { fakeRequest } from '../helpers/fake-context.js';
+import { fakeRequest, fakeTrace } from '../helpers/fake-context.js';
 
 let seq = 0;
 function trace(server: string, hop: string, depth: number, phase: TraceEvent['phase'], ms: number, extra = {}) {
-  return {
-    event: 'trace',
-    server,
-    seq: ++seq,
-    time: 0,
-    requestId: 'r1',
-    hop,
-    depth,
-    phase,
-    ms,
-    ...extra,
-  } as TraceEvent;
+  return fakeTrace(server, hop, depth, phase, ms, { seq: ++seq, ...extra });
 }
 
 describe('journeyOf', () => {

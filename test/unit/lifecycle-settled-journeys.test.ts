@@ -2,23 +2,12 @@
 // report a moment after it, and a check run straight after curl must wait for them.
 import { describe, expect, it } from 'vitest';
 import { settledJourneys } from '../../lessons/09-lifecycle/journey-checks.js';
+import type { TraceEvent } from '../../src/engine/journey.js';
 import type { LabEvent } from '../../src/engine/types.js';
-import { contextFrom } from '../helpers/fake-context.js';
+import { contextFrom, fakeTrace } from '../helpers/fake-context.js';
 
-let seq = 0;
-const trace = (server: string, hop: string, depth: number, phase: string, ms: number, extra = {}) =>
-  ({
-    event: 'trace',
-    server,
-    seq: ++seq,
-    time: Date.now(),
-    requestId: 'r1',
-    hop,
-    depth,
-    phase,
-    ms,
-    ...extra,
-  }) as unknown as LabEvent;
+const trace = (server: string, hop: string, depth: number, phase: TraceEvent['phase'], ms: number, extra = {}) =>
+  fakeTrace(server, hop, depth, phase, ms, { time: Date.now(), ...extra }) as LabEvent;
 
 describe('settledJourneys', () => {
   it('waits for the hops behind the proxy that report a moment after it', async () => {
