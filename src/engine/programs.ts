@@ -22,7 +22,7 @@ export interface ResolvedProgram {
  *   backends, the tutor), and a server collects its young generation about a hundred times a
  *   second. V8 does each collection with helper threads, and waking them (a futex and a context
  *   switch on the other core, every time) cost more than the work they shared: the reverse proxy
- *   spent 8–9 µs less CPU a request without them (README, Performance, issue 14). */
+ *   spent 4–9 µs less CPU a request without them (README, Performance, issue 14). */
 export const NODE_FLAGS = ['--max-semi-space-size=2', '--single-threaded-gc'];
 
 export function resolvePath(path: string, lessonDir: string): string {
