@@ -1,6 +1,6 @@
 // The edit checks of lesson 7: each calls the learner's app as a client would and judges what
 // came back, quoting the server's own reports (a stall, an error) when the app went wrong.
-import { fail, pass } from '../../src/engine/check-helpers.js';
+import { fail, pass, settle } from '../../src/engine/check-helpers.js';
 import type { CheckContext, CheckResult, LabEvent, RequestEvent } from '../../src/engine/types.js';
 import type { AsgiEvent } from '../../src/servers/python/asgi-events.js';
 import { fetchStreamed, type Got, wsExchange } from './asgi-client.js';
@@ -38,12 +38,6 @@ function requestsSince(ctx: CheckContext, seq: number, prefix: string): AsgiRequ
 
 function lastSeq(ctx: CheckContext): number {
   return ctx.events.at(-1)?.seq ?? 0;
-}
-
-/** Wait (with a deadline) until the server's reports of what we just did have arrived. */
-async function settle(ctx: CheckContext, done: () => boolean, ms = 600): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, 25));
 }
 
 /** A 500's traceback in one line: the exception, and the line of app.py that led to it (the last

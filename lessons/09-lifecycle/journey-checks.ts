@@ -2,6 +2,7 @@
 // seen in the current step, put together from the trace events of the proxy, the gateway server
 // (ASGI or WSGI) and the app's middleware.
 import { type HopPassage, type Journey, journeyOf, requestIdOf, tracedRequestIds } from '../../src/engine/journey.js';
+import { settle } from '../../src/engine/check-helpers.js';
 import type { CheckContext } from '../../src/engine/types.js';
 import { GATEWAY_HOPS } from './gateways.js';
 
@@ -27,13 +28,9 @@ const FRESH_MS = 3000;
  * moment after it: a check run straight after curl would see only the proxy), or after `ms`. A
  * journey left incomplete for good (its app stopped mid-request) only costs that wait. */
 export async function settledJourneys(ctx: CheckContext, ms = 1000): Promise<LabJourney[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const list = journeys(ctx);
-    const coming = list.some((j) => !j.complete && Date.now() - (j.events.at(-1)?.time ?? 0) < FRESH_MS);
-    if (!coming || Date.now() >= deadline || ctx.signal.aborted) return list;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const coming = (j: Journey) => !j.complete && Date.now() - (j.events.at(-1)?.time ?? 0) < FRESH_MS;
+  await settle(ctx, () => !journeys(ctx).some(coming), ms);
+  return journeys(ctx);
 }
 
 /** The journeys of `method target` (query string aside) that the handler answered with `status`. */

@@ -1,5 +1,5 @@
 // Small helpers for lesson checks, so each check reads as "what did the lab see, what did we want".
-import type { CheckResult, HeaderPairs, LabEvent, RequestEvent, ServerStateEvent } from './types.js';
+import type { CheckContext, CheckResult, HeaderPairs, LabEvent, RequestEvent, ServerStateEvent } from './types.js';
 
 export function pass(message: string, details?: string[]): CheckResult {
   return { status: 'pass', message, ...(details ? { details } : {}) };
@@ -65,4 +65,12 @@ export function crashNotes(events: readonly LabEvent[], server?: string): string
 /** The supervisor's own events: a server went up, stopped or crashed (after the lab started). */
 export function serverChanges(events: readonly LabEvent[]): ServerStateEvent[] {
   return events.filter((e): e is ServerStateEvent => e.event === 'server' && e.server === 'lab');
+}
+
+/** Wait (with a deadline) until the servers' reports of what the check just did have arrived:
+ * `done()` says so (servers write their events a moment after they answer). Also ends when the
+ * check is stopped. */
+export async function settle(ctx: Pick<CheckContext, 'signal'>, done: () => boolean, ms = 600): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, 25));
 }

@@ -14,7 +14,8 @@ import time
 def thread_clock(native_id, ident):
     """A function returning (seconds on a CPU, seconds waiting for one) so far for one thread.
     `native_id` is threading.get_native_id() of that thread, `ident` its threading.get_ident().
-    The function's `known` says which of the two this system tells: a set of 'cpu' and 'wait'."""
+    The function's `cpu_known` says whether this system tells the first (the second reads 0 where
+    it is not told, which is what a thread that never waited reads too)."""
     path = f'/proc/self/task/{native_id}/schedstat'
     try:
         fd = os.open(path, os.O_RDONLY)     # kept open: read again from offset 0 each time
@@ -34,7 +35,7 @@ def thread_clock(native_id, ident):
             return (time.clock_gettime(clock) if clock is not None else 0.0), 0.0
         ran, waited = schedstat(fd)
         return (time.clock_gettime(clock) if clock is not None else ran), waited
-    read.known = {*(['cpu'] if clock is not None or fd is not None else []), *(['wait'] if fd is not None else [])}
+    read.cpu_known = clock is not None or fd is not None
     return read
 
 

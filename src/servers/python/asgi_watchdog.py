@@ -141,7 +141,7 @@ class Watchdog:
                 self.clocks, self.accounted = self.read_clocks(), now
             self.samples, self.pending, self.starved = [], [0.0, 0.0], 0.0
             self.expected = now + INTERVAL
-        cpu_known = 'cpu' in self.loop_clock.known
+        cpu_known = self.loop_clock.cpu_known
         for owner, where, blocked, cpu in stalls:
             self.report(round(blocked * 1000), None if owner is UNSEEN else owner, where,
                         round(cpu * 1000) if cpu_known else None, owner is not UNSEEN)

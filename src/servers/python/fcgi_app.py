@@ -70,6 +70,7 @@ class Manager:
                 os.unlink(self.config.socket)
             except FileNotFoundError:
                 pass
+            # A Unix socket: a path on this machine, which no network reaches (else 127.0.0.1 below).
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.bind(self.config.socket)
             sock.listen(1024)
